@@ -1,0 +1,36 @@
+"""The `runt-tui` command line: parse arguments, then call into the package."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from runt_tui import __version__
+
+app = typer.Typer(
+    name="runt-tui",
+    help="A terminal notebook: many terminals, one notebook, one kernel.",
+    add_completion=False,
+    no_args_is_help=False,
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"runt-tui {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")
+    ] = False,
+) -> None:
+    """A terminal notebook: many terminals, one notebook, one kernel."""
+
+
+def main() -> None:
+    """Entry point of the console script."""
+    app()

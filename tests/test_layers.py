@@ -12,7 +12,12 @@ PKG = Path(__file__).resolve().parent.parent / "runt_tui"
 # module prefix -> the only package directory allowed to import it
 OWNERS = {"textual": "tui", "textual_image": "tui", "automerge": "doc", "jupyter_client": "kernel"}
 # package dir -> package dirs it must never import
-FORBIDDEN = {"daemon": {"client", "tui"}, "tui": {"daemon"}, "render": {"tui"}, "doc": {"client", "daemon", "tui", "kernel"}}
+FORBIDDEN = {
+    "daemon": {"client", "tui"},
+    "tui": {"daemon"},
+    "render": {"tui"},
+    "doc": {"client", "daemon", "tui", "kernel"},
+}
 
 
 def _imports(path: Path) -> list[str]:

@@ -1,1 +1,60 @@
-"""doc layer."""
+"""The notebook document: the only layer that imports automerge.
+
+`NotebookDoc` holds a notebook as an Automerge CRDT (schema in `schema.py`);
+`read_notebook` / `write_notebook_atomic` move notebooks between disk and
+nbformat; `doc_from_notebook` / `doc_to_notebook` convert both ways.
+"""
+
+from __future__ import annotations
+
+from runt_tui.doc.blobs import (
+    BLOB_KEY,
+    BlobMissingError,
+    FileBlobStore,
+    MemoryBlobStore,
+    blob_refs,
+    externalize_output,
+    inline_output,
+)
+from runt_tui.doc.convert import cell_to_dict, doc_from_notebook, doc_to_notebook
+from runt_tui.doc.ipynb import (
+    NotebookFileError,
+    parse_notebook,
+    read_notebook,
+    serialize_notebook,
+    validate_for_save,
+    write_bytes_atomic,
+    write_notebook_atomic,
+)
+from runt_tui.doc.notebook import NotebookDoc
+from runt_tui.doc.schema import CellView, DocDelta, DocError
+from runt_tui.doc.sync import SyncPeer
+from runt_tui.doc.textdiff import Edit, apply_edits, text_edits
+
+__all__ = [
+    "BLOB_KEY",
+    "BlobMissingError",
+    "CellView",
+    "DocDelta",
+    "DocError",
+    "Edit",
+    "FileBlobStore",
+    "MemoryBlobStore",
+    "NotebookDoc",
+    "NotebookFileError",
+    "SyncPeer",
+    "apply_edits",
+    "blob_refs",
+    "cell_to_dict",
+    "doc_from_notebook",
+    "doc_to_notebook",
+    "externalize_output",
+    "inline_output",
+    "parse_notebook",
+    "read_notebook",
+    "serialize_notebook",
+    "text_edits",
+    "validate_for_save",
+    "write_bytes_atomic",
+    "write_notebook_atomic",
+]

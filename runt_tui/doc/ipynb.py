@@ -1,0 +1,213 @@
+"""Reading and writing .ipynb files: clear errors on bad input, atomic validated saves."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+import stat
+import tempfile
+import uuid
+from pathlib import Path
+from typing import Any
+
+import nbformat
+from nbformat import NotebookNode
+
+CELL_ID_RE = re.compile(r"^[a-zA-Z0-9-_]{1,64}$")
+
+
+class NotebookFileError(Exception):
+    """A notebook file cannot be read or written; the message names the file and the problem."""
+
+    def __init__(self, path: str | os.PathLike[str], problem: str) -> None:
+        self.path = str(path)
+        self.problem = problem
+        super().__init__(f"{self.path}: {problem}")
+
+
+def new_cell_id() -> str:
+    """Return a fresh cell id in nbformat's style (8 hex digits)."""
+    return uuid.uuid4().hex[:8]
+
+
+def _validation_summary(err: Exception) -> str:
+    msg = getattr(err, "message", None) or str(err).split("\n", 1)[0]
+    path = list(getattr(err, "absolute_path", []) or [])
+    where = "/".join(str(p) for p in path)
+    return f"{msg} (at {where})" if where else str(msg)
+
+
+def _repair(nb: NotebookNode) -> None:
+    """Fix what other tools commonly get wrong, without losing content."""
+    seen: set[str] = set()
+    for cell in nb.get("cells", []):
+        if not isinstance(cell, dict):
+            continue
+        cid = cell.get("id")
+        if not isinstance(cid, str) or not CELL_ID_RE.match(cid) or cid in seen:
+            cid = new_cell_id()
+            while cid in seen:
+                cid = new_cell_id()
+            cell["id"] = cid
+        seen.add(cid)
+        cell.setdefault("metadata", NotebookNode())
+        if "source" not in cell:
+            cell["source"] = ""
+        if cell.get("cell_type") == "code":
+            cell.setdefault("outputs", [])
+            cell.setdefault("execution_count", None)
+        elif cell.get("cell_type") in ("markdown", "raw"):
+            # Execution fields on non-code cells fail validation; they carry nothing.
+            cell.pop("execution_count", None)
+            if not cell.get("outputs"):
+                cell.pop("outputs", None)
+
+
+def parse_notebook(data: bytes | str, name: str | os.PathLike[str]) -> NotebookNode:
+    """Parse notebook text into a v4.5 NotebookNode, upgrading and adding ids."""
+    if isinstance(data, bytes):
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError as e:
+            raise NotebookFileError(name, f"not valid UTF-8 (byte {e.start})") from None
+    else:
+        text = data
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    if not text.strip():
+        raise NotebookFileError(name, "the file is empty, not a notebook")
+    try:
+        raw = json.loads(text)
+    except json.JSONDecodeError as e:
+        trunc = " (the file looks truncated)" if e.pos >= len(text.rstrip()) else ""
+        raise NotebookFileError(
+            name, f"not valid JSON at line {e.lineno} column {e.colno}: {e.msg}{trunc}"
+        ) from None
+    if not isinstance(raw, dict):
+        raise NotebookFileError(
+            name, f"not a notebook: the JSON is a {type(raw).__name__}, not an object"
+        )
+    if "nbformat" not in raw or not isinstance(raw.get("nbformat"), int):
+        raise NotebookFileError(name, "not a notebook: no integer 'nbformat' version field")
+    major = raw["nbformat"]
+    if major > 4:
+        raise NotebookFileError(name, f"nbformat {major} is newer than this program understands")
+    if major == 4 and not isinstance(raw.get("cells"), list):
+        raise NotebookFileError(name, "not a notebook: no 'cells' list")
+    try:
+        nb = nbformat.from_dict(raw)
+        if major < 4:
+            nb = nbformat.convert(nb, 4)
+    except Exception as e:  # nbformat raises many kinds on malformed old notebooks
+        raise NotebookFileError(
+            name, f"cannot upgrade this nbformat {major} notebook: {e}"
+        ) from None
+    # v4.0-4.4 differ from 4.5 only by cell ids, which _repair adds where missing
+    # (nbformat's own upgrade would replace ids that some tools already wrote).
+    if not isinstance(nb.get("nbformat_minor"), int) or nb["nbformat_minor"] < 5:
+        nb["nbformat_minor"] = 5
+    _repair(nb)
+    try:
+        nbformat.validate(nb, relax_add_props=True)
+    except nbformat.ValidationError as e:
+        raise NotebookFileError(name, f"not a valid notebook: {_validation_summary(e)}") from None
+    result: NotebookNode = nb
+    return result
+
+
+def read_notebook(path: str | os.PathLike[str]) -> NotebookNode:
+    """Read a notebook file (never modifying it); raise NotebookFileError naming the problem."""
+    p = Path(path)
+    try:
+        st = p.stat()
+    except FileNotFoundError:
+        raise NotebookFileError(p, "no such file") from None
+    except OSError as e:
+        raise NotebookFileError(p, e.strerror or str(e)) from None
+    if stat.S_ISDIR(st.st_mode):
+        raise NotebookFileError(p, "is a directory, not a notebook file")
+    try:
+        data = p.read_bytes()
+    except PermissionError:
+        raise NotebookFileError(p, "permission denied: the file is not readable") from None
+    except OSError as e:
+        raise NotebookFileError(p, e.strerror or str(e)) from None
+    return parse_notebook(data, p)
+
+
+def validate_for_save(nb: NotebookNode, name: str | os.PathLike[str] = "<notebook>") -> None:
+    """Raise NotebookFileError unless `nb` is a valid v4.5+ notebook.
+
+    Extra keys the user's own file carried are tolerated (relax_add_props) so
+    that nothing of theirs is dropped; everything else is checked strictly.
+    """
+    if nb.get("nbformat") != 4 or nb.get("nbformat_minor", 0) < 5:
+        raise NotebookFileError(name, "refusing to write: not an nbformat 4.5+ notebook")
+    try:
+        nbformat.validate(nb, relax_add_props=True)
+    except nbformat.ValidationError as e:
+        raise NotebookFileError(
+            name, f"refusing to write an invalid notebook: {_validation_summary(e)}"
+        ) from None
+
+
+def serialize_notebook(nb: NotebookNode, name: str | os.PathLike[str] = "<notebook>") -> str:
+    """Validate and serialize in nbformat's own layout (sorted keys, indent 1, split lines)."""
+    validate_for_save(nb, name)
+    text: str = nbformat.writes(nb, version=nbformat.NO_CONVERT)
+    if not text.endswith("\n"):
+        text += "\n"
+    return text
+
+
+def write_bytes_atomic(path: str | os.PathLike[str], data: bytes) -> None:
+    """Write via a temp file in the same directory, fsync, rename: old or new, never half."""
+    p = Path(path)
+    mode = None
+    with contextlib.suppress(OSError):
+        mode = stat.S_IMODE(p.stat().st_mode)
+    fd, tmp = tempfile.mkstemp(dir=p.parent, prefix=f".{p.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.chmod(tmp, mode if mode is not None else 0o644 & ~_umask())
+        os.replace(tmp, p)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    with contextlib.suppress(OSError):
+        dfd = os.open(p.parent, os.O_RDONLY)
+        try:
+            os.fsync(dfd)
+        finally:
+            os.close(dfd)
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def write_notebook_atomic(path: str | os.PathLike[str], nb: NotebookNode) -> bytes:
+    """Validate, serialize and atomically write a notebook; return the bytes written."""
+    data = serialize_notebook(nb, path).encode("utf-8")
+    try:
+        write_bytes_atomic(path, data)
+    except PermissionError:
+        raise NotebookFileError(
+            path, "permission denied: the file or its directory is read-only"
+        ) from None
+    except OSError as e:
+        raise NotebookFileError(path, f"cannot write: {e.strerror or e}") from None
+    return data
+
+
+def to_plain(value: Any) -> Any:
+    """Return a plain dict/list copy of a NotebookNode tree."""
+    return json.loads(json.dumps(value))

@@ -1,0 +1,203 @@
+"""Reading a notebook document: cells in order, one cell, change detection."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from automerge.core import ROOT, Document, ObjType
+
+from runt_tui.doc.schema import CellView, DocDelta, DocError
+
+Heads = list[bytes]
+
+
+class DocReader:
+    """Read access to the notebook document (the base of NotebookDoc)."""
+
+    """The canonical notebook document (daemon) or a replica of it (client)."""
+
+    def __init__(self, doc: Document) -> None:
+        self._doc = doc
+
+    @property
+    def automerge(self) -> Document:
+        """The underlying Automerge document (doc layer only)."""
+        return self._doc
+
+    # ---- low-level reads ------------------------------------------------
+
+    def _scalar(self, obj: bytes, key: str | int, heads: Heads | None = None) -> Any:
+        got = self._doc.get(obj, key, heads)
+        if got is None:
+            return None
+        value = got[0]
+        if isinstance(value, ObjType):
+            return None
+        return value[1]
+
+    def _obj(self, obj: bytes, key: str | int, heads: Heads | None = None) -> bytes | None:
+        got = self._doc.get(obj, key, heads)
+        if got is None or not isinstance(got[0], ObjType):
+            return None
+        return got[1]
+
+    def _root_obj(self, key: str) -> bytes | None:
+        return self._obj(ROOT, key)
+
+    def _cells_obj(self) -> bytes:
+        obj = self._root_obj("cells")
+        if obj is None:
+            raise DocError("document has no cells map")
+        return obj
+
+    def _cell_obj(self, cell_id: str, heads: Heads | None = None) -> bytes:
+        obj = self._obj(self._cells_obj(), cell_id, heads)
+        if obj is None:
+            raise DocError(f"no cell {cell_id!r}")
+        return obj
+
+    def _json_map(self, obj: bytes | None, heads: Heads | None = None) -> dict[str, Any]:
+        if obj is None:
+            return {}
+        out: dict[str, Any] = {}
+        for k in self._doc.keys(obj, heads):
+            raw = self._scalar(obj, k, heads)
+            try:
+                out[k] = json.loads(raw) if isinstance(raw, str) else raw
+            except ValueError:
+                out[k] = raw
+        return out
+
+    # ---- reads ----------------------------------------------------------
+
+    @property
+    def epoch(self) -> str:
+        """The id of this document's lineage; replicas of another epoch are never merged."""
+        value = self._scalar(ROOT, "epoch")
+        return value if isinstance(value, str) else ""
+
+    def heads(self) -> Heads:
+        """The current heads (change hashes)."""
+        return self._doc.get_heads()
+
+    def has_heads(self, heads: Heads) -> bool:
+        """True when every change named by `heads` is in this document."""
+        mine = set(self._doc.get_heads())
+        if all(h in mine for h in heads):
+            return True
+        try:
+            self._doc.fork(heads)
+        except Exception:
+            return False
+        return True
+
+    def metadata(self, heads: Heads | None = None) -> dict[str, Any]:
+        """The notebook metadata."""
+        return self._json_map(self._obj(ROOT, "metadata", heads), heads)
+
+    def extra(self) -> dict[str, Any]:
+        """Unknown top-level notebook keys kept from the file."""
+        return self._json_map(self._root_obj("extra"))
+
+    def _order(self, heads: Heads | None = None) -> list[tuple[str, str]]:
+        cells = self._obj(ROOT, "cells", heads)
+        if cells is None:
+            return []
+        order = []
+        for cid in self._doc.keys(cells, heads):
+            cobj = self._obj(cells, cid, heads)
+            pos = self._scalar(cobj, "position", heads) if cobj is not None else None
+            order.append((pos if isinstance(pos, str) else "", cid))
+        order.sort()
+        return order
+
+    def cell_ids(self, heads: Heads | None = None) -> list[str]:
+        """Cell ids in notebook order (position, ties broken by id)."""
+        return [cid for _, cid in self._order(heads)]
+
+    def __len__(self) -> int:
+        return self._doc.length(self._cells_obj())
+
+    def __contains__(self, cell_id: object) -> bool:
+        return isinstance(cell_id, str) and self._obj(self._cells_obj(), cell_id) is not None
+
+    def source(self, cell_id: str, heads: Heads | None = None) -> str:
+        """One cell's source, optionally as it was at `heads`."""
+        src = self._obj(self._cell_obj(cell_id, heads), "source", heads)
+        return self._doc.text(src, heads) if src is not None else ""
+
+    def cell(self, cell_id: str, heads: Heads | None = None) -> CellView:
+        """A snapshot of one cell."""
+        c = self._cell_obj(cell_id, heads)
+        outs = self._obj(c, "outputs", heads)
+        outputs: tuple[str, ...] = ()
+        if outs is not None:
+            outputs = tuple(
+                v[1]
+                for v, _ in self._doc.values(outs, heads)
+                if not isinstance(v, ObjType) and isinstance(v[1], str)
+            )
+        att = self._scalar(c, "attachments", heads)
+        count = self._scalar(c, "execution_count", heads)
+        src = self._obj(c, "source", heads)
+        return CellView(
+            id=cell_id,
+            cell_type=str(self._scalar(c, "cell_type", heads) or "code"),
+            source=self._doc.text(src, heads) if src is not None else "",
+            position=str(self._scalar(c, "position", heads) or ""),
+            metadata=self._json_map(self._obj(c, "metadata", heads), heads),
+            execution_count=count
+            if isinstance(count, int) and not isinstance(count, bool)
+            else None,
+            outputs_json=outputs,
+            attachments=json.loads(att) if isinstance(att, str) else None,
+            extra=self._json_map(self._obj(c, "extra", heads), heads),
+            rev=str(self._scalar(c, "rev", heads) or ""),
+            orev=str(self._scalar(c, "orev", heads) or ""),
+        )
+
+    def cells(self, heads: Heads | None = None) -> list[CellView]:
+        """Snapshots of every cell, in order."""
+        return [self.cell(cid, heads) for cid in self.cell_ids(heads)]
+
+    def _fingerprints(self, heads: Heads | None) -> dict[str, tuple[str, str, str, str]]:
+        cells = self._obj(ROOT, "cells", heads)
+        if cells is None:
+            return {}
+        out = {}
+        for cid in self._doc.keys(cells, heads):
+            c = self._obj(cells, cid, heads)
+            if c is None:
+                continue
+            out[cid] = (
+                str(self._scalar(c, "position", heads) or ""),
+                str(self._scalar(c, "cell_type", heads) or ""),
+                str(self._scalar(c, "rev", heads) or ""),
+                str(self._scalar(c, "orev", heads) or ""),
+            )
+        return out
+
+    def changes_between(self, before: Heads, after: Heads | None = None) -> DocDelta:
+        """What changed from `before` to `after` (default: now), comparing per-cell tokens."""
+        if after is None:
+            after = self.heads()
+        if set(before) == set(after):
+            return DocDelta()
+        old, new = self._fingerprints(before), self._fingerprints(after)
+        added = frozenset(new.keys() - old.keys())
+        removed = frozenset(old.keys() - new.keys())
+        common = old.keys() & new.keys()
+        moved_or_typed = any(old[c][:2] != new[c][:2] for c in common)
+        content = frozenset(c for c in common if old[c][1:3] != new[c][1:3])
+        outputs = frozenset(c for c in common if old[c][3] != new[c][3])
+        meta_before = self._scalar(ROOT, "meta_rev", before)
+        meta_after = self._scalar(ROOT, "meta_rev", after)
+        return DocDelta(
+            structure=bool(added or removed or moved_or_typed),
+            metadata=meta_before != meta_after,
+            added=added,
+            removed=removed,
+            content=content,
+            outputs=outputs,
+        )

@@ -1,0 +1,76 @@
+"""The document schema: key names, the cell view, and the small errors of the doc layer.
+
+Root:  schema_version, epoch, nbformat, nbformat_minor, metadata{key: json},
+       extra{key: json} (unknown top-level keys), cells{id: cell}.
+Cell:  id, cell_type, position (fractional index), source (Text),
+       metadata{key: json}, attachments (json, optional), extra{key: json},
+       execution_count (int|null), outputs [json str], rev, orev.
+`rev` and `orev` are random tokens rewritten by every change to the cell's
+client-written fields and daemon-written fields respectively, so change
+detection compares two small values per cell instead of whole cells.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+SCHEMA_VERSION = 1
+CELL_TYPES = ("code", "markdown", "raw")
+
+
+class DocError(Exception):
+    """A document operation cannot be done (unknown cell, bad argument, corrupt bytes)."""
+
+
+def dumps(value: Any) -> str:
+    """Serialize a JSON value compactly, keeping key order and non-ASCII text."""
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+@dataclass(frozen=True)
+class CellView:
+    """A read-only snapshot of one cell."""
+
+    id: str
+    cell_type: str
+    source: str
+    position: str
+    metadata: dict[str, Any] = field(default_factory=dict)
+    execution_count: int | None = None
+    outputs_json: tuple[str, ...] = ()
+    attachments: dict[str, Any] | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+    rev: str = ""
+    orev: str = ""
+
+    @cached_property
+    def outputs(self) -> list[dict[str, Any]]:
+        """The outputs as dicts (blob references not resolved)."""
+        out: list[dict[str, Any]] = []
+        for raw in self.outputs_json:
+            try:
+                value = json.loads(raw)
+            except ValueError:
+                value = {"output_type": "stream", "name": "stderr", "text": "<corrupt output>"}
+            out.append(value if isinstance(value, dict) else {"output_type": "unknown"})
+        return out
+
+
+@dataclass(frozen=True)
+class DocDelta:
+    """What changed between two versions of a document."""
+
+    structure: bool = False
+    metadata: bool = False
+    added: frozenset[str] = frozenset()
+    removed: frozenset[str] = frozenset()
+    content: frozenset[str] = frozenset()
+    outputs: frozenset[str] = frozenset()
+
+    @property
+    def empty(self) -> bool:
+        """True when nothing changed."""
+        return not (self.structure or self.metadata or self.content or self.outputs)

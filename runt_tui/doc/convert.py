@@ -19,7 +19,7 @@ from runt_tui.doc.blobs import (
 from runt_tui.doc.fracindex import n_keys_between
 from runt_tui.doc.ipynb import to_plain
 from runt_tui.doc.notebook import NotebookDoc
-from runt_tui.doc.schema import SCHEMA_VERSION, CellView, dumps
+from runt_tui.doc.schema import SCHEMA_VERSION, CellView, dumps, map_key
 
 _NB_KEYS = {"cells", "metadata", "nbformat", "nbformat_minor"}
 _CELL_KEYS = {"id", "cell_type", "source", "metadata", "attachments", "execution_count", "outputs"}
@@ -48,11 +48,11 @@ def doc_from_notebook(
         tx.put(ROOT, "nbformat_minor", ScalarType.Int, int(nb.get("nbformat_minor", 5)))
         meta = tx.put_object(ROOT, "metadata", ObjType.Map)
         for k, v in (nb.get("metadata") or {}).items():
-            tx.put(meta, k, ScalarType.Str, dumps(to_plain(v)))
+            tx.put(meta, map_key(k), ScalarType.Str, dumps(to_plain(v)))
         extra = tx.put_object(ROOT, "extra", ObjType.Map)
         for k, v in nb.items():
             if k not in _NB_KEYS:
-                tx.put(extra, k, ScalarType.Str, dumps(to_plain(v)))
+                tx.put(extra, map_key(k), ScalarType.Str, dumps(to_plain(v)))
         cells_obj = tx.put_object(ROOT, "cells", ObjType.Map)
         for cell, pos in zip(cells, positions, strict=True):
             cid = str(cell["id"])
@@ -60,18 +60,20 @@ def doc_from_notebook(
             tx.put(c, "id", ScalarType.Str, cid)
             tx.put(c, "cell_type", ScalarType.Str, str(cell.get("cell_type", "code")))
             tx.put(c, "position", ScalarType.Str, pos)
+            known = cell.get("cell_type") in ("code", "markdown", "raw")
             src = tx.put_object(c, "source", ObjType.Text)
+            # Cells of types we do not know also keep their source verbatim in `extra`.
             for i, ch in enumerate(_join(cell.get("source", ""))):
                 tx.insert(src, i, ScalarType.Str, ch)
             cmeta = tx.put_object(c, "metadata", ObjType.Map)
             for k, v in (cell.get("metadata") or {}).items():
-                tx.put(cmeta, k, ScalarType.Str, dumps(to_plain(v)))
+                tx.put(cmeta, map_key(k), ScalarType.Str, dumps(to_plain(v)))
             if "attachments" in cell:
                 tx.put(c, "attachments", ScalarType.Str, dumps(to_plain(cell["attachments"])))
             cextra = tx.put_object(c, "extra", ObjType.Map)
             for k, v in cell.items():
-                if k not in _CELL_KEYS:
-                    tx.put(cextra, k, ScalarType.Str, dumps(to_plain(v)))
+                if k not in _CELL_KEYS or (k == "source" and not known):
+                    tx.put(cextra, map_key(k), ScalarType.Str, dumps(to_plain(v)))
             count = cell.get("execution_count")
             if isinstance(count, int) and not isinstance(count, bool):
                 tx.put(c, "execution_count", ScalarType.Int, count)
@@ -92,7 +94,8 @@ def cell_to_dict(cell: CellView, blobs: BlobSource | None = None) -> dict[str, A
     out["id"] = cell.id
     out["cell_type"] = cell.cell_type
     out["metadata"] = cell.metadata
-    out["source"] = cell.source
+    if cell.cell_type in ("code", "markdown", "raw"):
+        out["source"] = cell.source
     if cell.attachments is not None and cell.cell_type in ("markdown", "raw"):
         out["attachments"] = cell.attachments
     if cell.cell_type == "code":

@@ -41,6 +41,11 @@ def _validation_summary(err: Exception) -> str:
 
 def _repair(nb: NotebookNode) -> None:
     """Fix what other tools commonly get wrong, without losing content."""
+    ks = nb.get("metadata", {}).get("kernelspec")
+    if isinstance(ks, dict) and ("name" not in ks or "display_name" not in ks):
+        # Jupyter opens these; the schema needs both, so derive the missing one.
+        ks.setdefault("name", str(ks.get("display_name") or "python3"))
+        ks.setdefault("display_name", str(ks["name"]))
     seen: set[str] = set()
     for cell in nb.get("cells", []):
         if not isinstance(cell, dict):
@@ -52,6 +57,8 @@ def _repair(nb: NotebookNode) -> None:
                 cid = new_cell_id()
             cell["id"] = cid
         seen.add(cid)
+        if cell.get("cell_type") not in ("code", "markdown", "raw"):
+            continue
         cell.setdefault("metadata", NotebookNode())
         if "source" not in cell:
             cell["source"] = ""
@@ -63,6 +70,14 @@ def _repair(nb: NotebookNode) -> None:
             cell.pop("execution_count", None)
             if not cell.get("outputs"):
                 cell.pop("outputs", None)
+
+
+class _NonFinite(ValueError):
+    pass
+
+
+def _reject_constant(name: str) -> Any:
+    raise _NonFinite(name)
 
 
 def parse_notebook(data: bytes | str, name: str | os.PathLike[str]) -> NotebookNode:
@@ -79,7 +94,11 @@ def parse_notebook(data: bytes | str, name: str | os.PathLike[str]) -> NotebookN
     if not text.strip():
         raise NotebookFileError(name, "the file is empty, not a notebook")
     try:
-        raw = json.loads(text)
+        raw = json.loads(text, parse_constant=_reject_constant)
+    except _NonFinite as e:
+        raise NotebookFileError(name, f"not valid JSON: it contains {e}, which JSON does not allow") from None
+    except RecursionError:
+        raise NotebookFileError(name, "not a notebook: the JSON is nested too deeply") from None
     except json.JSONDecodeError as e:
         trunc = " (the file looks truncated)" if e.pos >= len(text.rstrip()) else ""
         raise NotebookFileError(
@@ -96,10 +115,20 @@ def parse_notebook(data: bytes | str, name: str | os.PathLike[str]) -> NotebookN
         raise NotebookFileError(name, f"nbformat {major} is newer than this program understands")
     if major == 4 and not isinstance(raw.get("cells"), list):
         raise NotebookFileError(name, "not a notebook: no 'cells' list")
+    if major == 4:
+        for i, cell in enumerate(raw["cells"]):
+            if not isinstance(cell, dict):
+                raise NotebookFileError(name, f"not a valid notebook: cell {i} is not an object")
     try:
-        nb = nbformat.from_dict(raw)
+        json.dumps(raw, ensure_ascii=False).encode("utf-8")
+    except (UnicodeEncodeError, ValueError):
+        raise NotebookFileError(name, "not a valid notebook: it contains unpaired surrogate escapes") from None
+    try:
+        # The per-version reader re-joins line lists and strips transient keys.
+        nb = nbformat.versions[major].to_notebook_json(raw)
         if major < 4:
             nb = nbformat.convert(nb, 4)
+        nb = nbformat.from_dict(nb)
     except Exception as e:  # nbformat raises many kinds on malformed old notebooks
         raise NotebookFileError(
             name, f"cannot upgrade this nbformat {major} notebook: {e}"
@@ -108,9 +137,11 @@ def parse_notebook(data: bytes | str, name: str | os.PathLike[str]) -> NotebookN
     # (nbformat's own upgrade would replace ids that some tools already wrote).
     if not isinstance(nb.get("nbformat_minor"), int) or nb["nbformat_minor"] < 5:
         nb["nbformat_minor"] = 5
+    nb.metadata.pop("orig_nbformat", None)
+    nb.metadata.pop("orig_nbformat_minor", None)
     _repair(nb)
     try:
-        nbformat.validate(nb, relax_add_props=True)
+        nbformat.validate(_without_unknown_keys(nb))
     except nbformat.ValidationError as e:
         raise NotebookFileError(name, f"not a valid notebook: {_validation_summary(e)}") from None
     result: NotebookNode = nb
@@ -137,16 +168,43 @@ def read_notebook(path: str | os.PathLike[str]) -> NotebookNode:
     return parse_notebook(data, p)
 
 
+_NB_KEYS = {"cells", "metadata", "nbformat", "nbformat_minor"}
+_CELL_KEYS = {"id", "cell_type", "source", "metadata", "attachments", "execution_count", "outputs"}
+_OUTPUT_KEYS = {"output_type", "name", "text", "data", "metadata", "execution_count", "ename", "evalue", "traceback"}
+
+
+def _without_unknown_keys(nb: Any) -> Any:
+    """A shallow copy without keys nbformat does not define anywhere (the user's own extras).
+
+    Keys nbformat defines for *another* cell or output type (execution_count on
+    a markdown cell) are kept, so that they still fail validation.
+    """
+    cells = []
+    for cell in nb.get("cells", []):
+        if not isinstance(cell, dict):
+            cells.append(cell)
+            continue
+        c = {k: v for k, v in cell.items() if k in _CELL_KEYS}
+        if isinstance(c.get("outputs"), list):
+            c["outputs"] = [
+                {k: v for k, v in o.items() if k in _OUTPUT_KEYS} if isinstance(o, dict) else o for o in c["outputs"]
+            ]
+        cells.append(c)
+    out = {k: v for k, v in nb.items() if k in _NB_KEYS}
+    out["cells"] = cells
+    return out
+
+
 def validate_for_save(nb: NotebookNode, name: str | os.PathLike[str] = "<notebook>") -> None:
     """Raise NotebookFileError unless `nb` is a valid v4.5+ notebook.
 
-    Extra keys the user's own file carried are tolerated (relax_add_props) so
-    that nothing of theirs is dropped; everything else is checked strictly.
+    Extra keys the user's own file carried are tolerated so that nothing of
+    theirs is dropped; everything else is checked strictly.
     """
     if nb.get("nbformat") != 4 or nb.get("nbformat_minor", 0) < 5:
         raise NotebookFileError(name, "refusing to write: not an nbformat 4.5+ notebook")
     try:
-        nbformat.validate(nb, relax_add_props=True)
+        nbformat.validate(_without_unknown_keys(nb))
     except nbformat.ValidationError as e:
         raise NotebookFileError(
             name, f"refusing to write an invalid notebook: {_validation_summary(e)}"
@@ -156,6 +214,10 @@ def validate_for_save(nb: NotebookNode, name: str | os.PathLike[str] = "<noteboo
 def serialize_notebook(nb: NotebookNode, name: str | os.PathLike[str] = "<notebook>") -> str:
     """Validate and serialize in nbformat's own layout (sorted keys, indent 1, split lines)."""
     validate_for_save(nb, name)
+    try:
+        json.dumps(nb, allow_nan=False)
+    except ValueError:
+        raise NotebookFileError(name, "refusing to write: the notebook contains NaN or Infinity, which JSON does not allow") from None
     text: str = nbformat.writes(nb, version=nbformat.NO_CONVERT)
     if not text.endswith("\n"):
         text += "\n"
@@ -164,7 +226,8 @@ def serialize_notebook(nb: NotebookNode, name: str | os.PathLike[str] = "<notebo
 
 def write_bytes_atomic(path: str | os.PathLike[str], data: bytes) -> None:
     """Write via a temp file in the same directory, fsync, rename: old or new, never half."""
-    p = Path(path)
+    # Through a symlink, replace the target, not the link.
+    p = Path(os.path.realpath(path))
     mode = None
     with contextlib.suppress(OSError):
         mode = stat.S_IMODE(p.stat().st_mode)
@@ -188,10 +251,18 @@ def write_bytes_atomic(path: str | os.PathLike[str], data: bytes) -> None:
             os.close(dfd)
 
 
-def _umask() -> int:
-    mask = os.umask(0)
+def _read_umask() -> int:
+    mask = os.umask(0o022)
     os.umask(mask)
     return mask
+
+
+# Read once at import: setting the umask later would race with other threads.
+_UMASK = _read_umask()
+
+
+def _umask() -> int:
+    return _UMASK
 
 
 def write_notebook_atomic(path: str | os.PathLike[str], nb: NotebookNode) -> bytes:

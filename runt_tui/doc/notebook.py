@@ -12,8 +12,8 @@ from automerge.core import ROOT, Document, ObjType, ScalarType, Transaction
 
 from runt_tui.doc.fracindex import n_keys_between
 from runt_tui.doc.ipynb import CELL_ID_RE, new_cell_id
-from runt_tui.doc.reader import DocReader
-from runt_tui.doc.schema import CELL_TYPES, SCHEMA_VERSION, DocError, dumps
+from runt_tui.doc.reader import DocReader, Heads
+from runt_tui.doc.schema import CELL_TYPES, SCHEMA_VERSION, DocError, dumps, map_key
 from runt_tui.doc.textdiff import Edit, text_edits
 
 
@@ -37,11 +37,11 @@ def put_json_map(
     changed = False
     for k in old:
         if k not in new:
-            tx.delete(obj, k)
+            tx.delete(obj, map_key(k))
             changed = True
     for k, v in new.items():
         if k not in old or old[k] != v:
-            tx.put(obj, k, ScalarType.Str, dumps(v))
+            tx.put(obj, map_key(k), ScalarType.Str, dumps(v))
             changed = True
     return changed
 
@@ -64,7 +64,7 @@ class NotebookDoc(DocReader):
             tx.put(ROOT, "nbformat_minor", ScalarType.Int, 5)
             meta = tx.put_object(ROOT, "metadata", ObjType.Map)
             for k, v in (metadata or {}).items():
-                tx.put(meta, k, ScalarType.Str, dumps(v))
+                tx.put(meta, map_key(k), ScalarType.Str, dumps(v))
             tx.put_object(ROOT, "extra", ObjType.Map)
             tx.put_object(ROOT, "cells", ObjType.Map)
         return cls(doc)
@@ -160,7 +160,7 @@ class NotebookDoc(DocReader):
             tx.insert(src, i, ScalarType.Str, ch)
         meta = tx.put_object(c, "metadata", ObjType.Map)
         for k, v in metadata.items():
-            tx.put(meta, k, ScalarType.Str, dumps(v))
+            tx.put(meta, map_key(k), ScalarType.Str, dumps(v))
         tx.put_object(c, "extra", ObjType.Map)
         tx.put(c, "execution_count", ScalarType.Null, None)
         tx.put_object(c, "outputs", ObjType.List)
@@ -174,6 +174,34 @@ class NotebookDoc(DocReader):
             c = self._obj(cells, cid)
             if c is not None:
                 tx.put(c, "position", ScalarType.Str, pos)
+
+    def insert_cell_at(self, position: str, cell_type: str, cell_id: str) -> None:
+        """Insert an empty cell with an explicit position (merges only)."""
+        if cell_type not in CELL_TYPES:
+            cell_type = "raw"
+        with self.transaction() as tx:
+            self._write_cell(tx, cell_id, cell_type, position, "", {})
+
+    def set_position(self, cell_id: str, position: str) -> None:
+        """Set a cell's position key directly (merges only)."""
+        c = self._cell_obj(cell_id)
+        with self.transaction() as tx:
+            tx.put(c, "position", ScalarType.Str, position)
+
+    def set_attachments(self, cell_id: str, attachments: dict[str, Any] | None) -> None:
+        """Set or remove a markdown/raw cell's attachments."""
+        c = self._cell_obj(cell_id)
+        with self.transaction() as tx:
+            if attachments is None:
+                if self._doc.get(c, "attachments") is not None:
+                    tx.delete(c, "attachments")
+            else:
+                tx.put(c, "attachments", ScalarType.Str, dumps(attachments))
+            tx.put(c, "rev", ScalarType.Str, _token())
+
+    def fork_at(self, heads: Heads) -> NotebookDoc:
+        """An independent copy as the document was at `heads` (for three-way merges)."""
+        return NotebookDoc(self._doc.fork(heads))
 
     def delete_cell(self, cell_id: str) -> None:
         """Delete a cell."""

@@ -7,7 +7,7 @@ from typing import Any
 
 from automerge.core import ROOT, Document, ObjType
 
-from runt_tui.doc.schema import CellView, DocDelta, DocError
+from runt_tui.doc.schema import CellView, DocDelta, DocError, unmap_key
 
 Heads = list[bytes]
 
@@ -64,9 +64,9 @@ class DocReader:
         for k in self._doc.keys(obj, heads):
             raw = self._scalar(obj, k, heads)
             try:
-                out[k] = json.loads(raw) if isinstance(raw, str) else raw
+                out[unmap_key(k)] = json.loads(raw) if isinstance(raw, str) else raw
             except ValueError:
-                out[k] = raw
+                out[unmap_key(k)] = raw
         return out
 
     # ---- reads ----------------------------------------------------------
@@ -80,6 +80,10 @@ class DocReader:
     def heads(self) -> Heads:
         """The current heads (change hashes)."""
         return self._doc.get_heads()
+
+    def changes_since(self, heads: Heads) -> list[bytes]:
+        """Encoded changes made after `heads`; appended to a saved document they load as one."""
+        return [c.bytes for c in self._doc.get_changes(heads)]
 
     def has_heads(self, heads: Heads) -> bool:
         """True when every change named by `heads` is in this document."""

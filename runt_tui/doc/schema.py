@@ -30,6 +30,16 @@ def dumps(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
+def map_key(key: str) -> str:
+    """Encode a JSON object key for an Automerge map, which refuses the empty key."""
+    return "~" + key if key == "" or key.startswith("~") else key
+
+
+def unmap_key(key: str) -> str:
+    """Decode a key written by map_key."""
+    return key[1:] if key.startswith("~") else key
+
+
 @dataclass(frozen=True)
 class CellView:
     """A read-only snapshot of one cell."""

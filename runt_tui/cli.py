@@ -31,6 +31,12 @@ def _root(
     """A terminal notebook: many terminals, one notebook, one kernel."""
 
 
+from runt_tui.cli_daemon import daemon_app, ps  # noqa: E402
+
+app.add_typer(daemon_app, name="daemon")
+app.command("ps")(ps)
+
+
 def main() -> None:
     """Entry point of the console script."""
     app()

@@ -1,1 +1,10 @@
-"""client layer."""
+"""The client library: the protocol client and the Session API (no Textual)."""
+
+from __future__ import annotations
+
+from runt_tui.client.blocking import Session
+from runt_tui.client.cells import Cell
+from runt_tui.client.connection import DaemonError, DaemonUnavailable
+from runt_tui.client.session import AsyncSession
+
+__all__ = ["AsyncSession", "Cell", "DaemonError", "DaemonUnavailable", "Session"]

@@ -1,0 +1,115 @@
+"""Session: the synchronous face of AsyncSession, for scripts and agents.
+
+An event loop runs in a daemon thread owned by the session; every call is
+submitted to it and waited for, so sessions work from plain scripts, from
+threads, and from inside Jupyter (which already runs a loop in the main thread).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import threading
+from collections.abc import Coroutine
+from typing import Any, TypeVar
+
+from runt_tui.client.cells import Cell
+from runt_tui.client.session import AsyncSession
+
+T = TypeVar("T")
+
+
+class Session:
+    """A synchronous session on one notebook (see AsyncSession for the semantics)."""
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str] | None = None,
+        notebook_id: str | None = None,
+        name: str | None = None,
+        embedded: bool = False,
+        home: str | os.PathLike[str] | None = None,
+        kind: str = "script",
+    ) -> None:
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, name="runt-session", daemon=True)
+        self._thread.start()
+        self._async = AsyncSession(path=path, notebook_id=notebook_id, name=name, embedded=embedded, home=home, kind=kind)
+
+    def _run(self, coro: Coroutine[Any, Any, T], timeout: float | None = None) -> T:
+        return asyncio.run_coroutine_threadsafe(coro, self._loop).result(timeout)
+
+    def _call(self, fn: Any, *args: Any) -> Any:
+        async def _go() -> Any:
+            return fn(*args)
+
+        return self._run(_go())
+
+    @property
+    def aio(self) -> AsyncSession:
+        """The underlying AsyncSession (runs on the session's own loop)."""
+        return self._async
+
+    def __enter__(self) -> Session:
+        self.connect()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def connect(self) -> None:
+        """Connect to the daemon (starting it if needed) and join the notebook."""
+        self._run(self._async.connect())
+
+    def close(self) -> None:
+        """Leave and disconnect; stops the session's thread."""
+        if not self._loop.is_running():
+            return
+        try:
+            self._run(self._async.close(), timeout=30)
+        finally:
+            self._loop.call_soon_threadsafe(self._loop.stop)
+            self._thread.join(timeout=5)
+
+    def get_cells(self) -> list[Cell]:
+        """Every cell in order, from the local replica."""
+        result: list[Cell] = self._call(self._async.get_cells)
+        return result
+
+    def get_cell(self, cell_id: str) -> Cell:
+        """One cell from the local replica."""
+        result: Cell = self._call(self._async.get_cell, cell_id)
+        return result
+
+    def create_cell(self, source: str = "", cell_type: str = "code", index: int | None = None) -> str:
+        """Insert a cell and return its id once the daemon acknowledged it."""
+        return self._run(self._async.create_cell(source, cell_type, index))
+
+    def set_source(self, cell_id: str, text: str) -> None:
+        """Replace a cell's source."""
+        self._run(self._async.set_source(cell_id, text))
+
+    def delete_cell(self, cell_id: str) -> None:
+        """Delete a cell."""
+        self._run(self._async.delete_cell(cell_id))
+
+    def move_cell(self, cell_id: str, index: int) -> None:
+        """Move a cell."""
+        self._run(self._async.move_cell(cell_id, index))
+
+    def set_cell_type(self, cell_id: str, cell_type: str) -> None:
+        """Change a cell's type."""
+        self._run(self._async.set_cell_type(cell_id, cell_type))
+
+    def save(self) -> dict[str, Any]:
+        """Save the notebook file now."""
+        return self._run(self._async.save())
+
+    def peers(self) -> list[dict[str, Any]]:
+        """The peers in the room."""
+        result: list[dict[str, Any]] = self._call(self._async.peers)
+        return result
+
+    def sync(self) -> None:
+        """Wait until the daemon holds every local change."""
+        self._run(self._async.sync_now())

@@ -1,0 +1,158 @@
+"""The client side of the socket: connect (starting a daemon if none runs), requests, events."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+from runt_tui.protocol import (
+    Connection,
+    Frame,
+    FrameKind,
+    ProtocolError,
+    client_handshake,
+    make_request,
+)
+from runt_tui.settings import state_dir
+
+log = logging.getLogger("runt_tui.client")
+
+SyncHandler = Callable[[str, bytes], None]
+EventHandler = Callable[[dict[str, Any], bytes], None]
+
+
+class DaemonError(Exception):
+    """The daemon answered a request with an error."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(f"{message} [{code}]")
+        self.code = code
+        self.message = message
+
+
+class DaemonUnavailable(ConnectionError):
+    """No daemon could be reached (or started)."""
+
+
+async def _try_connect(sock: Path) -> Connection | None:
+    try:
+        reader, writer = await asyncio.open_unix_connection(str(sock), limit=1 << 20)
+    except (FileNotFoundError, ConnectionRefusedError, OSError):
+        return None
+    try:
+        await client_handshake(reader, writer, timeout=5.0)
+    except (ProtocolError, OSError, TimeoutError):
+        writer.close()
+        return None
+    return Connection(reader, writer)
+
+
+async def open_connection(home: Path | None = None, autostart: bool = True, timeout: float = 15.0) -> Connection:
+    """Connect to the user's daemon, spawning one (detached) when none answers."""
+    home = home or state_dir()
+    sock = home / "daemon.sock"
+    conn = await _try_connect(sock)
+    if conn is not None:
+        return conn
+    if not autostart:
+        raise DaemonUnavailable(f"no daemon is listening on {sock}")
+    from runt_tui.daemon.lifecycle import spawn_daemon
+
+    proc = spawn_daemon(home)
+    deadline = time.monotonic() + timeout
+    delay = 0.01
+    while time.monotonic() < deadline:
+        conn = await _try_connect(sock)
+        if conn is not None:
+            return conn
+        if proc.poll() not in (None, 0):
+            raise DaemonUnavailable(f"the daemon failed to start (exit {proc.returncode}); see {home / 'daemon.log'}")
+        await asyncio.sleep(delay)
+        delay = min(delay * 1.5, 0.2)
+    raise DaemonUnavailable(f"the daemon did not start within {timeout:.0f} s; see {home / 'daemon.log'}")
+
+
+class DaemonClient:
+    """Requests with ids and exactly one response each; sync frames and events routed to handlers."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+        self._ids = itertools.count(1)
+        self._pending: dict[int, asyncio.Future[Frame]] = {}
+        self.sync_handlers: dict[str, SyncHandler] = {}
+        self.event_handlers: list[EventHandler] = []
+        self.on_close: list[Callable[[], Awaitable[None] | None]] = []
+        self._reader = asyncio.get_running_loop().create_task(self._read_loop(), name="runt-client-reader")
+        self.closed = False
+
+    async def _read_loop(self) -> None:
+        try:
+            while True:
+                frame = await self.conn.recv()
+                if frame.kind == FrameKind.RESPONSE:
+                    fut = self._pending.pop(int(frame.header.get("id", -1)), None)
+                    if fut is not None and not fut.done():
+                        fut.set_result(frame)
+                elif frame.kind == FrameKind.SYNC:
+                    handler = self.sync_handlers.get(str(frame.header.get("room")))
+                    if handler is not None:
+                        handler(str(frame.header.get("room")), frame.payload)
+                elif frame.kind in (FrameKind.EVENT, FrameKind.ERROR):
+                    for h in list(self.event_handlers):
+                        h(frame.header, frame.payload)
+        except (ProtocolError, OSError, asyncio.IncompleteReadError) as e:
+            log.debug("connection closed: %s", e)
+        except asyncio.CancelledError:
+            pass
+        finally:
+            self._closed()
+
+    def _closed(self) -> None:
+        if self.closed:
+            return
+        self.closed = True
+        for fut in self._pending.values():
+            if not fut.done():
+                fut.set_exception(DaemonUnavailable("the connection to the daemon was lost"))
+        self._pending.clear()
+        self.conn.close()
+        for cb in list(self.on_close):
+            res = cb()
+            if asyncio.iscoroutine(res):
+                asyncio.get_running_loop().create_task(res)
+
+    async def request(self, rtype: str, payload: bytes = b"", timeout: float | None = 60.0, **fields: Any) -> tuple[dict[str, Any], bytes]:
+        """Send a request and wait for its response; DaemonError on an error response."""
+        if self.closed:
+            raise DaemonUnavailable("not connected to the daemon")
+        rid = next(self._ids)
+        fut: asyncio.Future[Frame] = asyncio.get_running_loop().create_future()
+        self._pending[rid] = fut
+        try:
+            self.conn.send(make_request(rid, rtype, payload, **fields))
+            await self.conn.drain_if_needed()
+            frame = await asyncio.wait_for(fut, timeout)
+        finally:
+            self._pending.pop(rid, None)
+        if not frame.header.get("ok", False):
+            err = frame.header.get("error") or {}
+            raise DaemonError(str(err.get("code", "INTERNAL")), str(err.get("message", "request failed")))
+        return frame.header, frame.payload
+
+    def send_sync(self, room: str, data: bytes) -> None:
+        """Send a sync message (fire and forget)."""
+        if not self.closed:
+            self.conn.send(Frame(FrameKind.SYNC, {"room": room}, data))
+
+    async def close(self) -> None:
+        """Close the connection."""
+        self._reader.cancel()
+        with contextlib.suppress(BaseException):
+            await self._reader
+        self._closed()

@@ -1,0 +1,369 @@
+"""AsyncSession: join a notebook through the daemon, read locally, write with acknowledgement."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import getpass
+import logging
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from runt_tui.client.cells import Cell
+from runt_tui.client.connection import DaemonClient, DaemonError, DaemonUnavailable, open_connection
+from runt_tui.client.replica import Replica
+from runt_tui.doc import DocError, NotebookDoc
+from runt_tui.settings import state_dir
+
+log = logging.getLogger("runt_tui.client")
+
+EventListener = Callable[[dict[str, Any]], None]
+
+
+def default_name() -> str:
+    """The user name, used as the peer name when none is given."""
+    try:
+        return getpass.getuser()
+    except Exception:
+        return "user"
+
+
+class AsyncSession:
+    """One client's view of one notebook room (a file path, or a notebook_id)."""
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str] | None = None,
+        notebook_id: str | None = None,
+        name: str | None = None,
+        embedded: bool = False,
+        home: str | os.PathLike[str] | None = None,
+        kind: str = "script",
+        autostart: bool = True,
+    ) -> None:
+        if (path is None) == (notebook_id is None):
+            raise ValueError("give exactly one of path= or notebook_id=")
+        self.path = os.path.realpath(os.fspath(path)) if path is not None else None
+        self.notebook_id = notebook_id
+        self.name = name or default_name()
+        self.embedded = embedded
+        self.home = Path(home) if home is not None else state_dir()
+        self.kind = kind
+        self.autostart = autostart
+        self.client: DaemonClient | None = None
+        self.replica: Replica | None = None
+        self.room = ""
+        self.peer_id = ""
+        self.colour = ""
+        self.epoch = ""
+        self.runtime: dict[str, Any] = {}
+        self.peer_list: list[dict[str, Any]] = []
+        self.connection_state = "disconnected"
+        self.event_listeners: list[EventListener] = []
+        self._closing = False
+        self._reconnect_task: asyncio.Task[None] | None = None
+        self._heartbeat_task: asyncio.Task[None] | None = None
+        self._embedded_daemon: Any = None
+        self._embedded_lock: contextlib.ExitStack | None = None
+        self._blob_task: asyncio.Task[None] | None = None
+
+    # ---- connecting ------------------------------------------------------
+
+    async def __aenter__(self) -> AsyncSession:
+        await self.connect()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    async def _start_embedded(self) -> None:
+        from runt_tui.daemon.lifecycle import daemon_lock
+        from runt_tui.daemon.server import Daemon
+        from runt_tui.settings import load_settings
+
+        stack = contextlib.ExitStack()
+        if stack.enter_context(daemon_lock(self.home)):
+            daemon = Daemon(self.home, load_settings())
+            await daemon.start()
+            self._embedded_daemon = daemon
+            self._embedded_lock = stack
+        else:
+            stack.close()  # a daemon already runs for this user: use it
+
+    async def connect(self) -> None:
+        """Connect (auto-starting or embedding the daemon), join the room, load the replica."""
+        if self.embedded and self._embedded_daemon is None:
+            with contextlib.suppress(DaemonUnavailable):
+                conn = await open_connection(self.home, autostart=False)
+                conn.close()
+                self.embedded = False
+            if self.embedded:
+                await self._start_embedded()
+        await self._connect_once()
+        self._heartbeat_task = asyncio.get_running_loop().create_task(self._heartbeat(), name="runt-heartbeat")
+
+    async def _connect_once(self) -> None:
+        conn = await open_connection(self.home, autostart=self.autostart and not self.embedded)
+        client = DaemonClient(conn)
+        client.event_handlers.append(self._on_event)
+        client.on_close.append(self._on_lost)
+        fields: dict[str, Any] = {"name": self.name, "kind": self.kind}
+        if self.path is not None:
+            fields["path"] = self.path
+        else:
+            fields["notebook_id"] = self.notebook_id
+        try:
+            header, data = await client.request("join", **fields)
+        except BaseException:
+            await client.close()
+            raise
+        self.client = client
+        self.room = str(header["room"])
+        self.peer_id = str(header["peer_id"])
+        self.colour = str(header["colour"])
+        self.runtime = dict(header.get("runtime") or {})
+        self.peer_list = list(header.get("peers") or [])
+        epoch = str(header["epoch"])
+        if self.replica is None:
+            self.replica = Replica(NotebookDoc.load(data))
+        elif epoch != self.epoch:
+            log.warning("the daemon's document has a new epoch: replaying unsynced edits")
+            self.replica.replace(NotebookDoc.load(data))
+        else:
+            self.replica.sync.reset()
+        self.epoch = epoch
+        client.sync_handlers[self.room] = lambda _room, payload: self._on_sync(payload)
+        self.replica.attach(lambda msg: client.send_sync(self.room, msg))
+        self.replica.flush()
+        self._set_connection("connected")
+        self._fetch_blobs_soon(all_refs=True)
+
+    def _set_connection(self, state: str) -> None:
+        self.connection_state = state
+        self._emit({"type": "connection", "state": state})
+
+    def _on_sync(self, payload: bytes) -> None:
+        if self.replica is None:
+            return
+        self.replica.receive(payload)
+        if self.replica.missing_blobs:
+            self._fetch_blobs_soon()
+
+    def _on_event(self, header: dict[str, Any], payload: bytes) -> None:
+        etype = header.get("type")
+        if etype == "runtime" and isinstance(header.get("state"), dict):
+            state = header["state"]
+            if int(state.get("version", 0)) >= int(self.runtime.get("version", -1)):
+                self.runtime = state
+        elif etype == "presence":
+            self.peer_list = list(header.get("peers") or [])
+        self._emit(header)
+
+    def _emit(self, event: dict[str, Any]) -> None:
+        for cb in list(self.event_listeners):
+            try:
+                cb(event)
+            except Exception:
+                log.exception("event listener failed")
+
+    def _on_lost(self) -> None:
+        if self.replica is not None:
+            self.replica.attach(None)
+        if self._closing:
+            return
+        self._set_connection("reconnecting")
+        if self._reconnect_task is None or self._reconnect_task.done():
+            self._reconnect_task = asyncio.get_running_loop().create_task(self._reconnect(), name="runt-reconnect")
+
+    async def _reconnect(self) -> None:
+        delay = 0.05
+        while not self._closing:
+            await asyncio.sleep(delay)
+            try:
+                if self.embedded and self._embedded_daemon is None:
+                    await self._start_embedded()
+                await self._connect_once()
+                return
+            except (DaemonUnavailable, DaemonError, OSError, DocError) as e:
+                log.info("reconnect failed: %s", e)
+                delay = min(delay * 2, 2.0)
+
+    async def _heartbeat(self) -> None:
+        while not self._closing:
+            await asyncio.sleep(5.0)
+            client = self.client
+            if client is not None and not client.closed:
+                with contextlib.suppress(Exception):
+                    await client.request("ping", timeout=10.0)
+
+    async def close(self) -> None:
+        """Leave the room and disconnect (the embedded daemon, if ours, saves and stops)."""
+        self._closing = True
+        for task in (self._reconnect_task, self._heartbeat_task, self._blob_task):
+            if task is not None:
+                task.cancel()
+        if self.client is not None and not self.client.closed:
+            with contextlib.suppress(Exception):
+                await self.sync_now(timeout=5.0)
+            with contextlib.suppress(Exception):
+                await self.client.request("leave", room=self.room, timeout=5.0)
+            await self.client.close()
+        if self._embedded_daemon is not None:
+            await self._embedded_daemon.shutdown()
+            self._embedded_daemon = None
+        if self._embedded_lock is not None:
+            self._embedded_lock.close()
+            self._embedded_lock = None
+        self.connection_state = "closed"
+
+    # ---- requests ---------------------------------------------------------
+
+    async def request(self, rtype: str, payload: bytes = b"", timeout: float | None = 60.0, **fields: Any) -> tuple[dict[str, Any], bytes]:
+        """A request about this room (waits for a reconnect in progress)."""
+        for _ in range(100):
+            if self.client is not None and not self.client.closed:
+                break
+            if self._closing:
+                raise DaemonUnavailable("the session is closed")
+            await asyncio.sleep(0.1)
+        if self.client is None or self.client.closed:
+            raise DaemonUnavailable("not connected to the daemon")
+        return await self.client.request(rtype, payload, timeout=timeout, room=self.room, **fields)
+
+    async def sync_now(self, timeout: float = 10.0) -> None:
+        """Return once the daemon holds (and has persisted) every local change."""
+        replica = self._replica()
+        replica.flush()
+        heads = replica.doc.heads()
+        await self.request("ack", heads=[h.hex() for h in heads], timeout=timeout + 1, wait=timeout)
+        replica.acked_heads = heads
+
+    def _replica(self) -> Replica:
+        if self.replica is None:
+            raise RuntimeError("not connected: call connect() first")
+        return self.replica
+
+    # ---- blobs -----------------------------------------------------------
+
+    def _fetch_blobs_soon(self, all_refs: bool = False) -> None:
+        replica = self.replica
+        if replica is None:
+            return
+        if all_refs:
+            replica.missing_blobs |= replica.all_blob_refs()
+        if replica.missing_blobs and (self._blob_task is None or self._blob_task.done()):
+            self._blob_task = asyncio.get_running_loop().create_task(self._fetch_blobs())
+
+    async def _fetch_blobs(self) -> None:
+        replica = self._replica()
+        while replica.missing_blobs:
+            digest = replica.missing_blobs.pop()
+            try:
+                data = await self.fetch_blob(digest)
+            except (DaemonError, DaemonUnavailable) as e:
+                log.warning("blob %s: %s", digest[:12], e)
+                continue
+            replica.blobs.put(data)
+        self._emit({"type": "blobs"})
+
+    async def fetch_blob(self, digest: str) -> bytes:
+        """One blob's bytes (cached)."""
+        replica = self._replica()
+        cached = replica.blobs.get(digest)
+        if cached is not None:
+            return cached
+        _, data = await self.request("blob", digest=digest)
+        replica.blobs.put(data)
+        return data
+
+    async def wait_blobs(self) -> None:
+        """Wait until every referenced blob is cached."""
+        replica = self._replica()
+        replica.missing_blobs |= replica.all_blob_refs()
+        await self._fetch_blobs()
+
+    # ---- reads (local, no round trip) -------------------------------------
+
+    @property
+    def doc(self) -> NotebookDoc:
+        """The local replica's document."""
+        return self._replica().doc
+
+    def get_cells(self) -> list[Cell]:
+        """Every cell, in order, from the local replica."""
+        replica = self._replica()
+        return [self._to_cell(v) for v in replica.doc.cells()]
+
+    def get_cell(self, cell_id: str) -> Cell:
+        """One cell from the local replica (KeyError when absent)."""
+        replica = self._replica()
+        if cell_id not in replica.doc:
+            raise KeyError(cell_id)
+        return self._to_cell(replica.doc.cell(cell_id))
+
+    def _to_cell(self, v: Any) -> Cell:
+        replica = self._replica()
+        return Cell(
+            id=v.id,
+            cell_type=v.cell_type,
+            source=v.source,
+            outputs=replica.resolved_outputs(v) if v.cell_type == "code" else [],
+            execution_count=v.execution_count if v.cell_type == "code" else None,
+            metadata=v.metadata,
+            attachments=v.attachments,
+        )
+
+    def peers(self) -> list[dict[str, Any]]:
+        """The peers in the room (name, colour, focused cell, cursor)."""
+        return list(self.peer_list)
+
+    # ---- writes (acknowledged) --------------------------------------------
+
+    def edit(self, fn: Callable[[NotebookDoc], Any]) -> Any:
+        """Apply an edit to the replica and send it, without waiting (the TUI's path)."""
+        return self._replica().edit(fn)
+
+    async def create_cell(self, source: str = "", cell_type: str = "code", index: int | None = None) -> str:
+        """Insert a cell (at the end by default) and return its id."""
+        replica = self._replica()
+        at = len(replica.doc) if index is None else index
+        cid: str = replica.edit(lambda d: d.insert_cell(at, cell_type, source))
+        await self.sync_now()
+        return cid
+
+    async def set_source(self, cell_id: str, text: str) -> None:
+        """Replace a cell's source (as a minimal edit)."""
+        self._replica().edit(lambda d: d.set_source(cell_id, text))
+        await self.sync_now()
+
+    async def delete_cell(self, cell_id: str) -> None:
+        """Delete a cell."""
+        self._replica().edit(lambda d: d.delete_cell(cell_id))
+        await self.sync_now()
+
+    async def move_cell(self, cell_id: str, index: int) -> None:
+        """Move a cell to `index`."""
+        self._replica().edit(lambda d: d.move_cell(cell_id, index))
+        await self.sync_now()
+
+    async def set_cell_type(self, cell_id: str, cell_type: str) -> None:
+        """Change a cell's type (code, markdown, raw)."""
+        self._replica().edit(lambda d: d.set_cell_type(cell_id, cell_type))
+        await self.sync_now()
+
+    async def set_cell_metadata(self, cell_id: str, metadata: dict[str, Any]) -> None:
+        """Replace a cell's metadata."""
+        self._replica().edit(lambda d: d.set_cell_metadata(cell_id, metadata))
+        await self.sync_now()
+
+    async def save(self) -> dict[str, Any]:
+        """Save the notebook file now (after syncing local edits)."""
+        await self.sync_now()
+        header, _ = await self.request("save")
+        return header
+
+    async def set_presence(self, cell: str | None, cursor: Any = None, mode: str | None = None) -> None:
+        """Publish the focused cell, cursor and mode to the other peers."""
+        await self.request("presence", presence={"cell": cell, "cursor": cursor, "mode": mode})

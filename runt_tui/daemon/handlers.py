@@ -1,0 +1,173 @@
+"""Request handlers of the daemon: one coroutine per request type."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from runt_tui import __version__
+from runt_tui.daemon.peers import new_link
+from runt_tui.doc import DocError, NotebookFileError
+from runt_tui.protocol import ErrorCode
+
+if TYPE_CHECKING:
+    from runt_tui.daemon.server import ClientConn, Daemon
+
+Reply = tuple[dict[str, Any], bytes]
+
+
+class RequestError(Exception):
+    """A request failed; the client gets an error response with this code and message."""
+
+    def __init__(self, code: ErrorCode, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+def _str(header: dict[str, Any], key: str, required: bool = True) -> str | None:
+    value = header.get(key)
+    if value is None and not required:
+        return None
+    if not isinstance(value, str) or not value:
+        raise RequestError(ErrorCode.BAD_REQUEST, f"'{key}' must be a non-empty string")
+    return value
+
+
+async def h_ping(d: Daemon, c: ClientConn, h: dict[str, Any], p: bytes) -> Reply:
+    """Heartbeat."""
+    return {"pong": True}, b""
+
+
+async def h_status(d: Daemon, c: ClientConn, h: dict[str, Any], p: bytes) -> Reply:
+    """Daemon status: pid, socket, rooms with peers, settings."""
+    return d.status(), b""
+
+
+async def h_stop(d: Daemon, c: ClientConn, h: dict[str, Any], p: bytes) -> Reply:
+    """Ask the daemon to save everything and exit."""
+    d.request_stop()
+    return {"stopping": True}, b""
+
+
+async def h_join(d: Daemon, c: ClientConn, h: dict[str, Any], p: bytes) -> Reply:
+    """Join (opening if needed) the room of a path or a notebook_id; the payload is the document."""
+    raw_path = _str(h, "path", required=False)
+    notebook_id = _str(h, "notebook_id", required=False)
+    if (raw_path is None) == (notebook_id is None):
+        raise RequestError(ErrorCode.BAD_REQUEST, "give exactly one of 'path' or 'notebook_id'")
+    path = Path(os.path.realpath(os.path.expanduser(raw_path))) if raw_path else None
+    if path is not None and path.is_dir():
+        raise RequestError(ErrorCode.BAD_REQUEST, f"{path}: is a directory, not a notebook file")
+    if path is not None and not path.parent.is_dir():
+        raise RequestError(ErrorCode.NOT_FOUND, f"{path.parent}: no such directory")
+    try:
+        room = await d.open_room(path, notebook_id)
+    except NotebookFileError as e:
+        raise RequestError(ErrorCode.BAD_REQUEST, str(e)) from None
+    name = str(h.get("name") or "anonymous")[:64]
+    colour = h.get("colour") if isinstance(h.get("colour"), str) else None
+    peer_id = uuid.uuid4().hex[:12]
+    link = new_link(room.doc, peer_id, name, colour, c, room.next_peer_index(), str(h.get("kind") or "tui"))
+    c.rooms[room.key] = link
+    data = room.doc.save()
+    room.add_peer(link)
+    return {
+        "room": room.key,
+        "peer_id": peer_id,
+        "colour": link.colour,
+        "epoch": room.doc.epoch,
+        "path": str(room.path) if room.path else None,
+        "notebook_id": room.notebook_id,
+        "runtime": room.runtime(),
+        "peers": [x.describe() for x in room.peers.values()],
+    }, data
+
+
+def _room(d: Daemon, c: ClientConn, h: dict[str, Any]) -> Any:
+    key = h.get("room")
+    if not isinstance(key, str) or key not in c.rooms or key not in d.rooms:
+        raise RequestError(ErrorCode.NOT_JOINED, f"not joined to room {key!r}")
+    return d.rooms[key]
+
+
+async def h_leave(d: Daemon, c: ClientConn, h: dict[str, Any], p: bytes) -> Reply:
+    """Leave a room."""
+    room = _room(d, c, h)
+    link = c.rooms.pop(room.key)
+    room.remove_peer(link.peer_id)
+    return {}, b""
+
+
+async def h_ack(d: Daemon, c: ClientConn, h: dict[str, Any], p: bytes) -> Reply:
+    """Answer once the daemon holds (in memory and on disk) every change up to the given heads."""
+    room = _room(d, c, h)
+    heads_raw = h.get("heads")
+    if not isinstance(heads_raw, list) or not all(isinstance(x, str) for x in heads_raw):
+        raise RequestError(ErrorCode.BAD_REQUEST, "'heads' must be a list of hex strings")
+    try:
+        heads = [bytes.fromhex(x) for x in heads_raw]
+    except ValueError:
+        raise RequestError(ErrorCode.BAD_REQUEST, "'heads' must be hex") from None
+    timeout = float(h.get("wait") or 10.0)
+    if not await room.wait_acknowledged(heads, min(timeout, 60.0)):
+        raise RequestError(ErrorCode.TIMEOUT, "the daemon did not receive those changes in time")
+    return {"heads": [x.hex() for x in room.doc.heads()]}, b""
+
+
+async def h_save(d: Daemon, c: ClientConn, h: dict[str, Any], p: bytes) -> Reply:
+    """Save the notebook file now."""
+    room = _room(d, c, h)
+    result = await room.save(explicit=True)
+    if result.get("error") == "read-only":
+        raise RequestError(ErrorCode.READ_ONLY, room.save_state.get("message", "read-only"))
+    if "error" in result:
+        raise RequestError(ErrorCode.INTERNAL, str(result["error"]))
+    return result, b""
+
+
+async def h_presence(d: Daemon, c: ClientConn, h: dict[str, Any], p: bytes) -> Reply:
+    """Update this peer's presence (focused cell, cursor, mode) and push it to the room."""
+    room = _room(d, c, h)
+    link = c.rooms[room.key]
+    info = h.get("presence")
+    if not isinstance(info, dict):
+        raise RequestError(ErrorCode.BAD_REQUEST, "'presence' must be an object")
+    link.presence = {k: info[k] for k in ("cell", "cursor", "mode", "selection") if k in info}
+    if isinstance(h.get("name"), str):
+        link.name = h["name"][:64]
+    room.publish_presence()
+    return {}, b""
+
+
+async def h_blob(d: Daemon, c: ClientConn, h: dict[str, Any], p: bytes) -> Reply:
+    """Fetch a blob by digest."""
+    digest = _str(h, "digest")
+    assert digest is not None
+    data = d.blobs.get(digest)
+    if data is None:
+        raise RequestError(ErrorCode.NOT_FOUND, f"no blob {digest[:16]}")
+    return {"digest": digest, "size": len(data)}, data
+
+
+async def h_hello(d: Daemon, c: ClientConn, h: dict[str, Any], p: bytes) -> Reply:
+    """Describe the daemon to a newly connected client."""
+    return {"version": __version__, "pid": os.getpid()}, b""
+
+
+HANDLERS: dict[str, Any] = {
+    "ping": h_ping,
+    "hello": h_hello,
+    "status": h_status,
+    "stop": h_stop,
+    "join": h_join,
+    "leave": h_leave,
+    "ack": h_ack,
+    "save": h_save,
+    "presence": h_presence,
+    "blob": h_blob,
+}
+
+__all__ = ["HANDLERS", "DocError", "RequestError"]

@@ -1,0 +1,145 @@
+"""Starting and stopping the daemon: the lock that makes it one per user, detached spawn, signals."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import fcntl
+import logging
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+from runt_tui.daemon.server import Daemon
+from runt_tui.settings import Settings, ensure_private_dir, load_settings
+
+log = logging.getLogger("runt_tui.daemon")
+
+
+def lock_path(home: Path) -> Path:
+    """The lock file whose holder is the one daemon of this state dir."""
+    return home / "daemon.lock"
+
+
+def log_path(home: Path) -> Path:
+    """The daemon's log file."""
+    return home / "daemon.log"
+
+
+def pid_path(home: Path) -> Path:
+    """The file holding the running daemon's pid."""
+    return home / "daemon.pid"
+
+
+@contextlib.contextmanager
+def daemon_lock(home: Path) -> Iterator[bool]:
+    """Hold the daemon lock for the duration; yields False when another process holds it."""
+    ensure_private_dir(home)
+    fd = os.open(lock_path(home), os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            yield False
+            return
+        pid_path(home).write_text(str(os.getpid()))
+        try:
+            yield True
+        finally:
+            with contextlib.suppress(OSError):
+                if pid_path(home).read_text().strip() == str(os.getpid()):
+                    pid_path(home).unlink()
+            fcntl.flock(fd, fcntl.LOCK_UN)
+    finally:
+        os.close(fd)
+
+
+def read_pid(home: Path) -> int | None:
+    """The pid of the daemon holding the lock, or None when none does."""
+    try:
+        fd = os.open(lock_path(home), os.O_RDWR)
+    except OSError:
+        return None
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            try:
+                return int(pid_path(home).read_text().strip())
+            except (OSError, ValueError):
+                return None
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        return None
+    finally:
+        os.close(fd)
+
+
+def setup_logging(home: Path, foreground: bool = False) -> None:
+    """Log to daemon.log (and stderr in the foreground)."""
+    handlers: list[logging.Handler] = [logging.FileHandler(log_path(home), encoding="utf-8")]
+    if foreground:
+        handlers.append(logging.StreamHandler())
+    logging.basicConfig(
+        level=logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        handlers=handlers,
+        force=True,
+    )
+
+
+async def run_daemon(home: Path, settings: Settings) -> int:
+    """Run a daemon in this process until it stops; 0 also when another daemon already runs."""
+    with daemon_lock(home) as acquired:
+        if not acquired:
+            log.info("another daemon holds %s; exiting", lock_path(home))
+            return 0
+        daemon = Daemon(home, settings)
+        await daemon.start()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+            with contextlib.suppress(NotImplementedError, RuntimeError):
+                loop.add_signal_handler(sig, daemon.request_stop)
+        await daemon.serve()
+        return 0
+
+
+def spawn_daemon(home: Path, extra_args: list[str] | None = None) -> subprocess.Popen[bytes]:
+    """Start a detached daemon from this same installation (same interpreter)."""
+    ensure_private_dir(home)
+    env = dict(os.environ)
+    env["RUNT_TUI_HOME"] = str(home)
+    with open(log_path(home), "ab") as logf:
+        return subprocess.Popen(
+            [sys.executable, "-m", "runt_tui.daemon", *(extra_args or [])],
+            stdin=subprocess.DEVNULL,
+            stdout=logf,
+            stderr=logf,
+            env=env,
+            start_new_session=True,
+            close_fds=True,
+        )
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m runt_tui.daemon [--foreground] [--set key=value ...]`."""
+    from runt_tui.settings import state_dir
+
+    args = list(sys.argv[1:] if argv is None else argv)
+    foreground = "--foreground" in args
+    overrides: dict[str, str] = {}
+    for i, a in enumerate(args):
+        if a == "--set" and i + 1 < len(args):
+            k, _, v = args[i + 1].partition("=")
+            overrides[k] = v
+    home = state_dir()
+    ensure_private_dir(home)
+    setup_logging(home, foreground)
+    try:
+        settings = load_settings(None, **overrides)
+    except ValueError as e:
+        log.error("bad settings: %s", e)
+        return 2
+    return asyncio.run(run_daemon(home, settings))

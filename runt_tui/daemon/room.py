@@ -1,0 +1,416 @@
+"""A room: one notebook's canonical document, its peers, persistence and autosave."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import logging
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from runt_tui.daemon.peers import PeerLink
+from runt_tui.daemon.persist import RoomMeta, RoomStore
+from runt_tui.doc import (
+    DocError,
+    FileBlobStore,
+    NotebookDoc,
+    NotebookFileError,
+    doc_from_notebook,
+    parse_notebook,
+    serialize_notebook,
+    write_bytes_atomic,
+)
+from runt_tui.doc.merge import merge_external
+from runt_tui.settings import Settings
+
+log = logging.getLogger("runt_tui.daemon")
+
+DEFAULT_METADATA: dict[str, Any] = {
+    "kernelspec": {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"},
+    "language_info": {"name": "python"},
+}
+
+
+def sha256(data: bytes) -> str:
+    """Hex SHA-256 of bytes."""
+    return hashlib.sha256(data).hexdigest()
+
+
+class Room:
+    """The daemon's state for one notebook (a file, or a notebook_id without a file)."""
+
+    def __init__(
+        self,
+        key: str,
+        path: Path | None,
+        notebook_id: str | None,
+        doc: NotebookDoc,
+        store: RoomStore,
+        meta: RoomMeta,
+        settings: Settings,
+        blobs: FileBlobStore,
+    ) -> None:
+        self.key = key
+        self.path = path
+        self.notebook_id = notebook_id
+        self.doc = doc
+        self.store = store
+        self.meta = meta
+        self.settings = settings
+        self.blobs = blobs
+        self.peers: dict[str, PeerLink] = {}
+        self.seq = 0
+        self.persisted_seq = 0
+        self._persisted_heads = doc.heads()
+        self._changed = asyncio.Condition()
+        self._persist_wakeup = asyncio.Event()
+        self._save_lock = asyncio.Lock()
+        self._save_handle: asyncio.TimerHandle | None = None
+        self._dirty_since: float | None = None
+        self._pending_write_sha: str | None = None
+        self.save_state: dict[str, Any] = {"state": "saved"}
+        self.file_state: dict[str, Any] = {"state": "ok" if path is None or path.exists() else "new"}
+        self.runtime_version = 0
+        self.runtime_extra: dict[str, Callable[[], Any]] = {}
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self._closing = False
+        self.last_left: float | None = time.monotonic()
+        self._peer_counter = 0
+        self._persist_task = asyncio.get_running_loop().create_task(self._persist_loop())
+
+    # ---- opening --------------------------------------------------------
+
+    @classmethod
+    async def open(
+        cls,
+        key: str,
+        path: Path | None,
+        notebook_id: str | None,
+        rooms_dir: Path,
+        settings: Settings,
+        blobs: FileBlobStore,
+    ) -> Room:
+        """Load a room from the state dir and/or the file; NotebookFileError for a bad file."""
+        store = RoomStore(rooms_dir, key)
+        meta = store.read_meta()
+        persisted = store.load()
+        doc: NotebookDoc | None = None
+        if persisted is not None:
+            try:
+                doc = NotebookDoc.load(persisted)
+            except DocError as e:
+                log.error("room %s: persisted document unreadable (%s); reloading", key, e)
+                with contextlib.suppress(OSError):
+                    store.snapshot.rename(store.snapshot.with_suffix(".corrupt"))
+                doc = None
+        file_bytes: bytes | None = None
+        if path is not None and path.exists():
+            file_bytes = await asyncio.to_thread(_read_file, path)
+        if doc is None:
+            if file_bytes is not None:
+                nb = parse_notebook(file_bytes, path or "")
+                doc = await asyncio.to_thread(doc_from_notebook, nb, blobs, settings.blob_threshold)
+                meta = RoomMeta(
+                    path=str(path), baseline_sha256=sha256(file_bytes), saved_heads=[h.hex() for h in doc.heads()]
+                )
+                store.write_baseline(file_bytes)
+            else:
+                doc = NotebookDoc.new(metadata=DEFAULT_METADATA)
+                if path is not None:
+                    doc.insert_cell(0, "code", "")
+                meta = RoomMeta(path=str(path) if path else None, notebook_id=notebook_id)
+            store.write_snapshot(doc.save())
+            store.write_meta(meta)
+        elif file_bytes is not None and sha256(file_bytes) != meta.baseline_sha256:
+            # The file changed while no daemon watched it: merge it against the baseline.
+            nb = parse_notebook(file_bytes, path or "")
+            heads = merge_external(doc, [bytes.fromhex(h) for h in meta.saved_heads], nb, blobs, settings.blob_threshold)
+            meta.baseline_sha256 = sha256(file_bytes)
+            meta.saved_heads = [h.hex() for h in heads]
+            store.write_baseline(file_bytes)
+            store.write_snapshot(doc.save())
+            store.write_meta(meta)
+        room = cls(key, path, notebook_id, doc, store, meta, settings, blobs)
+        if path is not None and file_bytes is None:
+            room._schedule_save()
+        return room
+
+    # ---- peers and sync -------------------------------------------------
+
+    def next_peer_index(self) -> int:
+        """A growing counter used to pick peer colours."""
+        self._peer_counter += 1
+        return self._peer_counter - 1
+
+    def add_peer(self, link: PeerLink) -> None:
+        """Register a joined peer and tell the others."""
+        self.peers[link.peer_id] = link
+        self.last_left = None
+        self.publish_presence()
+
+    def remove_peer(self, peer_id: str) -> None:
+        """Forget a peer (left, disconnected or dropped) and tell the others."""
+        if self.peers.pop(peer_id, None) is not None:
+            if not self.peers:
+                self.last_left = time.monotonic()
+            self.publish_presence()
+
+    def receive_sync(self, peer_id: str, data: bytes) -> None:
+        """Apply a peer's sync message; on change, fan out to everyone."""
+        link = self.peers.get(peer_id)
+        if link is None:
+            raise DocError("not joined to this room")
+        before = self.doc.heads()
+        link.sync.receive(data)
+        if self.doc.heads() != before:
+            self.local_changed()
+        else:
+            self._send_sync(link)
+
+    def local_changed(self) -> None:
+        """The document changed (a peer's sync or the daemon's own write): sync, persist, save."""
+        self.seq += 1
+        self._persist_wakeup.set()
+        self.broadcast_sync()
+        if self.path is not None:
+            self._schedule_save()
+        self._notify()
+
+    def broadcast_sync(self) -> None:
+        """Send each peer whatever it is missing."""
+        for link in list(self.peers.values()):
+            self._send_sync(link)
+
+    def _send_sync(self, link: PeerLink) -> None:
+        msg = link.sync.generate()
+        if msg is None:
+            return
+        try:
+            link.outbox.send_sync(self.key, msg)
+        except Exception as e:  # a slow or closed peer must never block the room
+            log.warning("room %s: dropping peer %s: %s", self.key, link.peer_id, e)
+            self.remove_peer(link.peer_id)
+            link.outbox.drop(f"dropped: {e}")
+
+    def send_event(self, event: dict[str, Any], payload: bytes = b"", only: str | None = None) -> None:
+        """Send an event to every peer (or one), dropping those that cannot keep up."""
+        event = {"room": self.key, **event}
+        for link in list(self.peers.values()):
+            if only is not None and link.peer_id != only:
+                continue
+            try:
+                link.outbox.send_event(event, payload)
+            except Exception as e:
+                log.warning("room %s: dropping peer %s: %s", self.key, link.peer_id, e)
+                self.remove_peer(link.peer_id)
+                link.outbox.drop(f"dropped: {e}")
+
+    def publish_presence(self) -> None:
+        """Push the list of peers with their presence to everyone."""
+        self.send_event({"type": "presence", "peers": [p.describe() for p in self.peers.values()]})
+
+    def runtime(self) -> dict[str, Any]:
+        """The runtime-state snapshot (small, changes often, not CRDT history)."""
+        state: dict[str, Any] = {
+            "version": self.runtime_version,
+            "save": self.save_state,
+            "file": self.file_state,
+            "path": str(self.path) if self.path else None,
+        }
+        for name, getter in self.runtime_extra.items():
+            state[name] = getter()
+        return state
+
+    def publish_runtime(self) -> None:
+        """Bump the runtime version and push the whole snapshot."""
+        self.runtime_version += 1
+        self.send_event({"type": "runtime", "state": self.runtime()})
+
+    def _notify(self) -> None:
+        async def _go() -> None:
+            async with self._changed:
+                self._changed.notify_all()
+
+        self._spawn(_go())
+
+    async def wait_acknowledged(self, heads: list[bytes], timeout: float = 10.0) -> bool:
+        """Wait until the document has `heads` and they are on disk."""
+
+        async def _wait() -> None:
+            async with self._changed:
+                await self._changed.wait_for(lambda: self.doc.has_heads(heads))
+                target = self.seq
+                await self._changed.wait_for(lambda: self.persisted_seq >= target)
+
+        try:
+            await asyncio.wait_for(_wait(), timeout)
+        except TimeoutError:
+            return False
+        return True
+
+    # ---- persistence ----------------------------------------------------
+
+    async def _persist_loop(self) -> None:
+        while True:
+            await self._persist_wakeup.wait()
+            self._persist_wakeup.clear()
+            try:
+                self.persist_now()
+            except Exception:
+                log.exception("room %s: persisting failed", self.key)
+                await asyncio.sleep(0.5)
+                self._persist_wakeup.set()
+                continue
+            async with self._changed:
+                self._changed.notify_all()
+            if self._closing:
+                return
+
+    def persist_now(self) -> None:
+        """Append changes made since the last persist to the log (fsync), compacting when big."""
+        target = self.seq
+        heads = self.doc.heads()
+        if heads != self._persisted_heads:
+            self.store.append(self.doc.changes_since(self._persisted_heads))
+            self._persisted_heads = heads
+            if self.store.needs_compaction():
+                self.store.write_snapshot(self.doc.save())
+        self.persisted_seq = target
+
+    # ---- saving the .ipynb ---------------------------------------------
+
+    def _schedule_save(self) -> None:
+        if not self.settings.autosave or self.path is None or self.file_state.get("state") == "deleted":
+            if self.save_state.get("state") == "saved":
+                self._set_save_state("unsaved")
+            return
+        loop = asyncio.get_running_loop()
+        now = loop.time()
+        if self._dirty_since is None:
+            self._dirty_since = now
+        if self.save_state.get("state") == "saved":
+            self._set_save_state("unsaved")
+        when = min(now + self.settings.save_delay, self._dirty_since + self.settings.max_save_interval)
+        if self._save_handle is not None:
+            self._save_handle.cancel()
+        self._save_handle = loop.call_at(when, lambda: self._spawn(self.save()))
+
+    def _set_save_state(self, state: str, message: str | None = None) -> None:
+        new = {"state": state, **({"message": message} if message else {})}
+        if new != self.save_state:
+            self.save_state = new
+            self.publish_runtime()
+
+    async def save(self, explicit: bool = False) -> dict[str, Any]:
+        """Write the .ipynb (validated, atomic) unless its bytes would not change."""
+        if self.path is None:
+            self.persist_now()
+            self.store.write_snapshot(self.doc.save())
+            return {"saved": False, "reason": "no file"}
+        async with self._save_lock:
+            if self._save_handle is not None:
+                self._save_handle.cancel()
+                self._save_handle = None
+            self._dirty_since = None
+            heads = self.doc.heads()
+            try:
+                nb = self.doc.to_notebook(self.blobs)
+                text = await asyncio.to_thread(serialize_notebook, nb, self.path)
+            except (NotebookFileError, KeyError) as e:
+                self._set_save_state("error", str(e))
+                return {"saved": False, "error": str(e)}
+            data = text.encode("utf-8")
+            digest = sha256(data)
+            on_disk = self.path.exists()
+            if digest == self.meta.baseline_sha256 and on_disk:
+                self._set_save_state("saved")
+                return {"saved": False, "reason": "unchanged", "path": str(self.path)}
+            self._set_save_state("saving")
+            self._pending_write_sha = digest
+            try:
+                await asyncio.to_thread(write_bytes_atomic, self.path, data)
+            except PermissionError:
+                self._set_save_state("read-only", f"{self.path} is read-only; changes are kept in the daemon")
+                return {"saved": False, "error": "read-only"}
+            except OSError as e:
+                self._set_save_state("error", f"cannot write {self.path}: {e.strerror or e}")
+                return {"saved": False, "error": str(e)}
+            self.meta.baseline_sha256 = digest
+            self.meta.saved_heads = [h.hex() for h in heads]
+            self.store.write_baseline(data)
+            self.store.write_meta(self.meta)
+            if self.file_state.get("state") != "ok":
+                self.file_state = {"state": "ok"}
+            self._set_save_state("saved" if self.doc.heads() == heads else "unsaved")
+            if self.doc.heads() != heads:
+                self._schedule_save()
+            return {"saved": True, "bytes": len(data), "path": str(self.path), "explicit": explicit}
+
+    # ---- changes on disk -------------------------------------------------
+
+    async def on_file_changed(self) -> None:
+        """React to the watcher: merge a real external change, ignore our writes and touches."""
+        if self.path is None:
+            return
+        async with self._save_lock:
+            if not self.path.exists():
+                if self.file_state.get("state") != "deleted":
+                    self.file_state = {"state": "deleted", "message": f"{self.path} was deleted or renamed; content kept"}
+                    self.publish_runtime()
+                return
+            try:
+                data = await asyncio.to_thread(_read_file, self.path)
+            except OSError:
+                return
+            digest = sha256(data)
+            if digest in (self.meta.baseline_sha256, self._pending_write_sha):
+                if self.file_state.get("state") == "deleted":
+                    self.file_state = {"state": "ok"}
+                    self.publish_runtime()
+                return
+            try:
+                nb = parse_notebook(data, self.path)
+            except NotebookFileError as e:
+                self.file_state = {"state": "invalid", "message": f"the file on disk is not a valid notebook: {e.problem}"}
+                self.publish_runtime()
+                return
+            saved = [bytes.fromhex(h) for h in self.meta.saved_heads]
+            heads = merge_external(self.doc, saved, nb, self.blobs, self.settings.blob_threshold)
+            self.meta.baseline_sha256 = digest
+            self.meta.saved_heads = [h.hex() for h in heads]
+            self.store.write_baseline(data)
+            self.store.write_meta(self.meta)
+            self.file_state = {"state": "ok", "merged_at": time.time()}
+            self.publish_runtime()
+            self.send_event({"type": "notice", "level": "info", "message": f"merged changes from disk: {self.path.name}"})
+        self.local_changed()
+
+    # ---- lifecycle -------------------------------------------------------
+
+    def _spawn(self, coro: Any) -> None:
+        task = asyncio.get_running_loop().create_task(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def close(self) -> None:
+        """Save, persist a fresh snapshot and stop background work."""
+        self._closing = True
+        if self._save_handle is not None:
+            self._save_handle.cancel()
+        if self.path is not None and self.settings.autosave and self.file_state.get("state") != "deleted":
+            with contextlib.suppress(Exception):
+                await self.save()
+        with contextlib.suppress(Exception):
+            self.persist_now()
+            self.store.write_snapshot(self.doc.save())
+        self._persist_task.cancel()
+        for t in list(self._tasks):
+            t.cancel()
+        self.store.close()
+
+
+def _read_file(path: Path) -> bytes:
+    return path.read_bytes()

@@ -1,0 +1,311 @@
+"""The daemon: a Unix-socket server owning every room of one user."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+from runt_tui import __version__
+from runt_tui.daemon.handlers import HANDLERS, RequestError
+from runt_tui.daemon.peers import PeerLink
+from runt_tui.daemon.persist import room_key
+from runt_tui.daemon.room import Room
+from runt_tui.daemon.watcher import FileWatcher
+from runt_tui.doc import DocError, FileBlobStore
+from runt_tui.protocol import (
+    Connection,
+    ErrorCode,
+    Frame,
+    FrameKind,
+    ProtocolError,
+    make_error_response,
+    make_event,
+    make_response,
+    server_handshake,
+)
+from runt_tui.settings import Settings, ensure_private_dir
+
+log = logging.getLogger("runt_tui.daemon")
+
+
+class ClientConn:
+    """One client connection: its frames, and the rooms it joined (implements Outbox)."""
+
+    def __init__(self, daemon: Daemon, conn: Connection, cid: int) -> None:
+        self.daemon = daemon
+        self.conn = conn
+        self.cid = cid
+        self.rooms: dict[str, PeerLink] = {}
+        self.last_seen = time.monotonic()
+        self.tasks: set[asyncio.Task[Any]] = set()
+
+    def send_sync(self, room: str, data: bytes) -> None:
+        """Send a sync message (raises when the peer is slow or gone)."""
+        self.conn.send(Frame(FrameKind.SYNC, {"room": room}, data))
+
+    def send_event(self, event: dict[str, Any], payload: bytes = b"") -> None:
+        """Send an event (raises when the peer is slow or gone)."""
+        self.conn.send(make_event(str(event.get("type", "event")), payload, **{k: v for k, v in event.items() if k != "type"}))
+
+    def drop(self, reason: str) -> None:
+        """Close this connection."""
+        log.info("client %d: closing: %s", self.cid, reason)
+        self.conn.close()
+
+
+class Daemon:
+    """Owns the socket, the rooms, the blob store and the file watcher."""
+
+    def __init__(self, home: Path, settings: Settings) -> None:
+        self.home = home
+        self.settings = settings
+        self.socket_path = home / "daemon.sock"
+        self.rooms: dict[str, Room] = {}
+        self.clients: dict[int, ClientConn] = {}
+        self._opening: dict[str, asyncio.Task[Room]] = {}
+        self._server: asyncio.AbstractServer | None = None
+        self._stop = asyncio.Event()
+        self._next_cid = 0
+        self.started_at = time.time()
+        self.blobs = FileBlobStore(home / "blobs")
+        self.rooms_dir = home / "rooms"
+        self.watcher = FileWatcher(self._on_file_event)
+        self._idle_since: float | None = time.monotonic()
+        self._bg: set[asyncio.Task[Any]] = set()
+
+    # ---- lifecycle -------------------------------------------------------
+
+    async def start(self) -> None:
+        """Bind the socket (0600) inside the private state dir."""
+        ensure_private_dir(self.home)
+        ensure_private_dir(self.rooms_dir)
+        with contextlib.suppress(FileNotFoundError):
+            self.socket_path.unlink()
+        old = os.umask(0o177)
+        try:
+            self._server = await asyncio.start_unix_server(self._handle, path=str(self.socket_path), limit=1 << 20)
+        finally:
+            os.umask(old)
+        os.chmod(self.socket_path, 0o600)
+        self._spawn(self._housekeeping())
+        log.info("daemon %s listening on %s (pid %d)", __version__, self.socket_path, os.getpid())
+
+    def request_stop(self) -> None:
+        """Ask serve() to return; rooms are saved on the way out."""
+        self._stop.set()
+
+    async def serve(self) -> None:
+        """Run until stopped (request, signal or idle timeout), then shut down cleanly."""
+        try:
+            await self._stop.wait()
+        finally:
+            await self.shutdown()
+
+    async def shutdown(self) -> None:
+        """Stop accepting, save and close every room, close every client."""
+        if self._server is not None:
+            self._server.close()
+            self._server = None
+        await self.watcher.stop()
+        for room in list(self.rooms.values()):
+            try:
+                await room.close()
+            except Exception:
+                log.exception("closing room %s", room.key)
+        self.rooms.clear()
+        for client in list(self.clients.values()):
+            client.conn.close()
+        for t in list(self._bg):
+            t.cancel()
+        with contextlib.suppress(FileNotFoundError):
+            self.socket_path.unlink()
+        log.info("daemon stopped")
+
+    def _spawn(self, coro: Any) -> asyncio.Task[Any]:
+        task = asyncio.get_running_loop().create_task(coro)
+        self._bg.add(task)
+        task.add_done_callback(self._bg.discard)
+        return task
+
+    async def _housekeeping(self) -> None:
+        """Drop silent clients, close rooms nobody uses, exit when idle."""
+        while True:
+            await asyncio.sleep(min(1.0, self.settings.heartbeat_interval))
+            now = time.monotonic()
+            for client in list(self.clients.values()):
+                if now - client.last_seen > self.settings.heartbeat_timeout:
+                    client.drop("heartbeat timeout")
+            for room in list(self.rooms.values()):
+                if room.peers or room.last_left is None:
+                    continue
+                if now - room.last_left >= self.room_linger(room):
+                    await self.close_room(room)
+            if self.rooms or self.clients:
+                self._idle_since = None
+            elif self._idle_since is None:
+                self._idle_since = now
+            elif now - self._idle_since >= self.settings.idle_exit:
+                log.info("idle for %.0f s: exiting", now - self._idle_since)
+                self.request_stop()
+
+    def room_linger(self, room: Room) -> float:
+        """How long a room stays open after its last peer leaves."""
+        return self.settings.room_cleanup_delay
+
+    async def close_room(self, room: Room) -> None:
+        """Save and forget a room."""
+        self.rooms.pop(room.key, None)
+        if room.path is not None:
+            self.watcher.unwatch(room.path)
+        await room.close()
+
+    # ---- rooms -----------------------------------------------------------
+
+    async def open_room(self, path: Path | None, notebook_id: str | None) -> Room:
+        """The room for a path or id, loading it exactly once however many clients ask at once."""
+        key = room_key(path, notebook_id)
+        room = self.rooms.get(key)
+        if room is not None:
+            return room
+        task = self._opening.get(key)
+        if task is None:
+            task = asyncio.get_running_loop().create_task(
+                Room.open(key, path, notebook_id, self.rooms_dir, self.settings, self.blobs)
+            )
+            self._opening[key] = task
+            try:
+                room = await asyncio.shield(task)
+            finally:
+                self._opening.pop(key, None)
+            self.rooms[key] = room
+            if path is not None:
+                self.watcher.watch(path)
+            return room
+        return await asyncio.shield(task)
+
+    def _on_file_event(self, path: Path) -> None:
+        for room in self.rooms.values():
+            if room.path == path:
+                self._spawn(room.on_file_changed())
+
+    def status(self) -> dict[str, Any]:
+        """What `runt-tui daemon status` and `ps` show."""
+        return {
+            "running": True,
+            "pid": os.getpid(),
+            "version": __version__,
+            "socket": str(self.socket_path),
+            "home": str(self.home),
+            "started_at": self.started_at,
+            "clients": len(self.clients),
+            "settings": self.settings.as_dict(),
+            "rooms": [
+                {
+                    "room": r.key,
+                    "path": str(r.path) if r.path else None,
+                    "notebook_id": r.notebook_id,
+                    "cells": len(r.doc),
+                    "peers": [p.describe() for p in r.peers.values()],
+                    **{k: v for k, v in r.runtime().items() if k in ("save", "file", "kernel")},
+                }
+                for r in self.rooms.values()
+            ],
+        }
+
+    # ---- connections -----------------------------------------------------
+
+    async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self._next_cid += 1
+        cid = self._next_cid
+        try:
+            await server_handshake(reader, writer, timeout=5.0)
+        except (ProtocolError, OSError, TimeoutError) as e:
+            log.info("client %d: handshake failed: %s", cid, e)
+            writer.close()
+            return
+        client = ClientConn(self, Connection(reader, writer), cid)
+        self.clients[cid] = client
+        try:
+            await self._serve_client(client)
+        finally:
+            self.clients.pop(cid, None)
+            for key, link in list(client.rooms.items()):
+                room = self.rooms.get(key)
+                if room is not None:
+                    room.remove_peer(link.peer_id)
+            for t in list(client.tasks):
+                t.cancel()
+            client.conn.close()
+
+    async def _serve_client(self, client: ClientConn) -> None:
+        while True:
+            try:
+                frame = await client.conn.recv()
+            except ProtocolError as e:
+                if not client.conn.closed and not _is_eof(e):
+                    with contextlib.suppress(Exception):
+                        client.conn.send(Frame(FrameKind.ERROR, {"code": ErrorCode.BAD_REQUEST.value, "message": str(e)}, b""))
+                log.info("client %d: %s", client.cid, e)
+                return
+            except (OSError, asyncio.IncompleteReadError):
+                return
+            client.last_seen = time.monotonic()
+            if frame.kind == FrameKind.SYNC:
+                self._on_sync(client, frame)
+            elif frame.kind == FrameKind.REQUEST:
+                task = asyncio.get_running_loop().create_task(self._on_request(client, frame))
+                client.tasks.add(task)
+                task.add_done_callback(client.tasks.discard)
+            else:
+                client.conn.send(Frame(FrameKind.ERROR, {"code": ErrorCode.BAD_REQUEST.value, "message": f"unexpected frame kind {frame.kind}"}, b""))
+
+    def _on_sync(self, client: ClientConn, frame: Frame) -> None:
+        key = frame.header.get("room")
+        room = self.rooms.get(key) if isinstance(key, str) else None
+        link = client.rooms.get(key) if isinstance(key, str) else None
+        if room is None or link is None:
+            self._safe_send(client, make_event("error", code=ErrorCode.NOT_JOINED.value, message=f"sync for unknown room {key!r}"))
+            return
+        try:
+            room.receive_sync(link.peer_id, frame.payload)
+        except DocError as e:
+            log.warning("client %d: bad sync message: %s", client.cid, e)
+            self._safe_send(client, make_event("error", room=key, code=ErrorCode.BAD_REQUEST.value, message=str(e)))
+
+    def _safe_send(self, client: ClientConn, frame: Frame) -> None:
+        try:
+            client.conn.send(frame)
+        except Exception as e:
+            client.drop(str(e))
+
+    async def _on_request(self, client: ClientConn, frame: Frame) -> None:
+        rid = frame.header.get("id")
+        rtype = frame.header.get("type")
+        if not isinstance(rid, int):
+            self._safe_send(client, make_error_response(0, ErrorCode.BAD_REQUEST, "request without an integer id"))
+            return
+        handler = HANDLERS.get(rtype) if isinstance(rtype, str) else None
+        if handler is None:
+            self._safe_send(client, make_error_response(rid, ErrorCode.UNKNOWN_TYPE, f"unknown request type {rtype!r}"))
+            return
+        try:
+            fields, payload = await handler(self, client, frame.header, frame.payload)
+        except RequestError as e:
+            self._safe_send(client, make_error_response(rid, e.code, e.message))
+            return
+        except asyncio.CancelledError:
+            raise
+        except Exception as e:
+            log.exception("request %s failed", rtype)
+            self._safe_send(client, make_error_response(rid, ErrorCode.INTERNAL, f"{type(e).__name__}: {e}"))
+            return
+        self._safe_send(client, make_response(rid, payload, **fields))
+
+
+def _is_eof(e: Exception) -> bool:
+    return type(e).__name__ == "ConnectionClosed"

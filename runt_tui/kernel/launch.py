@@ -1,0 +1,220 @@
+"""Starting and stopping one local kernel process on the IPC transport."""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import os
+import signal
+import sys
+from pathlib import Path
+from typing import Any
+
+from jupyter_client.kernelspec import NoSuchKernel
+from jupyter_client.manager import AsyncKernelManager
+
+# Linux's sun_path holds 108 bytes including the NUL; zmq needs room for the
+# "-N" port suffix jupyter_client appends to the ipc base path.
+_MAX_IPC_PATH = 100
+
+# Process groups of kernels we started and have not stopped yet; killed at
+# interpreter exit so no kernel outlives the daemon even on an unclean exit
+# path (ipykernel also polls its parent pid, but other kernels may not).
+_LIVE_GROUPS: set[int] = set()
+
+
+class KernelLaunchError(RuntimeError):
+    """The kernel could not be started; the message says why."""
+
+
+class KernelDiedError(RuntimeError):
+    """The kernel went away (died, restarted or shut down) before answering."""
+
+
+def _kill_live_groups() -> None:
+    for pgid in list(_LIVE_GROUPS):
+        kill_group(pgid)
+
+
+atexit.register(_kill_live_groups)
+
+
+def kill_group(pgid: int) -> None:
+    """SIGKILL a kernel's process group, ignoring one that is already gone."""
+    _LIVE_GROUPS.discard(pgid)
+    with contextlib.suppress(OSError):
+        os.killpg(pgid, signal.SIGKILL)
+
+
+def track_group(pgid: int | None) -> None:
+    """Remember a kernel's process group for the exit-time safety net."""
+    if pgid is not None and pgid > 1:
+        _LIVE_GROUPS.add(pgid)
+
+
+def prepare_dir(runtime_dir: Path) -> Path:
+    """Create the private kernel directory and return the ipc base path."""
+    runtime_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    os.chmod(runtime_dir, 0o700)
+    base = runtime_dir / "ipc"
+    if len(os.fsencode(base)) > _MAX_IPC_PATH:
+        raise KernelLaunchError(
+            f"kernel directory path is too long for ipc sockets ({runtime_dir}); "
+            "use a shorter RUNT_TUI_HOME"
+        )
+    # Sockets left by a kernel of a crashed daemon would shift the port
+    # numbers jupyter_client picks; the directory is ours alone.
+    remove_sockets(runtime_dir)
+    return base
+
+
+def remove_sockets(runtime_dir: Path) -> None:
+    """Delete ipc socket files left in a kernel directory."""
+    for pattern in ("ipc-*", "pipe-*"):
+        for stale in runtime_dir.glob(pattern):
+            with contextlib.suppress(OSError):
+                stale.unlink()
+
+
+def make_manager(runtime_dir: Path, kernel_name: str | None) -> AsyncKernelManager:
+    """Build a manager on the ipc transport inside `runtime_dir`."""
+    base = prepare_dir(runtime_dir)
+    kwargs: dict[str, Any] = {
+        "transport": "ipc",
+        "ip": str(base),
+        "connection_file": str(runtime_dir / "kernel.json"),
+        # We watch the process ourselves and report death instead of
+        # silently restarting it.
+        "autorestart": False,
+    }
+    if kernel_name:
+        kwargs["kernel_name"] = kernel_name
+    km = AsyncKernelManager(**kwargs)
+    try:
+        spec = km.kernel_spec  # resolves the name now, not deep inside start
+    except NoSuchKernel:
+        names = sorted(km.kernel_spec_manager.find_kernel_specs())
+        raise KernelLaunchError(
+            f"no kernel named {kernel_name!r} (available: {', '.join(names) or 'none'})"
+        ) from None
+    except Exception as exc:
+        raise KernelLaunchError(f"cannot read kernelspec {kernel_name!r}: {exc}") from exc
+    if spec is None or not spec.argv:
+        raise KernelLaunchError(f"kernelspec {kernel_name!r} has no command")
+    spec.argv = _own_launcher(list(spec.argv))
+    return km
+
+
+def _own_launcher(argv: list[str]) -> list[str]:
+    # ipykernel on our own interpreter gets our launcher, which moves its
+    # one loopback TCP socket onto ipc (see ipykernel_launcher.py). Other
+    # interpreters may not have runt_tui installed: leave them alone.
+    # jupyter_client itself runs a bare "python"/"python3"/"python3.11" as
+    # sys.executable (ipykernel's bundled spec says "python").
+    v = sys.version_info
+    ours = {"python", f"python{v[0]}", f"python{v[0]}.{v[1]}"}
+    if (
+        len(argv) >= 3
+        and argv[1:3] == ["-m", "ipykernel_launcher"]
+        and (argv[0] in ours or os.path.abspath(argv[0]) == os.path.abspath(sys.executable))
+    ):
+        return [argv[0], "-m", "runt_tui.kernel.ipykernel_launcher", *argv[3:]]
+    return argv
+
+
+async def launch(
+    km: AsyncKernelManager,
+    log_path: Path,
+    cwd: str | None,
+    env: dict[str, str],
+    *,
+    restart: bool = False,
+) -> None:
+    """Start (or restart) the kernel process; every failure becomes KernelLaunchError."""
+    name = km.kernel_name
+    old_group = process_group(km)
+    # The kernel's own stderr (tracebacks at import time, warnings) goes to a
+    # file we can quote in error messages instead of the daemon's terminal;
+    # a fresh start truncates it so it cannot grow without bound.
+    with open(log_path, "ab" if restart else "wb") as log_file:
+        kwargs: dict[str, Any] = {"cwd": cwd, "env": env, "stdout": log_file, "stderr": log_file}
+        try:
+            if restart:
+                # restart_kernel reuses the previous launch arguments; the
+                # overrides replace the (now closed) log file handles.
+                await km.restart_kernel(now=False, **kwargs)
+            else:
+                await km.start_kernel(**kwargs)
+        except FileNotFoundError as exc:
+            await _discard(km)
+            missing = exc.filename or (km.kernel_spec.argv[0] if km.kernel_spec else "?")
+            raise KernelLaunchError(
+                f"cannot start kernel {name!r}: executable not found: {missing}"
+            ) from None
+        except NotADirectoryError:
+            await _discard(km)
+            raise KernelLaunchError(f"cannot start kernel {name!r}: bad cwd {cwd!r}") from None
+        except PermissionError as exc:
+            await _discard(km)
+            raise KernelLaunchError(f"cannot start kernel {name!r}: {exc}") from None
+        except OSError as exc:
+            await _discard(km)
+            raise KernelLaunchError(f"cannot start kernel {name!r}: {exc}") from None
+        except Exception as exc:
+            await _discard(km)
+            raise KernelLaunchError(f"cannot start kernel {name!r}: {exc}") from exc
+    if old_group is not None:
+        kill_group(old_group)  # leftovers of the previous kernel's children
+    track_group(process_group(km))
+
+
+async def _discard(km: AsyncKernelManager) -> None:
+    with contextlib.suppress(Exception):
+        await km.shutdown_kernel(now=True)
+    with contextlib.suppress(Exception):
+        km.cleanup_connection_file()
+        km.cleanup_ipc_files()
+
+
+def process_group(km: AsyncKernelManager) -> int | None:
+    """Return the kernel's process group id, if it has a process."""
+    pgid = getattr(km.provisioner, "pgid", None)
+    return pgid if isinstance(pgid, int) else None
+
+
+def kernel_pid(km: AsyncKernelManager) -> int | None:
+    """Return the kernel's process id, if it has a process."""
+    pid = getattr(km.provisioner, "pid", None)
+    return pid if isinstance(pid, int) else None
+
+
+def exit_reason(km: AsyncKernelManager, log_path: Path) -> str:
+    """Describe how the kernel process ended, with the tail of its log."""
+    process = getattr(km.provisioner, "process", None)
+    code = getattr(process, "returncode", None)
+    if isinstance(code, int) and code < 0:
+        try:
+            signame = signal.Signals(-code).name
+        except ValueError:
+            signame = str(-code)
+        reason = f"kernel process was killed by signal {signame}"
+    elif isinstance(code, int):
+        reason = f"kernel process exited with code {code}"
+    else:
+        reason = "kernel process exited"
+    tail = log_tail(log_path)
+    return f"{reason}\n{tail}" if tail else reason
+
+
+def log_tail(log_path: Path, lines: int = 8, limit: int = 4000) -> str:
+    """Return the last lines of the kernel log, or '' when there is none."""
+    try:
+        with open(log_path, "rb") as f:
+            f.seek(0, os.SEEK_END)
+            size = f.tell()
+            f.seek(max(0, size - limit))
+            data = f.read().decode("utf-8", "replace")
+    except OSError:
+        return ""
+    kept = [line for line in data.splitlines() if line.strip()][-lines:]
+    return "\n".join(kept)

@@ -1,0 +1,114 @@
+"""Settings in one place: defaults, the config file, environment variables, then flags.
+
+The state directory (`$RUNT_TUI_HOME`, else `$XDG_RUNTIME_DIR/runt-tui`, else
+`~/.cache/runt-tui`) holds the socket, lock, log, persisted rooms and blobs;
+it is created private (0700) because the socket and kernels live there.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import stat
+import tomllib
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any
+
+ENV_PREFIX = "RUNT_TUI_"
+
+
+def state_dir() -> Path:
+    """The per-user state directory (not created)."""
+    home = os.environ.get("RUNT_TUI_HOME")
+    if home:
+        return Path(home).expanduser().resolve()
+    runtime = os.environ.get("XDG_RUNTIME_DIR")
+    if runtime and os.path.isdir(runtime):
+        return Path(runtime) / "runt-tui"
+    return Path.home() / ".cache" / "runt-tui"
+
+
+def ensure_private_dir(path: Path) -> Path:
+    """Create `path` as a 0700 directory owned by us, tightening an existing one."""
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    st = path.stat()
+    if st.st_uid != os.getuid():
+        raise PermissionError(f"{path} is owned by another user")
+    if stat.S_IMODE(st.st_mode) != 0o700:
+        os.chmod(path, 0o700)
+    return path
+
+
+def config_path() -> Path:
+    """The config file: `$XDG_CONFIG_HOME/runt-tui/config.toml`."""
+    base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
+    return Path(base) / "runt-tui" / "config.toml"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every tunable of the daemon, in seconds and bytes."""
+
+    save_delay: float = 1.0
+    max_save_interval: float = 10.0
+    autosave: bool = True
+    persist_delay: float = 0.05
+    room_cleanup_delay: float = 5.0
+    kernel_keepalive: float = 30.0
+    blob_threshold: int = 64 * 1024
+    idle_exit: float = 600.0
+    heartbeat_interval: float = 5.0
+    heartbeat_timeout: float = 20.0
+    output_flush_interval: float = 0.03
+
+    def replace(self, **changes: Any) -> Settings:
+        """A copy with some values changed (None values ignored)."""
+        return dataclasses.replace(self, **{k: v for k, v in changes.items() if v is not None})
+
+    def as_dict(self) -> dict[str, Any]:
+        """Plain dict of the values in force."""
+        return dataclasses.asdict(self)
+
+
+def _coerce(kind: type, raw: Any, name: str) -> Any:
+    if kind is bool:
+        if isinstance(raw, bool):
+            return raw
+        text = str(raw).strip().lower()
+        if text in ("1", "true", "yes", "on"):
+            return True
+        if text in ("0", "false", "no", "off"):
+            return False
+        raise ValueError(f"{name}: expected true/false, got {raw!r}")
+    try:
+        return kind(raw)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name}: expected {kind.__name__}, got {raw!r}") from None
+
+
+_TYPES: dict[str, type] = {"float": float, "int": int, "bool": bool}
+
+
+def load_settings(config: Path | None = None, **overrides: Any) -> Settings:
+    """Defaults < config file < RUNT_TUI_* environment < explicit overrides (flags)."""
+    values: dict[str, Any] = {}
+    path = config or config_path()
+    if path.is_file():
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (OSError, tomllib.TOMLDecodeError) as e:
+            raise ValueError(f"{path}: {e}") from None
+        section = data.get("daemon", data)
+        if isinstance(section, dict):
+            values.update(section)
+    for f in fields(Settings):
+        env = os.environ.get(ENV_PREFIX + f.name.upper())
+        if env is not None:
+            values[f.name] = env
+    values.update({k: v for k, v in overrides.items() if v is not None})
+    known = {f.name: _TYPES[str(f.type)] for f in fields(Settings)}
+    unknown = set(values) - set(known)
+    if unknown:
+        raise ValueError(f"unknown setting(s): {', '.join(sorted(unknown))}")
+    return Settings(**{k: _coerce(known[k], v, k) for k, v in values.items()})

@@ -5,6 +5,7 @@ from __future__ import annotations
 from runt_tui.client.blocking import Session
 from runt_tui.client.cells import Cell
 from runt_tui.client.connection import DaemonError, DaemonUnavailable
+from runt_tui.client.kernel_api import ExecutionResult
 from runt_tui.client.session import AsyncSession
 
-__all__ = ["AsyncSession", "Cell", "DaemonError", "DaemonUnavailable", "Session"]
+__all__ = ["AsyncSession", "Cell", "DaemonError", "DaemonUnavailable", "ExecutionResult", "Session"]

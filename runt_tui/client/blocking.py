@@ -14,6 +14,7 @@ from collections.abc import Coroutine
 from typing import Any, TypeVar
 
 from runt_tui.client.cells import Cell
+from runt_tui.client.kernel_api import ExecutionResult
 from runt_tui.client.session import AsyncSession
 
 T = TypeVar("T")
@@ -113,3 +114,50 @@ class Session:
     def sync(self) -> None:
         """Wait until the daemon holds every local change."""
         self._run(self._async.sync_now())
+
+    # ---- kernel ------------------------------------------------------------
+
+    def start_kernel(self, kernel_name: str | None = None) -> dict[str, Any]:
+        """Start the notebook's kernel, or join the running one."""
+        return self._run(self._async.start_kernel(kernel_name))
+
+    def execute_cell(self, cell_id: str, timeout: float | None = None) -> ExecutionResult:
+        """Run a cell on the shared kernel and wait for its result."""
+        return self._run(self._async.execute_cell(cell_id, timeout))
+
+    def queue_execution(self, cell_id: str) -> dict[str, Any]:
+        """Queue a cell without waiting for it."""
+        return self._run(self._async.queue_execution(cell_id))
+
+    def interrupt(self) -> None:
+        """Interrupt the running cell and cancel the queue."""
+        self._run(self._async.interrupt())
+
+    def restart_kernel(self) -> dict[str, Any]:
+        """Restart the kernel (outputs stay)."""
+        return self._run(self._async.restart_kernel())
+
+    def shutdown_kernel(self) -> None:
+        """Shut the kernel down."""
+        self._run(self._async.shutdown_kernel())
+
+    def kernel_status(self) -> str:
+        """The kernel's status (starting, idle, busy, dead, shutdown, none)."""
+        result: str = self._call(self._async.kernel_status)
+        return result
+
+    def send_input(self, value: str) -> None:
+        """Answer a pending input() prompt."""
+        self._run(self._async.send_input(value))
+
+    def complete(self, code: str, cursor_pos: int) -> dict[str, Any]:
+        """Kernel completions at the cursor."""
+        return self._run(self._async.complete(code, cursor_pos))
+
+    def inspect(self, code: str, cursor_pos: int) -> dict[str, Any]:
+        """Kernel help for the object at the cursor."""
+        return self._run(self._async.inspect(code, cursor_pos))
+
+    def clear_outputs(self, cell_ids: list[str]) -> None:
+        """Clear cells' outputs."""
+        self._run(self._async.clear_outputs(cell_ids))

@@ -13,6 +13,7 @@ from typing import Any
 
 from runt_tui.client.cells import Cell
 from runt_tui.client.connection import DaemonClient, DaemonError, DaemonUnavailable, open_connection
+from runt_tui.client.kernel_api import KernelAPI
 from runt_tui.client.replica import Replica
 from runt_tui.doc import DocError, NotebookDoc
 from runt_tui.settings import state_dir
@@ -30,7 +31,7 @@ def default_name() -> str:
         return "user"
 
 
-class AsyncSession:
+class AsyncSession(KernelAPI):
     """One client's view of one notebook room (a file path, or a notebook_id)."""
 
     def __init__(

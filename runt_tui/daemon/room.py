@@ -79,6 +79,7 @@ class Room:
         self._closing = False
         self.last_left: float | None = time.monotonic()
         self._peer_counter = 0
+        self.kernel: Any = None  # a RoomKernel, created by the first kernel request
         self._persist_task = asyncio.get_running_loop().create_task(self._persist_loop())
 
     # ---- opening --------------------------------------------------------
@@ -398,6 +399,9 @@ class Room:
     async def close(self) -> None:
         """Save, persist a fresh snapshot and stop background work."""
         self._closing = True
+        if self.kernel is not None:
+            with contextlib.suppress(Exception):
+                await self.kernel.close()
         if self._save_handle is not None:
             self._save_handle.cancel()
         if self.path is not None and self.settings.autosave and self.file_state.get("state") != "deleted":

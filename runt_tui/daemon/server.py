@@ -12,6 +12,7 @@ from typing import Any
 
 from runt_tui import __version__
 from runt_tui.daemon.handlers import HANDLERS, RequestError
+from runt_tui.daemon.kernel_handlers import KERNEL_HANDLERS
 from runt_tui.daemon.peers import PeerLink
 from runt_tui.daemon.persist import room_key
 from runt_tui.daemon.room import Room
@@ -154,7 +155,9 @@ class Daemon:
                 self.request_stop()
 
     def room_linger(self, room: Room) -> float:
-        """How long a room stays open after its last peer leaves."""
+        """How long a room stays open after its last peer leaves (the kernel's keep-alive, if it runs)."""
+        if room.kernel is not None and room.kernel.alive:
+            return max(self.settings.room_cleanup_delay, self.settings.kernel_keepalive)
         return self.settings.room_cleanup_delay
 
     async def close_room(self, room: Room) -> None:
@@ -289,7 +292,7 @@ class Daemon:
         if not isinstance(rid, int):
             self._safe_send(client, make_error_response(0, ErrorCode.BAD_REQUEST, "request without an integer id"))
             return
-        handler = HANDLERS.get(rtype) if isinstance(rtype, str) else None
+        handler = (HANDLERS.get(rtype) or KERNEL_HANDLERS.get(rtype)) if isinstance(rtype, str) else None
         if handler is None:
             self._safe_send(client, make_error_response(rid, ErrorCode.UNKNOWN_TYPE, f"unknown request type {rtype!r}"))
             return

@@ -318,6 +318,29 @@ class NotebookDoc(DocReader):
                 tx.insert(outs, n + j, ScalarType.Str, dumps(o))
             tx.put(c, "orev", ScalarType.Str, _token())
 
+    def replace_outputs_tail(
+        self, cell_id: str, keep: int, entries: list[str], execution_count: int | bool | None = False
+    ) -> None:
+        """Keep the first `keep` stored entries, replace the rest with `entries` (JSON strings)."""
+        c = self._cell_obj(cell_id)
+        outs = self._obj(c, "outputs")
+        with self.transaction() as tx:
+            if outs is None:
+                outs = tx.put_object(c, "outputs", ObjType.List)
+            n = self._doc.length(outs)
+            keep = max(0, min(keep, n))
+            for i in range(n - 1, keep - 1, -1):
+                tx.delete(outs, i)
+            for j, e in enumerate(entries):
+                tx.insert(outs, keep + j, ScalarType.Str, e)
+            if execution_count is not False:
+                self._put_count(tx, c, execution_count)
+            tx.put(c, "orev", ScalarType.Str, _token())
+
+    def stored_outputs(self, cell_id: str) -> list[str]:
+        """The raw stored output entries of a cell (JSON strings, stream chunks separate)."""
+        return list(self.cell(cell_id).outputs_json)
+
     def append_output(self, cell_id: str, output: dict[str, Any]) -> None:
         """Append one output."""
         self.update_outputs(cell_id, {}, [output])

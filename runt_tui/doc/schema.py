@@ -19,6 +19,9 @@ from typing import Any
 
 SCHEMA_VERSION = 1
 CELL_TYPES = ("code", "markdown", "raw")
+# A stored output with this key continues the stream output before it: long
+# streams are stored in chunks so that appending rewrites only the last chunk.
+CONT_KEY = "runt_cont"
 
 
 class DocError(Exception):
@@ -58,14 +61,26 @@ class CellView:
 
     @cached_property
     def outputs(self) -> list[dict[str, Any]]:
-        """The outputs as dicts (blob references not resolved)."""
+        """The outputs as dicts, stream chunks joined (blob references not resolved)."""
         out: list[dict[str, Any]] = []
+        parts: list[str] | None = None
         for raw in self.outputs_json:
             try:
                 value = json.loads(raw)
             except ValueError:
                 value = {"output_type": "stream", "name": "stderr", "text": "<corrupt output>"}
-            out.append(value if isinstance(value, dict) else {"output_type": "unknown"})
+            if not isinstance(value, dict):
+                value = {"output_type": "unknown"}
+            if value.get(CONT_KEY) and parts is not None and out[-1].get("name") == value.get("name"):
+                parts.append(str(value.get("text", "")))
+                continue
+            if parts is not None and len(parts) > 1:
+                out[-1]["text"] = "".join(parts)
+            out.append(value)
+            is_stream = value.get("output_type") == "stream" and isinstance(value.get("text"), str)
+            parts = [value["text"]] if is_stream else None
+        if parts is not None and len(parts) > 1:
+            out[-1]["text"] = "".join(parts)
         return out
 
 

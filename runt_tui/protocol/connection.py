@@ -7,6 +7,7 @@ import contextlib
 import time
 from collections.abc import Callable
 from types import TracebackType
+from typing import NoReturn
 
 from runt_tui.protocol.errors import (
     ConnectionClosed,
@@ -163,7 +164,7 @@ class Connection:
                 f"for {now - self._above_since:.1f} s ({backlog} bytes now)"
             )
 
-    def _drop_slow(self, reason: str) -> None:
+    def _drop_slow(self, reason: str) -> NoReturn:
         self._slow = True
         self._closed = True
         # abort(), not close(): close() would keep the backlog in memory while

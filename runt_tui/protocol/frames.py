@@ -90,7 +90,7 @@ class Frame:
 
     def __repr__(self) -> str:
         # Payloads reach hundreds of MiB: never let a log line print one.
-        return f"Frame({self.kind.name}, {self.header!r}, <{len(self.payload)} bytes>)"
+        return f"Frame({FrameKind(self.kind).name}, {self.header!r}, <{len(self.payload)} bytes>)"
 
 
 def encode_header(header: dict[str, Any]) -> bytes:

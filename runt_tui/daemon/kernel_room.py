@@ -1,0 +1,363 @@
+"""A room's kernel: one FIFO queue for every client, outputs written into the document."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import logging
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from runt_tui.daemon.outputs_writer import CellOutputWriter
+from runt_tui.doc import DocError
+from runt_tui.kernel import (
+    DisplayIdIndex,
+    KernelDiedError,
+    KernelLaunchError,
+    KernelSession,
+    OutputAccumulator,
+)
+
+if TYPE_CHECKING:
+    from runt_tui.daemon.room import Room
+
+log = logging.getLogger("runt_tui.daemon")
+_ids = itertools.count(1)
+HEADS_WAIT = 2.0
+
+
+@dataclass
+class Execution:
+    """One request to run one cell."""
+
+    cell_id: str
+    requester: dict[str, Any]
+    heads: list[bytes]
+    exec_id: str = field(default_factory=lambda: f"x{next(_ids)}")
+    status: str = "queued"
+    queued_at: float = field(default_factory=time.time)
+    started_at: float | None = None
+    finished_at: float | None = None
+    execution_count: int | None = None
+    error: dict[str, Any] | None = None
+    done: asyncio.Future[dict[str, Any]] = field(default_factory=lambda: asyncio.get_running_loop().create_future())
+
+    def summary(self) -> dict[str, Any]:
+        """The public view of this execution."""
+        return {
+            "exec_id": self.exec_id,
+            "cell": self.cell_id,
+            "status": self.status,
+            "requester": self.requester,
+            "queued_at": self.queued_at,
+            "started_at": self.started_at,
+            "finished_at": self.finished_at,
+            "execution_count": self.execution_count,
+            "exception": self.error,
+        }
+
+    def finish(self, status: str, error: dict[str, Any] | None = None, heads: list[bytes] | None = None) -> None:
+        """Mark finished and resolve waiters."""
+        self.status = status
+        self.error = error if error is not None else self.error
+        self.finished_at = time.time()
+        if not self.done.done():
+            self.done.set_result({**self.summary(), "heads": [h.hex() for h in heads or []]})
+
+
+class RoomKernel:
+    """Starts, feeds and watches the kernel of one room."""
+
+    def __init__(self, room: Room, runtime_dir: Path) -> None:
+        self.room = room
+        self.runtime_dir = runtime_dir
+        self.session: KernelSession | None = None
+        self.status = "none"
+        self.name: str | None = None
+        self.error: str | None = None
+        self.queue: deque[Execution] = deque()
+        self.current: Execution | None = None
+        self.last: dict[str, Execution] = {}
+        self.index = DisplayIdIndex()
+        self.writers: dict[str, CellOutputWriter] = {}
+        self.accs: dict[str, OutputAccumulator] = {}
+        self._dirty: set[str] = set()
+        self._flush_handle: asyncio.TimerHandle | None = None
+        self._wake = asyncio.Event()
+        self._start_lock = asyncio.Lock()
+        self._worker = asyncio.get_running_loop().create_task(self._work(), name=f"kernel-queue-{room.key}")
+        self.input_request: dict[str, Any] | None = None
+        room.runtime_extra["kernel"] = self.kernel_state
+        room.runtime_extra["queue"] = lambda: [e.summary() for e in self._active()]
+        room.runtime_extra["executions"] = lambda: {c: e.summary() for c, e in self.last.items()}
+
+    # ---- state -----------------------------------------------------------
+
+    def _active(self) -> list[Execution]:
+        return ([self.current] if self.current is not None else []) + list(self.queue)
+
+    def kernel_state(self) -> dict[str, Any]:
+        """The kernel part of the runtime snapshot."""
+        return {
+            "status": self.status,
+            "name": self.name,
+            "exception": self.error,
+            "pid": self.session.pid if self.session is not None else None,
+            "input": self.input_request,
+        }
+
+    @property
+    def alive(self) -> bool:
+        """True while a kernel process runs (or starts)."""
+        return self.status not in ("none", "dead", "shutdown")
+
+    def _publish(self) -> None:
+        self.room.publish_runtime()
+
+    # ---- lifecycle -------------------------------------------------------
+
+    def _on_status(self, status: str) -> None:
+        mapped = {"stopped": "shutdown"}.get(status, status)
+        if mapped != self.status and not (self.status == "dead" and mapped == "shutdown"):
+            self.status = mapped
+            self._publish()
+
+    def _on_dead(self, reason: str) -> None:
+        self.status = "dead"
+        self.error = reason
+        self.input_request = None
+        self._cancel_queue(f"kernel died: {reason}")
+        self.room.send_event({"type": "notice", "level": "error", "message": f"Kernel died: {reason}"})
+        self._publish()
+
+    async def start(self, kernel_name: str | None = None) -> dict[str, Any]:
+        """Start the room's kernel, or reuse the one already running."""
+        async with self._start_lock:
+            if self.session is not None and self.alive:
+                return self.kernel_state()
+            spec = self.room.doc.metadata().get("kernelspec")
+            name = kernel_name or (spec.get("name") if isinstance(spec, dict) else None) or "python3"
+            self.runtime_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+            session = KernelSession(self.runtime_dir, on_status=self._on_status, on_dead=self._on_dead)
+            self.session, self.name, self.error, self.status = session, str(name), None, "starting"
+            self._publish()
+            cwd = str(self.room.path.parent) if self.room.path is not None else None
+            try:
+                await session.start(str(name), cwd=cwd)
+            except KernelLaunchError as e:
+                self.status, self.error = "dead", str(e)
+                self._cancel_queue(f"kernel failed to start: {e}")
+                self.room.send_event({"type": "notice", "level": "error", "message": f"Kernel failed to start: {e}"})
+                self._publish()
+                raise
+            self.status = "idle" if session.status in ("idle", "starting") else str(session.status)
+            self._publish()
+            return self.kernel_state()
+
+    async def interrupt(self) -> None:
+        """Stop the running cell and cancel everything queued."""
+        self._cancel_queue("interrupted")
+        if self.session is not None:
+            await self.session.interrupt()
+
+    async def restart(self) -> dict[str, Any]:
+        """Restart the kernel (outputs stay); queued cells are cancelled."""
+        self._cancel_queue("kernel restarted")
+        if self.session is None or self.status in ("none", "shutdown"):
+            return await self.start()
+        self.status, self.error = "restarting", None
+        self._publish()
+        try:
+            await self.session.restart()
+        except KernelLaunchError as e:
+            self.status, self.error = "dead", str(e)
+            self._publish()
+            raise
+        self.index = DisplayIdIndex()
+        self.status = "idle"
+        self._publish()
+        return self.kernel_state()
+
+    async def shutdown(self) -> None:
+        """Shut the kernel down now."""
+        self._cancel_queue("kernel shut down")
+        session, self.session = self.session, None
+        if session is not None:
+            with contextlib.suppress(Exception):
+                await session.shutdown()
+        if self.status != "none":
+            self.status = "shutdown"
+            self._publish()
+
+    async def close(self) -> None:
+        """Shut down and stop the queue worker (room closing)."""
+        await self.shutdown()
+        self._worker.cancel()
+
+    def _cancel_queue(self, reason: str) -> None:
+        while self.queue:
+            ex = self.queue.popleft()
+            ex.finish("cancelled", {"ename": "Cancelled", "evalue": reason, "traceback": []})
+        self._publish()
+
+    # ---- execution -------------------------------------------------------
+
+    def execute(self, cell_id: str, heads: list[bytes], requester: dict[str, Any]) -> Execution:
+        """Queue a cell (or return its queued/running execution)."""
+        for ex in self._active():
+            if ex.cell_id == cell_id:
+                return ex
+        ex = Execution(cell_id=cell_id, requester=requester, heads=heads)
+        self.queue.append(ex)
+        self.last[cell_id] = ex
+        self._wake.set()
+        self._publish()
+        return ex
+
+    async def _work(self) -> None:
+        while True:
+            await self._wake.wait()
+            self._wake.clear()
+            while self.queue:
+                ex = self.queue.popleft()
+                self.current = ex
+                try:
+                    await self._run(ex)
+                except asyncio.CancelledError:
+                    ex.finish("cancelled")
+                    raise
+                except Exception as e:
+                    log.exception("execution %s failed", ex.exec_id)
+                    ex.finish("error", {"ename": type(e).__name__, "evalue": str(e), "traceback": []})
+                finally:
+                    self.current = None
+                    self._publish()
+
+    async def _wait_heads(self, heads: list[bytes]) -> bool:
+        deadline = time.monotonic() + HEADS_WAIT
+        while not self.room.doc.has_heads(heads):
+            if time.monotonic() > deadline:
+                return False
+            await asyncio.sleep(0.005)
+        return True
+
+    async def _run(self, ex: Execution) -> None:
+        if self.session is None or not self.alive:
+            try:
+                await self.start()
+            except KernelLaunchError as e:
+                ex.finish("error", {"ename": "KernelLaunchError", "evalue": str(e), "traceback": []})
+                return
+        session = self.session
+        assert session is not None
+        have = await self._wait_heads(ex.heads)
+        doc = self.room.doc
+        try:
+            cell = doc.cell(ex.cell_id, ex.heads if have else None)
+        except DocError:
+            ex.finish("error", {"ename": "CellNotFound", "evalue": f"no cell {ex.cell_id}", "traceback": []})
+            return
+        if cell.cell_type != "code" or ex.cell_id not in doc:
+            ex.finish("done", heads=doc.heads())
+            return
+        writer = CellOutputWriter(doc, ex.cell_id, self.room.blobs, self.room.settings.blob_threshold)
+        self.writers[ex.cell_id] = writer
+        writer.reset()
+        self.room.local_changed()
+        acc = OutputAccumulator(ex.cell_id, self.index)
+        self.accs[ex.cell_id] = acc
+        ex.status, ex.started_at = "running", time.time()
+        self._publish()
+        msg_id = session.execute(
+            cell.source,
+            lambda msg: self._on_message(acc, msg),
+            on_input=lambda prompt, password: self._on_input(ex, prompt, password),
+        )
+        try:
+            reply = await session.wait(msg_id)
+        except KernelDiedError as e:
+            self._flush()
+            ex.finish("error", {"ename": "KernelDied", "evalue": str(e), "traceback": []}, doc.heads())
+            return
+        finally:
+            self.input_request = None
+        self._flush()
+        ex.execution_count = acc.execution_count
+        status = str(reply.get("status", "ok"))
+        if status == "ok":
+            ex.finish("done", heads=doc.heads())
+        elif status == "error":
+            err = acc.error
+            info = {"ename": err.ename, "evalue": err.evalue, "traceback": list(err.traceback)} if err else None
+            self._cancel_queue("a previous cell raised an error")
+            ex.finish("error", info, doc.heads())
+        else:
+            ex.finish("cancelled", {"ename": "Aborted", "evalue": str(reply.get("reason", "aborted")), "traceback": []}, doc.heads())
+
+    def _on_message(self, acc: OutputAccumulator, msg: dict[str, Any]) -> None:
+        changed = acc.handle(msg)
+        if not changed:
+            return
+        self._dirty |= changed
+        if self._flush_handle is None:
+            delay = self.room.settings.output_flush_interval
+            self._flush_handle = asyncio.get_running_loop().call_later(delay, self._flush)
+
+    def _flush(self) -> None:
+        """Write every dirty cell's outputs in one round (coalesced in time)."""
+        if self._flush_handle is not None:
+            self._flush_handle.cancel()
+            self._flush_handle = None
+        dirty, self._dirty = self._dirty, set()
+        wrote = False
+        for cell_id in dirty:
+            acc = self.index.accumulator(cell_id) or self.accs.get(cell_id)
+            writer = self.writers.get(cell_id)
+            if acc is None or writer is None or cell_id not in self.room.doc:
+                continue
+            delta = acc.take_delta()
+            if delta is None:
+                continue
+            count: int | bool | None = delta.execution_count if delta.execution_count is not None else False
+            writer.apply(delta.length, {i: acc.output(i) for i in delta.changed}, count)
+            if cell_id in self.last and delta.execution_count is not None:
+                self.last[cell_id].execution_count = delta.execution_count
+            wrote = True
+        if wrote:
+            self.room.local_changed()
+
+    def _on_input(self, ex: Execution, prompt: str, password: bool) -> None:
+        self.input_request = {"cell": ex.cell_id, "prompt": prompt, "password": password, "exec_id": ex.exec_id, "requester": ex.requester}
+        event = {"type": "input_request", **self.input_request}
+        peer = ex.requester.get("peer_id")
+        if peer in self.room.peers:
+            self.room.send_event(event, only=peer)
+            for pid in list(self.room.peers):
+                if pid != peer:
+                    self.room.send_event({**event, "type": "input_prompt"}, only=pid)
+        else:
+            self.room.send_event(event)
+        self._publish()
+
+    def send_input(self, value: str) -> bool:
+        """Answer a pending input() prompt."""
+        if self.session is None:
+            return False
+        ok = self.session.send_input(value)
+        self.input_request = None
+        self._publish()
+        return ok
+
+    async def clear_outputs(self, cell_ids: list[str]) -> None:
+        """Clear outputs (and counts) of cells that are not running."""
+        running = {e.cell_id for e in self._active()}
+        for cid in cell_ids:
+            if cid in running or cid not in self.room.doc:
+                continue
+            self.writers.pop(cid, None)
+            self.room.doc.replace_outputs_tail(cid, 0, [], None)
+        self.room.local_changed()

@@ -36,6 +36,10 @@ from runt_tui.cli_daemon import daemon_app, ps  # noqa: E402
 app.add_typer(daemon_app, name="daemon")
 app.command("ps")(ps)
 
+from runt_tui.cli_run import run  # noqa: E402
+
+app.command("run")(run)
+
 
 def main() -> None:
     """Entry point of the console script."""

@@ -92,7 +92,10 @@ def test_three_replicas_converge(seed: int, rounds: int) -> None:
             msg = peers[(i, j)].generate()
             if msg is not None:
                 peers[(j, i)].receive(msg)
+    before = docs[0].heads()
     _sync_all(docs)
+    # The patch-based change detection agrees with a scan of every cell.
+    assert docs[0].changes_between(before) == docs[0].changes_between(before, full_scan=True)
     texts = [serialize_notebook(d.to_notebook()) for d in docs]
     assert texts[0] == texts[1] == texts[2]
     ids = docs[0].cell_ids()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from automerge.core import ROOT, Document, ObjType
@@ -10,6 +11,10 @@ from automerge.core import ROOT, Document, ObjType
 from runt_tui.doc.schema import CellView, DocDelta, DocError, unmap_key
 
 Heads = list[bytes]
+
+_ID = r'Id\(\d+, ActorID\("[0-9a-f]+"\), \d+\)'
+_PATCH_CELL = re.compile(r'path: \[\(Root, Map\("cells"\)\), \(' + _ID + r', Map\("([A-Za-z0-9_-]+)"\)\)')
+_PATCH_CELLS_KEY = re.compile(r'path: \[\(Root, Map\("cells"\)\)\], action: \w+ \{ key: "([A-Za-z0-9_-]+)"')
 
 
 class DocReader:
@@ -165,12 +170,36 @@ class DocReader:
         """Snapshots of every cell, in order."""
         return [self.cell(cid, heads) for cid in self.cell_ids(heads)]
 
-    def _fingerprints(self, heads: Heads | None) -> dict[str, tuple[str, str, str, str]]:
+    def _touched(self, before: Heads, after: Heads) -> tuple[set[str], bool] | None:
+        """Cells and whether root metadata were touched, read off Automerge's patches.
+
+        The bindings expose patches only through their repr, so this parses it;
+        anything unexpected returns None and the caller scans every cell instead.
+        """
+        cells: set[str] = set()
+        meta = False
+        for patch in self._doc.diff(before, after):
+            text = repr(patch)
+            m = _PATCH_CELL.search(text)
+            if m:
+                cells.add(m.group(1))
+                continue
+            m = _PATCH_CELLS_KEY.search(text)
+            if m:
+                cells.add(m.group(1))
+                continue
+            if "path: [" not in text:
+                return None
+            meta = True
+        return cells, meta
+
+    def _fingerprints(self, heads: Heads | None, only: set[str] | None = None) -> dict[str, tuple[str, str, str, str]]:
         cells = self._obj(ROOT, "cells", heads)
         if cells is None:
             return {}
         out = {}
-        for cid in self._doc.keys(cells, heads):
+        ids = self._doc.keys(cells, heads) if only is None else only
+        for cid in ids:
             c = self._obj(cells, cid, heads)
             if c is None:
                 continue
@@ -182,13 +211,19 @@ class DocReader:
             )
         return out
 
-    def changes_between(self, before: Heads, after: Heads | None = None) -> DocDelta:
+    def changes_between(self, before: Heads, after: Heads | None = None, full_scan: bool = False) -> DocDelta:
         """What changed from `before` to `after` (default: now), comparing per-cell tokens."""
         if after is None:
             after = self.heads()
         if set(before) == set(after):
             return DocDelta()
-        old, new = self._fingerprints(before), self._fingerprints(after)
+        touched = None if full_scan else self._touched(before, after)
+        if touched is None:
+            old, new = self._fingerprints(before), self._fingerprints(after)
+        else:
+            if not touched[0]:
+                return DocDelta(metadata=touched[1])
+            old, new = self._fingerprints(before, touched[0]), self._fingerprints(after, touched[0])
         added = frozenset(new.keys() - old.keys())
         removed = frozenset(old.keys() - new.keys())
         common = old.keys() & new.keys()

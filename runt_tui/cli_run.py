@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -12,7 +13,7 @@ import typer
 
 async def run_notebook(path: Path, kernel: str | None, timeout: float | None, embedded: bool) -> int:
     """Run all code cells in order in the notebook's room; return the exit code."""
-    from runt_tui.client import AsyncSession, DaemonError
+    from runt_tui.client import AsyncSession, DaemonError, DaemonUnavailable
 
     session = AsyncSession(path=path, name="runt-tui run", kind="run", embedded=embedded)
     try:
@@ -31,7 +32,19 @@ async def run_notebook(path: Path, kernel: str | None, timeout: float | None, em
             if not cell.source.strip():
                 continue
             typer.echo(f"[{n}/{len(cells)}] {cell.id}", err=True)
-            result = await session.execute_cell(cell.id, timeout=timeout)
+            try:
+                result = await session.execute_cell(cell.id, timeout=timeout)
+            except TimeoutError:
+                # As nbclient does: stop the cell rather than leave it running.
+                with contextlib.suppress(DaemonError, DaemonUnavailable):
+                    await session.interrupt()
+                typer.echo(f"runt-tui: cell {cell.id} ({n}/{len(cells)}) timed out after {timeout:g} s", err=True)
+                with contextlib.suppress(DaemonError, DaemonUnavailable):
+                    await session.save()
+                return 1
+            except (DaemonError, DaemonUnavailable) as e:
+                typer.echo(f"runt-tui: cell {cell.id} ({n}/{len(cells)}): {e}", err=True)
+                return 1
             if not result.success:
                 err = result.error or {}
                 tb = err.get("traceback") or []

@@ -13,9 +13,11 @@ from typing import Any
 
 from runt_tui.protocol import (
     Connection,
+    ConnectionClosed,
     Frame,
     FrameKind,
     ProtocolError,
+    SlowPeer,
     client_handshake,
     make_request,
 )
@@ -135,8 +137,12 @@ class DaemonClient:
         fut: asyncio.Future[Frame] = asyncio.get_running_loop().create_future()
         self._pending[rid] = fut
         try:
-            self.conn.send(make_request(rid, rtype, payload, **fields))
-            await self.conn.drain_if_needed()
+            try:
+                self.conn.send(make_request(rid, rtype, payload, **fields))
+                await self.conn.drain_if_needed()
+            except (ConnectionClosed, SlowPeer, OSError) as e:
+                # The reader may not have seen the EOF yet: same error as a lost connection.
+                raise DaemonUnavailable(f"the connection to the daemon was lost: {e}") from None
             frame = await asyncio.wait_for(fut, timeout)
         finally:
             self._pending.pop(rid, None)
@@ -148,7 +154,9 @@ class DaemonClient:
     def send_sync(self, room: str, data: bytes) -> None:
         """Send a sync message (fire and forget)."""
         if not self.closed:
-            self.conn.send(Frame(FrameKind.SYNC, {"room": room}, data))
+            # A connection being lost: the reconnect resyncs whatever this carried.
+            with contextlib.suppress(ConnectionClosed, SlowPeer, OSError):
+                self.conn.send(Frame(FrameKind.SYNC, {"room": room}, data))
 
     async def close(self) -> None:
         """Close the connection."""

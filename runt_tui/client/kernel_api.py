@@ -7,6 +7,9 @@ import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
+from runt_tui.client.connection import DaemonError
+from runt_tui.doc import blob_refs
+
 if TYPE_CHECKING:
     from runt_tui.client.cells import Cell
     from runt_tui.client.replica import Replica
@@ -26,6 +29,8 @@ class _Host(Protocol):
     def get_cell(self, cell_id: str) -> Cell: ...
 
     async def wait_blobs(self) -> None: ...
+
+    async def fetch_blob(self, digest: str) -> bytes: ...
 
     async def _wait_for_heads(self, heads: list[bytes], timeout: float = 10.0) -> None: ...
 
@@ -73,15 +78,29 @@ class KernelAPI:
         return header
 
     async def execute_cell(self: _Host, cell_id: str, timeout: float | None = None) -> ExecutionResult:
-        """Run a cell and wait for it; outputs are read from the replica once synced."""
+        """Run a cell and wait for it; outputs are read from the replica once synced.
+
+        With `timeout`, TimeoutError when the cell has not finished by then
+        (it keeps running: `interrupt()` stops it).
+        """
         replica = self._replica()
         replica.flush()
         heads = [h.hex() for h in replica.doc.heads()]
-        header, _ = await self.request(
-            "execute", cell=cell_id, heads=heads, wait=True, limit=timeout, timeout=None if timeout is None else timeout + 30
-        )
+        try:
+            header, _ = await self.request(
+                "execute", cell=cell_id, heads=heads, wait=True, limit=timeout, timeout=None if timeout is None else timeout + 30
+            )
+        except DaemonError as e:
+            if e.code == "TIMEOUT":
+                raise TimeoutError(e.message) from None
+            raise
         await self._wait_for_heads([bytes.fromhex(h) for h in header.get("heads") or []])
-        await self.wait_blobs()
+        if cell_id in replica.doc:
+            # Only this cell's blobs (fetch_blob caches): scanning the whole
+            # notebook on every execution would grow with the notebook.
+            for out in replica.doc.cell(cell_id).outputs:
+                for digest in blob_refs(out).values():
+                    await self.fetch_blob(digest)
         cell = self.get_cell(cell_id) if cell_id in replica.doc else None
         status = str(header.get("status"))
         return ExecutionResult(

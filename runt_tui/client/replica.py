@@ -47,15 +47,20 @@ class Replica:
         if msg is not None:
             self._send(msg)
 
-    def receive(self, data: bytes) -> DocDelta:
-        """Apply a sync message from the daemon; notify listeners of what changed."""
+    def receive(self, data: bytes, flush: bool = True) -> DocDelta:
+        """Apply a sync message from the daemon; notify listeners of what changed.
+
+        The answer to the daemon is sent at once, unless `flush` is False: then the caller
+        flushes later (once for a burst of messages: generating one costs O(history)).
+        """
         before = self.doc.heads()
         try:
             self.sync.receive(data)
         except DocError as e:
             log.warning("bad sync message from daemon: %s", e)
             return DocDelta()
-        self.flush()
+        if flush:
+            self.flush()
         after = self.doc.heads()
         if after == before:
             return DocDelta()

@@ -66,9 +66,12 @@ class AsyncSession(KernelAPI):
         self._closing = False
         self._reconnect_task: asyncio.Task[None] | None = None
         self._heartbeat_task: asyncio.Task[None] | None = None
+        self._heartbeat_interval = 5.0
+        self._flush_scheduled = False
         self._embedded_daemon: Any = None
         self._embedded_lock: contextlib.ExitStack | None = None
         self._blob_task: asyncio.Task[None] | None = None
+        self._scan_blobs = False
 
     # ---- connecting ------------------------------------------------------
 
@@ -109,7 +112,6 @@ class AsyncSession(KernelAPI):
         conn = await open_connection(self.home, autostart=self.autostart and not self.embedded)
         client = DaemonClient(conn)
         client.event_handlers.append(self._on_event)
-        client.on_close.append(self._on_lost)
         fields: dict[str, Any] = {"name": self.name, "kind": self.kind}
         if self.path is not None:
             fields["path"] = self.path
@@ -120,12 +122,19 @@ class AsyncSession(KernelAPI):
         except BaseException:
             await client.close()
             raise
+        # Only a joined connection reconnects when lost: a failed join is the caller's error.
+        if client.closed:
+            raise DaemonUnavailable("the connection to the daemon was lost while joining")
+        client.on_close.append(self._on_lost)
         self.client = client
         self.room = str(header["room"])
         self.peer_id = str(header["peer_id"])
         self.colour = str(header["colour"])
         self.runtime = dict(header.get("runtime") or {})
         self.peer_list = list(header.get("peers") or [])
+        interval = header.get("heartbeat_interval")
+        if isinstance(interval, int | float) and interval > 0:
+            self._heartbeat_interval = float(interval)
         epoch = str(header["epoch"])
         if self.replica is None:
             self.replica = Replica(NotebookDoc.load(data))
@@ -148,9 +157,18 @@ class AsyncSession(KernelAPI):
     def _on_sync(self, payload: bytes) -> None:
         if self.replica is None:
             return
-        self.replica.receive(payload)
+        # Apply now (listeners see the change at once); answer once per loop iteration.
+        self.replica.receive(payload, flush=False)
+        if not self._flush_scheduled:
+            self._flush_scheduled = True
+            asyncio.get_running_loop().call_soon(self._flush_replica)
         if self.replica.missing_blobs:
             self._fetch_blobs_soon()
+
+    def _flush_replica(self) -> None:
+        self._flush_scheduled = False
+        if self.replica is not None:
+            self.replica.flush()
 
     def _on_event(self, header: dict[str, Any], payload: bytes) -> None:
         etype = header.get("type")
@@ -193,7 +211,7 @@ class AsyncSession(KernelAPI):
 
     async def _heartbeat(self) -> None:
         while not self._closing:
-            await asyncio.sleep(5.0)
+            await asyncio.sleep(self._heartbeat_interval)
             client = self.client
             if client is not None and not client.closed:
                 with contextlib.suppress(Exception):
@@ -250,20 +268,27 @@ class AsyncSession(KernelAPI):
 
     def _fetch_blobs_soon(self, all_refs: bool = False) -> None:
         replica = self.replica
-        if replica is None:
+        if replica is None or self._closing:
             return
-        if all_refs:
-            replica.missing_blobs |= replica.all_blob_refs()
-        if replica.missing_blobs and (self._blob_task is None or self._blob_task.done()):
+        # Scanning every output for blob references takes a while on a big notebook: the
+        # task does it, after connect() has returned with the replica ready.
+        self._scan_blobs = self._scan_blobs or all_refs
+        if (replica.missing_blobs or self._scan_blobs) and (self._blob_task is None or self._blob_task.done()):
             self._blob_task = asyncio.get_running_loop().create_task(self._fetch_blobs())
 
     async def _fetch_blobs(self) -> None:
         replica = self._replica()
+        if self._scan_blobs:
+            self._scan_blobs = False
+            replica.missing_blobs |= replica.all_blob_refs()
         while replica.missing_blobs:
             digest = replica.missing_blobs.pop()
             try:
                 data = await self.fetch_blob(digest)
-            except (DaemonError, DaemonUnavailable) as e:
+            except DaemonUnavailable:
+                replica.missing_blobs.add(digest)  # fetched again after the reconnect
+                return
+            except DaemonError as e:
                 log.warning("blob %s: %s", digest[:12], e)
                 continue
             replica.blobs.put(data)
@@ -282,6 +307,10 @@ class AsyncSession(KernelAPI):
     async def wait_blobs(self) -> None:
         """Wait until every referenced blob is cached."""
         replica = self._replica()
+        task = self._blob_task
+        if task is not None and not task.done():
+            # Digests it has taken from missing_blobs are in flight: wait for them too.
+            await asyncio.wait([task])
         replica.missing_blobs |= replica.all_blob_refs()
         await self._fetch_blobs()
 

@@ -68,11 +68,14 @@ async def h_join(d: Daemon, c: ClientConn, h: dict[str, Any], p: bytes) -> Reply
     except NotebookFileError as e:
         raise RequestError(ErrorCode.BAD_REQUEST, str(e)) from None
     name = str(h.get("name") or "anonymous")[:64]
-    colour = h.get("colour") if isinstance(h.get("colour"), str) else None
+    colour = h["colour"][:32] if isinstance(h.get("colour"), str) else None
     peer_id = uuid.uuid4().hex[:12]
-    link = new_link(room.doc, peer_id, name, colour, c, room.next_peer_index(), str(h.get("kind") or "tui"))
+    link = new_link(room.doc, peer_id, name, colour, c, room.next_peer_index(), str(h.get("kind") or "tui")[:32])
+    old = c.rooms.get(room.key)
+    if old is not None:  # joined again on the same connection: the new peer replaces the old
+        room.remove_peer(old.peer_id)
     c.rooms[room.key] = link
-    data = room.doc.save()
+    data = room.snapshot_bytes()
     room.add_peer(link)
     return {
         "room": room.key,
@@ -83,6 +86,8 @@ async def h_join(d: Daemon, c: ClientConn, h: dict[str, Any], p: bytes) -> Reply
         "notebook_id": room.notebook_id,
         "runtime": room.runtime(),
         "peers": [x.describe() for x in room.peers.values()],
+        # How often the client must ping: a silent client is dropped after heartbeat_timeout.
+        "heartbeat_interval": d.settings.heartbeat_interval,
     }, data
 
 

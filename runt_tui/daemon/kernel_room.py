@@ -44,10 +44,17 @@ class Execution:
     finished_at: float | None = None
     execution_count: int | None = None
     error: dict[str, Any] | None = None
+    # Set by an interrupt that lands before the cell reached the kernel.
+    cancel_requested: bool = False
     done: asyncio.Future[dict[str, Any]] = field(default_factory=lambda: asyncio.get_running_loop().create_future())
 
-    def summary(self) -> dict[str, Any]:
-        """The public view of this execution."""
+    def summary(self, brief: bool = False) -> dict[str, Any]:
+        """The public view of this execution (`brief`: without the traceback, for runtime snapshots)."""
+        error = self.error
+        if brief and error is not None and error.get("traceback"):
+            # The traceback is in the cell's error output; snapshots carry
+            # every cell's last execution and must stay small.
+            error = {**error, "traceback": []}
         return {
             "exec_id": self.exec_id,
             "cell": self.cell_id,
@@ -57,7 +64,7 @@ class Execution:
             "started_at": self.started_at,
             "finished_at": self.finished_at,
             "execution_count": self.execution_count,
-            "exception": self.error,
+            "exception": error,
         }
 
     def finish(self, status: str, error: dict[str, Any] | None = None, heads: list[bytes] | None = None) -> None:
@@ -91,9 +98,10 @@ class RoomKernel:
         self._start_lock = asyncio.Lock()
         self._worker = asyncio.get_running_loop().create_task(self._work(), name=f"kernel-queue-{room.key}")
         self.input_request: dict[str, Any] | None = None
+        self._publish_scheduled = False
         room.runtime_extra["kernel"] = self.kernel_state
-        room.runtime_extra["queue"] = lambda: [e.summary() for e in self._active()]
-        room.runtime_extra["executions"] = lambda: {c: e.summary() for c, e in self.last.items()}
+        room.runtime_extra["queue"] = lambda: [e.summary(brief=True) for e in self._active()]
+        room.runtime_extra["executions"] = lambda: {c: e.summary(brief=True) for c, e in self.last.items()}
 
     # ---- state -----------------------------------------------------------
 
@@ -116,6 +124,14 @@ class RoomKernel:
         return self.status not in ("none", "dead", "shutdown")
 
     def _publish(self) -> None:
+        # One snapshot per loop iteration, however many state changes it saw
+        # (a cell queued and started at once, a finish and the next start).
+        if not self._publish_scheduled:
+            self._publish_scheduled = True
+            asyncio.get_running_loop().call_soon(self._publish_now)
+
+    def _publish_now(self) -> None:
+        self._publish_scheduled = False
         self.room.publish_runtime()
 
     # ---- lifecycle -------------------------------------------------------
@@ -124,6 +140,9 @@ class RoomKernel:
         mapped = {"stopped": "shutdown"}.get(status, status)
         if mapped != self.status and not (self.status == "dead" and mapped == "shutdown"):
             self.status = mapped
+            current = self.current
+            if mapped == "idle" and current is not None and current.status == "running":
+                return  # the execution finishes next; its snapshot carries this
             self._publish()
 
     def _on_dead(self, reason: str) -> None:
@@ -139,6 +158,12 @@ class RoomKernel:
         async with self._start_lock:
             if self.session is not None and self.alive:
                 return self.kernel_state()
+            old, self.session = self.session, None
+            if old is not None:
+                # A dead (or failed) kernel's channels, reader tasks and
+                # process handle are freed before its directory is reused.
+                with contextlib.suppress(Exception):
+                    await old.shutdown()
             spec = self.room.doc.metadata().get("kernelspec")
             name = kernel_name or (spec.get("name") if isinstance(spec, dict) else None) or "python3"
             self.runtime_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
@@ -161,7 +186,14 @@ class RoomKernel:
     async def interrupt(self) -> None:
         """Stop the running cell and cancel everything queued."""
         self._cancel_queue("interrupted")
-        if self.session is not None:
+        current = self.current
+        if current is not None and current.status == "queued":
+            # Taken from the queue but not sent yet (the kernel is starting
+            # or the cell's source is on its way): it must not run at all.
+            # No signal: SIGINT kills a kernel that is still starting.
+            current.cancel_requested = True
+            return
+        if self.session is not None and current is not None:
             await self.session.interrupt()
 
     async def restart(self) -> dict[str, Any]:
@@ -252,9 +284,12 @@ class RoomKernel:
             except KernelLaunchError as e:
                 ex.finish("error", {"ename": "KernelLaunchError", "evalue": str(e), "traceback": []})
                 return
-        session = self.session
-        assert session is not None
         have = await self._wait_heads(ex.heads)
+        session = self.session
+        if ex.cancel_requested or session is None or not self.alive:
+            reason = "interrupted" if ex.cancel_requested else f"the kernel is {self.status}"
+            ex.finish("cancelled", {"ename": "Cancelled", "evalue": reason, "traceback": []})
+            return
         doc = self.room.doc
         try:
             cell = doc.cell(ex.cell_id, ex.heads if have else None)
@@ -266,11 +301,16 @@ class RoomKernel:
             return
         writer = CellOutputWriter(doc, ex.cell_id, self.room.blobs, self.room.settings.blob_threshold)
         self.writers[ex.cell_id] = writer
-        writer.reset()
-        self.room.local_changed()
+        # The old outputs go at the first flush, in the same change as the
+        # new count and first outputs (a quick cell makes one change).
+        writer.begin()
         acc = OutputAccumulator(ex.cell_id, self.index)
         self.accs[ex.cell_id] = acc
+        self._dirty.add(ex.cell_id)
+        self._schedule_flush()
         ex.status, ex.started_at = "running", time.time()
+        if self.status == "idle":
+            self.status = "busy"  # what the kernel is about to report
         self._publish()
         msg_id = session.execute(
             cell.source,
@@ -299,10 +339,17 @@ class RoomKernel:
             ex.finish("cancelled", {"ename": "Aborted", "evalue": str(reply.get("reason", "aborted")), "traceback": []}, doc.heads())
 
     def _on_message(self, acc: OutputAccumulator, msg: dict[str, Any]) -> None:
+        if (msg.get("msg_type") or (msg.get("header") or {}).get("msg_type")) == "clear_output":
+            writer = self.writers.get(acc.cell_id)
+            if writer is not None:
+                writer.forget_streams()
         changed = acc.handle(msg)
         if not changed:
             return
         self._dirty |= changed
+        self._schedule_flush()
+
+    def _schedule_flush(self) -> None:
         if self._flush_handle is None:
             delay = self.room.settings.output_flush_interval
             self._flush_handle = asyncio.get_running_loop().call_later(delay, self._flush)
@@ -321,6 +368,9 @@ class RoomKernel:
                 continue
             delta = acc.take_delta()
             if delta is None:
+                if writer.reset_pending:  # nothing new yet: just clear the old outputs
+                    writer.apply(len(writer.phys), {})
+                    wrote = True
                 continue
             count: int | bool | None = delta.execution_count if delta.execution_count is not None else False
             writer.apply(delta.length, {i: acc.output(i) for i in delta.changed}, count)

@@ -8,8 +8,11 @@ import fcntl
 import logging
 import os
 import signal
+import socket
 import subprocess
 import sys
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -90,20 +93,42 @@ def setup_logging(home: Path, foreground: bool = False) -> None:
     )
 
 
-async def run_daemon(home: Path, settings: Settings) -> int:
-    """Run a daemon in this process until it stops; 0 also when another daemon already runs."""
-    with daemon_lock(home) as acquired:
-        if not acquired:
+def _socket_listening(home: Path) -> bool:
+    """True when something accepts connections on the daemon socket."""
+    with contextlib.suppress(OSError), socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+        s.connect(str(home / "daemon.sock"))
+        return True
+    return False
+
+
+async def run_daemon(home: Path, settings: Settings, lock_wait: float = 30.0) -> int:
+    """Run a daemon in this process until it stops; 0 also when another daemon already runs.
+
+    When the lock is held but nobody listens, the holder is either starting (it will listen
+    soon) or shutting down (saving rooms, socket already gone): wait, and take over once it
+    has gone, so that a client starting at that moment is not left without a daemon.
+    """
+    deadline = time.monotonic() + lock_wait
+    while True:
+        with daemon_lock(home) as acquired:
+            if acquired:
+                return await _serve_locked(home, settings)
+        if _socket_listening(home) or time.monotonic() > deadline:
             log.info("another daemon holds %s; exiting", lock_path(home))
             return 0
-        daemon = Daemon(home, settings)
-        await daemon.start()
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
-            with contextlib.suppress(NotImplementedError, RuntimeError):
-                loop.add_signal_handler(sig, daemon.request_stop)
-        await daemon.serve()
-        return 0
+        await asyncio.sleep(0.05)
+
+
+async def _serve_locked(home: Path, settings: Settings) -> int:
+    """Serve until stopped, the daemon lock being held."""
+    daemon = Daemon(home, settings)
+    await daemon.start()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(sig, daemon.request_stop)
+    await daemon.serve()
+    return 0
 
 
 def spawn_daemon(home: Path, extra_args: list[str] | None = None) -> subprocess.Popen[bytes]:
@@ -112,7 +137,7 @@ def spawn_daemon(home: Path, extra_args: list[str] | None = None) -> subprocess.
     env = dict(os.environ)
     env["RUNT_TUI_HOME"] = str(home)
     with open(log_path(home), "ab") as logf:
-        return subprocess.Popen(
+        proc = subprocess.Popen(
             [sys.executable, "-m", "runt_tui.daemon", *(extra_args or [])],
             stdin=subprocess.DEVNULL,
             stdout=logf,
@@ -121,6 +146,10 @@ def spawn_daemon(home: Path, extra_args: list[str] | None = None) -> subprocess.
             start_new_session=True,
             close_fds=True,
         )
+    # Reap it whenever it exits: a long-lived client (TUI, Jupyter kernel) that started the
+    # daemon would otherwise keep a zombie, which `daemon stop` waits on as if still alive.
+    threading.Thread(target=proc.wait, name="runt-daemon-reaper", daemon=True).start()
+    return proc
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -72,6 +72,8 @@ class CellOutputWriter:
         self.phys: list[list[str]] = []
         self.streams: dict[int, _StreamChunks] = {}
         self.written: list[str] = []
+        # Set by begin(): the next apply replaces every stored entry and the count.
+        self.reset_pending = False
 
     def _entries(self, index: int, output: dict[str, Any]) -> list[str]:
         if output.get("output_type") == "stream" and isinstance(output.get("text"), str):
@@ -101,10 +103,33 @@ class CellOutputWriter:
             k += 1
         keep += k
         new_tail = new_tail[k:]
+        if self.reset_pending:
+            self.reset_pending = False
+            if execution_count is False:
+                execution_count = None
         if keep == len(self.written) and not new_tail and execution_count is False:
             return
         self.doc.replace_outputs_tail(self.cell_id, keep, new_tail, execution_count)
         self.written = self.written[:keep] + new_tail
+
+    def forget_streams(self) -> None:
+        """The outputs were cleared: the next stream at an index is new text, not a continuation.
+
+        The frozen chunks are only checked against the end of the text (a
+        stream only grows at its end), so a clear followed by a same-length
+        stream that differs early on would otherwise keep stale chunks.
+        """
+        self.streams.clear()
+
+    def begin(self) -> None:
+        """A new execution starts: forget the mirror; the next `apply` clears the old outputs.
+
+        The stored entries are not touched yet (the mirror being empty makes
+        the next apply replace all of them), so clearing, the new count and
+        the first outputs land in one document change.
+        """
+        self.phys, self.streams, self.written = [], {}, []
+        self.reset_pending = True
 
     def reset(self) -> None:
         """Clear the cell's outputs (and count) at the start of an execution."""

@@ -41,6 +41,11 @@ class RoomMeta:
     notebook_id: str | None = None
     baseline_sha256: str | None = None
     saved_heads: list[str] = field(default_factory=list)
+    # A save in progress: what is being written and the heads it holds. A crash after the
+    # file is written but before the baseline is recorded leaves these to recognise the
+    # file as our own write rather than an external change (which would be merged twice).
+    pending_sha256: str | None = None
+    pending_heads: list[str] = field(default_factory=list)
 
 
 class RoomStore:

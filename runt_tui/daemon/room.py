@@ -6,6 +6,8 @@ import asyncio
 import contextlib
 import hashlib
 import logging
+import os
+import stat
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -62,9 +64,15 @@ class Room:
         self.settings = settings
         self.blobs = blobs
         self.peers: dict[str, PeerLink] = {}
+        # Sync messages are generated once per loop iteration for everything that arrived in
+        # it (generate_sync_message is the daemon's main cost; see _queue_sync).
+        self._sync_all = False
+        self._sync_some: set[str] = set()
+        self._sync_scheduled = False
         self.seq = 0
         self.persisted_seq = 0
         self._persisted_heads = doc.heads()
+        self._snapshot: tuple[list[bytes], bytes] | None = None
         self._changed = asyncio.Condition()
         self._persist_wakeup = asyncio.Event()
         self._save_lock = asyncio.Lock()
@@ -97,6 +105,7 @@ class Room:
         """Load a room from the state dir and/or the file; NotebookFileError for a bad file."""
         store = RoomStore(rooms_dir, key)
         meta = store.read_meta()
+        snapshot: bytes | None = None
         persisted = store.load()
         doc: NotebookDoc | None = None
         if persisted is not None:
@@ -123,23 +132,41 @@ class Room:
                 if path is not None:
                     doc.insert_cell(0, "code", "")
                 meta = RoomMeta(path=str(path) if path else None, notebook_id=notebook_id)
-            store.write_snapshot(doc.save())
+            snapshot = doc.save()
+            store.write_snapshot(snapshot)
             store.write_meta(meta)
         elif file_bytes is not None and sha256(file_bytes) != meta.baseline_sha256:
-            # The file changed while no daemon watched it: merge it against the baseline.
-            nb = parse_notebook(file_bytes, path or "")
-            heads = merge_external(doc, [bytes.fromhex(h) for h in meta.saved_heads], nb, blobs, settings.blob_threshold)
-            meta.baseline_sha256 = sha256(file_bytes)
-            meta.saved_heads = [h.hex() for h in heads]
+            digest = sha256(file_bytes)
+            pending = [bytes.fromhex(h) for h in meta.pending_heads]
+            if digest == meta.pending_sha256 and pending and doc.has_heads(pending):
+                # Our own save, cut short (crash) before it was recorded: not an external edit.
+                meta.saved_heads = list(meta.pending_heads)
+            else:
+                # The file changed while no daemon watched it: merge it against the baseline.
+                nb = parse_notebook(file_bytes, path or "")
+                heads = merge_external(doc, [bytes.fromhex(h) for h in meta.saved_heads], nb, blobs, settings.blob_threshold)
+                meta.saved_heads = [h.hex() for h in heads]
+            meta.baseline_sha256 = digest
+            meta.pending_sha256, meta.pending_heads = None, []
             store.write_baseline(file_bytes)
-            store.write_snapshot(doc.save())
+            snapshot = doc.save()
+            store.write_snapshot(snapshot)
             store.write_meta(meta)
         room = cls(key, path, notebook_id, doc, store, meta, settings, blobs)
+        if snapshot is not None:
+            room._snapshot = (doc.heads(), snapshot)
         if path is not None and file_bytes is None:
             room._schedule_save()
         return room
 
     # ---- peers and sync -------------------------------------------------
+
+    def snapshot_bytes(self) -> bytes:
+        """The document's save() bytes (what a joining client starts from), cached per heads."""
+        heads = self.doc.heads()
+        if self._snapshot is None or self._snapshot[0] != heads:
+            self._snapshot = (heads, self.doc.save())
+        return self._snapshot[1]
 
     def next_peer_index(self) -> int:
         """A growing counter used to pick peer colours."""
@@ -168,14 +195,14 @@ class Room:
         link.sync.receive(data)
         if self.doc.heads() != before:
             self.local_changed()
-        else:
-            self._send_sync(link)
+        elif not _settled(data, before):
+            self._queue_sync(link.peer_id)
 
     def local_changed(self) -> None:
         """The document changed (a peer's sync or the daemon's own write): sync, persist, save."""
         self.seq += 1
+        self._queue_sync(None)  # queued first: peers see the change before the fsync runs
         self._persist_wakeup.set()
-        self.broadcast_sync()
         if self.path is not None:
             self._schedule_save()
         self._notify()
@@ -184,6 +211,31 @@ class Room:
         """Send each peer whatever it is missing."""
         for link in list(self.peers.values()):
             self._send_sync(link)
+
+    def _queue_sync(self, peer_id: str | None) -> None:
+        """Sync one peer (or all, None) at the end of this loop iteration.
+
+        Changes and acks that arrive together (a burst of keystrokes, several typists, each
+        peer's answer to the last broadcast) then cost one generate_sync_message per peer
+        instead of one per message, which keeps a busy room from falling behind.
+        """
+        if peer_id is None:
+            self._sync_all = True
+        else:
+            self._sync_some.add(peer_id)
+        if not self._sync_scheduled:
+            self._sync_scheduled = True
+            asyncio.get_running_loop().call_soon(self._flush_sync)
+
+    def _flush_sync(self) -> None:
+        self._sync_scheduled = False
+        targets = list(self.peers) if self._sync_all else list(self._sync_some)
+        self._sync_all = False
+        self._sync_some.clear()
+        for peer_id in targets:
+            link = self.peers.get(peer_id)
+            if link is not None:
+                self._send_sync(link)
 
     def _send_sync(self, link: PeerLink) -> None:
         msg = link.sync.generate()
@@ -329,8 +381,17 @@ class Room:
             if digest == self.meta.baseline_sha256 and on_disk:
                 self._set_save_state("saved")
                 return {"saved": False, "reason": "unchanged", "path": str(self.path)}
+            if on_disk and _read_only(self.path):
+                self._set_save_state("read-only", f"{self.path} is read-only; changes are kept in the daemon")
+                return {"saved": False, "error": "read-only"}
             self._set_save_state("saving")
             self._pending_write_sha = digest
+            # Before the file holds these heads, the persisted document must, and the meta
+            # must say what is being written (see RoomMeta.pending_sha256).
+            self.persist_now()
+            self.meta.pending_sha256 = digest
+            self.meta.pending_heads = [h.hex() for h in heads]
+            self.store.write_meta(self.meta)
             try:
                 await asyncio.to_thread(write_bytes_atomic, self.path, data)
             except PermissionError:
@@ -341,6 +402,7 @@ class Room:
                 return {"saved": False, "error": str(e)}
             self.meta.baseline_sha256 = digest
             self.meta.saved_heads = [h.hex() for h in heads]
+            self.meta.pending_sha256, self.meta.pending_heads = None, []
             self.store.write_baseline(data)
             self.store.write_meta(self.meta)
             if self.file_state.get("state") != "ok":
@@ -418,3 +480,43 @@ class Room:
 
 def _read_file(path: Path) -> bytes:
     return path.read_bytes()
+
+
+def _read_uleb(data: bytes, off: int) -> tuple[int, int]:
+    value = shift = 0
+    while True:
+        byte = data[off]
+        off += 1
+        value |= (byte & 0x7F) << shift
+        if not byte & 0x80:
+            return value, off
+        shift += 7
+
+
+def _settled(msg: bytes, our_heads: list[bytes]) -> bool:
+    """True for a sync message saying "I have exactly your heads and need nothing".
+
+    That is a peer acknowledging what we sent: answering it would only cost a
+    generate_sync_message (O(history) in Automerge) to learn there is nothing to say.
+    Reads the head of Automerge's sync message format (type 0x42/0x43, then heads and
+    need as a uLEB128 count of 32-byte hashes); anything unexpected answers False.
+    """
+    try:
+        if not msg or msg[0] not in (0x42, 0x43):
+            return False
+        n, off = _read_uleb(msg, 1)
+        heads = {msg[off + 32 * i : off + 32 * (i + 1)] for i in range(n)}
+        off += 32 * n
+        need, off = _read_uleb(msg, off)
+    except IndexError:
+        return False
+    return need == 0 and len(heads) == n and heads == set(our_heads)
+
+
+def _read_only(path: Path) -> bool:
+    """True when we may not write `path`, or nobody may (no write bit: honoured even as root)."""
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return False
+    return not os.access(path, os.W_OK) or not mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH)

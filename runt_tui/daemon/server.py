@@ -69,6 +69,7 @@ class Daemon:
         self.rooms: dict[str, Room] = {}
         self.clients: dict[int, ClientConn] = {}
         self._opening: dict[str, asyncio.Task[Room]] = {}
+        self._closing_rooms: dict[str, asyncio.Task[None]] = {}
         self._server: asyncio.AbstractServer | None = None
         self._stop = asyncio.Event()
         self._next_cid = 0
@@ -113,6 +114,8 @@ class Daemon:
             self._server.close()
             self._server = None
         await self.watcher.stop()
+        if self._closing_rooms:
+            await asyncio.wait(list(self._closing_rooms.values()))
         for room in list(self.rooms.values()):
             try:
                 await room.close()
@@ -137,22 +140,29 @@ class Daemon:
         """Drop silent clients, close rooms nobody uses, exit when idle."""
         while True:
             await asyncio.sleep(min(1.0, self.settings.heartbeat_interval))
-            now = time.monotonic()
-            for client in list(self.clients.values()):
-                if now - client.last_seen > self.settings.heartbeat_timeout:
-                    client.drop("heartbeat timeout")
-            for room in list(self.rooms.values()):
-                if room.peers or room.last_left is None:
-                    continue
-                if now - room.last_left >= self.room_linger(room):
-                    await self.close_room(room)
-            if self.rooms or self.clients:
-                self._idle_since = None
-            elif self._idle_since is None:
-                self._idle_since = now
-            elif now - self._idle_since >= self.settings.idle_exit:
-                log.info("idle for %.0f s: exiting", now - self._idle_since)
-                self.request_stop()
+            try:
+                await self._housekeep_once()
+            except Exception:  # one bad room must not end heartbeats, cleanup and idle exit
+                log.exception("housekeeping failed")
+
+    async def _housekeep_once(self) -> None:
+        """One round of housekeeping (see _housekeeping)."""
+        now = time.monotonic()
+        for client in list(self.clients.values()):
+            if now - client.last_seen > self.settings.heartbeat_timeout:
+                client.drop("heartbeat timeout")
+        for room in list(self.rooms.values()):
+            if room.peers or room.last_left is None:
+                continue
+            if now - room.last_left >= self.room_linger(room):
+                await self.close_room(room)
+        if self.rooms or self.clients:
+            self._idle_since = None
+        elif self._idle_since is None:
+            self._idle_since = now
+        elif now - self._idle_since >= self.settings.idle_exit:
+            log.info("idle for %.0f s: exiting", now - self._idle_since)
+            self.request_stop()
 
     def room_linger(self, room: Room) -> float:
         """How long a room stays open after its last peer leaves (the kernel's keep-alive, if it runs)."""
@@ -165,7 +175,17 @@ class Daemon:
         self.rooms.pop(room.key, None)
         if room.path is not None:
             self.watcher.unwatch(room.path)
-        await room.close()
+        # A join arriving meanwhile waits for this (see _load_room), so that the closing
+        # room's last snapshot cannot truncate the change log of the room loaded after it.
+        task = asyncio.get_running_loop().create_task(room.close())
+        self._closing_rooms[room.key] = task
+
+        def _closed(t: asyncio.Task[None], key: str = room.key) -> None:
+            if self._closing_rooms.get(key) is t:
+                del self._closing_rooms[key]
+
+        task.add_done_callback(_closed)
+        await asyncio.shield(task)
 
     # ---- rooms -----------------------------------------------------------
 
@@ -177,19 +197,24 @@ class Daemon:
             return room
         task = self._opening.get(key)
         if task is None:
-            task = asyncio.get_running_loop().create_task(
-                Room.open(key, path, notebook_id, self.rooms_dir, self.settings, self.blobs)
-            )
+            # The load registers the room itself: a first asker that goes away mid-load
+            # (cancelled) must not leave the room loaded but unknown, to be loaded again.
+            task = asyncio.get_running_loop().create_task(self._load_room(key, path, notebook_id))
             self._opening[key] = task
-            try:
-                room = await asyncio.shield(task)
-            finally:
-                self._opening.pop(key, None)
+        return await asyncio.shield(task)
+
+    async def _load_room(self, key: str, path: Path | None, notebook_id: str | None) -> Room:
+        try:
+            closing = self._closing_rooms.get(key)
+            if closing is not None:
+                await asyncio.wait([closing])
+            room = await Room.open(key, path, notebook_id, self.rooms_dir, self.settings, self.blobs)
             self.rooms[key] = room
             if path is not None:
                 self.watcher.watch(path)
             return room
-        return await asyncio.shield(task)
+        finally:
+            self._opening.pop(key, None)
 
     def _on_file_event(self, path: Path) -> None:
         for room in self.rooms.values():

@@ -20,8 +20,9 @@ class FileWatcher:
     def __init__(self, on_change: Callable[[Path], None]) -> None:
         self._on_change = on_change
         self._files: dict[Path, int] = {}
-        self._task: asyncio.Task[Any] | None = None
-        self._stop: asyncio.Event | None = None
+        # One watch per directory, so that opening or closing a notebook never restarts
+        # (and opens a blind gap in) the watches of the others.
+        self._dirs: dict[Path, tuple[asyncio.Task[Any], asyncio.Event]] = {}
 
     def watch(self, path: Path) -> None:
         """Start reporting changes to `path`."""
@@ -38,14 +39,12 @@ class FileWatcher:
         self._restart()
 
     def _restart(self) -> None:
-        dirs = sorted({p.parent for p in self._files})
-        if self._stop is not None:
-            self._stop.set()
-        self._task = None
-        self._stop = None
-        if dirs:
-            self._stop = asyncio.Event()
-            self._task = asyncio.get_running_loop().create_task(self._run(dirs, self._stop))
+        wanted = {p.parent for p in self._files}
+        for d in [d for d in self._dirs if d not in wanted]:
+            self._dirs.pop(d)[1].set()
+        for d in sorted(wanted - set(self._dirs)):
+            stop = asyncio.Event()
+            self._dirs[d] = (asyncio.get_running_loop().create_task(self._run([d], stop)), stop)
 
     async def _run(self, dirs: list[Path], stop: asyncio.Event) -> None:
         try:
@@ -58,9 +57,11 @@ class FileWatcher:
 
     async def stop(self) -> None:
         """Stop watching."""
-        if self._stop is not None:
-            self._stop.set()
-        if self._task is not None:
-            with contextlib.suppress(Exception):
-                await asyncio.wait_for(self._task, 2.0)
+        watches = list(self._dirs.values())
+        self._dirs.clear()
         self._files.clear()
+        for _, stop in watches:
+            stop.set()
+        for task, _ in watches:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(task, 2.0)

@@ -1,0 +1,58 @@
+"""The Textual app: layout, bindings and the command palette; behaviour lives in the mixins."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Coroutine, Iterable
+from typing import Any, ClassVar
+
+from textual.app import ComposeResult, SystemCommand
+from textual.binding import BindingType
+from textual.screen import Screen
+
+from runt_tui.client import AsyncSession
+from runt_tui.tui.actions_kernel import KernelActions
+from runt_tui.tui.keys import COMMAND_ONLY, COMMANDS, app_bindings
+from runt_tui.tui.options import AppOptions
+
+
+class NotebookApp(KernelActions):
+    """`runt-tui NOTEBOOK`: one notebook, shared live with every other terminal on it."""
+
+    CSS_PATH = "app.tcss"
+    TITLE = "runt-tui"
+    BINDINGS: ClassVar[list[BindingType]] = app_bindings()
+    ENABLE_COMMAND_PALETTE = True
+
+    def __init__(self, options: AppOptions, session: AsyncSession | None = None) -> None:
+        super().__init__(options, session)
+
+    def compose(self) -> ComposeResult:
+        yield self.pane
+        yield self.status_bar
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if not self.ready and action not in ("quit", "help", "command_palette"):
+            return False
+        modal = len(self.screen_stack) > 1
+        return not (action in COMMAND_ONLY and (self.mode == "edit" or modal))
+
+    def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        for command in COMMANDS:
+            yield SystemCommand(command.title, command.help, self._palette_callback(command.action))
+
+    def _palette_callback(self, action: str) -> Callable[[], Coroutine[Any, Any, None]]:
+        async def run() -> None:
+            await self.run_action(action)
+
+        return run
+
+
+def run_app(options: AppOptions) -> int:
+    """Run the app in this terminal; returns the exit code."""
+    from runt_tui.tui.images import prepare_images
+
+    prepare_images(options.images)
+    app = NotebookApp(options)
+    app.run()
+    return app.return_code or 0

@@ -1,0 +1,125 @@
+"""Every key and command in one table: the bindings, the help screen and the palette use it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from textual.binding import Binding, BindingType
+
+
+@dataclass(frozen=True)
+class Key:
+    """One key binding of the notebook (mode: "command", "edit" or "both")."""
+
+    keys: str
+    action: str
+    description: str
+    mode: str = "command"
+    shown: str = ""  # how the help screen spells the key, when not `keys`
+
+
+KEYS: tuple[Key, ...] = (
+    Key("enter", "edit_mode", "Edit the selected cell"),
+    Key("escape", "command_mode", "Back to command mode", "edit", "Esc"),
+    Key("j,down", "select(1)", "Select the next cell", shown="j / ↓"),
+    Key("k,up", "select(-1)", "Select the previous cell", shown="k / ↑"),
+    Key("home", "select_edge(0)", "First cell", shown="Home"),
+    Key("end,G,shift+g", "select_edge(1)", "Last cell", shown="End / G"),
+    Key("pageup", "page(-1)", "Scroll up a page", shown="PgUp"),
+    Key("pagedown", "page(1)", "Scroll down a page", shown="PgDn"),
+    Key("a", "insert(0)", "Insert a cell above"),
+    Key("b", "insert(1)", "Insert a cell below"),
+    Key("d", "chord('d')", "Delete the cell (press twice)", shown="d d"),
+    Key("z", "undo_delete", "Undo the last cell deletion"),
+    Key("x", "cut", "Cut the cell"),
+    Key("c", "copy", "Copy the cell"),
+    Key("v", "paste(1)", "Paste below"),
+    Key("V,shift+v", "paste(0)", "Paste above", shown="Shift+V"),
+    Key("m", "set_type('markdown')", "Make it a markdown cell"),
+    Key("y", "set_type('code')", "Make it a code cell"),
+    Key("r", "set_type('raw')", "Make it a raw cell"),
+    Key("ctrl+up", "move(-1)", "Move the cell up", shown="Ctrl+↑"),
+    Key("ctrl+down", "move(1)", "Move the cell down", shown="Ctrl+↓"),
+    Key("shift+enter,ctrl+r", "run_and_advance", "Run and select the next cell", "both", "Shift+Enter / Ctrl+R"),
+    Key("ctrl+enter,ctrl+e", "run_cell", "Run the cell", "both", "Ctrl+Enter / Ctrl+E"),
+    Key("alt+enter", "run_and_insert", "Run and insert a cell below", "both", "Alt+Enter"),
+    Key("i", "chord('i')", "Interrupt the kernel (press twice)", shown="i i"),
+    Key("0", "chord('0')", "Restart the kernel (press twice, confirm)", shown="0 0"),
+    Key("ctrl+s,s", "save", "Save the notebook", "both", "Ctrl+S / s"),
+    Key("tab", "complete", "Complete from the kernel (indent at line start)", "edit", "Tab"),
+    Key("shift+tab", "inspect", "Inspect the name at the cursor", "edit", "Shift+Tab"),
+    Key("ctrl+z", "undo", "Undo your own edit", "edit", "Ctrl+Z"),
+    Key("ctrl+shift+z,ctrl+y", "redo", "Redo your own edit", "edit", "Ctrl+Shift+Z / Ctrl+Y"),
+    Key("o", "toggle_expand", "Show all / capped output lines"),
+    Key("O,shift+o", "toggle_layout", "Outputs layout (collapse sources)", shown="Shift+O"),
+    Key("l", "toggle_line_numbers", "Toggle line numbers"),
+    Key("f", "follow_running", "Follow the running cell (again: stop)"),
+    Key("F,shift+f", "follow_next_peer", "Follow the next peer", shown="Shift+F"),
+    Key("question_mark,f1", "help", "This help", shown="? / F1"),
+    Key("ctrl+p", "command_palette", "Command palette: every action", shown="Ctrl+P"),
+    Key("q,ctrl+q", "quit", "Quit (the kernel lives on for others)", shown="q / Ctrl+Q"),
+)
+
+
+def app_bindings() -> list[BindingType]:
+    """Bindings for the app: command-mode keys plus the keys shared with edit mode."""
+    out: list[BindingType] = []
+    for key in KEYS:
+        if key.mode == "edit" or key.action == "command_palette":
+            continue
+        priority = key.action in ("quit",) and "ctrl" in key.keys
+        out.append(Binding(key.keys, key.action, key.description, show=False, priority=priority))
+    return out
+
+
+# Actions that only make sense in command mode (edit mode types these keys instead).
+COMMAND_ONLY = frozenset(
+    k.action.split("(")[0] for k in KEYS if k.mode == "command" and k.action != "command_palette"
+) - {"quit", "help"}
+
+
+@dataclass(frozen=True)
+class Command:
+    """A palette entry: title, help text, action string."""
+
+    title: str
+    help: str
+    action: str
+
+
+COMMANDS: tuple[Command, ...] = (
+    Command("Run cell", "Run the selected cell", "run_cell"),
+    Command("Run cell and advance", "Run, then select the next cell", "run_and_advance"),
+    Command("Run all cells", "Queue every code cell, top to bottom", "run_all"),
+    Command("Run all above", "Queue the code cells above the selected one", "run_above"),
+    Command("Run selected and below", "Queue the selected cell and every code cell below", "run_below"),
+    Command("Clear cell outputs", "Remove the selected cell's outputs", "clear_outputs"),
+    Command("Clear all outputs", "Remove every cell's outputs", "clear_all_outputs"),
+    Command("Interrupt kernel", "Stop the running cell and cancel the queue", "interrupt"),
+    Command("Restart kernel", "Restart the kernel (asks first)", "restart"),
+    Command("Shut down kernel", "Stop the kernel for everyone", "shutdown_kernel"),
+    Command("Change kernel", "Start a different kernel for this notebook", "change_kernel"),
+    Command("Save notebook", "Write the .ipynb file now", "save"),
+    Command("Toggle line numbers", "Show or hide line numbers", "toggle_line_numbers"),
+    Command("Toggle outputs layout", "Collapse sources to watch outputs", "toggle_layout"),
+    Command("Expand / cap outputs", "Show every line of the selected cell's outputs", "toggle_expand"),
+    Command("Follow running cell", "Keep whichever cell runs in view", "follow_running"),
+    Command("Follow next peer", "Keep another peer's cell in view", "follow_next_peer"),
+    Command("Stop following", "Stop following", "unfollow"),
+    Command("Insert cell above", "New code cell above", "insert(0)"),
+    Command("Insert cell below", "New code cell below", "insert(1)"),
+    Command("Delete cell", "Delete the selected cell", "delete_cell"),
+    Command("Undo cell deletion", "Bring back the last deleted cell", "undo_delete"),
+    Command("Move cell up", "Move the selected cell up", "move(-1)"),
+    Command("Move cell down", "Move the selected cell down", "move(1)"),
+    Command("Cut cell", "Cut the selected cell", "cut"),
+    Command("Copy cell", "Copy the selected cell", "copy"),
+    Command("Paste cell below", "Paste below the selected cell", "paste(1)"),
+    Command("Paste cell above", "Paste above the selected cell", "paste(0)"),
+    Command("Make code cell", "Change the cell type to code", "set_type('code')"),
+    Command("Make markdown cell", "Change the cell type to markdown", "set_type('markdown')"),
+    Command("Make raw cell", "Change the cell type to raw", "set_type('raw')"),
+    Command("Toggle dark / light theme", "Switch between the dark and light themes", "toggle_dark"),
+    Command("Keys", "Show every key", "help"),
+    Command("Quit", "Leave this notebook (the kernel lives on for others)", "quit"),
+)

@@ -1,0 +1,1 @@
+"""Modal screens: help, confirmations, input() prompts, completion and inspection."""

@@ -1,0 +1,1 @@
+"""Widgets, grouped by screen region: the cells pane and its cells, the status bar."""

@@ -1,0 +1,175 @@
+"""One notebook cell on screen: a single light widget, or gutter + editor while edited."""
+
+from __future__ import annotations
+
+from rich.console import RenderableType
+from rich.text import Text
+from textual import events
+from textual.app import ComposeResult
+from textual.containers import Horizontal
+from textual.message import Message
+from textual.widget import Widget
+from textual.widgets import Static
+
+from runt_tui.render import ImagePayload
+from runt_tui.tui.model import CellModel, ViewFlags
+from runt_tui.tui.widgets.cellrender import (
+    GUTTER,
+    GutterLayout,
+    group,
+    gutter,
+    output_parts,
+    source_renderable,
+)
+from runt_tui.tui.widgets.editor import CellEditor, RemoteCursor
+
+
+class CellBody(Widget):
+    """The whole cell drawn as one Rich table: prompt gutter, source, outputs."""
+
+    def __init__(self, owner: CellWidget) -> None:
+        super().__init__(classes="cell-body")
+        self.owner = owner
+
+    def render(self) -> RenderableType:
+        return self.owner.body_renderable()
+
+
+class CellWidget(Widget):
+    """A cell; `model` and `flags` come down from the pane, clicks go up as messages."""
+
+    class Clicked(Message):
+        """The user clicked a cell (double click: edit it)."""
+
+        def __init__(self, cell_id: str, edit: bool) -> None:
+            super().__init__()
+            self.cell_id = cell_id
+            self.edit = edit
+
+    def __init__(self, model: CellModel, flags: ViewFlags) -> None:
+        super().__init__(classes=f"cell -{model.cell_type}")
+        self.cell_id = model.id
+        self.model = model
+        self.flags = flags
+        self.editor: CellEditor | None = None
+        self._body_cache: tuple[CellModel, ViewFlags, int, GutterLayout] | None = None
+        self._images: list[ImagePayload] = []
+
+    def compose(self) -> ComposeResult:
+        yield CellBody(self)
+
+    # ---- drawing ----------------------------------------------------------
+
+    def _width(self) -> int:
+        # From the flags, not self.size: asking for our size while rendering
+        # would make the compositor lay the screen out again, recursively.
+        return max(20, self.flags.width - GUTTER - 4)
+
+    def _parts(self, width: int) -> tuple[list[RenderableType], list[ImagePayload]]:
+        rich_parts: list[RenderableType] = []
+        images: list[ImagePayload] = []
+        for part in output_parts(self.model, self.flags, width):
+            if isinstance(part, ImagePayload):
+                images.append(part)
+            else:
+                rich_parts.append(part)
+        return rich_parts, images
+
+    def body_renderable(self) -> RenderableType:
+        """The Rich table for the non-editing state (cached by value)."""
+        width = self._width()
+        cached = self._body_cache
+        if cached is not None and cached[0] == self.model and cached[1] == self.flags and cached[2] == width:
+            return cached[3]
+        parts, images = self._parts(width)
+        table = GutterLayout(gutter(self.model), [source_renderable(self.model, self.flags, width), *parts])
+        self._set_images(images)
+        self._body_cache = (self.model, self.flags, width, table)
+        return table
+
+    def outputs_renderable(self) -> RenderableType:
+        """Outputs alone (under the editor)."""
+        parts, images = self._parts(self._width())
+        self._set_images(images)
+        return group(parts) if parts else Text("")
+
+    def _set_images(self, images: list[ImagePayload]) -> None:
+        if [id(i) for i in images] == [id(i) for i in self._images]:
+            return
+        self._images = images
+        self.call_later(self._mount_images)
+
+    async def _mount_images(self) -> None:
+        from runt_tui.tui.images import image_widget
+
+        await self.query(".cell-image").remove()
+        widgets = [image_widget(p) for p in self._images]
+        if widgets:
+            await self.mount_all(widgets)
+
+    def update_model(self, model: CellModel, flags: ViewFlags) -> None:
+        """New state from the pane; redraws only when something visible changed."""
+        if model == self.model and flags == self.flags:
+            return
+        type_changed = model.cell_type != self.model.cell_type
+        self.model, self.flags = model, flags
+        if type_changed:
+            self.set_classes(f"cell -{model.cell_type}")
+        self._apply_state_classes()
+        if self.editor is not None:
+            self.query_one("#cell-gutter", Static).update(gutter(model))
+            self.query_one("#cell-outputs", Static).update(self.outputs_renderable())
+            self.editor.remote_cursors = tuple(
+                RemoteCursor(p.cursor, p.colour) for p in model.peers if p.cursor is not None
+            )
+            self.editor.refresh()
+        else:
+            for body in self.query(CellBody):
+                body.refresh(layout=True)
+
+    def _apply_state_classes(self) -> None:
+        self.set_class(self.model.status == "running", "-running")
+        self.set_class(self.model.status == "queued", "-queued")
+        self.set_class(bool(self.model.peers), "-peer")
+        self.set_class(self.model.selected, "-selected")
+        if self.model.peers:
+            self.styles.border_right = ("outer", self.model.peers[0].colour)
+        else:
+            self.styles.border_right = None
+
+    def on_mount(self) -> None:
+        self._apply_state_classes()
+
+    # ---- editing ------------------------------------------------------------
+
+    async def start_editing(self, editor: CellEditor) -> None:
+        """Swap the light body for gutter + editor + outputs."""
+        if self.editor is not None:
+            return
+        self.editor = editor
+        await self.query(CellBody).remove()
+        row = Horizontal(Static(gutter(self.model), id="cell-gutter"), editor, classes="cell-edit-row")
+        await self.mount(row, before=0)
+        await self.mount(Static(self.outputs_renderable(), id="cell-outputs"), after=row)
+        self.add_class("-editing")
+
+    async def stop_editing(self) -> None:
+        """Back to the light body."""
+        if self.editor is None:
+            return
+        self.editor = None
+        self._body_cache = None
+        await self.query(".cell-edit-row").remove()
+        await self.query("#cell-outputs").remove()
+        await self.mount(CellBody(self), before=0)
+        self.remove_class("-editing")
+
+    def on_click(self, event: events.Click) -> None:
+        event.stop()
+        self.post_message(self.Clicked(self.cell_id, event.chain >= 2))
+
+    def on_resize(self, event: events.Resize) -> None:
+        parent = self.parent
+        note = getattr(parent, "note_height", None)
+        if note is not None:
+            note(self.cell_id, self.outer_size.height)

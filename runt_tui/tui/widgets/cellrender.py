@@ -1,0 +1,194 @@
+"""Rich renderables for one cell: the prompt gutter, the source, the outputs (cached by value)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from functools import lru_cache
+
+from rich.console import Console, ConsoleOptions, Group, RenderableType
+from rich.measure import Measurement
+from rich.segment import Segment
+from rich.style import Style
+from rich.syntax import Syntax
+from rich.text import Text
+
+from runt_tui.render import ImagePayload, RenderOptions, render_markdown_cell, render_output
+from runt_tui.tui.model import CellModel, PeerMark, ViewFlags
+
+GUTTER = 6  # "[123]" plus a space
+
+
+def render_options(flags: ViewFlags, expanded: bool = False) -> RenderOptions:
+    """RenderOptions for the view: theme, images mode, whether capped outputs are expanded."""
+    images = flags.images if flags.images in ("kitty", "sixel", "none") else "halfblock"
+    return RenderOptions(
+        images=images,  # type: ignore[arg-type]
+        theme="dark" if flags.dark else "light",
+        show_all=expanded,
+    )
+
+
+def prompt(model: CellModel) -> Text:
+    """The execution prompt: [n], [*] running, [ ] queued or never run."""
+    if model.cell_type != "code":
+        return Text(" " * (GUTTER - 1))
+    if model.status == "running":
+        return Text("[*]".rjust(GUTTER - 1), style="bold yellow")
+    if model.status == "queued":
+        return Text("[ ]".rjust(GUTTER - 1), style="yellow")
+    count = "" if model.execution_count is None else str(model.execution_count)
+    label = f"[{count or ' '}]"
+    style = "red" if model.status == "error" else "dim"
+    return Text(label.rjust(GUTTER - 1)[-(GUTTER - 1) :], style=style)
+
+
+def gutter(model: CellModel) -> Text:
+    """Prompt plus one line per other peer on this cell, in their colour."""
+    text = prompt(model)
+    for peer in model.peers:
+        text.append("\n")
+        text.append(peer_label(peer), style=Style(color=peer.colour, bold=True))
+    return text
+
+
+def peer_label(peer: PeerMark) -> str:
+    """A peer's name cut to the gutter width."""
+    name = peer.name or "peer"
+    return name[: GUTTER - 1].rjust(GUTTER - 1)
+
+
+def _cursor_rowcol(source: str, pos: int) -> tuple[int, int]:
+    pos = max(0, min(pos, len(source)))
+    row = source.count("\n", 0, pos)
+    col = pos - (source.rfind("\n", 0, pos) + 1)
+    return row, col
+
+
+@lru_cache(maxsize=512)
+def _syntax(source: str, language: str, dark: bool, line_numbers: bool) -> Syntax:
+    return Syntax(
+        source or " ",
+        language,
+        theme="monokai" if dark else "default",
+        background_color="default",
+        line_numbers=line_numbers,
+        word_wrap=False,
+        indent_guides=False,
+    )
+
+
+def source_renderable(model: CellModel, flags: ViewFlags, width: int) -> RenderableType:
+    """The cell's source as shown when it is not being edited."""
+    if flags.layout == "outputs":
+        first = model.source.split("\n", 1)[0]
+        more = model.source.count("\n")
+        label = first[: max(10, width - 20)] + (f"  … {more} more lines" if more else "")
+        return Text(label or f"({model.cell_type})", style="dim italic", no_wrap=True, overflow="ellipsis")
+    if model.cell_type == "markdown":
+        if not model.source.strip():
+            return Text("empty markdown cell — Enter to edit", style="dim italic")
+        options = render_options(flags)
+        return render_markdown_cell(model.source, model.attachments, width=width, options=options)
+    if model.cell_type == "raw":
+        text = Text(model.source or " ", style="dim", no_wrap=True)
+        _mark_cursors(text, model)
+        return text
+    syntax = _syntax(model.source, flags.language, flags.dark, flags.line_numbers)
+    cursors = [p for p in model.peers if p.cursor is not None]
+    if not cursors:
+        return syntax
+    marked = Syntax(
+        syntax.code, flags.language, theme="monokai" if flags.dark else "default",
+        background_color="default", line_numbers=flags.line_numbers, word_wrap=False,
+    )
+    for peer in cursors:
+        row, col = _cursor_rowcol(model.source, peer.cursor or 0)
+        style = Style(bgcolor=peer.colour, color="black")
+        line = model.source.split("\n")[row] if model.source else ""
+        if col >= len(line):
+            marked.stylize_range(style, (row + 1, max(0, len(line) - 1)), (row + 1, len(line)))
+        else:
+            marked.stylize_range(style, (row + 1, col), (row + 1, col + 1))
+    return marked
+
+
+def _mark_cursors(text: Text, model: CellModel) -> None:
+    for peer in model.peers:
+        if peer.cursor is not None and model.source:
+            pos = max(0, min(peer.cursor, len(model.source) - 1))
+            text.stylize(Style(bgcolor=peer.colour, color="black"), pos, pos + 1)
+
+
+def output_parts(model: CellModel, flags: ViewFlags, width: int) -> list[RenderableType | ImagePayload]:
+    """The outputs as Rich renderables, with images as payloads where the terminal draws pixels."""
+    if model.cell_type != "code" or not model.outputs:
+        return []
+    options = render_options(flags, model.expanded)
+    parts: list[RenderableType | ImagePayload] = []
+    pixels = flags.images in ("kitty", "sixel")
+    for out in model.outputs:
+        result = render_output(out, width=width, options=options)
+        if result.hidden_lines and not model.expanded:
+            parts.append(Text(f"(o: show all {result.hidden_lines:,} hidden lines)", style="dim italic"))
+        if pixels and result.image is not None:
+            parts.append(result.image)
+        else:
+            parts.append(result.renderable)
+    return parts
+
+
+def group(parts: list[RenderableType]) -> RenderableType:
+    """One renderable from several."""
+    return parts[0] if len(parts) == 1 else Group(*parts)
+
+
+def hidden_lines(model: CellModel, flags: ViewFlags, width: int) -> int:
+    """How many output lines the caps hide (0 when expanded or nothing is capped)."""
+    if model.expanded:
+        return 0
+    options = render_options(flags)
+    return sum(render_output(o, width=width, options=options).hidden_lines for o in model.outputs)
+
+
+class GutterLayout:
+    """A gutter column beside a body column, rendered once per width and cached.
+
+    Cheaper than a Rich Table (which renders every cell twice to measure it),
+    and the cache makes Textual's measure-then-paint cost one render.
+    """
+
+    def __init__(self, gutter: Text, blocks: list[RenderableType]) -> None:
+        self.gutter = gutter
+        self.blocks = blocks
+        self._cache: tuple[int, list[list[Segment]]] | None = None
+
+    def _lines(self, console: Console, options: ConsoleOptions) -> list[list[Segment]]:
+        width = options.max_width
+        if self._cache is not None and self._cache[0] == width:
+            return self._cache[1]
+        body_width = max(1, width - GUTTER)
+        body_options = options.update(width=body_width, height=None)
+        body: list[list[Segment]] = []
+        for block in self.blocks:
+            body.extend(console.render_lines(block, body_options, pad=True))
+        gutter_options = options.update(width=GUTTER - 1, height=None)
+        glines = console.render_lines(self.gutter, gutter_options, pad=True)
+        blank = [Segment(" " * (GUTTER - 1))]
+        space = Segment(" ")
+        lines = [
+            [*(glines[i] if i < len(glines) else blank), space, *line]
+            for i, line in enumerate(body)
+        ]
+        for i in range(len(body), len(glines)):
+            lines.append([*glines[i], space, Segment(" " * body_width)])
+        self._cache = (width, lines)
+        return lines
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> Iterator[Segment]:
+        new_line = Segment.line()
+        for line in self._lines(console, options):
+            yield from line
+            yield new_line
+
+    def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
+        return Measurement(options.max_width, options.max_width)

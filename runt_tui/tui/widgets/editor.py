@@ -1,0 +1,208 @@
+"""The cell editor: a TextArea that reports precise edits and draws other peers' cursors."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+from rich.style import Style
+from textual.binding import Binding, BindingType
+from textual.message import Message
+from textual.strip import Strip
+from textual.widgets import TextArea
+from textual.widgets.text_area import Edit as TextEdit
+from textual.widgets.text_area import EditResult, Location
+
+from runt_tui.doc import Edit
+from runt_tui.tui.editsync import EditBuffer
+
+
+@dataclass(frozen=True)
+class RemoteCursor:
+    """Another peer's cursor inside this cell."""
+
+    pos: int
+    colour: str
+
+
+class CellEditor(TextArea):
+    """A TextArea bound to one cell through an EditBuffer (attributes down, messages up)."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "app.command_mode", "Command mode", show=False),
+        Binding("ctrl+e,ctrl+enter", "app.run_cell", "Run", show=False),
+        Binding("ctrl+r,shift+enter", "app.run_and_advance", "Run, next", show=False),
+        Binding("alt+enter", "app.run_and_insert", "Run, insert", show=False),
+        Binding("ctrl+s", "app.save", "Save", show=False),
+        Binding("tab", "complete", "Complete", show=False),
+        Binding("shift+tab", "inspect", "Inspect", show=False),
+        Binding("ctrl+z,super+z", "app.undo", "Undo", show=False),
+        Binding("ctrl+shift+z,ctrl+y,super+y", "app.redo", "Redo", show=False),
+        Binding("up", "cursor_up_or_leave", "Up", show=False),
+        Binding("down", "cursor_down_or_leave", "Down", show=False),
+    ]
+
+    class Leave(Message):
+        """The cursor walked off the top (-1) or bottom (+1) of the cell."""
+
+        def __init__(self, direction: int) -> None:
+            super().__init__()
+            self.direction = direction
+
+    class Complete(Message):
+        """Ask the kernel for completions at the cursor."""
+
+        def __init__(self, editor: CellEditor) -> None:
+            super().__init__()
+            self.editor = editor
+
+    class Inspect(Message):
+        """Ask the kernel to inspect the name at the cursor."""
+
+        def __init__(self, editor: CellEditor) -> None:
+            super().__init__()
+            self.editor = editor
+
+    class CursorMoved(Message):
+        """The local cursor moved (for presence)."""
+
+        def __init__(self, cell_id: str, pos: int) -> None:
+            super().__init__()
+            self.cell_id = cell_id
+            self.pos = pos
+
+    def __init__(self, cell_id: str, text: str, language: str | None, **kwargs: object) -> None:
+        super().__init__(
+            text,
+            language=language,
+            tab_behavior="focus",
+            soft_wrap=False,
+            show_line_numbers=False,
+            **kwargs,  # type: ignore[arg-type]
+        )
+        self.cell_id = cell_id
+        self.buffer: EditBuffer | None = None
+        self.remote_cursors: tuple[RemoteCursor, ...] = ()
+        self._applying = False
+        self.edit_kind = "edit"
+
+    def on_mount(self) -> None:
+        if self.app.is_headless:
+            self.cursor_blink = False  # deterministic screenshots
+
+    # ---- edits ------------------------------------------------------------
+
+    def index_of(self, location: Location) -> int:
+        """Code-point offset of a (row, column) location."""
+        row, col = location
+        doc = self.document
+        newline = len(doc.newline)
+        return sum(len(doc.get_line(i)) + newline for i in range(row)) + col
+
+    def location_of(self, index: int) -> Location:
+        """(row, column) of a code-point offset (clamped to the text)."""
+        doc = self.document
+        newline = len(doc.newline)
+        remaining = max(0, index)
+        for row in range(doc.line_count):
+            length = len(doc.get_line(row))
+            if remaining <= length:
+                return (row, remaining)
+            remaining -= length + newline
+        last = doc.line_count - 1
+        return (last, len(doc.get_line(last)))
+
+    @property
+    def cursor_index(self) -> int:
+        """The cursor as a code-point offset."""
+        return self.index_of(self.cursor_location)
+
+    def edit(self, edit: TextEdit) -> EditResult:
+        """Every change goes through here: record it for the document unless it came from it."""
+        if self._applying or self.buffer is None:
+            return super().edit(edit)
+        start, end = sorted((edit.from_location, edit.to_location))
+        pos = self.index_of(start)
+        removed = self.get_text_range(start, end)
+        result = super().edit(edit)
+        self.buffer.local(Edit(pos, len(removed), edit.text), removed, self.edit_kind)
+        return result
+
+    def apply_remote(self, edits: list[Edit]) -> None:
+        """Apply edits (ascending, old coordinates) keeping the local cursor and selection."""
+        self._applying = True
+        try:
+            for e in sorted(edits, key=lambda x: x.pos, reverse=True):
+                start = self.location_of(e.pos)
+                end = self.location_of(e.pos + e.delete)
+                self.replace(e.insert, start, end, maintain_selection_offset=True)
+        finally:
+            self._applying = False
+        if self.buffer is not None and self.text != self.buffer.text:
+            # A newline style TextArea normalised: fall back to the buffer's text.
+            cursor = self.cursor_location
+            self._applying = True
+            try:
+                self.load_text(self.buffer.text)
+                self.cursor_location = cursor
+            finally:
+                self._applying = False
+
+    def replace_range(self, pos: int, delete: int, insert: str, kind: str) -> None:
+        """A local edit by offsets (undo, redo, completion), recorded as `kind`."""
+        self.edit_kind = kind
+        try:
+            start = self.location_of(pos)
+            end = self.location_of(pos + delete)
+            self.replace(insert, start, end, maintain_selection_offset=False)
+        finally:
+            self.edit_kind = "edit"
+
+    # ---- keys ---------------------------------------------------------------
+
+    def action_cursor_up_or_leave(self) -> None:
+        if self.cursor_at_first_line and self.selection.is_empty:
+            self.post_message(self.Leave(-1))
+        else:
+            self.action_cursor_up()
+
+    def action_cursor_down_or_leave(self) -> None:
+        if self.cursor_at_last_line and self.selection.is_empty:
+            self.post_message(self.Leave(1))
+        else:
+            self.action_cursor_down()
+
+    def action_complete(self) -> None:
+        row, col = self.cursor_location
+        before = self.document.get_line(row)[:col]
+        if not before.strip() or not self.selection.is_empty:
+            self.insert(" " * (4 - col % 4))
+        else:
+            self.post_message(self.Complete(self))
+
+    def action_inspect(self) -> None:
+        self.post_message(self.Inspect(self))
+
+    def _watch_selection(self, previous_selection: object, selection: object) -> None:
+        super()._watch_selection(previous_selection, selection)  # type: ignore[arg-type]
+        if self.is_mounted:
+            self.post_message(self.CursorMoved(self.cell_id, self.cursor_index))
+
+    # ---- drawing other peers' cursors ---------------------------------------
+
+    def render_line(self, y: int) -> Strip:
+        strip = super().render_line(y)
+        if not self.remote_cursors:
+            return strip
+        scroll_x, scroll_y = self.scroll_offset
+        for cursor in self.remote_cursors:
+            row, col = self.location_of(cursor.pos)
+            if row - scroll_y != y:
+                continue
+            x = self.gutter_width + self.get_column_width(row, col) - scroll_x
+            if 0 <= x < strip.cell_length:
+                style = Style(bgcolor=cursor.colour, color="black")
+                strip = Strip.join(
+                    [strip.crop(0, x), strip.crop(x, x + 1).apply_style(style), strip.crop(x + 1)]
+                )
+        return strip

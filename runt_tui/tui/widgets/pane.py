@@ -1,0 +1,252 @@
+"""The cells pane: a scrolling column that mounts only the cells near the viewport.
+
+Cells outside the mounted window are stood in for by two spacers whose heights
+are the sum of those cells' heights: measured once a cell has been on screen,
+estimated before. Scrolling moves the window; the first visible cell is used
+as an anchor so that corrected estimates never make the view jump.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Callable, Iterable
+from itertools import accumulate
+
+from textual.containers import VerticalScroll
+from textual.widget import Widget
+
+from runt_tui.tui.model import CellModel, ViewFlags, estimate_height
+from runt_tui.tui.widgets.cell import CellWidget
+
+MAX_MOUNTED = 60
+
+
+class Spacer(Widget):
+    """Stands in for the unmounted cells above or below the window."""
+
+    DEFAULT_CSS = "Spacer { height: 0; }"
+
+
+class CellsPane(VerticalScroll, can_focus=False):
+    """Holds CellWidgets for a window of the cell order (attributes down: order, models)."""
+
+    def __init__(
+        self,
+        model_for: Callable[[str], CellModel],
+        flags_for: Callable[[], ViewFlags],
+        id: str | None = None,
+    ) -> None:
+        super().__init__(id=id)
+        self.model_for = model_for
+        self.flags_for = flags_for
+        self.order: list[str] = []
+        self.mounted: dict[str, CellWidget] = {}
+        self.heights: dict[str, int] = {}
+        self.estimates: dict[str, int] = {}
+        self.lo = self.hi = 0
+        self._top = Spacer(id="spacer-top")
+        self._bottom = Spacer(id="spacer-bottom")
+        self._dirty = False
+        self._anchor: tuple[str, bool] | None = None
+        self._hold: tuple[str, bool] | None = None
+        self._win_busy = False
+        self._win_width = 0
+
+    def compose(self) -> Iterable[Widget]:
+        yield self._top
+        yield self._bottom
+
+    # ---- inputs from the app ----------------------------------------------
+
+    def set_order(self, order: list[str], anchor: str | None = None) -> None:
+        """The cell order changed (or is first known)."""
+        gone = set(self.order) - set(order)
+        for cid in gone:
+            self.heights.pop(cid, None)
+            self.estimates.pop(cid, None)
+        self.order = list(order)
+        self.request_window(anchor)
+
+    def update_cells(self, ids: Iterable[str]) -> None:
+        """These cells changed: redraw the mounted ones, forget heights of the others."""
+        flags = self.flags_for()
+        for cid in ids:
+            self.estimates.pop(cid, None)
+            widget = self.mounted.get(cid)
+            if widget is not None:
+                widget.update_model(self.model_for(cid), flags)
+            else:
+                self.heights.pop(cid, None)
+        self.request_window()
+
+    def refresh_all(self) -> None:
+        """A view setting changed (theme, layout, line numbers): redraw everything."""
+        self.heights.clear()
+        self.estimates.clear()
+        self.update_cells(list(self.mounted))
+
+    def reveal(self, cell_id: str, bottom: bool = False) -> None:
+        """Scroll a cell into view, mounting it first if needed."""
+        widget = self.mounted.get(cell_id)
+        if widget is not None and self.lo < self.hi:
+            self._win_scroll_to(widget, bottom)
+            return
+        self.request_window((cell_id, bottom))
+
+    @property
+    def settled(self) -> bool:
+        """True when no window update is pending (tests and benchmarks wait for it)."""
+        return not (self._win_busy or self._dirty or self._hold) and (self.hi > self.lo or not self.order)
+
+    def widget_for(self, cell_id: str) -> CellWidget | None:
+        """The mounted widget of a cell, if any."""
+        return self.mounted.get(cell_id)
+
+    def note_height(self, cell_id: str, height: int) -> None:
+        """A mounted cell reports its real height."""
+        self.heights[cell_id] = height
+
+    # ---- the window ---------------------------------------------------------
+
+    def _win_height(self, cid: str) -> int:
+        h = self.heights.get(cid)
+        if h is not None:
+            return h
+        est = self.estimates.get(cid)
+        if est is None:
+            est = self.estimates[cid] = estimate_height(self.model_for(cid), self.flags_for())
+        return est
+
+    def _prefix(self) -> list[int]:
+        return [0, *accumulate(self._win_height(c) for c in self.order)]
+
+    def watch_scroll_y(self, old: float, new: float) -> None:
+        super().watch_scroll_y(old, new)
+        if self._win_busy:
+            return
+        if self._window_needed(self._prefix()):
+            self.request_window()
+
+    def on_resize(self) -> None:
+        if self.size.width != self._win_width:
+            self._win_width = self.size.width
+            self.heights.clear()
+        self.request_window()
+
+    def _wanted(self, prefix: list[int], anchor: tuple[str, bool] | None) -> tuple[int, int]:
+        n = len(self.order)
+        view = max(self.size.height, 10)
+        if anchor is not None and anchor[0] in self.order:
+            i = self.order.index(anchor[0])
+            top = prefix[i] - view * 2
+            bottom = prefix[i + 1] + view * 2
+        else:
+            top = int(self.scroll_y) - view
+            bottom = int(self.scroll_y) + view * 2
+        lo = max(0, bisect.bisect_right(prefix, top) - 1)
+        hi = min(n, bisect.bisect_left(prefix, bottom) + 1)
+        if anchor is not None and anchor[0] in self.order:
+            i = self.order.index(anchor[0])
+            lo, hi = min(lo, i), max(hi, i + 1)
+        if hi - lo > MAX_MOUNTED:
+            if anchor is not None and anchor[0] in self.order:
+                i = self.order.index(anchor[0])
+                lo = max(0, min(lo, i - MAX_MOUNTED // 2))
+            hi = min(n, lo + MAX_MOUNTED)
+        return lo, hi
+
+    def _window_needed(self, prefix: list[int]) -> bool:
+        if not self.order:
+            return False
+        view = max(self.size.height, 10)
+        y = int(self.scroll_y)
+        top_edge = prefix[self.lo]
+        bottom_edge = prefix[self.hi] if self.hi <= len(self.order) else prefix[-1]
+        need_up = self.lo > 0 and y - top_edge < view // 2
+        need_down = self.hi < len(self.order) and bottom_edge - (y + view) < view // 2
+        return need_up or need_down or self.hi <= self.lo
+
+    def request_window(self, anchor: str | tuple[str, bool] | None = None) -> None:
+        """Recompute the mounted window soon (coalesced)."""
+        if isinstance(anchor, str):
+            anchor = (anchor, False)
+        if anchor is not None:
+            self._anchor = anchor
+        self._dirty = True
+        if not self._win_busy and self.is_mounted:
+            self._win_busy = True
+            self.run_worker(self._window_loop(), name="cells-window", group="window")
+
+    async def _window_loop(self) -> None:
+        try:
+            while self._dirty:
+                self._dirty = False
+                anchor, self._anchor = self._anchor, None
+                if anchor is None:
+                    anchor = self._hold
+                self._hold = anchor
+                await self._sync_window(anchor)
+                if anchor is not None:
+                    widget = self.mounted.get(anchor[0])
+                    if widget is not None:
+                        self.call_after_refresh(self._win_scroll_to, widget, anchor[1])
+        finally:
+            self._win_busy = False
+
+    def _win_scroll_to(self, widget: CellWidget, bottom: bool = False) -> None:
+        self._hold = None
+        if not widget.is_attached:
+            return
+        region = widget.virtual_region
+        view = self.size.height
+        if bottom and region.height > view:
+            self.scroll_to(y=region.bottom - view, animate=False, immediate=True)
+        else:
+            self.scroll_to_widget(widget, animate=False, top=False, immediate=True)
+
+    async def _sync_window(self, anchor: tuple[str, bool] | None) -> None:
+        flags = self.flags_for()
+        prefix = self._prefix()
+        lo, hi = self._wanted(prefix, anchor)
+        wanted = self.order[lo:hi]
+        wanted_set = set(wanted)
+        keep: tuple[CellWidget, float] | None = None
+        y = self.scroll_y
+        for cid in wanted:
+            w = self.mounted.get(cid)
+            if w is not None and w.virtual_region.bottom > y:
+                keep = (w, w.virtual_region.y - y)
+                break
+        stale = [w for cid, w in self.mounted.items() if cid not in wanted_set]
+        for w in stale:
+            del self.mounted[w.cell_id]
+        if stale:
+            await self.remove_children(stale)
+        # Mount what is missing, in order, then fix the order of what moved.
+        before: Widget = self._bottom
+        for cid in reversed(wanted):
+            w = self.mounted.get(cid)
+            if w is None:
+                w = CellWidget(self.model_for(cid), flags)
+                self.mounted[cid] = w
+                await self.mount(w, before=before)
+                if not self.is_attached or not self.app.is_running:
+                    return  # shutting down
+            before = w
+        children = [c for c in self.children if isinstance(c, CellWidget)]
+        if [c.cell_id for c in children] != wanted:
+            for cid in wanted:
+                if self.mounted[cid].parent is self:
+                    self.move_child(self.mounted[cid], before=self._bottom)
+        self.lo, self.hi = lo, hi
+        self._top.styles.height = prefix[lo]
+        self._bottom.styles.height = prefix[-1] - prefix[hi]
+        if keep is not None and anchor is None:
+            widget, offset = keep
+            self.call_after_refresh(self._restore, widget, offset)
+
+    def _restore(self, widget: CellWidget, offset: float) -> None:
+        if widget.is_attached:
+            target = widget.virtual_region.y - offset
+            if abs(target - self.scroll_y) >= 1:
+                self.scroll_to(y=target, animate=False, immediate=True)

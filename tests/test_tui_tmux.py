@@ -1,0 +1,99 @@
+"""End to end: two real `runt-tui` processes in tmux on one notebook.
+
+Type in one terminal and see it in the other; run in one and see the output in both.
+Skipped only where tmux is missing.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from runt_tui.tui.testing import write_notebook
+
+TMUX = shutil.which("tmux")
+pytestmark = pytest.mark.skipif(TMUX is None, reason="tmux is not installed")
+
+
+class Tmux:
+    """A private tmux server (its own socket) holding one window per terminal."""
+
+    def __init__(self, home: Path) -> None:
+        self.socket = f"rt-{os.getpid()}-{int(time.time() * 1000) % 100000}"
+        self.home = home
+
+    def run(self, *args: str) -> str:
+        assert TMUX is not None
+        done = subprocess.run([TMUX, "-L", self.socket, *args], capture_output=True, text=True, timeout=30)
+        return done.stdout
+
+    def start(self, name: str, argv: list[str]) -> None:
+        env = f"RUNT_TUI_HOME={shlex.quote(str(self.home))} TERM=xterm-256color"
+        command = f"env {env} {shlex.join(argv)}; sleep 60"
+        self.run("new-session", "-d", "-s", name, "-x", "80", "-y", "24", command)
+
+    def screen(self, name: str) -> str:
+        return self.run("capture-pane", "-p", "-t", name)
+
+    def keys(self, name: str, *keys: str, literal: bool = False) -> None:
+        self.run("send-keys", "-t", name, *(["-l"] if literal else []), *keys)
+
+    def wait(self, name: str, predicate: Callable[[str], bool], timeout: float = 60.0) -> str:
+        deadline = time.monotonic() + timeout
+        text = ""
+        while time.monotonic() < deadline:
+            text = self.screen(name)
+            if predicate(text):
+                return text
+            time.sleep(0.05)
+        raise AssertionError(f"timed out; {name} shows:\n{text}")
+
+    def close(self) -> None:
+        self.run("kill-server")
+
+
+def runt_tui(*args: str) -> list[str]:
+    return [sys.executable, "-c", "from runt_tui.cli import main; main()", *args]
+
+
+@pytest.fixture
+def tmux(tmp_path: Path) -> Iterator[Tmux]:
+    home = Path(tempfile.mkdtemp(prefix="rt-", dir="/tmp"))
+    t = Tmux(home)
+    try:
+        yield t
+    finally:
+        t.close()
+        subprocess.run(runt_tui("daemon", "stop"), env={**os.environ, "RUNT_TUI_HOME": str(home)},
+                       capture_output=True, timeout=60)
+        shutil.rmtree(home, ignore_errors=True)
+
+
+def test_two_terminals_share_edits_and_outputs(tmux: Tmux, tmp_path: Path) -> None:
+    nb = write_notebook(tmp_path / "shared.ipynb", [("code", "print('from ' + 'A')"), ("code", "y = 2")])
+    tmux.start("a", runt_tui(str(nb), "--name", "ann"))
+    tmux.wait("a", lambda s: "from ' + 'A'" in s and "idle" in s)
+    tmux.start("b", runt_tui(str(nb), "--name", "bob"))
+    tmux.wait("b", lambda s: "from ' + 'A'" in s and "ann" in s)
+    # Type in A, see it in B.
+    tmux.keys("a", "Enter")
+    tmux.wait("a", lambda s: "EDIT" in s)
+    tmux.keys("a", "zz = 3; ", literal=True)
+    tmux.wait("b", lambda s: "zz = 3; print(" in s)
+    # Run in A (Ctrl+E works in edit mode), see the output in both.
+    tmux.keys("a", "C-e")
+    tmux.wait("a", lambda s: "[1]" in s and "from A" in s)
+    tmux.wait("b", lambda s: "[1]" in s and "from A" in s)
+    tmux.keys("b", "q")
+    tmux.keys("a", "Escape")
+    tmux.wait("a", lambda s: "CMD" in s)
+    tmux.keys("a", "q")

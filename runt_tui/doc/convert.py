@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import nbformat
 from automerge.core import ROOT, Document, ObjType, ScalarType
-from nbformat import NotebookNode
+
+if TYPE_CHECKING:
+    from nbformat import NotebookNode
 
 from runt_tui.doc.blobs import (
     DEFAULT_THRESHOLD,
@@ -111,5 +112,7 @@ def doc_to_notebook(doc: NotebookDoc, blobs: BlobSource | None = None) -> Notebo
     raw["nbformat_minor"] = max(5, int(doc._scalar(ROOT, "nbformat_minor") or 5))
     raw["metadata"] = doc.metadata()
     raw["cells"] = [cell_to_dict(c, blobs) for c in doc.cells()]
+    import nbformat
+
     node: NotebookNode = nbformat.from_dict(raw)
     return node

@@ -10,10 +10,10 @@ import stat
 import tempfile
 import uuid
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import nbformat
-from nbformat import NotebookNode
+if TYPE_CHECKING:
+    from nbformat import NotebookNode
 
 CELL_ID_RE = re.compile(r"^[a-zA-Z0-9-_]{1,64}$")
 
@@ -39,6 +39,12 @@ def _validation_summary(err: Exception) -> str:
     return f"{msg} (at {where})" if where else str(msg)
 
 
+def _node() -> Any:
+    from nbformat import NotebookNode
+
+    return NotebookNode()
+
+
 def _repair(nb: NotebookNode) -> None:
     """Fix what other tools commonly get wrong, without losing content."""
     ks = nb.get("metadata", {}).get("kernelspec")
@@ -59,7 +65,7 @@ def _repair(nb: NotebookNode) -> None:
         seen.add(cid)
         if cell.get("cell_type") not in ("code", "markdown", "raw"):
             continue
-        cell.setdefault("metadata", NotebookNode())
+        cell.setdefault("metadata", _node())
         if "source" not in cell:
             cell["source"] = ""
         if cell.get("cell_type") == "code":
@@ -82,6 +88,8 @@ def _reject_constant(name: str) -> Any:
 
 def parse_notebook(data: bytes | str, name: str | os.PathLike[str]) -> NotebookNode:
     """Parse notebook text into a v4.5 NotebookNode, upgrading and adding ids."""
+    import nbformat  # imported on first use: it costs ~0.1 s at start-up
+
     if isinstance(data, bytes):
         try:
             text = data.decode("utf-8")
@@ -201,6 +209,8 @@ def validate_for_save(nb: NotebookNode, name: str | os.PathLike[str] = "<noteboo
     Extra keys the user's own file carried are tolerated so that nothing of
     theirs is dropped; everything else is checked strictly.
     """
+    import nbformat
+
     if nb.get("nbformat") != 4 or nb.get("nbformat_minor", 0) < 5:
         raise NotebookFileError(name, "refusing to write: not an nbformat 4.5+ notebook")
     try:
@@ -218,6 +228,8 @@ def serialize_notebook(nb: NotebookNode, name: str | os.PathLike[str] = "<notebo
         json.dumps(nb, allow_nan=False)
     except ValueError:
         raise NotebookFileError(name, "refusing to write: the notebook contains NaN or Infinity, which JSON does not allow") from None
+    import nbformat
+
     text: str = nbformat.writes(nb, version=nbformat.NO_CONVERT)
     if not text.endswith("\n"):
         text += "\n"

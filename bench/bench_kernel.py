@@ -27,6 +27,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import zmq
 from jupyter_client.manager import KernelManager
 
 from runt_tui import Session
@@ -71,6 +72,10 @@ class Raw:
             self.km.ip = tempfile.mkdtemp(prefix="rtb-") + "/k"
         self.km.start_kernel()
         self.kc = self.km.blocking_client()
+        # As the daemon does: with zmq's default receive high-water mark a
+        # client that falls behind a flood (the progress bar) loses messages,
+        # the final idle status among them, and execute_interactive hangs.
+        self.kc.context.setsockopt(zmq.RCVHWM, 0)
         self.kc.start_channels()
         self.kc.wait_for_ready(timeout=60)
 

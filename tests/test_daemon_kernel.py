@@ -16,6 +16,7 @@ import os
 import shutil
 import signal
 import tempfile
+import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -366,6 +367,23 @@ async def test_hundred_thousand_lines(env: Env, pair: tuple[Peer, Peer]) -> None
     assert bob.s.get_cell(r.cell_id).outputs == r.outputs
 
 
+async def test_stalled_daemon_loses_no_output(env: Env, pair: tuple[Peer, Peer]) -> None:
+    alice, bob = pair
+    n = 10000
+    cell = await alice.s.create_cell(
+        f"import sys\nfor i in range({n}):\n    sys.stdout.write(f'\\r{{i}} of {n}')\n    sys.stdout.flush()\nprint()"
+    )
+    await alice.s.queue_execution(cell)
+    await until(lambda: bob.exec_status(cell) == "running", "the cell to start")
+    # The daemon (it runs in this loop) stops reading while the kernel floods
+    # iopub with thousands of messages: none may be dropped, not even the last.
+    time.sleep(3)
+    await until(lambda: bob.exec_status(cell) == "done", "the cell to finish", timeout=120)
+    await env.synced(alice, bob)
+    for p in (alice, bob):
+        assert p.s.get_cell(cell).outputs == [{"output_type": "stream", "name": "stdout", "text": f"{n - 1} of {n}\n"}]
+
+
 async def test_clear_outputs_request(env: Env, pair: tuple[Peer, Peer]) -> None:
     alice, bob = pair
     r = await run(alice, "print('to clear')")
@@ -455,6 +473,19 @@ async def test_restart_keeps_outputs_resets_count(env: Env) -> None:
     after = await run(a, "'x' in dir()")
     assert after.execution_count == 1
     assert after.outputs[0]["data"]["text/plain"] == "False"
+    # A restart while a cell runs ends it (and cancels the queue) for everyone.
+    sleeper = await a.s.create_cell("import time\ntime.sleep(60)")
+    queued = await b.s.create_cell("print('queued')")
+    await a.s.queue_execution(sleeper)
+    await until(lambda: b.exec_status(sleeper) == "running", "the sleep to run")
+    await b.s.queue_execution(queued)
+    state = await b.s.restart_kernel()
+    for p in (a, b):
+        await until(lambda p=p: p.exec_status(sleeper) == "error" and p.exec_status(queued) == "cancelled", "the ends")
+        await until(lambda p=p: p.kernel()["status"] == "idle" and p.kernel()["pid"] == state["pid"], "the new kernel")
+    assert "restarted" in a.execution(sleeper)["exception"]["evalue"]
+    again = await run(b, "1")
+    assert again.execution_count == 1
     await a.s.shutdown_kernel()
     for p in (a, b):
         await until(lambda p=p: p.kernel()["status"] == "shutdown", "the shutdown")

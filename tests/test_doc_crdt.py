@@ -75,7 +75,7 @@ def _random_op(doc: NotebookDoc, rng: random.Random) -> None:
         pass
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.integers(min_value=0, max_value=2**32), st.integers(min_value=1, max_value=6))
 def test_three_replicas_converge(seed: int, rounds: int) -> None:
     rng = random.Random(seed)
@@ -94,8 +94,10 @@ def test_three_replicas_converge(seed: int, rounds: int) -> None:
                 peers[(j, i)].receive(msg)
     before = docs[0].heads()
     _sync_all(docs)
-    # The patch-based change detection agrees with a scan of every cell.
-    assert docs[0].changes_between(before) == docs[0].changes_between(before, full_scan=True)
+    # Stamp-based change detection finds at least what a scan of every cell finds.
+    fast, full = docs[0].changes_between(before), docs[0].changes_between(before, full_scan=True)
+    assert fast.structure == full.structure and fast.added == full.added and fast.removed == full.removed
+    assert fast.content >= full.content and fast.outputs >= full.outputs
     texts = [serialize_notebook(d.to_notebook()) for d in docs]
     assert texts[0] == texts[1] == texts[2]
     ids = docs[0].cell_ids()

@@ -55,6 +55,7 @@ def doc_from_notebook(
             if k not in _NB_KEYS:
                 tx.put(extra, map_key(k), ScalarType.Str, dumps(to_plain(v)))
         cells_obj = tx.put_object(ROOT, "cells", ObjType.Map)
+        stamps = tx.put_object(ROOT, "stamps", ObjType.Map)
         for cell, pos in zip(cells, positions, strict=True):
             cid = str(cell["id"])
             c = tx.put_object(cells_obj, cid, ObjType.Map)
@@ -85,6 +86,7 @@ def doc_from_notebook(
                 stored = externalize_output(to_plain(o), blobs, threshold)
                 tx.insert(outs, i, ScalarType.Str, dumps(stored))
             tx.put(c, "rev", ScalarType.Str, "0")
+            tx.put(stamps, cid, ScalarType.Str, "0")
             tx.put(c, "orev", ScalarType.Str, "0")
     return NotebookDoc(doc)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import os
 import uuid
 from collections.abc import Iterator, Mapping
@@ -67,6 +68,7 @@ class NotebookDoc(DocReader):
                 tx.put(meta, map_key(k), ScalarType.Str, dumps(v))
             tx.put_object(ROOT, "extra", ObjType.Map)
             tx.put_object(ROOT, "cells", ObjType.Map)
+            tx.put_object(ROOT, "stamps", ObjType.Map)
         return cls(doc)
 
     @classmethod
@@ -100,6 +102,7 @@ class NotebookDoc(DocReader):
     @contextmanager
     def transaction(self) -> Iterator[Transaction]:
         """One Automerge transaction: committed on success, rolled back on error."""
+        _ = self._actor
         with self._doc.transaction() as tx:
             yield tx
 
@@ -155,6 +158,7 @@ class NotebookDoc(DocReader):
         tx.put(c, "id", ScalarType.Str, cell_id)
         tx.put(c, "cell_type", ScalarType.Str, cell_type)
         tx.put(c, "position", ScalarType.Str, pos)
+        self._stamp(tx, cell_id)
         src = tx.put_object(c, "source", ObjType.Text)
         for i, ch in enumerate(source):
             tx.insert(src, i, ScalarType.Str, ch)
@@ -168,12 +172,47 @@ class NotebookDoc(DocReader):
         tx.put(c, "orev", ScalarType.Str, _token())
         return c
 
+    def _stamp(self, tx: Transaction, cell_id: str) -> None:
+        """Mark a cell as changed in the root `stamps` map, read by change detection."""
+        stamps = self._root_obj("stamps")
+        # Only the daemon creates the map (with the document): two replicas
+        # creating it concurrently would lose one side's stamps.
+        if stamps is None:
+            return
+        # One key per writer (`cell:actor`), so concurrent writers never hide
+        # each other's stamp; keys of earlier writers we have seen are dropped.
+        mine = f"{cell_id}:{self._actor}"
+        for key in self._stamp_keys(stamps, cell_id):
+            if key != mine:
+                tx.delete(stamps, key)
+        tx.put(stamps, mine, ScalarType.Str, _token())
+
+    def _stamp_keys(self, stamps: bytes, cell_id: str) -> list[str]:
+        keys = self._doc.keys(stamps)
+        lo = bisect.bisect_left(keys, cell_id)
+        out = []
+        for key in keys[lo:]:
+            if not key.startswith(cell_id):
+                break
+            if key == cell_id or key.startswith(cell_id + ":"):
+                out.append(key)
+        return out
+
+    @property
+    def _actor(self) -> str:
+        # Read once, outside transactions (the bindings refuse it inside one).
+        actor: str | None = self.__dict__.get("_actor_hex")
+        if actor is None:
+            actor = self.__dict__["_actor_hex"] = self._doc.get_actor().hex()[:12]
+        return actor
+
     def _rekey(self, tx: Transaction, rekeyed: list[tuple[str, str]]) -> None:
         cells = self._cells_obj()
         for cid, pos in rekeyed:
             c = self._obj(cells, cid)
             if c is not None:
                 tx.put(c, "position", ScalarType.Str, pos)
+                self._stamp(tx, cid)
 
     def insert_cell_at(self, position: str, cell_type: str, cell_id: str) -> None:
         """Insert an empty cell with an explicit position (merges only)."""
@@ -187,6 +226,7 @@ class NotebookDoc(DocReader):
         c = self._cell_obj(cell_id)
         with self.transaction() as tx:
             tx.put(c, "position", ScalarType.Str, position)
+            self._stamp(tx, cell_id)
 
     def set_attachments(self, cell_id: str, attachments: dict[str, Any] | None) -> None:
         """Set or remove a markdown/raw cell's attachments."""
@@ -198,6 +238,7 @@ class NotebookDoc(DocReader):
             else:
                 tx.put(c, "attachments", ScalarType.Str, dumps(attachments))
             tx.put(c, "rev", ScalarType.Str, _token())
+            self._stamp(tx, cell_id)
 
     def fork_at(self, heads: Heads) -> NotebookDoc:
         """An independent copy as the document was at `heads` (for three-way merges)."""
@@ -208,6 +249,10 @@ class NotebookDoc(DocReader):
         self._cell_obj(cell_id)
         with self.transaction() as tx:
             tx.delete(self._cells_obj(), cell_id)
+            stamps = self._root_obj("stamps")
+            if stamps is not None:
+                for key in self._stamp_keys(stamps, cell_id):
+                    tx.delete(stamps, key)
 
     def move_cell(self, cell_id: str, index: int) -> None:
         """Move a cell to `index` in the order without it; rewrites `position` only."""
@@ -215,6 +260,7 @@ class NotebookDoc(DocReader):
         (pos,), rekeyed = self._new_positions(index, 1, skip=cell_id)
         with self.transaction() as tx:
             tx.put(c, "position", ScalarType.Str, pos)
+            self._stamp(tx, cell_id)
             self._rekey(tx, rekeyed)
 
     def set_cell_type(self, cell_id: str, cell_type: str) -> None:
@@ -227,10 +273,12 @@ class NotebookDoc(DocReader):
         with self.transaction() as tx:
             tx.put(c, "cell_type", ScalarType.Str, cell_type)
             tx.put(c, "rev", ScalarType.Str, _token())
+            self._stamp(tx, cell_id)
             if cell_type != "code":
                 tx.put_object(c, "outputs", ObjType.List)
                 tx.put(c, "execution_count", ScalarType.Null, None)
                 tx.put(c, "orev", ScalarType.Str, _token())
+                self._stamp(tx, cell_id)
 
     def set_source(self, cell_id: str, text: str) -> bool:
         """Make a cell's source equal `text` by minimal edits; return whether anything changed."""
@@ -244,6 +292,7 @@ class NotebookDoc(DocReader):
         with self.transaction() as tx:
             apply_text_edits(tx, src, edits)
             tx.put(c, "rev", ScalarType.Str, _token())
+            self._stamp(tx, cell_id)
         return True
 
     def splice_source(self, cell_id: str, edits: list[Edit]) -> None:
@@ -261,6 +310,7 @@ class NotebookDoc(DocReader):
         with self.transaction() as tx:
             apply_text_edits(tx, src, edits)
             tx.put(c, "rev", ScalarType.Str, _token())
+            self._stamp(tx, cell_id)
 
     def set_cell_metadata(self, cell_id: str, metadata: Mapping[str, Any]) -> None:
         """Make a cell's metadata equal `metadata`, key by key."""
@@ -272,6 +322,7 @@ class NotebookDoc(DocReader):
                 meta = tx.put_object(c, "metadata", ObjType.Map)
             if put_json_map(tx, meta, metadata, old):
                 tx.put(c, "rev", ScalarType.Str, _token())
+                self._stamp(tx, cell_id)
 
     def set_metadata(self, metadata: Mapping[str, Any]) -> None:
         """Make the notebook metadata equal `metadata`, key by key."""
@@ -300,6 +351,7 @@ class NotebookDoc(DocReader):
             if execution_count is not False:
                 self._put_count(tx, c, execution_count)
             tx.put(c, "orev", ScalarType.Str, _token())
+            self._stamp(tx, cell_id)
 
     def update_outputs(
         self, cell_id: str, changes: Mapping[int, dict[str, Any]], appended: list[dict[str, Any]]
@@ -317,6 +369,7 @@ class NotebookDoc(DocReader):
             for j, o in enumerate(appended):
                 tx.insert(outs, n + j, ScalarType.Str, dumps(o))
             tx.put(c, "orev", ScalarType.Str, _token())
+            self._stamp(tx, cell_id)
 
     def replace_outputs_tail(
         self, cell_id: str, keep: int, entries: list[str], execution_count: int | bool | None = False
@@ -336,6 +389,7 @@ class NotebookDoc(DocReader):
             if execution_count is not False:
                 self._put_count(tx, c, execution_count)
             tx.put(c, "orev", ScalarType.Str, _token())
+            self._stamp(tx, cell_id)
 
     def stored_outputs(self, cell_id: str) -> list[str]:
         """The raw stored output entries of a cell (JSON strings, stream chunks separate)."""
@@ -355,6 +409,7 @@ class NotebookDoc(DocReader):
         with self.transaction() as tx:
             self._put_count(tx, c, count)
             tx.put(c, "orev", ScalarType.Str, _token())
+            self._stamp(tx, cell_id)
 
     @staticmethod
     def _put_count(tx: Transaction, c: bytes, count: int | bool | None) -> None:

@@ -286,6 +286,10 @@ class KernelSession:
     async def _connect(self) -> None:
         km = self._require_manager()
         kc = km.client()
+        # A subscriber that falls behind (the daemon busy for a moment while a
+        # kernel floods iopub) must queue, not drop: zmq's default high-water
+        # mark of 1000 silently loses output and even the final idle status.
+        kc.context.setsockopt(zmq.RCVHWM, 0)
         # No heartbeat thread: the kernel is a local child we can poll
         # directly. No control channel: the manager has its own.
         kc.start_channels(shell=True, iopub=True, stdin=True, hb=False, control=False)

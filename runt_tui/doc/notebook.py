@@ -2,24 +2,18 @@
 
 from __future__ import annotations
 
-import bisect
-import os
 import uuid
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from typing import Any
 
 from automerge.core import ROOT, Document, ObjType, ScalarType, Transaction
 
 from runt_tui.doc.fracindex import n_keys_between
 from runt_tui.doc.ipynb import CELL_ID_RE, new_cell_id
-from runt_tui.doc.reader import DocReader, Heads
+from runt_tui.doc.reader import Heads
 from runt_tui.doc.schema import CELL_TYPES, SCHEMA_VERSION, DocError, dumps, map_key
 from runt_tui.doc.textdiff import Edit, text_edits
-
-
-def _token() -> str:
-    return os.urandom(6).hex()
+from runt_tui.doc.writer import DocWriter, _token
 
 
 def apply_text_edits(tx: Transaction, obj: bytes, edits: list[Edit]) -> None:
@@ -47,7 +41,7 @@ def put_json_map(
     return changed
 
 
-class NotebookDoc(DocReader):
+class NotebookDoc(DocWriter):
     """The canonical notebook document (daemon) or a replica of it (client)."""
 
     # ---- creation -------------------------------------------------------
@@ -98,13 +92,6 @@ class NotebookDoc(DocReader):
         self._doc.merge(other._doc)
 
     # ---- writes ---------------------------------------------------------
-
-    @contextmanager
-    def transaction(self) -> Iterator[Transaction]:
-        """One Automerge transaction: committed on success, rolled back on error."""
-        _ = self._actor
-        with self._doc.transaction() as tx:
-            yield tx
 
     def _new_positions(
         self, index: int, count: int, skip: str | None = None
@@ -171,40 +158,6 @@ class NotebookDoc(DocReader):
         tx.put(c, "rev", ScalarType.Str, _token())
         tx.put(c, "orev", ScalarType.Str, _token())
         return c
-
-    def _stamp(self, tx: Transaction, cell_id: str) -> None:
-        """Mark a cell as changed in the root `stamps` map, read by change detection."""
-        stamps = self._root_obj("stamps")
-        # Only the daemon creates the map (with the document): two replicas
-        # creating it concurrently would lose one side's stamps.
-        if stamps is None:
-            return
-        # One key per writer (`cell:actor`), so concurrent writers never hide
-        # each other's stamp; keys of earlier writers we have seen are dropped.
-        mine = f"{cell_id}:{self._actor}"
-        for key in self._stamp_keys(stamps, cell_id):
-            if key != mine:
-                tx.delete(stamps, key)
-        tx.put(stamps, mine, ScalarType.Str, _token())
-
-    def _stamp_keys(self, stamps: bytes, cell_id: str) -> list[str]:
-        keys = self._doc.keys(stamps)
-        lo = bisect.bisect_left(keys, cell_id)
-        out = []
-        for key in keys[lo:]:
-            if not key.startswith(cell_id):
-                break
-            if key == cell_id or key.startswith(cell_id + ":"):
-                out.append(key)
-        return out
-
-    @property
-    def _actor(self) -> str:
-        # Read once, outside transactions (the bindings refuse it inside one).
-        actor: str | None = self.__dict__.get("_actor_hex")
-        if actor is None:
-            actor = self.__dict__["_actor_hex"] = self._doc.get_actor().hex()[:12]
-        return actor
 
     def _rekey(self, tx: Transaction, rekeyed: list[tuple[str, str]]) -> None:
         cells = self._cells_obj()
@@ -333,90 +286,6 @@ class NotebookDoc(DocReader):
                 meta = tx.put_object(ROOT, "metadata", ObjType.Map)
             if put_json_map(tx, meta, metadata, old):
                 tx.put(ROOT, "meta_rev", ScalarType.Str, _token())
-
-    # ---- daemon-written fields -----------------------------------------
-
-    def set_outputs(
-        self,
-        cell_id: str,
-        outputs: list[dict[str, Any]],
-        execution_count: int | bool | None = False,
-    ) -> None:
-        """Replace a cell's outputs (and its count unless `execution_count` is False)."""
-        c = self._cell_obj(cell_id)
-        with self.transaction() as tx:
-            outs = tx.put_object(c, "outputs", ObjType.List)
-            for i, o in enumerate(outputs):
-                tx.insert(outs, i, ScalarType.Str, dumps(o))
-            if execution_count is not False:
-                self._put_count(tx, c, execution_count)
-            tx.put(c, "orev", ScalarType.Str, _token())
-            self._stamp(tx, cell_id)
-
-    def update_outputs(
-        self, cell_id: str, changes: Mapping[int, dict[str, Any]], appended: list[dict[str, Any]]
-    ) -> None:
-        """Rewrite some outputs in place and append others, in one change."""
-        c = self._cell_obj(cell_id)
-        outs = self._obj(c, "outputs")
-        with self.transaction() as tx:
-            if outs is None:
-                outs = tx.put_object(c, "outputs", ObjType.List)
-            n = self._doc.length(outs)
-            for i, o in changes.items():
-                if 0 <= i < n:
-                    tx.put(outs, i, ScalarType.Str, dumps(o))
-            for j, o in enumerate(appended):
-                tx.insert(outs, n + j, ScalarType.Str, dumps(o))
-            tx.put(c, "orev", ScalarType.Str, _token())
-            self._stamp(tx, cell_id)
-
-    def replace_outputs_tail(
-        self, cell_id: str, keep: int, entries: list[str], execution_count: int | bool | None = False
-    ) -> None:
-        """Keep the first `keep` stored entries, replace the rest with `entries` (JSON strings)."""
-        c = self._cell_obj(cell_id)
-        outs = self._obj(c, "outputs")
-        with self.transaction() as tx:
-            if outs is None:
-                outs = tx.put_object(c, "outputs", ObjType.List)
-            n = self._doc.length(outs)
-            keep = max(0, min(keep, n))
-            for i in range(n - 1, keep - 1, -1):
-                tx.delete(outs, i)
-            for j, e in enumerate(entries):
-                tx.insert(outs, keep + j, ScalarType.Str, e)
-            if execution_count is not False:
-                self._put_count(tx, c, execution_count)
-            tx.put(c, "orev", ScalarType.Str, _token())
-            self._stamp(tx, cell_id)
-
-    def stored_outputs(self, cell_id: str) -> list[str]:
-        """The raw stored output entries of a cell (JSON strings, stream chunks separate)."""
-        return list(self.cell(cell_id).outputs_json)
-
-    def append_output(self, cell_id: str, output: dict[str, Any]) -> None:
-        """Append one output."""
-        self.update_outputs(cell_id, {}, [output])
-
-    def clear_outputs(self, cell_id: str) -> None:
-        """Remove every output of a cell."""
-        self.set_outputs(cell_id, [])
-
-    def set_execution_count(self, cell_id: str, count: int | None) -> None:
-        """Set a cell's execution count."""
-        c = self._cell_obj(cell_id)
-        with self.transaction() as tx:
-            self._put_count(tx, c, count)
-            tx.put(c, "orev", ScalarType.Str, _token())
-            self._stamp(tx, cell_id)
-
-    @staticmethod
-    def _put_count(tx: Transaction, c: bytes, count: int | bool | None) -> None:
-        if isinstance(count, int) and not isinstance(count, bool):
-            tx.put(c, "execution_count", ScalarType.Int, count)
-        else:
-            tx.put(c, "execution_count", ScalarType.Null, None)
 
     # ---- nbformat conversion -------------------------------------------
 

@@ -163,7 +163,7 @@ async def test_crash_between_file_write_and_meta_does_not_duplicate(
 ) -> None:
     """The daemon wrote the .ipynb, then died before recording that it did: on restart the
     file differs from the recorded baseline, but it is our own write, not an external edit."""
-    import runt_tui.daemon.room as room_mod
+    import runt_tui.daemon.room_files as room_mod
     from runt_tui.doc import write_bytes_atomic as real_write
 
     d = await daemons.start(autosave=False)

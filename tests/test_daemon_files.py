@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from conftest import InProcessDaemons, file_sources, record_events, until, write_notebook
 
-import runt_tui.daemon.room as room_mod
+import runt_tui.daemon.room_files as room_mod
 from runt_tui.client import AsyncSession, DaemonError
 from runt_tui.daemon.room import Room
 from runt_tui.daemon.server import Daemon

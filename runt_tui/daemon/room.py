@@ -4,10 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import hashlib
 import logging
-import os
-import stat
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -15,15 +12,13 @@ from typing import Any
 
 from runt_tui.daemon.peers import PeerLink
 from runt_tui.daemon.persist import RoomMeta, RoomStore
+from runt_tui.daemon.room_files import RoomFiles, _read_file, sha256
 from runt_tui.doc import (
     DocError,
     FileBlobStore,
     NotebookDoc,
-    NotebookFileError,
     doc_from_notebook,
     parse_notebook,
-    serialize_notebook,
-    write_bytes_atomic,
 )
 from runt_tui.doc.merge import merge_external
 from runt_tui.settings import Settings
@@ -36,12 +31,7 @@ DEFAULT_METADATA: dict[str, Any] = {
 }
 
 
-def sha256(data: bytes) -> str:
-    """Hex SHA-256 of bytes."""
-    return hashlib.sha256(data).hexdigest()
-
-
-class Room:
+class Room(RoomFiles):
     """The daemon's state for one notebook (a file, or a notebook_id without a file)."""
 
     def __init__(
@@ -80,7 +70,9 @@ class Room:
         self._dirty_since: float | None = None
         self._pending_write_sha: str | None = None
         self.save_state: dict[str, Any] = {"state": "saved"}
-        self.file_state: dict[str, Any] = {"state": "ok" if path is None or path.exists() else "new"}
+        self.file_state: dict[str, Any] = {
+            "state": "ok" if path is None or path.exists() else "new"
+        }
         self.runtime_version = 0
         self.runtime_extra: dict[str, Callable[[], Any]] = {}
         self._tasks: set[asyncio.Task[Any]] = set()
@@ -121,10 +113,14 @@ class Room:
             file_bytes = await asyncio.to_thread(_read_file, path)
         if doc is None:
             if file_bytes is not None:
-                nb = await asyncio.to_thread(parse_notebook, file_bytes, path or "")  # off the loop: ~0.15 s for 1k cells
+                nb = await asyncio.to_thread(
+                    parse_notebook, file_bytes, path or ""
+                )  # off the loop: ~0.15 s for 1k cells
                 doc = await asyncio.to_thread(doc_from_notebook, nb, blobs, settings.blob_threshold)
                 meta = RoomMeta(
-                    path=str(path), baseline_sha256=sha256(file_bytes), saved_heads=[h.hex() for h in doc.heads()]
+                    path=str(path),
+                    baseline_sha256=sha256(file_bytes),
+                    saved_heads=[h.hex() for h in doc.heads()],
                 )
                 store.write_baseline(file_bytes)
             else:
@@ -143,8 +139,16 @@ class Room:
                 meta.saved_heads = list(meta.pending_heads)
             else:
                 # The file changed while no daemon watched it: merge it against the baseline.
-                nb = await asyncio.to_thread(parse_notebook, file_bytes, path or "")  # off the loop: ~0.15 s for 1k cells
-                heads = merge_external(doc, [bytes.fromhex(h) for h in meta.saved_heads], nb, blobs, settings.blob_threshold)
+                nb = await asyncio.to_thread(
+                    parse_notebook, file_bytes, path or ""
+                )  # off the loop: ~0.15 s for 1k cells
+                heads = merge_external(
+                    doc,
+                    [bytes.fromhex(h) for h in meta.saved_heads],
+                    nb,
+                    blobs,
+                    settings.blob_threshold,
+                )
                 meta.saved_heads = [h.hex() for h in heads]
             meta.baseline_sha256 = digest
             meta.pending_sha256, meta.pending_heads = None, []
@@ -248,7 +252,9 @@ class Room:
             self.remove_peer(link.peer_id)
             link.outbox.drop(f"dropped: {e}")
 
-    def send_event(self, event: dict[str, Any], payload: bytes = b"", only: str | None = None) -> None:
+    def send_event(
+        self, event: dict[str, Any], payload: bytes = b"", only: str | None = None
+    ) -> None:
         """Send an event to every peer (or one), dropping those that cannot keep up."""
         if self._sync_scheduled:
             # Keep the order of what happened: a change made before this event (outputs
@@ -337,124 +343,6 @@ class Room:
                 self.store.write_snapshot(self.doc.save())
         self.persisted_seq = target
 
-    # ---- saving the .ipynb ---------------------------------------------
-
-    def _schedule_save(self) -> None:
-        if not self.settings.autosave or self.path is None or self.file_state.get("state") == "deleted":
-            if self.save_state.get("state") == "saved":
-                self._set_save_state("unsaved")
-            return
-        loop = asyncio.get_running_loop()
-        now = loop.time()
-        if self._dirty_since is None:
-            self._dirty_since = now
-        if self.save_state.get("state") == "saved":
-            self._set_save_state("unsaved")
-        when = min(now + self.settings.save_delay, self._dirty_since + self.settings.max_save_interval)
-        if self._save_handle is not None:
-            self._save_handle.cancel()
-        self._save_handle = loop.call_at(when, lambda: self._spawn(self.save()))
-
-    def _set_save_state(self, state: str, message: str | None = None) -> None:
-        new = {"state": state, **({"message": message} if message else {})}
-        if new != self.save_state:
-            self.save_state = new
-            self.publish_runtime()
-
-    async def save(self, explicit: bool = False) -> dict[str, Any]:
-        """Write the .ipynb (validated, atomic) unless its bytes would not change."""
-        if self.path is None:
-            self.persist_now()
-            self.store.write_snapshot(self.doc.save())
-            return {"saved": False, "reason": "no file"}
-        async with self._save_lock:
-            if self._save_handle is not None:
-                self._save_handle.cancel()
-                self._save_handle = None
-            self._dirty_since = None
-            heads = self.doc.heads()
-            try:
-                nb = self.doc.to_notebook(self.blobs)
-                text = await asyncio.to_thread(serialize_notebook, nb, self.path)
-            except (NotebookFileError, KeyError) as e:
-                self._set_save_state("error", str(e))
-                return {"saved": False, "error": str(e)}
-            data = text.encode("utf-8")
-            digest = sha256(data)
-            on_disk = self.path.exists()
-            if digest == self.meta.baseline_sha256 and on_disk:
-                self._set_save_state("saved")
-                return {"saved": False, "reason": "unchanged", "path": str(self.path)}
-            if on_disk and _read_only(self.path):
-                self._set_save_state("read-only", f"{self.path} is read-only; changes are kept in the daemon")
-                return {"saved": False, "error": "read-only"}
-            self._set_save_state("saving")
-            self._pending_write_sha = digest
-            # Before the file holds these heads, the persisted document must, and the meta
-            # must say what is being written (see RoomMeta.pending_sha256).
-            self.persist_now()
-            self.meta.pending_sha256 = digest
-            self.meta.pending_heads = [h.hex() for h in heads]
-            self.store.write_meta(self.meta)
-            try:
-                await asyncio.to_thread(write_bytes_atomic, self.path, data)
-            except PermissionError:
-                self._set_save_state("read-only", f"{self.path} is read-only; changes are kept in the daemon")
-                return {"saved": False, "error": "read-only"}
-            except OSError as e:
-                self._set_save_state("error", f"cannot write {self.path}: {e.strerror or e}")
-                return {"saved": False, "error": str(e)}
-            self.meta.baseline_sha256 = digest
-            self.meta.saved_heads = [h.hex() for h in heads]
-            self.meta.pending_sha256, self.meta.pending_heads = None, []
-            self.store.write_baseline(data)
-            self.store.write_meta(self.meta)
-            if self.file_state.get("state") != "ok":
-                self.file_state = {"state": "ok"}
-            self._set_save_state("saved" if self.doc.heads() == heads else "unsaved")
-            if self.doc.heads() != heads:
-                self._schedule_save()
-            return {"saved": True, "bytes": len(data), "path": str(self.path), "explicit": explicit}
-
-    # ---- changes on disk -------------------------------------------------
-
-    async def on_file_changed(self) -> None:
-        """React to the watcher: merge a real external change, ignore our writes and touches."""
-        if self.path is None:
-            return
-        async with self._save_lock:
-            if not self.path.exists():
-                if self.file_state.get("state") != "deleted":
-                    self.file_state = {"state": "deleted", "message": f"{self.path} was deleted or renamed; content kept"}
-                    self.publish_runtime()
-                return
-            try:
-                data = await asyncio.to_thread(_read_file, self.path)
-            except OSError:
-                return
-            digest = sha256(data)
-            if digest in (self.meta.baseline_sha256, self._pending_write_sha):
-                if self.file_state.get("state") == "deleted":
-                    self.file_state = {"state": "ok"}
-                    self.publish_runtime()
-                return
-            try:
-                nb = await asyncio.to_thread(parse_notebook, data, self.path)
-            except NotebookFileError as e:
-                self.file_state = {"state": "invalid", "message": f"the file on disk is not a valid notebook: {e.problem}"}
-                self.publish_runtime()
-                return
-            saved = [bytes.fromhex(h) for h in self.meta.saved_heads]
-            heads = merge_external(self.doc, saved, nb, self.blobs, self.settings.blob_threshold)
-            self.meta.baseline_sha256 = digest
-            self.meta.saved_heads = [h.hex() for h in heads]
-            self.store.write_baseline(data)
-            self.store.write_meta(self.meta)
-            self.file_state = {"state": "ok", "merged_at": time.time()}
-            self.publish_runtime()
-            self.send_event({"type": "notice", "level": "info", "message": f"merged changes from disk: {self.path.name}"})
-        self.local_changed()
-
     # ---- lifecycle -------------------------------------------------------
 
     def _spawn(self, coro: Any) -> None:
@@ -470,7 +358,11 @@ class Room:
                 await self.kernel.close()
         if self._save_handle is not None:
             self._save_handle.cancel()
-        if self.path is not None and self.settings.autosave and self.file_state.get("state") != "deleted":
+        if (
+            self.path is not None
+            and self.settings.autosave
+            and self.file_state.get("state") != "deleted"
+        ):
             with contextlib.suppress(Exception):
                 await self.save()
         with contextlib.suppress(Exception):
@@ -480,10 +372,6 @@ class Room:
         for t in list(self._tasks):
             t.cancel()
         self.store.close()
-
-
-def _read_file(path: Path) -> bytes:
-    return path.read_bytes()
 
 
 def _read_uleb(data: bytes, off: int) -> tuple[int, int]:
@@ -515,12 +403,3 @@ def _settled(msg: bytes, our_heads: list[bytes]) -> bool:
     except IndexError:
         return False
     return need == 0 and len(heads) == n and heads == set(our_heads)
-
-
-def _read_only(path: Path) -> bool:
-    """True when we may not write `path`, or nobody may (no write bit: honoured even as root)."""
-    try:
-        mode = path.stat().st_mode
-    except OSError:
-        return False
-    return not os.access(path, os.W_OK) or not mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH)

@@ -1,30 +1,32 @@
-"""The `runt-tui` command line: parse arguments, then call into the package."""
+"""The `runt-tui` command line: parse arguments, then call into the package.
+
+`runt-tui NOTEBOOK [options]` with plain, valid arguments skips Typer entirely
+(importing and running it costs ~0.15 s, a third of the start-up budget); any
+other command line, including every error and --help, goes through Typer.
+"""
 
 from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
-import typer
+if TYPE_CHECKING:
+    import typer
 
-from runt_tui import __version__
-
-app = typer.Typer(
-    name="runt-tui",
-    help="A terminal notebook: many terminals, one notebook, one kernel.",
-    add_completion=False,
-    no_args_is_help=False,
-)
+_VALUE_OPTIONS = {"--name", "--kernel", "--images", "--layout", "--theme"}
+_IMAGES = ("auto", "kitty", "sixel", "halfblock", "none")
+_LAYOUTS = ("cells", "outputs")
 
 
 def _version(value: bool) -> None:
     if value:
+        from runt_tui import __version__
+
         typer.echo(f"runt-tui {__version__}")
         raise typer.Exit()
 
 
-@app.callback()
 def _root(
     version: Annotated[
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")
@@ -33,20 +35,6 @@ def _root(
     """A terminal notebook: many terminals, one notebook, one kernel."""
 
 
-from runt_tui.cli_daemon import daemon_app, ps  # noqa: E402
-
-app.add_typer(daemon_app, name="daemon")
-app.command("ps")(ps)
-
-from runt_tui.cli_run import run  # noqa: E402
-
-app.command("run")(run)
-
-
-_VALUE_OPTIONS = {"--name", "--kernel", "--images", "--layout", "--theme"}
-
-
-@app.command("open")
 def open_notebook(
     notebook: Annotated[Path, typer.Argument(help="The .ipynb file (created if missing).")],
     name: Annotated[str | None, typer.Option(help="Your name as other terminals see it.")] = None,
@@ -60,23 +48,68 @@ def open_notebook(
     theme: Annotated[str | None, typer.Option(help="A Textual theme, e.g. textual-light.")] = None,
 ) -> None:
     """Open NOTEBOOK in this terminal, shared live with every other terminal on it."""
-    if images not in ("auto", "kitty", "sixel", "halfblock", "none"):
+    if images not in _IMAGES:
         typer.echo(f"runt-tui: --images must be auto, kitty, sixel, halfblock or none, not {images!r}", err=True)
         raise typer.Exit(2)
-    if layout not in ("cells", "outputs"):
+    if layout not in _LAYOUTS:
         typer.echo(f"runt-tui: --layout must be cells or outputs, not {layout!r}", err=True)
         raise typer.Exit(2)
     if notebook.is_dir():
         typer.echo(f"runt-tui: {notebook} is a directory, not a notebook", err=True)
         raise typer.Exit(2)
-    from runt_tui.tui.app import run_app
+    raise typer.Exit(_run(notebook, name, kernel, embedded, images, follow, layout, theme))
+
+
+def _run(
+    notebook: Path, name: str | None, kernel: str | None, embedded: bool, images: str,
+    follow: str | None, layout: str, theme: str | None,
+) -> int:
+    from runt_tui.tui.launch import launch
     from runt_tui.tui.options import AppOptions
 
     options = AppOptions(
         path=notebook, name=name, kernel=kernel, embedded=embedded, images=images,  # type: ignore[arg-type]
         follow=follow, layout=layout, theme=theme,  # type: ignore[arg-type]
     )
-    raise typer.Exit(run_app(options))
+    return launch(options)
+
+
+_typer_app: Any = None
+
+
+def _build_app() -> typer.Typer:
+    """The Typer application (built on first use: the fast path never imports Typer)."""
+    global _typer_app
+    if _typer_app is not None:
+        return _typer_app  # type: ignore[no-any-return]
+    import typer as _typer
+
+    globals()["typer"] = _typer  # the commands' annotations and bodies name it
+    app = _typer.Typer(
+        name="runt-tui",
+        help="A terminal notebook: many terminals, one notebook, one kernel.",
+        add_completion=False,
+        no_args_is_help=False,
+    )
+    app.callback()(_root)
+
+    from runt_tui.cli_daemon import daemon_app, ps
+
+    app.add_typer(daemon_app, name="daemon")
+    app.command("ps")(ps)
+
+    from runt_tui.cli_run import run
+
+    app.command("run")(run)
+    app.command("open")(open_notebook)
+    _typer_app = app
+    return app
+
+
+def __getattr__(name: str) -> Any:
+    if name == "app":
+        return _build_app()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def route_argv(argv: list[str]) -> list[str]:
@@ -104,6 +137,64 @@ def route_argv(argv: list[str]) -> list[str]:
     return out
 
 
+def fast_open_args(argv: list[str]) -> dict[str, Any] | None:
+    """The arguments of a routed, plainly valid `open ...` command line, or None for Typer to handle.
+
+    Anything unusual (help, unknown or repeated options, a missing value, a value
+    Typer would reject) returns None so that Typer parses and reports it as before.
+    """
+    if not argv or argv[0] != "open":
+        return None
+    values: dict[str, str] = {}
+    embedded = False
+    positional: list[str] = []
+    i = 1
+    while i < len(argv):
+        arg = argv[i]
+        if arg.startswith("--") and arg != "--":
+            key, eq, value = arg.partition("=")
+            if key == "--embedded" and not eq:
+                embedded = True
+            elif key in _VALUE_OPTIONS or key == "--follow":
+                if not eq:
+                    if i + 1 >= len(argv) or argv[i + 1].startswith("-"):
+                        return None
+                    i += 1
+                    value = argv[i]
+                if key in values:
+                    return None
+                values[key] = value
+            else:
+                return None
+        elif arg.startswith("-"):
+            return None
+        else:
+            positional.append(arg)
+        i += 1
+    if len(positional) != 1 or not positional[0]:
+        return None
+    images = values.get("--images", "auto")
+    layout = values.get("--layout", "cells")
+    notebook = Path(positional[0])
+    if images not in _IMAGES or layout not in _LAYOUTS or notebook.is_dir():
+        return None
+    return {
+        "notebook": notebook, "name": values.get("--name"), "kernel": values.get("--kernel"),
+        "embedded": embedded, "images": images, "follow": values.get("--follow"), "layout": layout,
+        "theme": values.get("--theme"),
+    }
+
+
 def main() -> None:
     """Entry point of the console script."""
-    app(args=route_argv(sys.argv[1:]), prog_name="runt-tui")
+    argv = route_argv(sys.argv[1:])
+    fast = fast_open_args(argv)
+    if fast is not None:
+        try:
+            code = _run(**fast)
+        except (EOFError, KeyboardInterrupt):
+            print(file=sys.stderr)
+            print("Aborted!", file=sys.stderr)
+            code = 1
+        sys.exit(code)
+    _build_app()(args=argv, prog_name="runt-tui")

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import re
 import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
+
+_ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 
 
 async def run_notebook(path: Path, kernel: str | None, timeout: float | None, embedded: bool) -> int:
@@ -20,6 +23,9 @@ async def run_notebook(path: Path, kernel: str | None, timeout: float | None, em
         await session.connect()
     except DaemonError as e:
         typer.echo(f"runt-tui: {e.message}", err=True)
+        return 2
+    except DaemonUnavailable as e:
+        typer.echo(f"runt-tui: {e}", err=True)
         return 2
     try:
         try:
@@ -48,6 +54,8 @@ async def run_notebook(path: Path, kernel: str | None, timeout: float | None, em
             if not result.success:
                 err = result.error or {}
                 tb = err.get("traceback") or []
+                if not sys.stderr.isatty():  # a log file or CI: no colour codes
+                    tb = [_ANSI.sub("", line) for line in tb]
                 typer.echo("\n".join(tb) if tb else f"{err.get('ename', 'Error')}: {err.get('evalue', result.status)}", err=True)
                 typer.echo(f"runt-tui: cell {cell.id} ({n}/{len(cells)}) failed: {err.get('ename', result.status)}", err=True)
                 await session.save()

@@ -2,9 +2,9 @@
 
 Every test here talks to the daemon of this module (started once in the
 module's event loop) through `AsyncSession`s, the way the TUI and scripts do.
-Tests that leave the kernel usable share one room ("main") and its kernel;
-tests that break kernels on purpose get rooms of their own. Waits poll for
-conditions with a hang guard; nothing here asserts how long anything takes.
+These tests share one room ("main") and its kernel and leave it usable; tests
+that break kernels on purpose are in test_daemon_kernel_lifecycle.py. Waits
+poll for conditions with a hang guard; nothing asserts how long anything takes.
 """
 
 from __future__ import annotations
@@ -13,134 +13,31 @@ import asyncio
 import contextlib
 import json
 import os
-import shutil
-import signal
-import tempfile
 import time
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import psutil
 import pytest
 import pytest_asyncio
-from conftest import InProcessDaemons, kill_daemons, until
+from conftest import until
+from kernel_support import Env, Peer, gate_open, join_pair, kernel_env, run
 
-from runt_tui.client import AsyncSession, DaemonError, Session
-from runt_tui.daemon.server import Daemon
+from runt_tui.client import DaemonError, Session
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
 
-@dataclass
-class Peer:
-    """A session plus every event it received."""
-
-    s: AsyncSession
-    events: list[dict[str, Any]] = field(default_factory=list)
-
-    def of(self, etype: str) -> list[dict[str, Any]]:
-        """Events of one type, in arrival order."""
-        return [e for e in self.events if e.get("type") == etype]
-
-    def kernel(self) -> dict[str, Any]:
-        """The kernel part of the last runtime snapshot."""
-        return dict(self.s.runtime.get("kernel") or {})
-
-    def execution(self, cell_id: str) -> dict[str, Any]:
-        """The last execution of a cell, as pushed to this client."""
-        return dict((self.s.runtime.get("executions") or {}).get(cell_id) or {})
-
-    def exec_status(self, cell_id: str) -> str | None:
-        """queued / running / done / error / cancelled, or None before the first run."""
-        return self.execution(cell_id).get("status")
-
-
-@dataclass
-class Env:
-    """The module's daemon."""
-
-    home: Path
-    daemon: Daemon
-    peers: list[Peer] = field(default_factory=list)
-
-    async def join(self, notebook_id: str | None = None, name: str = "t", path: Path | None = None) -> Peer:
-        """A connected session whose events are recorded; closed at module teardown."""
-        s = AsyncSession(notebook_id=notebook_id, path=path, name=name, home=self.home, autostart=False)
-        peer = Peer(s)
-        s.event_listeners.append(peer.events.append)
-        await s.connect()
-        self.peers.append(peer)
-        return peer
-
-    def room_doc_heads(self, peer: Peer) -> set[bytes]:
-        """The daemon's heads of the peer's room."""
-        return set(self.daemon.rooms[peer.s.room].doc.heads())
-
-    async def synced(self, *peers: Peer) -> None:
-        """Wait until each peer's replica holds everything the daemon's document holds."""
-        for p in peers:
-            await until(lambda p=p: set(p.s.doc.heads()) == self.room_doc_heads(p), "replica to converge")
-
-
-def kernels_of(home: Path) -> list[psutil.Process]:
-    """Live kernel processes whose connection file lies under `home`."""
-    found = []
-    for p in psutil.process_iter(["cmdline", "status"]):
-        with contextlib.suppress(psutil.Error):
-            cmd = " ".join(p.info["cmdline"] or [])
-            if str(home) in cmd and "kernel" in cmd and p.info["status"] != psutil.STATUS_ZOMBIE:
-                found.append(p)
-    return found
-
-
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
 async def env() -> AsyncIterator[Env]:
-    root = Path(tempfile.mkdtemp(prefix="rtk-", dir="/tmp"))
-    home = root / "home"
-    ctl = InProcessDaemons(home)
-    daemon = await ctl.start()
-    e = Env(home, daemon)
-    try:
+    async with kernel_env() as e:
         yield e
-    finally:
-        for p in e.peers:
-            with contextlib.suppress(Exception):
-                await p.s.close()
-        await ctl.stop_all()
-        left = kernels_of(home)
-        for p in left:
-            with contextlib.suppress(psutil.Error):
-                p.kill()
-        kill_daemons(home)
-        shutil.rmtree(root, ignore_errors=True)
-        assert left == [], f"kernel processes outlived the daemon: {left}"
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
 async def pair(env: Env) -> tuple[Peer, Peer]:
     """alice and bob on room "main", sharing its running kernel."""
-    alice = await env.join("main", "alice")
-    bob = await env.join("main", "bob")
-    st1 = await alice.s.start_kernel()
-    st2 = await bob.s.start_kernel()
-    assert st1["pid"] == st2["pid"] and st1["status"] == "idle"
-    return alice, bob
-
-
-async def run(peer: Peer, source: str) -> Any:
-    """Create a cell and execute it; returns the ExecutionResult."""
-    cid = await peer.s.create_cell(source)
-    return await peer.s.execute_cell(cid)
-
-
-async def gate_open(peer: Peer, prompt: str = "gate") -> str:
-    """Queue a cell that blocks in input() and wait until it does; answer with `send_input`."""
-    cid = await peer.s.create_cell(f"_gate = input({prompt!r})")
-    await peer.s.queue_execution(cid)
-    await until(lambda: (peer.kernel().get("input") or {}).get("cell") == cid, "the gate cell to wait for input")
-    return cid
+    return await join_pair(env)
 
 
 # ---- shared kernel, shared variables ------------------------------------------------
@@ -352,6 +249,8 @@ async def test_streams_cr_and_stderr(pair: tuple[Peer, Peer]) -> None:
     r = await run(alice, "import sys\nfor i in range(101):\n    print(f'\\r{i}%', end='')\nprint()\n"
                          "sys.stdout.flush()\nprint('oops', file=sys.stderr)")
     assert r.stdout == "100%\n"
+    # When execute_cell returns, the requester's runtime state already says so.
+    assert alice.exec_status(r.cell_id) == "done" and alice.kernel()["status"] == "idle"
     assert r.stderr == "oops\n"
     assert [o["name"] for o in r.outputs] == ["stdout", "stderr"]
 
@@ -451,158 +350,6 @@ async def test_client_disconnect_mid_run(env: Env, pair: tuple[Peer, Peer]) -> N
         outs = p.s.get_cell(cell).outputs
         assert outs == [{"output_type": "stream", "name": "stdout", "text": expected}], p.s.name
     assert alice.execution(cell)["requester"]["name"] == "carol"
-
-
-# ---- restart, death, launch failure -----------------------------------------------------
-
-
-async def test_restart_keeps_outputs_resets_count(env: Env) -> None:
-    a = await env.join("restart", "a")
-    b = await env.join("restart", "b")
-    first = await a.s.start_kernel()
-    await run(a, "x = 1")
-    kept = await run(b, "print('kept')")
-    assert kept.execution_count == 2
-    state = await b.s.restart_kernel()
-    assert state["status"] == "idle" and state["pid"] != first["pid"]
-    await env.synced(a, b)
-    for p in (a, b):
-        cell = p.s.get_cell(kept.cell_id)
-        assert cell.outputs == kept.outputs and cell.execution_count == 2
-        await until(lambda p=p: p.kernel()["status"] == "idle" and p.kernel()["pid"] == state["pid"], "the new kernel")
-    after = await run(a, "'x' in dir()")
-    assert after.execution_count == 1
-    assert after.outputs[0]["data"]["text/plain"] == "False"
-    # A restart while a cell runs ends it (and cancels the queue) for everyone.
-    sleeper = await a.s.create_cell("import time\ntime.sleep(60)")
-    queued = await b.s.create_cell("print('queued')")
-    await a.s.queue_execution(sleeper)
-    await until(lambda: b.exec_status(sleeper) == "running", "the sleep to run")
-    await b.s.queue_execution(queued)
-    state = await b.s.restart_kernel()
-    for p in (a, b):
-        await until(lambda p=p: p.exec_status(sleeper) == "error" and p.exec_status(queued) == "cancelled", "the ends")
-        await until(lambda p=p: p.kernel()["status"] == "idle" and p.kernel()["pid"] == state["pid"], "the new kernel")
-    assert "restarted" in a.execution(sleeper)["exception"]["evalue"]
-    again = await run(b, "1")
-    assert again.execution_count == 1
-    await a.s.shutdown_kernel()
-    for p in (a, b):
-        await until(lambda p=p: p.kernel()["status"] == "shutdown", "the shutdown")
-    await until(lambda: not psutil.pid_exists(state["pid"]) or psutil.Process(state["pid"]).status() == psutil.STATUS_ZOMBIE,
-                "the kernel process to exit")
-
-
-@pytest.mark.parametrize("how", ["os._exit", "SIGKILL"])
-async def test_kernel_killed_from_outside(env: Env, how: str) -> None:
-    a = await env.join(f"death-{how}", "a")
-    b = await env.join(f"death-{how}", "b")
-    state = await a.s.start_kernel()
-    pid = state["pid"]
-    killer = await a.s.create_cell("import os\nos._exit(1)" if how == "os._exit" else "import time\ntime.sleep(60)")
-    queued = [await b.s.create_cell(f"print({i})") for i in range(2)]
-    await env.synced(a, b)
-    na, nb = len(a.events), len(b.events)
-    gate = await gate_open(a)
-    await a.s.queue_execution(killer)
-    for c in queued:
-        await b.s.queue_execution(c)
-    await a.s.send_input("")
-    await until(lambda: a.exec_status(gate) == "done")
-    if how == "SIGKILL":
-        await until(lambda: a.exec_status(killer) == "running" and a.kernel()["status"] == "busy", "the sleep to run")
-        os.kill(pid, signal.SIGKILL)
-    await until(lambda: a.exec_status(killer) == "error", "the killing cell to fail")
-    error = a.execution(killer)["exception"]
-    assert error["ename"] == "KernelDied"
-    reason = "exited with code 1" if how == "os._exit" else "killed by signal SIGKILL"
-    assert reason in error["evalue"]
-    for p, n in ((a, na), (b, nb)):
-        await until(lambda p=p: p.kernel()["status"] == "dead", "every client to see the death")
-        assert reason in str(p.kernel()["exception"])
-        await until(lambda p=p, n=n: any(e.get("type") == "notice" and e.get("level") == "error"
-                                         and reason in e.get("message", "") for e in p.events[n:]), "a notice")
-        for c in queued:
-            await until(lambda p=p, c=c: p.exec_status(c) == "cancelled", "the queue to be cancelled")
-        assert p.s.runtime.get("queue") == []
-    for c in queued:
-        assert b.s.get_cell(c).outputs == []
-    # Restart from any client brings a fresh kernel.
-    new = await b.s.restart_kernel()
-    assert new["status"] == "idle" and new["pid"] != pid
-    again = await run(a, "print('alive')")
-    assert again.stdout == "alive\n" and again.execution_count == 1
-    await a.s.shutdown_kernel()
-
-
-async def test_bad_kernelspec(env: Env) -> None:
-    a = await env.join("badspec", "a")
-    b = await env.join("badspec", "b")
-    with pytest.raises(DaemonError) as info:
-        await a.s.start_kernel("no-such-kernel")
-    msg = info.value.message
-    assert "no-such-kernel" in msg and "python3" in msg
-    for p in (a, b):
-        await until(lambda p=p: p.kernel()["status"] == "dead", "the failure to be published")
-        assert "no-such-kernel" in str(p.kernel()["exception"])
-        await until(lambda p=p: any("no-such-kernel" in e.get("message", "") for e in p.of("notice")), "a notice")
-    # A notebook whose metadata names a missing kernel: cells queued by two
-    # clients finish (error, cancelled) instead of waiting forever.
-    a.s.edit(lambda d: d.set_metadata({**d.metadata(), "kernelspec": {"name": "no-such-kernel", "display_name": "x"}}))
-    c1 = await a.s.create_cell("print(1)")
-    c2 = await b.s.create_cell("print(2)")
-    await env.synced(a, b)
-    r1, r2 = await asyncio.gather(a.s.execute_cell(c1), b.s.execute_cell(c2))
-    statuses = sorted([r1.status, r2.status])
-    assert statuses == ["cancelled", "error"]
-    failed = r1 if r1.status == "error" else r2
-    assert failed.error is not None and "no-such-kernel" in failed.error["evalue"]
-    for p in (a, b):
-        assert p.s.runtime.get("queue") == []
-    # An explicit name still works afterwards.
-    ok = await b.s.start_kernel("python3")
-    assert ok["status"] == "idle"
-    r = await b.s.execute_cell(c2)
-    assert r.stdout == "2\n"
-    await b.s.shutdown_kernel()
-
-
-async def test_complete_without_kernel_is_an_error(env: Env) -> None:
-    a = await env.join("nokernel", "a")
-    with pytest.raises(DaemonError) as info:
-        await a.s.complete("pri", 3)
-    assert "no kernel" in info.value.message
-
-
-async def test_start_after_death_replaces_the_dead_kernel(env: Env) -> None:
-    a = await env.join("reborn", "a")
-    first = await a.s.start_kernel()
-    rk = env.daemon.rooms[a.s.room].kernel
-    old = rk.session
-    os.kill(first["pid"], signal.SIGKILL)
-    await until(lambda: a.kernel()["status"] == "dead", "the death to be seen")
-    # start_kernel (not restart) after a death starts a new kernel and frees the old one.
-    new = await a.s.start_kernel()
-    assert new["status"] == "idle" and new["pid"] != first["pid"]
-    assert old is not rk.session and old.pid is None and old._tasks == []
-    r = await run(a, "print('new')")
-    assert r.stdout == "new\n" and r.execution_count == 1
-    await a.s.shutdown_kernel()
-
-
-async def test_interrupt_while_the_kernel_starts_cancels_the_cell(env: Env) -> None:
-    a = await env.join("int-start", "a")
-    cell = await a.s.create_cell("print('should not run')")
-    # No kernel yet: executing starts one; an interrupt meanwhile wins.
-    await a.s.queue_execution(cell)
-    await until(lambda: a.kernel()["status"] == "starting", "the kernel to start")
-    await a.s.interrupt()
-    await until(lambda: a.exec_status(cell) in ("cancelled", "done", "error"), "the cell to finish")
-    assert a.exec_status(cell) == "cancelled"
-    await until(lambda: a.kernel()["status"] == "idle", "the kernel to be up")
-    await env.synced(a)
-    assert a.s.get_cell(cell).outputs == []
-    await a.s.shutdown_kernel()
 
 
 async def test_execute_timeout_raises_and_cell_keeps_running(env: Env, pair: tuple[Peer, Peer]) -> None:

@@ -161,6 +161,7 @@ async def test_run_fails_on_the_first_error(daemon: Daemon, tmp_path: Path) -> N
     rc, _, err = await cli(*CLI, "run", str(nb))
     assert rc == 1
     assert "ZeroDivisionError" in err and "Traceback" in err and "boom" in err
+    assert "return 1 / 0" in err and "\x1b[" not in err  # the traceback, without colours in a pipe
     saved = nbformat.read(nb, as_version=4)
     one, boom, never = saved.cells
     assert one.outputs == [{"output_type": "stream", "name": "stdout", "text": "one\n"}]

@@ -51,7 +51,7 @@ async def h_execute(d: Daemon, c: ClientConn, h: dict[str, Any], p: bytes) -> Re
         return ex.summary(), b""
     timeout = h.get("limit")
     try:
-        result = await asyncio.wait_for(asyncio.shield(ex.done), float(timeout) if timeout else None)
+        result = await asyncio.wait_for(ex.wait(), float(timeout) if timeout else None)
     except TimeoutError:
         raise RequestError(ErrorCode.TIMEOUT, f"cell {cell} did not finish in {timeout} s") from None
     return result, b""

@@ -46,7 +46,11 @@ class Execution:
     error: dict[str, Any] | None = None
     # Set by an interrupt that lands before the cell reached the kernel.
     cancel_requested: bool = False
-    done: asyncio.Future[dict[str, Any]] = field(default_factory=lambda: asyncio.get_running_loop().create_future())
+    result: dict[str, Any] | None = None
+    # One future per waiting request, awaited directly (no shield): the
+    # answer then goes out on the loop iteration right after `finish`, and a
+    # waiter that gives up cancels only its own future.
+    waiters: list[asyncio.Future[dict[str, Any]]] = field(default_factory=list)
 
     def summary(self, brief: bool = False) -> dict[str, Any]:
         """The public view of this execution (`brief`: without the traceback, for runtime snapshots)."""
@@ -67,13 +71,27 @@ class Execution:
             "exception": error,
         }
 
+    def wait(self) -> asyncio.Future[dict[str, Any]]:
+        """A future resolved with the result (summary and heads) when the execution finishes."""
+        fut: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
+        if self.result is not None:
+            fut.set_result(self.result)
+        else:
+            self.waiters.append(fut)
+        return fut
+
     def finish(self, status: str, error: dict[str, Any] | None = None, heads: list[bytes] | None = None) -> None:
         """Mark finished and resolve waiters."""
+        if self.result is not None:
+            return
         self.status = status
         self.error = error if error is not None else self.error
         self.finished_at = time.time()
-        if not self.done.done():
-            self.done.set_result({**self.summary(), "heads": [h.hex() for h in heads or []]})
+        self.result = {**self.summary(), "heads": [h.hex() for h in heads or []]}
+        waiters, self.waiters = self.waiters, []
+        for fut in waiters:
+            if not fut.done():
+                fut.set_result(self.result)
 
 
 class RoomKernel:
@@ -98,7 +116,7 @@ class RoomKernel:
         self._start_lock = asyncio.Lock()
         self._worker = asyncio.get_running_loop().create_task(self._work(), name=f"kernel-queue-{room.key}")
         self.input_request: dict[str, Any] | None = None
-        self._publish_scheduled = False
+        self._publish_handle: asyncio.Handle | None = None
         room.runtime_extra["kernel"] = self.kernel_state
         room.runtime_extra["queue"] = lambda: [e.summary(brief=True) for e in self._active()]
         room.runtime_extra["executions"] = lambda: {c: e.summary(brief=True) for c, e in self.last.items()}
@@ -106,7 +124,9 @@ class RoomKernel:
     # ---- state -----------------------------------------------------------
 
     def _active(self) -> list[Execution]:
-        return ([self.current] if self.current is not None else []) + list(self.queue)
+        current = self.current
+        running = [current] if current is not None and current.result is None else []
+        return running + list(self.queue)
 
     def kernel_state(self) -> dict[str, Any]:
         """The kernel part of the runtime snapshot."""
@@ -126,12 +146,13 @@ class RoomKernel:
     def _publish(self) -> None:
         # One snapshot per loop iteration, however many state changes it saw
         # (a cell queued and started at once, a finish and the next start).
-        if not self._publish_scheduled:
-            self._publish_scheduled = True
-            asyncio.get_running_loop().call_soon(self._publish_now)
+        if self._publish_handle is None:
+            self._publish_handle = asyncio.get_running_loop().call_soon(self._publish_now)
 
     def _publish_now(self) -> None:
-        self._publish_scheduled = False
+        if self._publish_handle is not None:
+            self._publish_handle.cancel()
+            self._publish_handle = None
         self.room.publish_runtime()
 
     # ---- lifecycle -------------------------------------------------------
@@ -267,7 +288,9 @@ class RoomKernel:
                     ex.finish("error", {"ename": type(e).__name__, "evalue": str(e), "traceback": []})
                 finally:
                     self.current = None
-                    self._publish()
+                    # Now, not at the next iteration: everyone sees the
+                    # execution finished before the requester gets the answer.
+                    self._publish_now()
 
     async def _wait_heads(self, heads: list[bytes]) -> bool:
         deadline = time.monotonic() + HEADS_WAIT
@@ -325,7 +348,10 @@ class RoomKernel:
             return
         finally:
             self.input_request = None
-        self._flush()
+        # The last outputs go into the document, the waiters are answered, and
+        # only then is the change announced: the answer (with the heads to
+        # wait for) leaves before the room syncs and persists (fsync) it.
+        wrote = self._flush(announce=False)
         ex.execution_count = acc.execution_count
         status = str(reply.get("status", "ok"))
         if status == "ok":
@@ -337,6 +363,8 @@ class RoomKernel:
             ex.finish("error", info, doc.heads())
         else:
             ex.finish("cancelled", {"ename": "Aborted", "evalue": str(reply.get("reason", "aborted")), "traceback": []}, doc.heads())
+        if wrote:
+            self.room.local_changed()
 
     def _on_message(self, acc: OutputAccumulator, msg: dict[str, Any]) -> None:
         if (msg.get("msg_type") or (msg.get("header") or {}).get("msg_type")) == "clear_output":
@@ -354,8 +382,11 @@ class RoomKernel:
             delay = self.room.settings.output_flush_interval
             self._flush_handle = asyncio.get_running_loop().call_later(delay, self._flush)
 
-    def _flush(self) -> None:
-        """Write every dirty cell's outputs in one round (coalesced in time)."""
+    def _flush(self, announce: bool = True) -> bool:
+        """Write every dirty cell's outputs in one round (coalesced in time); True if it wrote.
+
+        With `announce` False the caller calls `room.local_changed()` itself.
+        """
         if self._flush_handle is not None:
             self._flush_handle.cancel()
             self._flush_handle = None
@@ -377,8 +408,9 @@ class RoomKernel:
             if cell_id in self.last and delta.execution_count is not None:
                 self.last[cell_id].execution_count = delta.execution_count
             wrote = True
-        if wrote:
+        if wrote and announce:
             self.room.local_changed()
+        return wrote
 
     def _on_input(self, ex: Execution, prompt: str, password: bool) -> None:
         self.input_request = {"cell": ex.cell_id, "prompt": prompt, "password": password, "exec_id": ex.exec_id, "requester": ex.requester}

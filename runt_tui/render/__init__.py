@@ -15,17 +15,60 @@ from __future__ import annotations
 #   Pillow is importable, a "[image/png W×H, size]" placeholder otherwise.
 # - Every renderable handed out is wrapped in Guarded, so an exception inside
 #   Rich at paint time becomes a placeholder line instead of crashing the app.
-from .common import Guarded, PayloadError, human_size
-from .halfblock import HAVE_PIL, HalfBlockImage, image_renderable
-from .html import render_html
-from .images import ImagePayload, rasterize_svg, sniff, svg_size
-from .jsonview import collapse_json, render_json
-from .latex import latex_to_unicode, render_latex
-from .markdown import render_markdown, render_markdown_cell, split_attachments
-from .mime import check_payload, choose_mime, ranked_mimes
-from .options import DEFAULT_MIME_ORDER, DEFAULT_OPTIONS, ImagesMode, RenderOptions, Theme
-from .output import RenderResult, clear_render_cache, render_output, render_output_json
-from .stream import cap_lines, count_lines, fold_line, fold_stream, render_stream
+# Exports are loaded on first use (PEP 562): the app's first frame needs only a few of
+# these modules, and importing them all (Pillow, markdown-it, ...) is slow.
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .common import Guarded, PayloadError, human_size
+    from .halfblock import HAVE_PIL, HalfBlockImage, image_renderable
+    from .html import render_html
+    from .images import ImagePayload, rasterize_svg, sniff, svg_size
+    from .jsonview import collapse_json, render_json
+    from .latex import latex_to_unicode, render_latex
+    from .markdown import render_markdown, render_markdown_cell, split_attachments
+    from .mime import check_payload, choose_mime, ranked_mimes
+    from .options import DEFAULT_MIME_ORDER, DEFAULT_OPTIONS, ImagesMode, RenderOptions, Theme
+    from .output import RenderResult, clear_render_cache, render_output, render_output_json
+    from .stream import cap_lines, count_lines, fold_line, fold_stream, render_stream
+
+_MODULES = {
+    "Guarded": "common",
+    "PayloadError": "common",
+    "human_size": "common",
+    "HAVE_PIL": "halfblock",
+    "HalfBlockImage": "halfblock",
+    "image_renderable": "halfblock",
+    "render_html": "html",
+    "ImagePayload": "images",
+    "rasterize_svg": "images",
+    "sniff": "images",
+    "svg_size": "images",
+    "collapse_json": "jsonview",
+    "render_json": "jsonview",
+    "latex_to_unicode": "latex",
+    "render_latex": "latex",
+    "render_markdown": "markdown",
+    "render_markdown_cell": "markdown",
+    "split_attachments": "markdown",
+    "check_payload": "mime",
+    "choose_mime": "mime",
+    "ranked_mimes": "mime",
+    "DEFAULT_MIME_ORDER": "options",
+    "DEFAULT_OPTIONS": "options",
+    "ImagesMode": "options",
+    "RenderOptions": "options",
+    "Theme": "options",
+    "RenderResult": "output",
+    "clear_render_cache": "output",
+    "render_output": "output",
+    "render_output_json": "output",
+    "cap_lines": "stream",
+    "count_lines": "stream",
+    "fold_line": "stream",
+    "fold_stream": "stream",
+    "render_stream": "stream",
+}
 
 __all__ = [
     "DEFAULT_MIME_ORDER",
@@ -64,3 +107,18 @@ __all__ = [
     "split_attachments",
     "svg_size",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    module = _MODULES.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from importlib import import_module
+
+    value = getattr(import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from rich.console import Group, RenderableType
 from rich.text import Text
 
-from .common import Guarded, PayloadError, json_safe, payload_size, placeholder, text_of
+from .common import Guarded, PayloadError, payload_size, placeholder, text_of
 from .halfblock import image_renderable
 from .html import render_html
 from .images import RASTER_MIMES, ImagePayload, rasterize_svg, svg_size
@@ -82,8 +82,61 @@ def clear_render_cache() -> None:
     _CACHE.clear()
 
 
+# Strings longer than this enter cache keys as (length, hash()) instead of their
+# bytes: a 20 MB print then costs one SipHash pass (~4 ms, and cached on the str
+# object) rather than JSON-encoding and digesting 20 MB (~150 ms) on every look-up.
+# hash() is a 64-bit keyed SipHash, so together with the length an accidental
+# collision is as unlikely as with the digest; the key is never persisted.
+_BIG_STR = 1 << 16
+_MAX_DEPTH = 64
+
+
+def _feed_str(h: hashlib.blake2b, tag: bytes, value: str) -> None:
+    if len(value) > _BIG_STR:
+        h.update(b"%s#%d:%d;" % (tag, len(value), hash(value)))
+    else:
+        data = value.encode("utf-8", "surrogatepass")
+        h.update(b"%s%d:" % (tag, len(data)))
+        h.update(data)
+
+
+def _feed(h: hashlib.blake2b, value: object, depth: int = 0) -> None:
+    """Feed a JSON-like value to a hash, structure included (raises on absurd nesting)."""
+    if depth > _MAX_DEPTH:
+        raise ValueError("output nested too deeply")
+    if isinstance(value, str):
+        _feed_str(h, b"s", value)
+    elif isinstance(value, Mapping):
+        h.update(b"{%d:" % len(value))
+        for key, item in value.items():
+            _feed(h, key, depth + 1)
+            _feed(h, item, depth + 1)
+        h.update(b"}")
+    elif isinstance(value, list | tuple):
+        h.update(b"[%d:" % len(value))
+        for item in value:
+            _feed(h, item, depth + 1)
+        h.update(b"]")
+    elif value is None or isinstance(value, bool | int | float):
+        h.update(b"v%s;" % repr(value).encode())
+    elif isinstance(value, bytes | bytearray):
+        h.update(b"y%d:" % len(value))
+        h.update(value)
+    else:
+        _feed_str(h, b"o" + type(value).__qualname__.encode(), repr(value))
+
+
+def _fingerprint(output: object) -> bytes:
+    """A digest of an output's content for the render cache, cheap for huge payloads."""
+    h = hashlib.blake2b(digest_size=16)
+    _feed(h, output)
+    return h.digest()
+
+
 def _digest(raw: str) -> bytes:
-    return hashlib.blake2b(raw.encode("utf-8", "surrogatepass"), digest_size=16).digest()
+    h = hashlib.blake2b(digest_size=16)
+    _feed_str(h, b"j", raw)
+    return h.digest()
 
 
 def _exec_count(output: Mapping[object, object]) -> int | None:
@@ -227,7 +280,7 @@ def render_output(
     if not cache:
         return _render_safe(output, width, options)
     try:
-        key = (_digest(json_safe(output)), width, options)
+        key = (_fingerprint(output), width, options)
         hash(key)
     except Exception:  # unhashable options, circular data, mixed-type keys
         return _render_safe(output, width, options)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Coroutine, Iterable
 from typing import Any, ClassVar
 
@@ -23,8 +24,11 @@ class NotebookApp(KernelActions):
     BINDINGS: ClassVar[list[BindingType]] = app_bindings()
     ENABLE_COMMAND_PALETTE = True
 
-    def __init__(self, options: AppOptions, session: AsyncSession | None = None) -> None:
-        super().__init__(options, session)
+    def __init__(
+        self, options: AppOptions, session: AsyncSession | None = None,
+        connecting: asyncio.Task[None] | None = None,
+    ) -> None:
+        super().__init__(options, session, connecting)
 
     def compose(self) -> ComposeResult:
         yield self.pane
@@ -50,9 +54,6 @@ class NotebookApp(KernelActions):
 
 def run_app(options: AppOptions) -> int:
     """Run the app in this terminal; returns the exit code."""
-    from runt_tui.tui.images import prepare_images
+    from runt_tui.tui.launch import launch
 
-    prepare_images(options.images)
-    app = NotebookApp(options)
-    app.run()
-    return app.return_code or 0
+    return launch(options)

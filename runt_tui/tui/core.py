@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from typing import Any
 
@@ -21,15 +23,46 @@ from runt_tui.tui.widgets.status import StatusBar, StatusInfo, kernel_state
 log = logging.getLogger("runt_tui.tui")
 
 
+def _warm_markdown() -> None:
+    import runt_tui.render.markdown  # noqa: F401
+
+
+def _warm_outputs() -> None:
+    import runt_tui.render.output  # noqa: F401
+
+
+def _warm_syntax() -> None:
+    from rich.syntax import Syntax
+
+    _ = Syntax(" ", "python", theme="monokai").lexer  # compiles the lexer's rules, once per process
+
+
+async def _warm_up(connecting: asyncio.Task[None]) -> None:
+    """While the daemon prepares a big notebook for us, load what drawing the first cells needs."""
+    for step in (_warm_syntax, _warm_markdown, _warm_outputs):
+        await asyncio.sleep(0)
+        if connecting.done():
+            return
+        try:
+            step()
+        except Exception:  # only ever an optimisation
+            log.debug("warm-up step %s failed", step.__name__, exc_info=True)
+
+
 class AppCore(App[None]):
     """State shared by the action mixins; app.py adds the layout and the bindings."""
 
     AUTO_FOCUS = None
 
-    def __init__(self, options: AppOptions, session: AsyncSession | None = None) -> None:
+    def __init__(
+        self, options: AppOptions, session: AsyncSession | None = None,
+        connecting: asyncio.Task[None] | None = None,
+    ) -> None:
         super().__init__()
         self.options = options
-        self.owns_session = session is None
+        # `connecting`: session.connect() already under way (started by launch.py), ours to close.
+        self.owns_session = session is None or connecting is not None
+        self._connecting = connecting
         self.session = session or AsyncSession(
             path=options.path, name=options.name, embedded=options.embedded,
             home=options.home, kind="tui",
@@ -67,7 +100,11 @@ class AppCore(App[None]):
 
     async def _open(self) -> None:
         try:
-            if self.session.replica is None:
+            connecting, self._connecting = self._connecting, None
+            if connecting is not None:
+                await _warm_up(connecting)
+                await connecting
+            elif self.session.replica is None:
                 await self.session.connect()
         except (DaemonError, DaemonUnavailable, DocError, OSError) as e:
             message = e.message if isinstance(e, DaemonError) else str(e)
@@ -92,6 +129,9 @@ class AppCore(App[None]):
             self.run_worker(self._start_kernel(), name="start-kernel", group="kernel")
 
     async def _start_kernel(self) -> None:
+        # Starting a kernel keeps the daemon and a new process busy: draw the notebook first.
+        with contextlib.suppress(asyncio.TimeoutError):
+            await asyncio.wait_for(self.pane.painted.wait(), 2.0)
         kernel = (self.session.runtime.get("kernel") or {}).get("status")
         if kernel in ("idle", "busy", "starting"):
             return

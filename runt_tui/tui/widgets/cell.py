@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from rich.console import RenderableType
+from rich.segment import Segment
 from rich.text import Text
 from textual import events
 from textual.app import ComposeResult
 from textual.containers import Horizontal
+from textual.geometry import Size
 from textual.message import Message
+from textual.strip import Strip
 from textual.widget import Widget
 from textual.widgets import Static
 
@@ -16,6 +21,8 @@ from runt_tui.tui.model import CellModel, ViewFlags
 from runt_tui.tui.widgets.cellrender import (
     GUTTER,
     GutterLayout,
+    RenderedOnce,
+    SegmentsLine,
     group,
     gutter,
     output_parts,
@@ -25,7 +32,13 @@ from runt_tui.tui.widgets.editor import CellEditor, RemoteCursor
 
 
 class CellBody(Widget):
-    """The whole cell drawn as one Rich table: prompt gutter, source, outputs."""
+    """The whole cell drawn as one Rich table: prompt gutter, source, outputs.
+
+    Drawn line by line from the table's per-width cache: Textual's default
+    would turn every row into a Strip twice (to measure, then to paint) at each
+    refresh, which for a capped 200-line output, or an expanded one of
+    thousands, costs far more than the rows actually on screen.
+    """
 
     def __init__(self, owner: CellWidget) -> None:
         super().__init__(classes="cell-body")
@@ -33,6 +46,31 @@ class CellBody(Widget):
 
     def render(self) -> RenderableType:
         return self.owner.body_renderable()
+
+    def _rows(self, width: int) -> list[list[Segment]]:
+        table = self.owner.body_renderable()
+        assert isinstance(table, GutterLayout)
+        options = self.app.console_options.update(highlight=False, width=width, height=None)
+        return table.lines(self.app.console, options)
+
+    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
+        return len(self._rows(width)) if width > 0 else 0
+
+    def render_line(self, y: int) -> Strip:
+        width = self.size.width
+        base = self.visual_style.rich_style
+        rows = self._rows(width) if width > 0 else []
+        if y >= len(rows):
+            return Strip.blank(width, base)
+        # The same styling Textual gives a Rich renderable (post_render), one row at a time.
+        console = self.app.console
+        options = self.app.console_options.update(highlight=False, width=width, height=None)
+        segments = console.render(self.post_render(SegmentsLine(rows[y]), base), options)
+        line = next(iter(Segment.split_and_crop_lines(segments, width, include_new_lines=False, pad=False)), [])
+        strip = Strip(line)
+        if self.auto_links and not getattr(self.screen, "_selecting", False):
+            strip = strip._apply_link_style(self.link_style)
+        return strip
 
 
 class CellWidget(Widget):
@@ -52,8 +90,9 @@ class CellWidget(Widget):
         self.model = model
         self.flags = flags
         self.editor: CellEditor | None = None
-        self._body_cache: tuple[CellModel, ViewFlags, int, GutterLayout] | None = None
+        self._body_cache: tuple[tuple[CellModel, ViewFlags, int], GutterLayout] | None = None
         self._images: list[ImagePayload] = []
+        self._outputs_shown: tuple[object, ...] | None = None
 
     def compose(self) -> ComposeResult:
         yield CellBody(self)
@@ -75,23 +114,36 @@ class CellWidget(Widget):
                 rich_parts.append(part)
         return rich_parts, images
 
+    def _body_key(self) -> tuple[CellModel, ViewFlags, int]:
+        # Selection and edit state are drawn by CSS classes on this widget, not
+        # by the body: leaving them out lets j/k over a huge output reuse it.
+        return replace(self.model, selected=False, editing=False), self.flags, self._width()
+
     def body_renderable(self) -> RenderableType:
         """The Rich table for the non-editing state (cached by value)."""
-        width = self._width()
+        key = self._body_key()
         cached = self._body_cache
-        if cached is not None and cached[0] == self.model and cached[1] == self.flags and cached[2] == width:
-            return cached[3]
+        if cached is not None and cached[0] == key:
+            return cached[1]
+        width = key[2]
         parts, images = self._parts(width)
         table = GutterLayout(gutter(self.model), [source_renderable(self.model, self.flags, width), *parts])
         self._set_images(images)
-        self._body_cache = (self.model, self.flags, width, table)
+        self._body_cache = (key, table)
         return table
+
+    def _outputs_key(self) -> tuple[object, ...]:
+        # What output_parts depends on; like the body cache, orev and blobs_epoch
+        # stand for the outputs themselves (they change whenever those do).
+        m = self.model
+        return m.cell_type, m.orev, m.blobs_epoch, m.expanded, len(m.outputs), self.flags, self._width()
 
     def outputs_renderable(self) -> RenderableType:
         """Outputs alone (under the editor)."""
+        self._outputs_shown = self._outputs_key()
         parts, images = self._parts(self._width())
         self._set_images(images)
-        return group(parts) if parts else Text("")
+        return RenderedOnce(group(parts)) if parts else Text("")
 
     def _set_images(self, images: list[ImagePayload]) -> None:
         if [id(i) for i in images] == [id(i) for i in self._images]:
@@ -103,7 +155,7 @@ class CellWidget(Widget):
         from runt_tui.tui.images import image_widget
 
         await self.query(".cell-image").remove()
-        widgets = [image_widget(p) for p in self._images]
+        widgets = [image_widget(p, max_cols=self._width()) for p in self._images]
         if widgets:
             await self.mount_all(widgets)
 
@@ -118,12 +170,15 @@ class CellWidget(Widget):
         self._apply_state_classes()
         if self.editor is not None:
             self.query_one("#cell-gutter", Static).update(gutter(model))
-            self.query_one("#cell-outputs", Static).update(self.outputs_renderable())
+            if self._outputs_key() != self._outputs_shown:
+                # Typing changes the source, not the outputs: a 20 MB output
+                # must not be rebuilt and laid out again at every keystroke.
+                self.query_one("#cell-outputs", Static).update(self.outputs_renderable())
             self.editor.remote_cursors = tuple(
                 RemoteCursor(p.cursor, p.colour) for p in model.peers if p.cursor is not None
             )
             self.editor.refresh()
-        else:
+        elif self._body_cache is None or self._body_cache[0] != self._body_key():
             for body in self.query(CellBody):
                 body.refresh(layout=True)
 

@@ -12,7 +12,7 @@ from rich.style import Style
 from rich.syntax import Syntax
 from rich.text import Text
 
-from runt_tui.render import ImagePayload, RenderOptions, render_markdown_cell, render_output
+from runt_tui.render import ImagePayload, RenderOptions
 from runt_tui.tui.model import CellModel, PeerMark, ViewFlags
 
 GUTTER = 6  # "[123]" plus a space
@@ -87,6 +87,8 @@ def source_renderable(model: CellModel, flags: ViewFlags, width: int) -> Rendera
     if model.cell_type == "markdown":
         if not model.source.strip():
             return Text("empty markdown cell — Enter to edit", style="dim italic")
+        from runt_tui.render import render_markdown_cell  # imported on first use: start-up time
+
         options = render_options(flags)
         return render_markdown_cell(model.source, model.attachments, width=width, options=options)
     if model.cell_type == "raw":
@@ -123,6 +125,8 @@ def output_parts(model: CellModel, flags: ViewFlags, width: int) -> list[Rendera
     """The outputs as Rich renderables, with images as payloads where the terminal draws pixels."""
     if model.cell_type != "code" or not model.outputs:
         return []
+    from runt_tui.render import render_output  # imported on first use: start-up time
+
     options = render_options(flags, model.expanded)
     parts: list[RenderableType | ImagePayload] = []
     pixels = flags.images in ("kitty", "sixel")
@@ -142,10 +146,48 @@ def group(parts: list[RenderableType]) -> RenderableType:
     return parts[0] if len(parts) == 1 else Group(*parts)
 
 
+class SegmentsLine:
+    """One already rendered row, as a renderable (to style it the way Textual would)."""
+
+    def __init__(self, segments: list[Segment]) -> None:
+        self.segments = segments
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> Iterator[Segment]:
+        yield from self.segments
+
+
+class RenderedOnce:
+    """A renderable rendered once per width and replayed.
+
+    Textual renders a widget's content to measure its height and again to paint
+    it; for a capped 200-line output (or an expanded one of thousands) this makes
+    that one Rich render instead of two or more.
+    """
+
+    def __init__(self, renderable: RenderableType) -> None:
+        self.renderable = renderable
+        self._cache: tuple[int, list[list[Segment]]] | None = None
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> Iterator[Segment]:
+        width = options.max_width
+        if self._cache is None or self._cache[0] != width:
+            lines = console.render_lines(self.renderable, options.update(height=None), pad=False)
+            self._cache = (width, lines)
+        new_line = Segment.line()
+        for line in self._cache[1]:
+            yield from line
+            yield new_line
+
+    def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
+        return Measurement.get(console, options, self.renderable)
+
+
 def hidden_lines(model: CellModel, flags: ViewFlags, width: int) -> int:
     """How many output lines the caps hide (0 when expanded or nothing is capped)."""
     if model.expanded:
         return 0
+    from runt_tui.render import render_output
+
     options = render_options(flags)
     return sum(render_output(o, width=width, options=options).hidden_lines for o in model.outputs)
 
@@ -162,7 +204,8 @@ class GutterLayout:
         self.blocks = blocks
         self._cache: tuple[int, list[list[Segment]]] | None = None
 
-    def _lines(self, console: Console, options: ConsoleOptions) -> list[list[Segment]]:
+    def lines(self, console: Console, options: ConsoleOptions) -> list[list[Segment]]:
+        """The rendered rows at options.max_width, each padded to it (cached per width)."""
         width = options.max_width
         if self._cache is not None and self._cache[0] == width:
             return self._cache[1]
@@ -186,7 +229,7 @@ class GutterLayout:
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> Iterator[Segment]:
         new_line = Segment.line()
-        for line in self._lines(console, options):
+        for line in self.lines(console, options):
             yield from line
             yield new_line
 

@@ -8,8 +8,10 @@ as an anchor so that corrected estimates never make the view jump.
 
 from __future__ import annotations
 
+import asyncio
 import bisect
-from collections.abc import Callable, Iterable
+import contextlib
+from collections.abc import Callable, Iterable, Iterator
 from itertools import accumulate
 
 from textual.containers import VerticalScroll
@@ -51,6 +53,11 @@ class CellsPane(VerticalScroll, can_focus=False):
         self._hold: tuple[str, bool] | None = None
         self._win_busy = False
         self._win_width = 0
+        # The first window is shown in two steps: just the screenful around the anchor
+        # (painted at once), then the full window, estimating every cell's height.
+        self._preview_pending = True
+        # Set once the first cells are on screen (the app starts the kernel after that).
+        self.painted = asyncio.Event()
 
     def compose(self) -> Iterable[Widget]:
         yield self._top
@@ -108,17 +115,34 @@ class CellsPane(VerticalScroll, can_focus=False):
 
     # ---- the window ---------------------------------------------------------
 
-    def _win_height(self, cid: str) -> int:
+    def _win_height(self, cid: str, flags: ViewFlags | None = None) -> int:
         h = self.heights.get(cid)
         if h is not None:
             return h
         est = self.estimates.get(cid)
         if est is None:
-            est = self.estimates[cid] = estimate_height(self.model_for(cid), self.flags_for())
+            est = self.estimates[cid] = estimate_height(self.model_for(cid), flags or self.flags_for())
         return est
 
-    def _prefix(self) -> list[int]:
-        return [0, *accumulate(self._win_height(c) for c in self.order)]
+    def _heights(self, ids: Iterable[str]) -> Iterator[int]:
+        flags: ViewFlags | None = None
+        for cid in ids:
+            h = self.heights.get(cid)
+            if h is None:
+                h = self.estimates.get(cid)
+            if h is None:
+                flags = flags or self.flags_for()  # computed once, not once per cell
+                h = self._win_height(cid, flags)
+            yield h
+
+    def _prefix(self, estimates_only: bool = False) -> list[int]:
+        if estimates_only:
+            saved, self.heights = self.heights, {}
+            try:
+                return [0, *accumulate(self._heights(self.order))]
+            finally:
+                self.heights = saved
+        return [0, *accumulate(self._heights(self.order))]
 
     def watch_scroll_y(self, old: float, new: float) -> None:
         super().watch_scroll_y(old, new)
@@ -185,7 +209,15 @@ class CellsPane(VerticalScroll, can_focus=False):
                 if anchor is None:
                     anchor = self._hold
                 self._hold = anchor
-                await self._sync_window(anchor)
+                first = False
+                if self._preview_pending and anchor is not None and self.order and not self.mounted:
+                    self._preview_pending = False
+                    if not await self._preview(anchor):
+                        return
+                    first = True
+                await self._sync_window(anchor, estimates_only=first)
+                if self.order and self.hi > self.lo:
+                    self.painted.set()
                 if anchor is not None:
                     widget = self.mounted.get(anchor[0])
                     if widget is not None:
@@ -204,9 +236,38 @@ class CellsPane(VerticalScroll, can_focus=False):
         else:
             self.scroll_to_widget(widget, animate=False, top=False, immediate=True)
 
-    async def _sync_window(self, anchor: tuple[str, bool] | None) -> None:
+    async def _preview(self, anchor: tuple[str, bool]) -> bool:
+        """Mount the cells filling one screen from the anchor and let them paint; False when shutting down."""
         flags = self.flags_for()
-        prefix = self._prefix()
+        i = self.order.index(anchor[0]) if anchor[0] in self.order else 0
+        view = max(self.size.height, 10)
+        top = sum(self._heights(self.order[:i]))
+        hi, rows = i, 0
+        while hi < len(self.order) and rows < view and hi - i < MAX_MOUNTED:
+            rows += self._win_height(self.order[hi], flags)
+            hi += 1
+        widgets = [CellWidget(self.model_for(cid), flags) for cid in self.order[i:hi]]
+        for w in widgets:
+            self.mounted[w.cell_id] = w
+        await self.mount_all(widgets, before=self._bottom)
+        if not self.is_attached or not self.app.is_running:
+            return False
+        self.lo, self.hi = i, hi
+        self._top.styles.height = top
+        # A guess for the rest (the full window, next, counts them).
+        self._bottom.styles.height = (len(self.order) - hi) * max(1, rows // max(1, hi - i))
+        if i > 0:
+            self.call_after_refresh(self._win_scroll_to, widgets[0], anchor[1])
+        painted = asyncio.Event()
+        self.call_after_refresh(painted.set)
+        with contextlib.suppress(asyncio.TimeoutError):
+            await asyncio.wait_for(painted.wait(), 1.0)
+        self.painted.set()
+        return self.is_attached and self.app.is_running
+
+    async def _sync_window(self, anchor: tuple[str, bool] | None, estimates_only: bool = False) -> None:
+        flags = self.flags_for()
+        prefix = self._prefix(estimates_only)
         lo, hi = self._wanted(prefix, anchor)
         wanted = self.order[lo:hi]
         wanted_set = set(wanted)

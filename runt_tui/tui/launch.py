@@ -1,0 +1,50 @@
+"""Start the app in a terminal, joining the notebook while Textual is still being imported.
+
+Joining a big notebook keeps the daemon busy for a while (it serialises the
+document for us): the join request is sent before the heavy imports, on the
+event loop the app then runs on, so that wait overlaps with our own start-up.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from runt_tui.tui.options import AppOptions
+
+# Waiting longer than this (a daemon being spawned) is left for the app's loop.
+_PUMP_SECONDS = 0.05
+
+
+def _join_sent(task: asyncio.Task[None]) -> bool:
+    # The join request is sent in the same step that creates the client's reader task.
+    return task.done() or any(t.get_name() == "runt-client-reader" for t in asyncio.all_tasks())
+
+
+async def _pump(task: asyncio.Task[None]) -> None:
+    """Run the loop until the join request is on its way (handshake included), briefly."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + _PUMP_SECONDS
+    await asyncio.sleep(0)
+    while not _join_sent(task) and loop.time() < deadline:
+        await asyncio.sleep(0.0005)
+
+
+def launch(options: AppOptions) -> int:
+    """Run the app in this terminal; returns the exit code."""
+    from runt_tui.client import AsyncSession
+
+    with asyncio.Runner() as runner:
+        loop = runner.get_loop()
+        session: AsyncSession | None = None
+        connecting: asyncio.Task[None] | None = None
+        if not options.embedded:
+            session = AsyncSession(path=options.path, name=options.name, home=options.home, kind="tui")
+            connecting = loop.create_task(session.connect(), name="runt-connect")
+            runner.run(_pump(connecting))
+        from runt_tui.tui.app import NotebookApp
+        from runt_tui.tui.images import prepare_images
+
+        prepare_images(options.images)
+        app = NotebookApp(options, session, connecting=connecting)
+        app.run(loop=loop)
+        return app.return_code or 0

@@ -84,11 +84,7 @@ class Replica:
 
     def all_blob_refs(self) -> set[str]:
         """Digests referenced by any output and not yet cached."""
-        missing: set[str] = set()
-        for cell in self.doc.cells():
-            for out in cell.outputs:
-                missing.update(d for d in blob_refs(out).values() if d not in self.blobs)
-        return missing
+        return {d for d in self.doc.blob_digests() if d not in self.blobs}
 
     def edit(self, fn: Callable[[NotebookDoc], Any]) -> Any:
         """Run a local edit on the replica and send it."""

@@ -162,6 +162,27 @@ class DocReader:
             orev=str(self._scalar(c, "orev", heads) or ""),
         )
 
+    def blob_digests(self) -> set[str]:
+        """Every blob digest any stored output refers to (only outputs naming blobs are parsed)."""
+        cells = self._obj(ROOT, "cells")
+        found: set[str] = set()
+        if cells is None:
+            return found
+        for cid in self._doc.keys(cells):
+            c = self._obj(cells, cid)
+            outs = self._obj(c, "outputs") if c is not None else None
+            if outs is None:
+                continue
+            for value, _ in self._doc.values(outs):
+                raw = value[1] if not isinstance(value, ObjType) else None
+                if isinstance(raw, str) and '"runt_blobs"' in raw:
+                    try:
+                        refs = json.loads(raw).get("runt_blobs") or {}
+                    except (ValueError, AttributeError):
+                        continue
+                    found.update(str(r).split(":", 1)[0] for r in refs.values())
+        return found
+
     def cells(self, heads: Heads | None = None) -> list[CellView]:
         """Snapshots of every cell, in order."""
         return [self.cell(cid, heads) for cid in self.cell_ids(heads)]

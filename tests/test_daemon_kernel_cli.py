@@ -10,6 +10,7 @@ import contextlib
 import copy
 import json
 import os
+import signal
 import sys
 from pathlib import Path
 from typing import Any
@@ -245,6 +246,36 @@ async def test_programmatic_example_then_daemon_stop(home: Path) -> None:
     assert "daemon stopped" in out
     assert gone(daemon_pid)
     await until(lambda: gone(pid), "the kernel to be gone")
+
+
+async def test_frozen_daemon_process_loses_no_output(home: Path) -> None:
+    # The whole daemon process stops (SIGSTOP: heavy load, a debugger, a
+    # laptop lid) while the kernel floods iopub with one message per line:
+    # after it resumes every line is there, once, and the cell finishes.
+    proc = await start_daemon_process(home)
+    s = AsyncSession(notebook_id="frozen", home=home, autostart=False)
+    await s.connect()
+    try:
+        await s.start_kernel()
+        n = 20000
+        cell = await s.create_cell(f"for i in range({n}):\n    print(i, flush=True)")
+        await s.queue_execution(cell)
+
+        def status() -> str | None:
+            return (s.runtime.get("executions") or {}).get(cell, {}).get("status")
+
+        await until(lambda: status() == "running", "the start")
+        os.kill(proc.pid, signal.SIGSTOP)
+        try:
+            await asyncio.sleep(3)
+        finally:
+            os.kill(proc.pid, signal.SIGCONT)
+        await until(lambda: status() == "done", "the end", timeout=120)
+        await s.sync_now()
+        expected = [{"output_type": "stream", "name": "stdout", "text": "".join(f"{i}\n" for i in range(n))}]
+        await until(lambda: s.get_cell(cell).outputs == expected, "every line")
+    finally:
+        await s.close()
 
 
 async def test_kernel_does_not_outlive_a_killed_daemon(home: Path) -> None:

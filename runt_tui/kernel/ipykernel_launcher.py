@@ -66,6 +66,27 @@ def _patch_pipe(directory: str) -> None:
     cls._setup_pipe_out = setup_pipe_out
 
 
+def _patch_iopub_hwm() -> None:
+    # With zmq's default send high-water mark (1000 messages) the iopub
+    # socket silently drops output -- the final idle status too -- whenever
+    # the daemon reads slower than the kernel writes for a moment (a flood of
+    # progress updates while the daemon is busy, stopped or starved of CPU).
+    # Unbounded, the kernel keeps them until the daemon catches up.
+    import zmq
+    from ipykernel import kernelapp
+
+    cls: Any = kernelapp.IPKernelApp
+    if not hasattr(cls, "init_iopub"):
+        return
+    original = cls.init_iopub
+
+    def init_iopub(self: Any, context: Any) -> Any:
+        context.setsockopt(zmq.SNDHWM, 0)  # default of sockets made from here on
+        return original(self, context)
+
+    cls.init_iopub = init_iopub
+
+
 def main() -> None:
     """Start an IPython kernel the way ``ipykernel_launcher`` does."""
     # As ipykernel_launcher: keep the notebook's directory off sys.path while
@@ -78,6 +99,10 @@ def main() -> None:
             _patch_pipe(directory)
         except Exception as exc:  # never block the kernel over this
             print(f"runt-tui: ipc pipe patch skipped: {exc}", file=sys.stderr)
+    try:
+        _patch_iopub_hwm()
+    except Exception as exc:
+        print(f"runt-tui: iopub high-water mark patch skipped: {exc}", file=sys.stderr)
     from ipykernel import kernelapp
 
     kernelapp.launch_new_instance()

@@ -28,6 +28,8 @@ class _Host(Protocol):
 
     def get_cell(self, cell_id: str) -> Cell: ...
 
+    def _to_cell(self, v: Any) -> Cell: ...
+
     async def wait_blobs(self) -> None: ...
 
     async def fetch_blob(self, digest: str) -> bytes: ...
@@ -95,13 +97,15 @@ class KernelAPI:
                 raise TimeoutError(e.message) from None
             raise
         await self._wait_for_heads([bytes.fromhex(h) for h in header.get("heads") or []])
+        cell = None
         if cell_id in replica.doc:
+            view = replica.doc.cell(cell_id)
             # Only this cell's blobs (fetch_blob caches): scanning the whole
             # notebook on every execution would grow with the notebook.
-            for out in replica.doc.cell(cell_id).outputs:
-                for digest in blob_refs(out).values():
-                    await self.fetch_blob(digest)
-        cell = self.get_cell(cell_id) if cell_id in replica.doc else None
+            digests = [d for out in view.outputs for d in blob_refs(out).values()]
+            for digest in digests:
+                await self.fetch_blob(digest)
+            cell = self._to_cell(view)
         status = str(header.get("status"))
         return ExecutionResult(
             cell_id=cell_id,

@@ -110,9 +110,11 @@ class RoomStore:
         self.log_bytes += len(buf)
         self.log_records += len(changes)
 
-    def needs_compaction(self) -> bool:
-        """True when the log is large enough to fold into the snapshot."""
-        return self.log_bytes > COMPACT_BYTES or self.log_records > COMPACT_RECORDS
+    def needs_compaction(self, pending: list[bytes] | None = None) -> bool:
+        """True when the log, with `pending` changes appended, is large enough to fold into the snapshot."""
+        extra = pending or []
+        size = self.log_bytes + sum(_RECORD.size + len(c) for c in extra)
+        return size > COMPACT_BYTES or self.log_records + len(extra) > COMPACT_RECORDS
 
     def read_meta(self) -> RoomMeta:
         """The stored room metadata (defaults when missing or unreadable)."""

@@ -7,6 +7,7 @@ import contextlib
 import logging
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -62,9 +63,13 @@ class Room(RoomFiles):
         self.seq = 0
         self.persisted_seq = 0
         self._persisted_heads = doc.heads()
+        # What the log is known to hold; a failed write falls back to it so
+        # the changes are written again on the next try.
+        self._durable_heads = self._persisted_heads
         self._snapshot: tuple[list[bytes], bytes] | None = None
         self._changed = asyncio.Condition()
         self._persist_wakeup = asyncio.Event()
+        self._io = ThreadPoolExecutor(1, thread_name_prefix=f"persist-{key}")
         self._save_lock = asyncio.Lock()
         self._save_handle: asyncio.TimerHandle | None = None
         self._dirty_since: float | None = None
@@ -317,11 +322,17 @@ class Room(RoomFiles):
     # ---- persistence ----------------------------------------------------
 
     async def _persist_loop(self) -> None:
+        loop = asyncio.get_running_loop()
         while True:
             await self._persist_wakeup.wait()
             self._persist_wakeup.clear()
             try:
-                self.persist_now()
+                # The write and fsync run on the room's I/O thread so the loop
+                # keeps serving peers (and answering executions) meanwhile.
+                target, work = self._persist_work()
+                if work is not None:
+                    await loop.run_in_executor(self._io, work)
+                self.persisted_seq = max(self.persisted_seq, target)
             except Exception:
                 log.exception("room %s: persisting failed", self.key)
                 await asyncio.sleep(0.5)
@@ -333,15 +344,35 @@ class Room(RoomFiles):
                 return
 
     def persist_now(self) -> None:
-        """Append changes made since the last persist to the log (fsync), compacting when big."""
+        """Append changes made since the last persist to the log (fsync), compacting when big; blocks."""
+        target, work = self._persist_work()
+        # Through the I/O thread even with nothing new: it finishes whatever
+        # the persist loop has in flight first, keeping the log in order.
+        self._io.submit(work or (lambda: None)).result()
+        self.persisted_seq = max(self.persisted_seq, target)
+
+    def _persist_work(self) -> tuple[int, Callable[[], None] | None]:
+        """The sequence number to be persisted and the file work that does it (None: nothing new)."""
         target = self.seq
         heads = self.doc.heads()
-        if heads != self._persisted_heads:
-            self.store.append(self.doc.changes_since(self._persisted_heads))
-            self._persisted_heads = heads
-            if self.store.needs_compaction():
-                self.store.write_snapshot(self.doc.save())
-        self.persisted_seq = target
+        if heads == self._persisted_heads:
+            return target, None
+        changes = self.doc.changes_since(self._persisted_heads)
+        self._persisted_heads = heads
+        snapshot = self.doc.save() if self.store.needs_compaction(changes) else None
+        store = self.store
+
+        def work() -> None:
+            try:
+                store.append(changes)
+                if snapshot is not None:
+                    store.write_snapshot(snapshot)
+            except BaseException:
+                self._persisted_heads = self._durable_heads
+                raise
+            self._durable_heads = heads
+
+        return target, work
 
     # ---- lifecycle -------------------------------------------------------
 
@@ -369,6 +400,7 @@ class Room(RoomFiles):
             self.persist_now()
             self.store.write_snapshot(self.doc.save())
         self._persist_task.cancel()
+        self._io.shutdown(wait=True)
         for t in list(self._tasks):
             t.cancel()
         self.store.close()

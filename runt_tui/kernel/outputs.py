@@ -7,8 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from nbformat.v4 import output_from_msg
-
+from runt_tui.kernel.nbout import output_from_msg
 from runt_tui.kernel.streams import StreamText
 
 log = logging.getLogger(__name__)
@@ -323,10 +322,10 @@ def _display_id(content: Mapping[str, Any]) -> str | None:
 
 
 def _build(msg_type: str, content: Mapping[str, Any]) -> JSONDict | None:
-    # output_from_msg validates against the nbformat schema; an output the
-    # schema rejects would make the saved notebook invalid, so drop it.
+    # An output the nbformat schema rejects would make the saved notebook
+    # invalid, so it is dropped (and logged).
     try:
-        out: JSONDict = output_from_msg({"header": {"msg_type": msg_type}, "content": content})
+        out: JSONDict = output_from_msg(msg_type, content)
     except Exception as exc:
         log.warning("dropping invalid %s output: %s", msg_type, exc)
         return None

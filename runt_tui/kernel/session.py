@@ -27,6 +27,7 @@ from runt_tui.kernel.launch import (
     remove_sockets,
 )
 from runt_tui.kernel.router import InputHandler, Message, MessageHandler, Router
+from runt_tui.kernel.wire import BadMessage, decode
 
 log = logging.getLogger(__name__)
 
@@ -334,15 +335,18 @@ class KernelSession:
     async def _read(self, channel: Any, route: Callable[[Message], None]) -> None:
         # One long-lived reader per channel: zmq sockets must not be read
         # from two coroutines, and routing by parent id needs one place.
+        sock, session = channel.socket, channel.session
         while True:
             try:
-                msg = await channel.get_msg()
+                frames = await sock.recv_multipart()
             except asyncio.CancelledError:
                 raise
             except zmq.ZMQError:
                 return  # socket closed under us: the session is stopping
-            except Exception:
-                log.exception("dropping undecodable kernel message")
+            try:
+                msg = decode(session, frames)
+            except BadMessage as e:
+                log.warning("dropping kernel message: %s", e)
                 continue
             route(msg)
 

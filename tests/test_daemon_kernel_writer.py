@@ -115,3 +115,26 @@ def test_reset_clears_outputs_and_count() -> None:
     assert cell.outputs == [] and cell.execution_count is None
     w.apply(1, {0: stream("y\n")}, 6)
     assert logical(doc, cid) == [stream("y\n")] and doc.cell(cid).execution_count == 6
+
+
+def test_same_count_again_makes_no_change() -> None:
+    # The execute_reply repeats the count execute_input set: no new change
+    # (one would cost every client a sync round and the daemon an fsync).
+    doc, cid, w = setup()
+    w.begin()
+    w.apply(1, {0: display("2")}, 7)
+    heads = doc.heads()
+    w.apply(1, {}, 7)
+    assert doc.heads() == heads
+    w.apply(1, {}, 8)
+    assert doc.heads() != heads and doc.cell(cid).execution_count == 8
+    # A new execution writes its count even when it is the same number.
+    w.begin()
+    w.apply(0, {}, 8)
+    assert doc.cell(cid).outputs == [] and doc.cell(cid).execution_count == 8
+
+
+def test_count_zero_is_written() -> None:
+    doc, cid, w = setup()
+    w.apply(0, {}, 0)
+    assert doc.cell(cid).execution_count == 0

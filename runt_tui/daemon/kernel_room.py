@@ -28,6 +28,8 @@ if TYPE_CHECKING:
 log = logging.getLogger("runt_tui.daemon")
 _ids = itertools.count(1)
 HEADS_WAIT = 2.0
+# Outputs written as soon as they arrive at the start of each execution (then coalesced).
+EAGER_FLUSHES = 3
 
 
 @dataclass
@@ -112,6 +114,7 @@ class RoomKernel:
         self.accs: dict[str, OutputAccumulator] = {}
         self._dirty: set[str] = set()
         self._flush_handle: asyncio.TimerHandle | None = None
+        self._eager_flushes = 0
         self._wake = asyncio.Event()
         self._start_lock = asyncio.Lock()
         self._worker = asyncio.get_running_loop().create_task(self._work(), name=f"kernel-queue-{room.key}")
@@ -329,6 +332,7 @@ class RoomKernel:
         writer.begin()
         acc = OutputAccumulator(ex.cell_id, self.index)
         self.accs[ex.cell_id] = acc
+        self._eager_flushes = EAGER_FLUSHES
         self._dirty.add(ex.cell_id)
         self._schedule_flush()
         ex.status, ex.started_at = "running", time.time()
@@ -375,7 +379,15 @@ class RoomKernel:
         if not changed:
             return
         self._dirty |= changed
-        self._schedule_flush()
+        if self._eager_flushes > 0 and len(acc) > 0:
+            # The first outputs of an execution are written at once: a quick
+            # cell's result then reaches every client while the kernel is
+            # still finishing (reply, idle) rather than after. A flood uses
+            # these up at once and is coalesced in time from then on.
+            self._eager_flushes -= 1
+            self._flush()
+        else:
+            self._schedule_flush()
 
     def _schedule_flush(self) -> None:
         if self._flush_handle is None:

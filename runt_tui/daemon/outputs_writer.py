@@ -74,6 +74,9 @@ class CellOutputWriter:
         self.written: list[str] = []
         # Set by begin(): the next apply replaces every stored entry and the count.
         self.reset_pending = False
+        # The count last written by this writer (False: none yet); the same
+        # count again (the execute_reply repeats it) makes no change.
+        self.count_written: int | bool | None = False
 
     def _entries(self, index: int, output: dict[str, Any]) -> list[str]:
         if output.get("output_type") == "stream" and isinstance(output.get("text"), str):
@@ -107,10 +110,14 @@ class CellOutputWriter:
             self.reset_pending = False
             if execution_count is False:
                 execution_count = None
+        elif execution_count is not False and self.count_written is not False and execution_count == self.count_written:
+            execution_count = False
         if keep == len(self.written) and not new_tail and execution_count is False:
             return
         self.doc.replace_outputs_tail(self.cell_id, keep, new_tail, execution_count)
         self.written = self.written[:keep] + new_tail
+        if execution_count is not False:
+            self.count_written = execution_count
 
     def forget_streams(self) -> None:
         """The outputs were cleared: the next stream at an index is new text, not a continuation.
@@ -130,8 +137,10 @@ class CellOutputWriter:
         """
         self.phys, self.streams, self.written = [], {}, []
         self.reset_pending = True
+        self.count_written = False
 
     def reset(self) -> None:
         """Clear the cell's outputs (and count) at the start of an execution."""
         self.phys, self.streams, self.written = [], {}, []
         self.doc.replace_outputs_tail(self.cell_id, 0, [], None)
+        self.count_written = None

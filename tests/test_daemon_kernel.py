@@ -360,3 +360,24 @@ async def test_execute_timeout_raises_and_cell_keeps_running(env: Env, pair: tup
     assert bob.exec_status(cell) == "running"
     await bob.s.interrupt()
     await until(lambda: bob.exec_status(cell) == "error" and bob.kernel()["status"] == "idle", "the interrupt")
+
+
+async def test_runtime_events_carry_only_changed_executions(env: Env, pair: tuple[Peer, Peer]) -> None:
+    # Events say what changed; a late joiner gets every execution in its join
+    # reply; afterwards every client holds the same per-cell view.
+    alice, bob = pair
+    first = [await run(alice, f"v{i} = {i}") for i in range(3)]
+    late = await env.join("main", "carol")
+    have = late.s.runtime.get("executions") or {}
+    assert all(have.get(r.cell_id, {}).get("status") == "done" for r in first)
+    mark = len(alice.of("runtime"))
+    r = await run(bob, "1 / 0")
+    assert not r.success
+    changed = [e["state"].get("executions_changed") or {} for e in alice.of("runtime")[mark:]]
+    assert all("executions" not in e["state"] for e in alice.of("runtime")[mark:])
+    assert all(set(c) <= {r.cell_id} for c in changed) and any(r.cell_id in c for c in changed)
+
+    def views() -> list[dict[str, Any]]:
+        return [{c: (e or {}).get("status") for c, e in (p.s.runtime.get("executions") or {}).items()} for p in (alice, bob, late)]
+
+    await until(lambda: views()[0] == views()[1] == views()[2] and views()[2].get(r.cell_id) == "error", "same executions everywhere")

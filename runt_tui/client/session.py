@@ -15,6 +15,7 @@ from runt_tui.client.cells import Cell
 from runt_tui.client.connection import DaemonClient, DaemonError, DaemonUnavailable, open_connection
 from runt_tui.client.kernel_api import KernelAPI
 from runt_tui.client.replica import Replica
+from runt_tui.client.runtime import merge_runtime
 from runt_tui.doc import DocError, NotebookDoc
 from runt_tui.settings import state_dir
 
@@ -175,7 +176,7 @@ class AsyncSession(KernelAPI):
         if etype == "runtime" and isinstance(header.get("state"), dict):
             state = header["state"]
             if int(state.get("version", 0)) >= int(self.runtime.get("version", -1)):
-                self.runtime = state
+                self.runtime = merge_runtime(self.runtime, state)
         elif etype == "presence":
             self.peer_list = list(header.get("peers") or [])
         self._emit(header)

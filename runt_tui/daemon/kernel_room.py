@@ -123,8 +123,28 @@ class RoomKernel:
         room.runtime_extra["kernel"] = self.kernel_state
         room.runtime_extra["queue"] = lambda: [e.summary(brief=True) for e in self._active()]
         room.runtime_extra["executions"] = lambda: {c: e.summary(brief=True) for c, e in self.last.items()}
+        room.runtime_deltas["executions"] = self._executions_changed
+        # What the last runtime event said of each cell's execution (see _executions_changed).
+        self._sent: dict[str, tuple[Any, ...]] = {}
 
     # ---- state -----------------------------------------------------------
+
+    def _executions_changed(self) -> dict[str, Any]:
+        """Executions changed since the last runtime event (None: forgotten).
+
+        Events carry only these: every cell's last execution in every event
+        made a run of n cells cost O(n^2) to encode and decode.
+        """
+        changed: dict[str, Any] = {}
+        for cid, ex in self.last.items():
+            key = (ex.exec_id, ex.status, ex.started_at, ex.finished_at, ex.execution_count, ex.error is None)
+            if self._sent.get(cid) != key:
+                self._sent[cid] = key
+                changed[cid] = ex.summary(brief=True)
+        for cid in [c for c in self._sent if c not in self.last]:
+            del self._sent[cid]
+            changed[cid] = None
+        return changed
 
     def _active(self) -> list[Execution]:
         current = self.current

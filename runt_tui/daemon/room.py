@@ -80,6 +80,9 @@ class Room(RoomFiles):
         }
         self.runtime_version = 0
         self.runtime_extra: dict[str, Callable[[], Any]] = {}
+        # Parts of the runtime state sent as changes in events (`<name>_changed`, merged by
+        # the client into what it has); the join reply carries them whole.
+        self.runtime_deltas: dict[str, Callable[[], dict[str, Any]]] = {}
         self._tasks: set[asyncio.Task[Any]] = set()
         self._closing = False
         self.last_left: float | None = time.monotonic()
@@ -292,10 +295,26 @@ class Room(RoomFiles):
             state[name] = getter()
         return state
 
+    def runtime_event_state(self) -> dict[str, Any]:
+        """The runtime state as events carry it: whole, except the parts sent as changes."""
+        state: dict[str, Any] = {
+            "version": self.runtime_version,
+            "save": self.save_state,
+            "file": self.file_state,
+            "path": str(self.path) if self.path else None,
+        }
+        for name, getter in self.runtime_extra.items():
+            delta = self.runtime_deltas.get(name)
+            if delta is not None:
+                state[f"{name}_changed"] = delta()
+            else:
+                state[name] = getter()
+        return state
+
     def publish_runtime(self) -> None:
-        """Bump the runtime version and push the whole snapshot."""
+        """Bump the runtime version and push the state (changes only where it can grow large)."""
         self.runtime_version += 1
-        self.send_event({"type": "runtime", "state": self.runtime()})
+        self.send_event({"type": "runtime", "state": self.runtime_event_state()})
 
     def _notify(self) -> None:
         async def _go() -> None:

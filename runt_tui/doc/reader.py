@@ -24,6 +24,9 @@ class DocReader:
 
     def __init__(self, doc: Document) -> None:
         self._doc = doc
+        # Reads at fixed heads never change; consecutive change detections
+        # share one end (this call's `before` is the last call's `after`).
+        self._at_heads: dict[tuple[str, tuple[bytes, ...]], Any] = {}
 
     @property
     def automerge(self) -> Document:
@@ -198,15 +201,34 @@ class DocReader:
     def _has_stamps(self) -> bool:
         return self._obj(ROOT, "stamps") is not None
 
+    def _cached(self, what: str, heads: Heads, read: Any) -> Any:
+        key = (what, tuple(heads))
+        if key in self._at_heads:
+            return self._at_heads[key]
+        value = read()
+        if len(self._at_heads) >= 8:
+            del self._at_heads[next(iter(self._at_heads))]
+        self._at_heads[key] = value
+        return value
+
+    def _cell_keys(self, heads: Heads) -> set[str] | None:
+        def read() -> set[str] | None:
+            cells = self._obj(ROOT, "cells", heads)
+            return None if cells is None else set(self._doc.keys(cells, heads))
+
+        result: set[str] | None = self._cached("cell_keys", heads, read)
+        return result
+
     def _stamped(self, before: Heads, after: Heads) -> tuple[set[str], bool] | None:
         """Cells changed between two heads, from the stamps map (about a millisecond for 1,000 cells)."""
-        s0, s1 = self.stamps(before), self.stamps(after)
-        c0, c1 = self._obj(ROOT, "cells", before), self._obj(ROOT, "cells", after)
-        if s0 is None or s1 is None or c0 is None or c1 is None:
+        s0 = self._cached("stamps", before, lambda: self.stamps(before))
+        s1 = self._cached("stamps", after, lambda: self.stamps(after))
+        k0, k1 = self._cell_keys(before), self._cell_keys(after)
+        if s0 is None or s1 is None or k0 is None or k1 is None:
             return None
         # A delete concurrent with an edit leaves the edit's stamp behind, so
         # added and removed cells come from the cells map itself.
-        created_or_deleted = set(self._doc.keys(c0, before)) ^ set(self._doc.keys(c1, after))
+        created_or_deleted = k0 ^ k1
         changed = {k.partition(":")[0] for k in s0.keys() | s1.keys() if s0.get(k) != s1.get(k)}
         return changed | created_or_deleted, True
 

@@ -124,8 +124,10 @@ class RoomKernel:
         room.runtime_extra["queue"] = lambda: [e.summary(brief=True) for e in self._active()]
         room.runtime_extra["executions"] = lambda: {c: e.summary(brief=True) for c, e in self.last.items()}
         room.runtime_deltas["executions"] = self._executions_changed
-        # What the last runtime event said of each cell's execution (see _executions_changed).
+        # What the last runtime event said of each cell's execution, and the cells
+        # whose execution may have changed since (see _executions_changed).
         self._sent: dict[str, tuple[Any, ...]] = {}
+        self._watch: set[str] = set()
 
     # ---- state -----------------------------------------------------------
 
@@ -136,14 +138,21 @@ class RoomKernel:
         made a run of n cells cost O(n^2) to encode and decode.
         """
         changed: dict[str, Any] = {}
-        for cid, ex in self.last.items():
+        # An execution only changes while queued or running, or as it ends: the
+        # cells active now and those watched since the last event cover them all,
+        # so an event costs O(active cells), not O(cells ever run).
+        active = {e.cell_id for e in self._active()}
+        for cid in self._watch | active:
+            ex = self.last.get(cid)
+            if ex is None:
+                if self._sent.pop(cid, None) is not None:
+                    changed[cid] = None
+                continue
             key = (ex.exec_id, ex.status, ex.started_at, ex.finished_at, ex.execution_count, ex.error is None)
             if self._sent.get(cid) != key:
                 self._sent[cid] = key
                 changed[cid] = ex.summary(brief=True)
-        for cid in [c for c in self._sent if c not in self.last]:
-            del self._sent[cid]
-            changed[cid] = None
+        self._watch = active
         return changed
 
     def _active(self) -> list[Execution]:
@@ -290,6 +299,7 @@ class RoomKernel:
         ex = Execution(cell_id=cell_id, requester=requester, heads=heads)
         self.queue.append(ex)
         self.last[cell_id] = ex
+        self._watch.add(cell_id)
         self._wake.set()
         self._publish()
         return ex
@@ -439,6 +449,7 @@ class RoomKernel:
             writer.apply(delta.length, {i: acc.output(i) for i in delta.changed}, count)
             if cell_id in self.last and delta.execution_count is not None:
                 self.last[cell_id].execution_count = delta.execution_count
+                self._watch.add(cell_id)
             wrote = True
         if wrote and announce:
             self.room.local_changed()

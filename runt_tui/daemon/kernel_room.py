@@ -121,7 +121,11 @@ class RoomKernel:
         self.input_request: dict[str, Any] | None = None
         self._publish_handle: asyncio.Handle | None = None
         room.runtime_extra["kernel"] = self.kernel_state
-        room.runtime_extra["queue"] = lambda: [e.summary(brief=True) for e in self._active()]
+        # Queue entries stay small: every runtime event lists the whole queue (a
+        # Run All queues every cell); the rest is in `executions`.
+        room.runtime_extra["queue"] = lambda: [
+            {"exec_id": e.exec_id, "cell": e.cell_id, "status": e.status, "requester": e.requester} for e in self._active()
+        ]
         room.runtime_extra["executions"] = lambda: {c: e.summary(brief=True) for c, e in self.last.items()}
         room.runtime_deltas["executions"] = self._executions_changed
         # What the last runtime event said of each cell's execution, and the cells

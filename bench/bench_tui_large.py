@@ -15,14 +15,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import base64
 import os
 import shutil
 import statistics
-import struct
 import tempfile
 import time
-import zlib
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -33,23 +30,11 @@ from runt_tui.client import AsyncSession
 from runt_tui.render import RenderOptions, render_output
 from runt_tui.tui.app import NotebookApp
 from runt_tui.tui.options import AppOptions
-from runt_tui.tui.testing import wait_until, write_notebook
+from runt_tui.tui.testing import png, wait_until, write_notebook
 
 LINE = "0123456789 " * 7 + "\n"
 CELLS = [("code", "a = 1"), ("code", "print(big)"), ("code", "b = 2"), ("code", "big"),
          ("code", "figure"), ("code", "c = 3")]
-
-
-def noise_png(width: int, height: int) -> str:
-    """A base64 PNG of random pixels, stored uncompressed (about 3 bytes a pixel)."""
-    rows = b"".join(b"\x00" + os.urandom(width * 3) for _ in range(height))
-
-    def chunk(tag: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + tag + data + struct.pack(">I", zlib.crc32(tag + data))
-
-    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    raw = b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows, 0)) + chunk(b"IEND", b"")
-    return base64.b64encode(raw).decode()
 
 
 def outputs(megabytes: float) -> dict[int, list[dict[str, Any]]]:
@@ -59,7 +44,7 @@ def outputs(megabytes: float) -> dict[int, list[dict[str, Any]]]:
         1: [{"output_type": "stream", "name": "stdout", "text": big}],
         3: [{"output_type": "execute_result", "execution_count": 4, "metadata": {}, "data": {"text/plain": big}}],
         4: [{"output_type": "display_data", "metadata": {},
-             "data": {"image/png": noise_png(side, side), "text/plain": "<Figure>"}}],
+             "data": {"image/png": png(side, side, noise=True), "text/plain": "<Figure>"}}],
     }
 
 

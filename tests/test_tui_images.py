@@ -8,10 +8,6 @@ protocol did textual-image pick) — everything after that runs for real.
 
 from __future__ import annotations
 
-import base64
-import os
-import struct
-import zlib
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -28,26 +24,7 @@ from runt_tui.render import ImagePayload
 from runt_tui.tui import images
 from runt_tui.tui.app import NotebookApp
 from runt_tui.tui.options import AppOptions, ImagesFlag
-from runt_tui.tui.testing import screen_text, wait_until, write_notebook
-
-
-def chunk(tag: bytes, data: bytes) -> bytes:
-    return struct.pack(">I", len(data)) + tag + data + struct.pack(">I", zlib.crc32(tag + data))
-
-
-def png(width: int, height: int, *, noise: bool = False, broken: bool = False) -> str:
-    """A base64 RGB PNG: a gradient, random pixels, or a valid header over a corrupt body."""
-    if noise:
-        rows = b"".join(b"\x00" + os.urandom(width * 3) for _ in range(height))
-    else:
-        rows = b"".join(
-            b"\x00" + b"".join(bytes((x * 255 // width, y * 255 // height, 128)) for x in range(width))
-            for y in range(height)
-        )
-    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    body = b"definitely not zlib" if broken else zlib.compress(rows, 0 if noise else 6)
-    raw = b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", body) + chunk(b"IEND", b"")
-    return base64.b64encode(raw).decode()
+from runt_tui.tui.testing import png, screen_text, wait_until, write_notebook
 
 
 def image_output(data: str) -> dict[str, Any]:

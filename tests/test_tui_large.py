@@ -7,10 +7,6 @@ text after the keys were handled: no timing claims (see bench/bench_tui_large.py
 
 from __future__ import annotations
 
-import base64
-import os
-import struct
-import zlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from functools import cache
@@ -22,7 +18,7 @@ from textual.pilot import Pilot
 from runt_tui.client import AsyncSession
 from runt_tui.tui.app import NotebookApp
 from runt_tui.tui.options import AppOptions
-from runt_tui.tui.testing import screen_text, wait_until, write_notebook
+from runt_tui.tui.testing import png, screen_text, wait_until, write_notebook
 
 LINE = "0123456789 " * 7 + "\n"  # 78 characters
 BIG_LINES = -(-20_000_000 // len(LINE))  # 256,411 lines, just over 20 MB
@@ -38,18 +34,6 @@ CELLS = [
 ]
 
 
-def noise_png(width: int, height: int) -> str:
-    """A base64 PNG of random pixels (stored, not deflated: big and cheap to make)."""
-    rows = b"".join(b"\x00" + os.urandom(width * 3) for _ in range(height))
-
-    def chunk(tag: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + tag + data + struct.pack(">I", zlib.crc32(tag + data))
-
-    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    raw = b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows, 0)) + chunk(b"IEND", b"")
-    return base64.b64encode(raw).decode()
-
-
 def big_outputs() -> dict[int, list[dict[str, Any]]]:
     """Cell index -> outputs: a 20 MB stdout stream, a 20 MB text/plain result, a ~5 MB PNG."""
     big = LINE * BIG_LINES
@@ -58,7 +42,7 @@ def big_outputs() -> dict[int, list[dict[str, Any]]]:
         3: [{"output_type": "execute_result", "execution_count": 4, "metadata": {},
              "data": {"text/plain": big}}],
         4: [{"output_type": "display_data", "metadata": {},
-             "data": {"image/png": noise_png(1300, 1300), "text/plain": "<Figure size 1300x1300>"}}],
+             "data": {"image/png": png(1300, 1300, noise=True), "text/plain": "<Figure size 1300x1300>"}}],
     }
 
 

@@ -136,7 +136,7 @@ class RoomKernel:
     # ---- state -----------------------------------------------------------
 
     def _executions_changed(self) -> dict[str, Any]:
-        """Executions changed since the last runtime event (None: forgotten).
+        """Executions changed since the last runtime event.
 
         Events carry only these: every cell's last execution in every event
         made a run of n cells cost O(n^2) to encode and decode.
@@ -147,11 +147,7 @@ class RoomKernel:
         # so an event costs O(active cells), not O(cells ever run).
         active = {e.cell_id for e in self._active()}
         for cid in self._watch | active:
-            ex = self.last.get(cid)
-            if ex is None:
-                if self._sent.pop(cid, None) is not None:
-                    changed[cid] = None
-                continue
+            ex = self.last[cid]  # watched and active cells all have an execution
             key = (ex.exec_id, ex.status, ex.started_at, ex.finished_at, ex.execution_count, ex.error is None)
             if self._sent.get(cid) != key:
                 self._sent[cid] = key

@@ -283,20 +283,13 @@ class Room(RoomFiles):
         """Push the list of peers with their presence to everyone."""
         self.send_event({"type": "presence", "peers": [p.describe() for p in self.peers.values()]})
 
-    def runtime(self) -> dict[str, Any]:
-        """The runtime-state snapshot (small, changes often, not CRDT history)."""
-        state: dict[str, Any] = {
-            "version": self.runtime_version,
-            "save": self.save_state,
-            "file": self.file_state,
-            "path": str(self.path) if self.path else None,
-        }
-        for name, getter in self.runtime_extra.items():
-            state[name] = getter()
-        return state
+    def runtime(self, changes_only: bool = False) -> dict[str, Any]:
+        """The runtime-state snapshot (small, changes often, not CRDT history).
 
-    def runtime_event_state(self) -> dict[str, Any]:
-        """The runtime state as events carry it: whole, except the parts sent as changes."""
+        With `changes_only`, parts that can grow large (see `runtime_deltas`) are
+        given as `<name>_changed`, what changed since the last such call: how
+        events carry them. The join reply carries everything whole.
+        """
         state: dict[str, Any] = {
             "version": self.runtime_version,
             "save": self.save_state,
@@ -304,7 +297,7 @@ class Room(RoomFiles):
             "path": str(self.path) if self.path else None,
         }
         for name, getter in self.runtime_extra.items():
-            delta = self.runtime_deltas.get(name)
+            delta = self.runtime_deltas.get(name) if changes_only else None
             if delta is not None:
                 state[f"{name}_changed"] = delta()
             else:
@@ -314,7 +307,7 @@ class Room(RoomFiles):
     def publish_runtime(self) -> None:
         """Bump the runtime version and push the state (changes only where it can grow large)."""
         self.runtime_version += 1
-        self.send_event({"type": "runtime", "state": self.runtime_event_state()})
+        self.send_event({"type": "runtime", "state": self.runtime(changes_only=True)})
 
     def _notify(self) -> None:
         async def _go() -> None:

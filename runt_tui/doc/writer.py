@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import bisect
 import os
-from collections.abc import Iterator, Mapping
+import sys
+from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -81,24 +82,6 @@ class DocWriter(DocReader):
             tx.put(c, "orev", ScalarType.Str, _token())
             self._stamp(tx, cell_id)
 
-    def update_outputs(
-        self, cell_id: str, changes: Mapping[int, dict[str, Any]], appended: list[dict[str, Any]]
-    ) -> None:
-        """Rewrite some outputs in place and append others, in one change."""
-        c = self._cell_obj(cell_id)
-        outs = self._obj(c, "outputs")
-        with self.transaction() as tx:
-            if outs is None:
-                outs = tx.put_object(c, "outputs", ObjType.List)
-            n = self._doc.length(outs)
-            for i, o in changes.items():
-                if 0 <= i < n:
-                    tx.put(outs, i, ScalarType.Str, dumps(o))
-            for j, o in enumerate(appended):
-                tx.insert(outs, n + j, ScalarType.Str, dumps(o))
-            tx.put(c, "orev", ScalarType.Str, _token())
-            self._stamp(tx, cell_id)
-
     def replace_outputs_tail(
         self,
         cell_id: str,
@@ -129,7 +112,8 @@ class DocWriter(DocReader):
 
     def append_output(self, cell_id: str, output: dict[str, Any]) -> None:
         """Append one output."""
-        self.update_outputs(cell_id, {}, [output])
+        # A `keep` past the end keeps every stored entry: the new one goes last.
+        self.replace_outputs_tail(cell_id, sys.maxsize, [dumps(output)])
 
     def clear_outputs(self, cell_id: str) -> None:
         """Remove every output of a cell."""

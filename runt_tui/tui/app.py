@@ -50,10 +50,3 @@ class NotebookApp(KernelActions):
             await self.run_action(action)
 
         return run
-
-
-def run_app(options: AppOptions) -> int:
-    """Run the app in this terminal; returns the exit code."""
-    from runt_tui.tui.launch import launch
-
-    return launch(options)

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import base64
+import os
+import struct
+import zlib
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -47,3 +51,22 @@ def write_notebook(path: Path, cells: list[tuple[str, str]], outputs: dict[int, 
     nb = new_notebook(cells=made, metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}})
     nbformat.write(nb, str(path))
     return path
+
+
+def png(width: int, height: int, *, noise: bool = False, broken: bool = False) -> str:
+    """A base64 RGB PNG: a gradient, random pixels (stored, not deflated: big and cheap to make), or a valid header over a corrupt body."""
+    if noise:
+        rows = b"".join(b"\x00" + os.urandom(width * 3) for _ in range(height))
+    else:
+        rows = b"".join(
+            b"\x00" + b"".join(bytes((x * 255 // width, y * 255 // height, 128)) for x in range(width))
+            for y in range(height)
+        )
+
+    def chunk(tag: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + tag + data + struct.pack(">I", zlib.crc32(tag + data))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    body = b"definitely not zlib" if broken else zlib.compress(rows, 0 if noise else 6)
+    raw = b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", body) + chunk(b"IEND", b"")
+    return base64.b64encode(raw).decode()

@@ -193,6 +193,7 @@ async def edit_latency(
     a = session(home, path=path, notebook_id=nid, name="a")
     await a.connect()
     cid = a.doc.cell_ids()[1] if path is not None else await a.create_cell("")
+    await a.prepare_sources([cid])  # as the editor does when it opens the cell
     b = session(home, path=path, notebook_id=nid, name="b")
     await b.connect()
     others = [session(home, path=path, notebook_id=nid, name=f"o{i}") for i in range(clients - 2)]
@@ -279,6 +280,7 @@ async def cpu_under_load(
 
     async def typist(s: AsyncSession, cid: str, offset: float) -> None:
         nonlocal sent, lag
+        await s.prepare_sources([cid])
         await asyncio.sleep(offset)
         start = time.perf_counter()
         k = 0

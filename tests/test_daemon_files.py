@@ -76,8 +76,9 @@ async def watcher_live(nb: Path, probe: Probe) -> None:
     await asyncio.sleep(0.2)
 
 
-def type_text(s: AsyncSession, cid: str, text: str) -> None:
-    """Append to a cell's source locally, without waiting (as a keystroke does)."""
+async def type_text(s: AsyncSession, cid: str, text: str) -> None:
+    """Append to a cell's source locally, without waiting (as a keystroke does, once the cell is prepared)."""
+    await s.prepare_sources([cid])
 
     def edit(d: NotebookDoc) -> None:
         d.set_source(cid, d.source(cid) + text)
@@ -110,7 +111,7 @@ async def test_autosave_after_quiet_and_skipped_when_unchanged(
 
         # A burst of typing becomes one save once it stops.
         for ch in "bcdef":
-            type_text(s, "c0", ch)
+            await type_text(s, "c0", ch)
         await s.sync_now()
         await until(lambda: file_sources(nb)["c0"] == "abcdef", "the autosave")
         await until(lambda: save_state(s) == "saved", "save state 'saved'")
@@ -119,6 +120,7 @@ async def test_autosave_after_quiet_and_skipped_when_unchanged(
         # An edit undone before the save: the bytes would not change, so nothing is written.
         mtime = nb.stat().st_mtime_ns
         runtime.clear()
+        await s.prepare_sources(["c1"])
         s.edit(lambda d: d.set_source("c1", "b changed"))
         s.edit(lambda d: d.set_source("c1", "b"))
         await s.sync_now()
@@ -140,6 +142,7 @@ async def test_autosave_while_busy_respects_max_interval(
     async with session(home, nb) as s:
         # Typing never pauses for save_delay, yet the file is saved while it goes on.
         n = 0
+        await s.prepare_sources(["c0"])
 
         async def typed() -> bool:
             nonlocal n
@@ -265,7 +268,7 @@ async def test_disk_change_in_other_cell_merges_with_typing(
         write_notebook(nb, ["first = 'from disk'", "second = 2", "third = 3"])
         # The user keeps typing in their cell meanwhile.
         for ch in "!!":
-            type_text(s, "c1", ch)
+            await type_text(s, "c1", ch)
             await asyncio.sleep(0.01)
         await until(
             lambda: s.get_cell("c0").source == "first = 'from disk'", "the disk change to arrive"
@@ -299,7 +302,7 @@ async def test_disk_change_in_same_cell_while_typing_no_garbage(
 
         async def type_at_end() -> None:
             for i, ch in enumerate(typed):
-                type_text(s, "c0", ch)
+                await type_text(s, "c0", ch)
                 await asyncio.sleep(0.01)
                 if i == 3:
                     # The disk version (based on the saved file) renames the function.

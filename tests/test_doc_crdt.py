@@ -24,8 +24,14 @@ def _base() -> NotebookDoc:
 
 
 def _replicas(n: int) -> list[NotebookDoc]:
-    data = _base().save()
-    return [NotebookDoc.load(data) for _ in range(n)]
+    """Client replicas of a daemon document whose cells are prepared for editing."""
+    base = _base()
+    base.prepare_sources(base.cell_ids())
+    data = base.save()
+    replicas = [NotebookDoc.load(data) for _ in range(n)]
+    for r in replicas:
+        r.prepares = False
+    return replicas
 
 
 def _sync_all(docs: list[NotebookDoc]) -> None:

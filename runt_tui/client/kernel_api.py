@@ -122,7 +122,7 @@ class KernelAPI:
         spins = 0
         while heads and not replica.doc.has_heads(heads):
             if time.monotonic() > deadline:
-                raise TimeoutError("the execution's outputs did not arrive")
+                raise TimeoutError("the daemon's changes did not arrive in time")
             # The sync carrying them is sent right after the answer: a few
             # bare yields to the reader usually find it, then poll gently.
             await asyncio.sleep(0 if spins < 50 else 0.001)

@@ -13,6 +13,7 @@ from runt_tui.doc import (
     DocError,
     MemoryBlobStore,
     NotebookDoc,
+    NotPreparedError,
     SyncPeer,
     blob_refs,
     inline_output,
@@ -27,7 +28,10 @@ class Replica:
     """A local replica: reads with no round trip, edits applied at once and synced behind."""
 
     def __init__(self, doc: NotebookDoc) -> None:
+        doc.prepares = False
         self.doc = doc
+        # Unsynced sources of a lost epoch waiting for the daemon to prepare their cells.
+        self.unreplayed: dict[str, str] = {}
         self.sync = SyncPeer(doc)
         self.acked_heads = doc.heads()
         self.listeners: list[DeltaListener] = []
@@ -115,6 +119,7 @@ class Replica:
     def replace(self, doc: NotebookDoc) -> None:
         """Adopt the daemon's document of a new epoch, replaying our unsynced source edits on it."""
         pending = self.unsynced_sources()
+        doc.prepares = False
         self.doc = doc
         self.sync = SyncPeer(doc)
         base = doc.heads()
@@ -124,6 +129,8 @@ class Replica:
                     doc.set_source(cid, source)
                 else:
                     doc.insert_cell(index, cell_type, source, cell_id=cid)
+            except NotPreparedError:
+                self.unreplayed[cid] = source
             except DocError as e:
                 log.warning("could not replay edit of %s: %s", cid, e)
         self.acked_heads = base

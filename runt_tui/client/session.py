@@ -148,6 +148,8 @@ class AsyncSession(KernelAPI):
         client.sync_handlers[self.room] = lambda _room, payload: self._on_sync(payload)
         self.replica.attach(lambda msg: client.send_sync(self.room, msg))
         self.replica.flush()
+        if self.replica.unreplayed:
+            await self._replay_unprepared()
         self._set_connection("connected")
         self._fetch_blobs_soon(all_refs=True)
 
@@ -366,8 +368,38 @@ class AsyncSession(KernelAPI):
 
     async def set_source(self, cell_id: str, text: str) -> None:
         """Replace a cell's source (as a minimal edit)."""
+        await self.prepare_sources([cell_id])
         self._replica().edit(lambda d: d.set_source(cell_id, text))
         await self.sync_now()
+
+    async def prepare_sources(self, cell_ids: list[str], timeout: float = 10.0) -> None:
+        """Have the daemon make these cells' sources editable Text; returns once the replica has it.
+
+        A notebook's sources are loaded as plain strings (cheap to build, load and
+        sync); only the daemon may turn one into Text (see runt_tui.doc.schema).
+        """
+        replica = self._replica()
+        todo = [c for c in cell_ids if c in replica.doc and not replica.doc.source_editable(c)]
+        if not todo:
+            return
+        header, _ = await self.request("prepare", cells=todo, timeout=timeout)
+        heads = [bytes.fromhex(h) for h in header.get("heads") or []]
+        await self._wait_for_heads(heads, timeout)
+
+    async def _replay_unprepared(self) -> None:
+        """Replay sources of a lost epoch whose cells the daemon had to prepare first."""
+        replica = self._replica()
+        pending, replica.unreplayed = replica.unreplayed, {}
+        try:
+            await self.prepare_sources(list(pending))
+        except (DaemonError, DaemonUnavailable, TimeoutError) as e:
+            log.warning("could not prepare cells to replay edits: %s", e)
+            replica.unreplayed.update(pending)
+            return
+        for cid, source in pending.items():
+            if cid in replica.doc:
+                replica.doc.set_source(cid, source)
+        replica.flush()
 
     async def delete_cell(self, cell_id: str) -> None:
         """Delete a cell."""

@@ -133,6 +133,18 @@ async def h_save(d: Daemon, c: ClientConn, h: dict[str, Any], p: bytes) -> Reply
     return result, b""
 
 
+async def h_prepare(d: Daemon, c: ClientConn, h: dict[str, Any], p: bytes) -> Reply:
+    """Make cells' sources editable Text (see runt_tui.doc.schema); the change is sent before the reply."""
+    room = _room(d, c, h)
+    cells = h.get("cells")
+    if not isinstance(cells, list) or not all(isinstance(x, str) for x in cells) or len(cells) > 100_000:
+        raise RequestError(ErrorCode.BAD_REQUEST, "'cells' must be a list of cell ids")
+    if room.doc.prepare_sources(cells):
+        room.local_changed(notebook_changed=False)
+        room.flush_sync_now()
+    return {"heads": [x.hex() for x in room.doc.heads()]}, b""
+
+
 async def h_presence(d: Daemon, c: ClientConn, h: dict[str, Any], p: bytes) -> Reply:
     """Update this peer's presence (focused cell, cursor, mode) and push it to the room."""
     room = _room(d, c, h)
@@ -171,6 +183,7 @@ HANDLERS: dict[str, Any] = {
     "leave": h_leave,
     "ack": h_ack,
     "save": h_save,
+    "prepare": h_prepare,
     "presence": h_presence,
     "blob": h_blob,
 }

@@ -210,12 +210,15 @@ class Room(RoomFiles):
         elif not _settled(data, before):
             self._queue_sync(link.peer_id)
 
-    def local_changed(self) -> None:
-        """The document changed (a peer's sync or the daemon's own write): sync, persist, save."""
+    def local_changed(self, notebook_changed: bool = True) -> None:
+        """The document changed (a peer's sync or the daemon's own write): sync, persist, save.
+
+        `notebook_changed` is False for changes the .ipynb cannot show (preparing sources).
+        """
         self.seq += 1
         self._queue_sync(None)  # queued first: peers see the change before the fsync runs
         self._persist_wakeup.set()
-        if self.path is not None:
+        if self.path is not None and notebook_changed:
             self._schedule_save()
         self._notify()
 
@@ -238,6 +241,11 @@ class Room(RoomFiles):
         if not self._sync_scheduled:
             self._sync_scheduled = True
             asyncio.get_running_loop().call_soon(self._flush_sync)
+
+    def flush_sync_now(self) -> None:
+        """Send queued sync messages now, so that they precede whatever is sent next."""
+        if self._sync_scheduled:
+            self._flush_sync()
 
     def _flush_sync(self) -> None:
         self._sync_scheduled = False

@@ -26,8 +26,9 @@ from runt_tui.doc.ipynb import (
     write_bytes_atomic,
     write_notebook_atomic,
 )
+from runt_tui.doc.merge import merge_text
 from runt_tui.doc.notebook import NotebookDoc
-from runt_tui.doc.schema import CellView, DocDelta, DocError
+from runt_tui.doc.schema import CellView, DocDelta, DocError, NotPreparedError
 from runt_tui.doc.sync import SyncPeer
 from runt_tui.doc.textdiff import Edit, apply_edits, text_edits
 
@@ -40,6 +41,7 @@ __all__ = [
     "Edit",
     "FileBlobStore",
     "MemoryBlobStore",
+    "NotPreparedError",
     "NotebookDoc",
     "NotebookFileError",
     "SyncPeer",
@@ -50,6 +52,7 @@ __all__ = [
     "doc_to_notebook",
     "externalize_output",
     "inline_output",
+    "merge_text",
     "parse_notebook",
     "read_notebook",
     "serialize_notebook",

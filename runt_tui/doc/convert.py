@@ -63,10 +63,9 @@ def doc_from_notebook(
             tx.put(c, "cell_type", ScalarType.Str, str(cell.get("cell_type", "code")))
             tx.put(c, "position", ScalarType.Str, pos)
             known = cell.get("cell_type") in ("code", "markdown", "raw")
-            src = tx.put_object(c, "source", ObjType.Text)
+            # A plain string: Text is made when someone first edits the cell (see schema).
             # Cells of types we do not know also keep their source verbatim in `extra`.
-            for i, ch in enumerate(_join(cell.get("source", ""))):
-                tx.insert(src, i, ScalarType.Str, ch)
+            tx.put(c, "source", ScalarType.Str, _join(cell.get("source", "")))
             cmeta = tx.put_object(c, "metadata", ObjType.Map)
             for k, v in (cell.get("metadata") or {}).items():
                 tx.put(cmeta, map_key(k), ScalarType.Str, dumps(to_plain(v)))

@@ -5,6 +5,11 @@ loaded); the disk version is written into that fork as ordinary edits (text by
 minimal diff, cells by id); the fork is then merged back. Automerge does the
 three-way work, so typing that happened since the save survives, in the same
 cell or elsewhere, with no interleaved garbage.
+
+A cell whose source was a plain string at the baseline and has changed live
+since (prepared as Text and typed in) gets the disk text as a new plain string
+in the fork, which the live Text hides; its three-way merge is then done on
+the text alone (`merge_text`) and written into the live document.
 """
 
 from __future__ import annotations
@@ -12,11 +17,32 @@ from __future__ import annotations
 import bisect
 from typing import Any
 
+from automerge.core import ROOT, Document, ObjType
+
 from runt_tui.doc.blobs import DEFAULT_THRESHOLD, BlobSink, externalize_output, inline_output
 from runt_tui.doc.fracindex import FracIndexError, n_keys_between
 from runt_tui.doc.ipynb import to_plain
-from runt_tui.doc.notebook import NotebookDoc
+from runt_tui.doc.notebook import NotebookDoc, apply_text_edits, insert_text
 from runt_tui.doc.reader import Heads
+from runt_tui.doc.textdiff import fine_edits
+
+
+def merge_text(base: str, ours: str, theirs: str) -> str:
+    """Three-way merge of one text, by Automerge: both sides' minimal edits from `base`."""
+    if ours in (base, theirs):
+        return theirs
+    if theirs == base:
+        return ours
+    doc = Document()
+    with doc.transaction() as tx:
+        obj = tx.put_object(ROOT, "t", ObjType.Text)
+        insert_text(tx, obj, base)
+    other = doc.fork()
+    for d, text in ((doc, ours), (other, theirs)):
+        with d.transaction() as tx:
+            apply_text_edits(tx, obj, fine_edits(base, text))
+    doc.merge(other)
+    return str(doc.text(obj))
 
 
 def _lis(seq: list[int]) -> set[int]:
@@ -65,12 +91,18 @@ def merge_external(
     positions = {c.id: c.position for c in fork.cells()}
     _place(fork, disk_cells, keep, positions)
 
+    hidden: list[tuple[str, str, str, str]] = []
     for cell in disk_cells:
         cid = str(cell["id"])
         view = fork.cell(cid)
         if view.cell_type != cell.get("cell_type"):
             fork.set_cell_type(cid, str(cell.get("cell_type")))
-        fork.set_source(cid, _join(cell.get("source", "")))
+        text = _join(cell.get("source", ""))
+        if text != view.source and not fork.source_editable(cid) and cid in doc:
+            ours = doc.source(cid)
+            if ours != view.source:
+                hidden.append((cid, view.source, ours, text))
+        fork.set_source(cid, text)
         meta = to_plain(cell.get("metadata") or {})
         if meta != view.metadata:
             fork.set_cell_metadata(cid, meta)
@@ -88,6 +120,9 @@ def merge_external(
                 fork.set_outputs(cid, stored, count if isinstance(count, int) else None)
     heads = fork.heads()
     doc.merge(fork)
+    for cid, base, ours, theirs in hidden:
+        if cid in doc:
+            doc.set_source(cid, merge_text(base, ours, theirs))
     return heads
 
 

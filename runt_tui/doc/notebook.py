@@ -11,7 +11,14 @@ from automerge.core import ROOT, Document, ObjType, ScalarType, Transaction
 from runt_tui.doc.fracindex import n_keys_between
 from runt_tui.doc.ipynb import CELL_ID_RE, new_cell_id
 from runt_tui.doc.reader import Heads
-from runt_tui.doc.schema import CELL_TYPES, SCHEMA_VERSION, DocError, dumps, map_key
+from runt_tui.doc.schema import (
+    CELL_TYPES,
+    SCHEMA_VERSION,
+    DocError,
+    NotPreparedError,
+    dumps,
+    map_key,
+)
 from runt_tui.doc.textdiff import Edit, text_edits
 from runt_tui.doc.writer import DocWriter, _token
 
@@ -41,8 +48,18 @@ def put_json_map(
     return changed
 
 
+def insert_text(tx: Transaction, obj: bytes, text: str) -> None:
+    """Fill an empty Text object with `text`, one code point per insert."""
+    for i, ch in enumerate(text):
+        tx.insert(obj, i, ScalarType.Str, ch)
+
+
 class NotebookDoc(DocWriter):
     """The canonical notebook document (daemon) or a replica of it (client)."""
+
+    # Whether this replica may turn a plain-string source into Text: only the
+    # daemon's documents (and their forks) may; clients ask the daemon.
+    prepares = True
 
     # ---- creation -------------------------------------------------------
 
@@ -83,7 +100,12 @@ class NotebookDoc(DocWriter):
 
     def fork(self) -> NotebookDoc:
         """Return an independent copy with a new actor id."""
-        return NotebookDoc(self._doc.fork())
+        return self._forked(self._doc.fork())
+
+    def _forked(self, doc: Document) -> NotebookDoc:
+        fork = NotebookDoc(doc)
+        fork.prepares = self.prepares
+        return fork
 
     def merge(self, other: NotebookDoc) -> None:
         """Merge another replica of the same epoch into this one."""
@@ -128,7 +150,7 @@ class NotebookDoc(DocWriter):
             raise DocError(f"invalid or duplicate cell id {cell_id!r}")
         (pos,), rekeyed = self._new_positions(index, 1)
         with self.transaction() as tx:
-            self._write_cell(tx, cell_id, cell_type, pos, source, metadata or {})
+            self._write_cell(tx, cell_id, cell_type, pos, source, metadata or {}, text=True)
             self._rekey(tx, rekeyed)
         return cell_id
 
@@ -140,15 +162,19 @@ class NotebookDoc(DocWriter):
         pos: str,
         source: str,
         metadata: Mapping[str, Any],
+        text: bool,
     ) -> bytes:
         c = tx.put_object(self._cells_obj(), cell_id, ObjType.Map)
         tx.put(c, "id", ScalarType.Str, cell_id)
         tx.put(c, "cell_type", ScalarType.Str, cell_type)
         tx.put(c, "position", ScalarType.Str, pos)
         self._stamp(tx, cell_id)
-        src = tx.put_object(c, "source", ObjType.Text)
-        for i, ch in enumerate(source):
-            tx.insert(src, i, ScalarType.Str, ch)
+        # A new cell is a new object: nobody else can be creating its Text concurrently.
+        if text:
+            tx.put(c, "source", ScalarType.Str, "")
+            insert_text(tx, tx.put_object(c, "text", ObjType.Text), source)
+        else:
+            tx.put(c, "source", ScalarType.Str, source)
         meta = tx.put_object(c, "metadata", ObjType.Map)
         for k, v in metadata.items():
             tx.put(meta, map_key(k), ScalarType.Str, dumps(v))
@@ -172,7 +198,7 @@ class NotebookDoc(DocWriter):
         if cell_type not in CELL_TYPES:
             cell_type = "raw"
         with self.transaction() as tx:
-            self._write_cell(tx, cell_id, cell_type, position, "", {})
+            self._write_cell(tx, cell_id, cell_type, position, "", {}, text=False)
 
     def set_position(self, cell_id: str, position: str) -> None:
         """Set a cell's position key directly (merges only)."""
@@ -195,7 +221,7 @@ class NotebookDoc(DocWriter):
 
     def fork_at(self, heads: Heads) -> NotebookDoc:
         """An independent copy as the document was at `heads` (for three-way merges)."""
-        return NotebookDoc(self._doc.fork(heads))
+        return self._forked(self._doc.fork(heads))
 
     def delete_cell(self, cell_id: str) -> None:
         """Delete a cell."""
@@ -233,12 +259,41 @@ class NotebookDoc(DocWriter):
                 tx.put(c, "orev", ScalarType.Str, _token())
                 self._stamp(tx, cell_id)
 
+    def prepare_sources(self, cell_ids: list[str]) -> bool:
+        """Turn plain-string sources into Text, so that replicas can edit them (daemon only)."""
+        if not self.prepares:
+            raise DocError("only the daemon prepares sources")
+        todo = []
+        for cid in cell_ids:
+            c = self._obj(self._cells_obj(), cid)
+            if c is not None and self._text_obj(c) is None:
+                todo.append((c, self._source_of(c)))
+        if not todo:
+            return False
+        # The text does not change, so neither do the cells' tokens: nothing to redraw.
+        with self.transaction() as tx:
+            for c, current in todo:
+                insert_text(tx, tx.put_object(c, "text", ObjType.Text), current)
+        return True
+
     def set_source(self, cell_id: str, text: str) -> bool:
-        """Make a cell's source equal `text` by minimal edits; return whether anything changed."""
+        """Make a cell's source equal `text` by minimal edits; return whether anything changed.
+
+        On a cell not yet prepared the daemon writes a new plain string (nobody can
+        be typing there); a client replica raises NotPreparedError.
+        """
         c = self._cell_obj(cell_id)
-        src = self._obj(c, "source")
+        src = self._text_obj(c)
         if src is None:
-            raise DocError(f"cell {cell_id!r} has no source text")
+            if not self.prepares:
+                raise NotPreparedError(f"cell {cell_id!r} is not prepared for editing")
+            if self._source_of(c) == text:
+                return False
+            with self.transaction() as tx:
+                tx.put(c, "source", ScalarType.Str, text)
+                tx.put(c, "rev", ScalarType.Str, _token())
+                self._stamp(tx, cell_id)
+            return True
         edits = text_edits(self._doc.text(src), text)
         if not edits:
             return False
@@ -251,9 +306,13 @@ class NotebookDoc(DocWriter):
     def splice_source(self, cell_id: str, edits: list[Edit]) -> None:
         """Apply precise editor edits (old coordinates, ascending) to a cell's source."""
         c = self._cell_obj(cell_id)
-        src = self._obj(c, "source")
+        src = self._text_obj(c)
         if src is None:
-            raise DocError(f"cell {cell_id!r} has no source text")
+            if not self.prepares:
+                raise NotPreparedError(f"cell {cell_id!r} is not prepared for editing")
+            self.prepare_sources([cell_id])
+            src = self._text_obj(c)
+            assert src is not None
         length = self._doc.length(src)
         last = 0
         for e in edits:

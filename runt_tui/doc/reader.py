@@ -130,10 +130,25 @@ class DocReader:
     def __contains__(self, cell_id: object) -> bool:
         return isinstance(cell_id, str) and self._obj(self._cells_obj(), cell_id) is not None
 
+    def _text_obj(self, c: bytes, heads: Heads | None = None) -> bytes | None:
+        """The Text object holding a cell's source, or None while it is a plain string."""
+        obj = self._obj(c, "text", heads)
+        return obj if obj is not None else self._obj(c, "source", heads)
+
+    def _source_of(self, c: bytes, heads: Heads | None = None) -> str:
+        obj = self._text_obj(c, heads)
+        if obj is not None:
+            return self._doc.text(obj, heads)
+        value = self._scalar(c, "source", heads)
+        return value if isinstance(value, str) else ""
+
     def source(self, cell_id: str, heads: Heads | None = None) -> str:
         """One cell's source, optionally as it was at `heads`."""
-        src = self._obj(self._cell_obj(cell_id, heads), "source", heads)
-        return self._doc.text(src, heads) if src is not None else ""
+        return self._source_of(self._cell_obj(cell_id, heads), heads)
+
+    def source_editable(self, cell_id: str) -> bool:
+        """True when the cell's source is a Text any replica may edit (see schema)."""
+        return self._text_obj(self._cell_obj(cell_id)) is not None
 
     def cell(self, cell_id: str, heads: Heads | None = None) -> CellView:
         """A snapshot of one cell."""
@@ -148,11 +163,10 @@ class DocReader:
             )
         att = self._scalar(c, "attachments", heads)
         count = self._scalar(c, "execution_count", heads)
-        src = self._obj(c, "source", heads)
         return CellView(
             id=cell_id,
             cell_type=str(self._scalar(c, "cell_type", heads) or "code"),
-            source=self._doc.text(src, heads) if src is not None else "",
+            source=self._source_of(c, heads),
             position=str(self._scalar(c, "position", heads) or ""),
             metadata=self._json_map(self._obj(c, "metadata", heads), heads),
             execution_count=count

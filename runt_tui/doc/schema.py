@@ -2,9 +2,16 @@
 
 Root:  schema_version, epoch, nbformat, nbformat_minor, metadata{key: json},
        extra{key: json} (unknown top-level keys), cells{id: cell}.
-Cell:  id, cell_type, position (fractional index), source (Text),
-       metadata{key: json}, attachments (json, optional), extra{key: json},
-       execution_count (int|null), outputs [json str], rev, orev.
+Cell:  id, cell_type, position (fractional index), source (str), text (Text,
+       optional), metadata{key: json}, attachments (json, optional),
+       extra{key: json}, execution_count (int|null), outputs [json str], rev, orev.
+A cell's source is `text` when it exists, else the plain string `source`.
+Loading a notebook writes plain strings: an Automerge Text costs one op per
+character, which made building, loading and syncing a big notebook slow. The
+daemon alone turns a cell's source into `text` when someone first edits it
+("prepares" it), because two replicas creating `text` concurrently would
+conflict and one side's typing would be lost. Documents of schema 1 keep
+`source` as a Text, which is read and edited in place.
 `rev` and `orev` are random tokens rewritten by every change to the cell's
 client-written fields and daemon-written fields respectively, so change
 detection compares two small values per cell instead of whole cells.
@@ -17,7 +24,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 CELL_TYPES = ("code", "markdown", "raw")
 # A stored output with this key continues the stream output before it: long
 # streams are stored in chunks so that appending rewrites only the last chunk.
@@ -26,6 +33,10 @@ CONT_KEY = "runt_cont"
 
 class DocError(Exception):
     """A document operation cannot be done (unknown cell, bad argument, corrupt bytes)."""
+
+
+class NotPreparedError(DocError):
+    """A replica cannot edit a cell's source until the daemon has prepared it (see module doc)."""
 
 
 def dumps(value: Any) -> str:

@@ -93,6 +93,40 @@ def text_edits(old: str, new: str) -> list[Edit]:
     return _trimmed(old, new, 0)
 
 
+def _opcode_edits(old: str, new: str, base: int, by_line: bool) -> list[Edit]:
+    a: list[str] | str = old.splitlines(keepends=True) if by_line else old
+    b: list[str] | str = new.splitlines(keepends=True) if by_line else new
+    offsets = [0]
+    for part in a:
+        offsets.append(offsets[-1] + len(part))
+    new_offsets = [0]
+    for part in b:
+        new_offsets.append(new_offsets[-1] + len(part))
+    edits: list[Edit] = []
+    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
+        if tag == "equal":
+            continue
+        old_part = old[offsets[i1] : offsets[i2]]
+        new_part = new[new_offsets[j1] : new_offsets[j2]]
+        if tag == "replace" and by_line and len(old_part) + len(new_part) <= _FINE_MAX:
+            edits.extend(_opcode_edits(old_part, new_part, base + offsets[i1], by_line=False))
+        else:
+            edits.append(Edit(base + offsets[i1], len(old_part), new_part))
+    return edits
+
+
+# Character-level refinement is quadratic: beyond this, blocks are replaced whole.
+_FINE_MAX = 4000
+
+
+def fine_edits(old: str, new: str) -> list[Edit]:
+    """Edits by lines, then by characters within changed lines: for three-way merges, where
+    each side's edits must touch only what that side changed."""
+    if old == new:
+        return []
+    return _opcode_edits(old, new, 0, by_line=True)
+
+
 def apply_edits(text: str, edits: list[Edit]) -> str:
     """Apply edits (old coordinates, ascending) to a string; the pure mirror of the CRDT path."""
     out: list[str] = []

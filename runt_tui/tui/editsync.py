@@ -21,8 +21,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from runt_tui.client import AsyncSession
-from runt_tui.doc import Edit, NotebookDoc, text_edits
+from runt_tui.client import AsyncSession, DaemonError, DaemonUnavailable
+from runt_tui.doc import Edit, NotebookDoc, merge_text, text_edits
 
 log = logging.getLogger("runt_tui.tui")
 
@@ -117,6 +117,50 @@ class EditBuffer:
         self.pending: list[Edit] = []
         self._timer: asyncio.TimerHandle | None = None
         self.closed = False
+        # A cell never edited is a plain string until the daemon prepares it: typing
+        # is kept here (and in the editor) meanwhile, then committed.
+        self.ready = doc.source_editable(cell_id)
+        self._preparing: asyncio.Task[None] | None = None
+        if not self.ready:
+            self._start_preparing()
+
+    def _start_preparing(self) -> None:
+        self.ready = False
+        if self._preparing is None or self._preparing.done():
+            name = f"prepare-{self.cell_id}"
+            self._preparing = asyncio.get_running_loop().create_task(self._prepare(), name=name)
+
+    async def _prepare(self) -> None:
+        """Ask the daemon to prepare the cell, retrying while the connection is down."""
+        delay = 0.2
+        while self.cell_id in self.session.doc:
+            try:
+                await self.session.prepare_sources([self.cell_id])
+            except (DaemonError, DaemonUnavailable, TimeoutError) as e:
+                log.info("preparing %s for editing: %s; retrying", self.cell_id, e)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 2.0)
+                continue
+            self._became_ready()
+            return
+
+    def _became_ready(self) -> None:
+        doc = self.session.doc
+        if self.cell_id not in doc or not doc.source_editable(self.cell_id):
+            return
+        current = doc.source(self.cell_id)
+        if current != self.base_text:
+            # The daemon rewrote the plain source meanwhile (the file changed on disk).
+            merged = merge_text(self.base_text, self.text, current)
+            cid = self.cell_id
+            self.pending.clear()
+            self.session.edit(lambda d: d.set_source(cid, merged))
+        self.base_heads = doc.heads()
+        self.ready = True
+        try:
+            self.commit()
+        except Exception:
+            log.exception("committing edits of %s failed", self.cell_id)
 
     # ---- local edits --------------------------------------------------------
 
@@ -148,6 +192,12 @@ class EditBuffer:
         if self.cell_id not in doc:
             self.pending.clear()
             return
+        if not self.ready:
+            return
+        if not doc.source_editable(self.cell_id):
+            # A document of a new epoch holds the cell as a plain string again.
+            self._start_preparing()
+            return
         if self.pending:
             pending = list(self.pending)
             self.pending.clear()
@@ -161,7 +211,8 @@ class EditBuffer:
             edits = text_edits(self.text, merged)
             self.text = merged
             self.history.transform(edits)
-            self.apply_to_editor(edits)
+            if not self.closed:
+                self.apply_to_editor(edits)
         self.base_text = merged
         self.base_heads = self.session.doc.heads()
 

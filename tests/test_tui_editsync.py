@@ -1,0 +1,87 @@
+"""The editor's bridge to the document (EditBuffer) against a real daemon: cells prepared on first edit."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from conftest import InProcessDaemons, until, write_notebook
+
+from runt_tui.client import AsyncSession
+from runt_tui.daemon.server import Daemon
+from runt_tui.doc import Edit
+from runt_tui.tui.editsync import EditBuffer, UndoHistory
+
+
+def session(home: Path, path: Path, name: str) -> AsyncSession:
+    return AsyncSession(path=path, name=name, home=home, autostart=False)
+
+
+async def test_keystrokes_before_the_cell_is_prepared_are_kept_and_committed(
+    home: Path, daemon: Daemon, tmp_path: Path
+) -> None:
+    nb = tmp_path / "k.ipynb"
+    write_notebook(nb, ["one", "two"])
+    async with session(home, nb, "a") as a, session(home, nb, "b") as b:
+        applied: list[Edit] = []
+        buffer = EditBuffer(a, "c1", UndoHistory(), applied.extend, batch=0.005)
+        assert not buffer.ready
+        # Typed at once, before the daemon has answered.
+        for i, ch in enumerate("!?"):
+            buffer.local(Edit(3 + i, 0, ch), "")
+        await until(lambda: b.doc.source("c1") == "two!?", "the typing in the other client")
+        assert buffer.ready and a.doc.source_editable("c1")
+        assert applied == []  # nothing came back to the editor: it already shows that text
+        buffer.close()
+
+
+async def test_typing_in_an_unprepared_cell_while_the_daemon_is_away_lands_on_reconnect(
+    home: Path, daemons: InProcessDaemons, tmp_path: Path
+) -> None:
+    nb = tmp_path / "o.ipynb"
+    write_notebook(nb, ["one", "two"])
+    d = await daemons.start()
+    a = session(home, nb, "a")
+    await a.connect()
+    try:
+        await daemons.stop(d)
+        await until(lambda: a.connection_state == "reconnecting", "the client to notice")
+        buffer = EditBuffer(a, "c1", UndoHistory(), lambda edits: None, batch=0.005)
+        buffer.local(Edit(3, 0, " typed offline"), "")
+        await asyncio.sleep(0.2)
+        assert a.doc.source("c1") == "two"  # kept in the editor until the daemon prepares the cell
+        assert buffer.text == "two typed offline"
+        await daemons.start()
+        await until(lambda: a.doc.source("c1") == "two typed offline", "the edit after reconnecting")
+        await a.sync_now()
+        async with session(home, nb, "b") as b:
+            assert b.doc.source("c1") == "two typed offline"
+        buffer.close()
+    finally:
+        await a.close()
+
+
+async def test_cell_rewritten_on_disk_while_being_prepared_merges_both(
+    home: Path, daemons: InProcessDaemons, tmp_path: Path
+) -> None:
+    nb = tmp_path / "m.ipynb"
+    write_notebook(nb, ["one", "line a\nline b\n"])
+    d = await daemons.start()
+    a = session(home, nb, "a")
+    await a.connect()
+    try:
+        await daemons.stop(d)
+        await until(lambda: a.connection_state == "reconnecting", "the client to notice")
+        applied: list[Edit] = []
+        buffer = EditBuffer(a, "c1", UndoHistory(), applied.extend, batch=0.005)
+        buffer.local(Edit(6, 0, " TYPED"), "")
+        # The file changes in another line while the daemon is away.
+        write_notebook(nb, ["one", "line a\nline b FROM DISK\n"])
+        await daemons.start()
+        expected = "line a TYPED\nline b FROM DISK\n"
+        await until(lambda: a.doc.source("c1") == expected, "the merged text")
+        await until(lambda: buffer.text == expected, "the editor to catch up")
+        assert applied  # the disk's line reached the editor as edits
+        buffer.close()
+    finally:
+        await a.close()

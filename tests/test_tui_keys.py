@@ -83,6 +83,24 @@ async def test_enter_edits_and_escape_returns(tmp_path: Path) -> None:
         assert sources(session)[1] == "abx = 1"
 
 
+async def test_editor_opens_prepared_and_highlights_code(tmp_path: Path) -> None:
+    cells = [("code", "def area(r):\n    return 3.14 * r ** 2"), ("markdown", "# Head\n*text*")]
+    async with opened(tmp_path, cells) as (app, pilot, session):
+        cid = session.doc.cell_ids()[0]
+        assert not session.doc.source_editable(cid)  # a plain string until first edited
+        await pilot.press("enter")
+        assert app.editor is not None and session.doc.source_editable(cid)
+        assert app.editor.language == "python"
+
+        def colours(row: int) -> set[object]:
+            assert app.editor is not None
+            return {s.style.color for s in app.editor.render_line(row) if s.style and s.text.strip()}
+
+        assert len(colours(0)) >= 3  # keyword, function name, punctuation
+        await pilot.press("escape", "j", "enter")
+        assert app.editor is not None and app.editor.language == "markdown"
+
+
 async def test_insert_above_and_below(tmp_path: Path) -> None:
     async with opened(tmp_path) as (app, pilot, session):
         await pilot.press("j", "a")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import time
 from typing import Any
 
@@ -10,6 +12,8 @@ from runt_tui.tui.core import AppCore
 from runt_tui.tui.editsync import EditBuffer, UndoHistory, undo_edit
 from runt_tui.tui.model import CellCopy
 from runt_tui.tui.widgets.editor import CellEditor
+
+log = logging.getLogger("runt_tui.tui")
 
 CHORD_SECONDS = 1.0
 
@@ -62,6 +66,9 @@ class CellActions(AppCore):
         cid = self.selected
         if cid is None or self.buffer is not None:
             return
+        await self._prepare_for_editing(cid)
+        if cid != self.selected or self.buffer is not None or cid not in self.session.doc:
+            return
         widget = self.pane.widget_for(cid)
         if widget is None:
             self.pane.reveal(cid)
@@ -82,6 +89,18 @@ class CellActions(AppCore):
         self.pane.update_cells([cid])
         self.refresh_status()
         self.publish_presence()
+
+    async def _prepare_for_editing(self, cid: str) -> None:
+        """Have the daemon prepare the cell's source first (a round trip), so typing goes
+        straight to the document; offline or slow, the editor opens anyway and its buffer
+        keeps the typing until the cell is prepared."""
+        doc = self.session.doc
+        if cid not in doc or doc.source_editable(cid) or self.session.connection_state != "connected":
+            return
+        try:
+            await asyncio.wait_for(self.session.prepare_sources([cid]), 0.5)
+        except Exception as e:
+            log.info("preparing %s before editing: %s", cid, e)
 
     async def action_command_mode(self) -> None:
         """Close the editor, keeping the selection."""

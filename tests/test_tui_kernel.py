@@ -3,7 +3,9 @@ completion, inspection and input(), against a real daemon and ipykernel."""
 
 from __future__ import annotations
 
+import json
 import shutil
+import sys
 import tempfile
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -11,11 +13,18 @@ from pathlib import Path
 
 import pytest
 from textual.pilot import Pilot
+from textual.widgets import OptionList
 
 from runt_tui.client import AsyncSession
 from runt_tui.tui.app import NotebookApp
 from runt_tui.tui.options import AppOptions
-from runt_tui.tui.screens.dialogs import CompletionScreen, ConfirmScreen, PromptScreen, TextScreen
+from runt_tui.tui.screens.dialogs import (
+    ChoiceScreen,
+    CompletionScreen,
+    ConfirmScreen,
+    PromptScreen,
+    TextScreen,
+)
 from runt_tui.tui.testing import screen_text, wait_until, write_notebook
 
 
@@ -142,3 +151,32 @@ async def test_input_prompt_appears_where_the_cell_ran(tmp_path: Path) -> None:
         assert "who?" in screen_text(app)
         await pilot.press(*"bob", "enter")
         await wait_until(pilot, lambda: "hello bob" in outputs_text(session, 0))
+
+
+async def test_change_kernel_offers_the_installed_kernelspecs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # A second kernelspec, installed where jupyter_client looks (the embedded daemon shares our environment).
+    jupyter = tmp_path / "jupyter"
+    spec = jupyter / "kernels" / "other-py"
+    spec.mkdir(parents=True)
+    argv = [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"]
+    spec.joinpath("kernel.json").write_text(json.dumps({"argv": argv, "display_name": "Other Python", "language": "python"}))
+    monkeypatch.setenv("JUPYTER_PATH", str(jupyter))
+    async with kernel_app(tmp_path, [("code", "import os\nos.getpid()")]) as (app, pilot, session):
+        specs = await session.kernelspecs()
+        assert {"python3", "other-py"} <= set(specs) and specs["other-py"]["display_name"] == "Other Python"
+        first = (session.runtime.get("kernel") or {}).get("pid")
+        app.action_change_kernel()
+        await wait_until(pilot, lambda: isinstance(app.screen, ChoiceScreen))
+        text = screen_text(app)
+        assert "Other Python  (other-py)" in text and "(python3, running)" in text
+        screen = app.screen
+        assert isinstance(screen, ChoiceScreen)
+        names = [value for _, value in screen.choices]
+        assert screen.query_one(OptionList).highlighted == names.index("python3")  # the running one
+        steps = names.index("other-py") - names.index("python3")
+        await pilot.press(*(["down" if steps > 0 else "up"] * abs(steps)), "enter")
+        await wait_until(
+            pilot, lambda: (session.runtime.get("kernel") or {}).get("name") == "other-py" and session.kernel_status() == "idle",
+            timeout=60,
+        )
+        assert (session.runtime.get("kernel") or {}).get("pid") != first

@@ -121,6 +121,10 @@ class Session:
         """Start the notebook's kernel, or join the running one."""
         return self._run(self._async.start_kernel(kernel_name))
 
+    def kernelspecs(self) -> dict[str, dict[str, str]]:
+        """The kernels the daemon can start: name -> {"display_name", "language"}."""
+        return self._run(self._async.kernelspecs())
+
     def execute_cell(self, cell_id: str, timeout: float | None = None) -> ExecutionResult:
         """Run a cell on the shared kernel and wait for its result."""
         return self._run(self._async.execute_cell(cell_id, timeout))

@@ -71,6 +71,12 @@ class KernelAPI:
         state: dict[str, Any] = header["kernel"]
         return state
 
+    async def kernelspecs(self: _Host) -> dict[str, dict[str, str]]:
+        """The kernels the daemon can start: name -> {"display_name", "language"}."""
+        header, _ = await self.request("kernelspecs")
+        specs: dict[str, dict[str, str]] = header["kernelspecs"]
+        return specs
+
     async def queue_execution(self: _Host, cell_id: str) -> dict[str, Any]:
         """Queue a cell as it is in this replica now; return at once with the execution summary."""
         replica = self._replica()

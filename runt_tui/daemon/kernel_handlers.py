@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from runt_tui.daemon.handlers import Reply, RequestError, _room
 from runt_tui.daemon.kernel_room import RoomKernel
-from runt_tui.kernel import KernelLaunchError
+from runt_tui.kernel import KernelLaunchError, list_kernelspecs
 from runt_tui.protocol import ErrorCode
 
 if TYPE_CHECKING:
@@ -128,7 +128,17 @@ async def h_clear_outputs(d: Daemon, c: ClientConn, h: dict[str, Any], p: bytes)
     return {}, b""
 
 
+async def h_kernelspecs(d: Daemon, c: ClientConn, h: dict[str, Any], p: bytes) -> Reply:
+    """The kernelspecs the daemon can start (read off disk in a thread)."""
+    try:
+        specs = await asyncio.to_thread(list_kernelspecs)
+    except Exception as e:  # a broken kernel.json must not fail the room
+        raise RequestError(ErrorCode.KERNEL_ERROR, f"cannot list kernelspecs: {e}") from None
+    return {"kernelspecs": specs}, b""
+
+
 KERNEL_HANDLERS: dict[str, Any] = {
+    "kernelspecs": h_kernelspecs,
     "start_kernel": h_start_kernel,
     "execute": h_execute,
     "interrupt": h_interrupt,

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     )
     from runt_tui.kernel.router import InputHandler, MessageHandler
     from runt_tui.kernel.session import DeadHandler, KernelSession, KernelStatus, StatusHandler
+    from runt_tui.kernel.specs import list_kernelspecs
     from runt_tui.kernel.streams import StreamText
 
 _LAZY = {
@@ -34,6 +35,7 @@ _LAZY = {
     "KernelSession": "session",
     "KernelStatus": "session",
     "StatusHandler": "session",
+    "list_kernelspecs": "specs",
 }
 
 __all__ = [
@@ -50,6 +52,7 @@ __all__ = [
     "OutputDelta",
     "StatusHandler",
     "StreamText",
+    "list_kernelspecs",
 ]
 
 

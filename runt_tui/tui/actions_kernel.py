@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable
 from typing import Any
 
 from runt_tui.tui.actions_cells import CellActions
-from runt_tui.tui.screens.dialogs import CompletionScreen, ConfirmScreen, PromptScreen, TextScreen
+from runt_tui.tui.screens.dialogs import (
+    ChoiceScreen,
+    CompletionScreen,
+    ConfirmScreen,
+    PromptScreen,
+    TextScreen,
+)
 from runt_tui.tui.widgets.editor import CellEditor
+
+log = logging.getLogger("runt_tui.tui")
 
 
 class KernelActions(CellActions):
@@ -107,7 +116,11 @@ class KernelActions(CellActions):
         self.push_screen(ConfirmScreen("Shut the kernel down for everyone?"), answer)
 
     def action_change_kernel(self) -> None:
-        current = str((self.session.runtime.get("kernel") or {}).get("name") or "python3")
+        self.run_worker(self._change_kernel(), name="change-kernel", group="kernel", exclusive=True)
+
+    async def _change_kernel(self) -> None:
+        """Offer the installed kernelspecs; typing a name is the fallback when they cannot be listed."""
+        current = str((self.session.runtime.get("kernel") or {}).get("name") or "")
 
         def chosen(name: str | None) -> None:
             if name and name.strip():
@@ -117,7 +130,19 @@ class KernelActions(CellActions):
 
                 self._kernel_call(go(), "change kernel")
 
-        self.push_screen(PromptScreen("Kernel name (a kernelspec)", value=current), chosen)
+        try:
+            specs = await self.session.kernelspecs()
+        except Exception as e:
+            log.info("listing kernelspecs: %s", e)
+            specs = {}
+        if not specs:
+            self.push_screen(PromptScreen("Kernel name (a kernelspec)", value=current or "python3"), chosen)
+            return
+        choices = [
+            (f"{spec['display_name']}  ({name}{', running' if name == current else ''})", name)
+            for name, spec in specs.items()
+        ]
+        self.push_screen(ChoiceScreen("Change the kernel for everyone on this notebook", choices, current), chosen)
 
     def action_save(self) -> None:
         async def go() -> None:

@@ -87,6 +87,37 @@ class TextScreen(ModalScreen[None]):
         self.dismiss(None)
 
 
+class ChoiceScreen(ModalScreen[str | None]):
+    """Pick one of several labelled values (e.g. a kernelspec); Enter accepts, Esc cancels."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
+
+    def __init__(self, title: str, choices: list[tuple[str, str]], current: str | None = None) -> None:
+        super().__init__()
+        self.title_text = title
+        self.choices = choices
+        self.current = current
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Static(self.title_text, classes="dialog-title")
+            yield OptionList(*(label for label, _ in self.choices), id="choices")
+
+    def on_mount(self) -> None:
+        options = self.query_one(OptionList)
+        values = [v for _, v in self.choices]
+        if self.current in values:
+            options.highlighted = values.index(self.current)
+        options.focus()
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        self.dismiss(self.choices[event.option_index][1])
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
 class CompletionScreen(ModalScreen[str | None]):
     """Pick one completion; Enter / Tab accept, Esc cancels."""
 

@@ -198,3 +198,31 @@ def test_image_cells_keeps_the_aspect_within_bounds() -> None:
     assert rows == images.MAX_ROWS and cols * cell_w <= 50 * rows * cell_h / 3000 + cell_w
     tiny = ImagePayload.probe("image/png", png(3, 2))
     assert images.image_cells(tiny) == (1, 1)
+
+
+@pytest.mark.parametrize("mode", ["kitty", "sixel"])
+async def test_pixel_images_keep_their_place_between_text_outputs(tmp_path: Path, mode: ImagesFlag) -> None:
+    def stream(text: str) -> dict[str, Any]:
+        return {"output_type": "stream", "name": "stdout", "text": text}
+
+    outputs = {0: [stream("BEFORE the figure\n"), image_output(png(64, 48)), stream("AFTER the figure\n"),
+                   image_output(png(32, 32)), {"output_type": "execute_result", "execution_count": 1,
+                                               "metadata": {}, "data": {"text/plain": "'LAST'"}}]}
+    async with opened(tmp_path, mode, outputs=outputs, size=(80, 60)) as (app, pilot, session):
+        cid = session.doc.cell_ids()[0]
+        widget = app.pane.widget_for(cid)
+        assert widget is not None
+        await wait_until(pilot, lambda: len(image_widgets(app, cid)) == 2)
+        await pilot.pause(0.1)
+        first, second = image_widgets(app, cid)
+        after = list(widget.query(".cell-after-image"))
+        assert len(after) == 2
+        rows = {line: y for y, line in enumerate(screen_text(app).splitlines())}
+
+        def row_of(needle: str) -> int:
+            return next(y for line, y in rows.items() if needle in line)
+
+        assert row_of("BEFORE the figure") < first.region.y
+        assert first.region.bottom <= row_of("AFTER the figure") < second.region.y
+        assert second.region.bottom <= row_of("'LAST'")
+        await use_it(app, pilot, session)

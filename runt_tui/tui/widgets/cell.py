@@ -91,7 +91,7 @@ class CellWidget(Widget):
         self.flags = flags
         self.editor: CellEditor | None = None
         self._body_cache: tuple[tuple[CellModel, ViewFlags, int], GutterLayout] | None = None
-        self._images: list[ImagePayload] = []
+        self._images: list[ImagePayload | RenderableType] = []
         self._outputs_shown: tuple[object, ...] | None = None
 
     def compose(self) -> ComposeResult:
@@ -104,15 +104,17 @@ class CellWidget(Widget):
         # would make the compositor lay the screen out again, recursively.
         return max(20, self.flags.width - GUTTER - 4)
 
-    def _parts(self, width: int) -> tuple[list[RenderableType], list[ImagePayload]]:
-        rich_parts: list[RenderableType] = []
-        images: list[ImagePayload] = []
+    def _parts(self, width: int) -> tuple[list[RenderableType], list[ImagePayload | RenderableType]]:
+        """Outputs up to the first pixel image (drawn by the body), then that image and
+        everything after it in order (mounted as widgets below the body)."""
+        head: list[RenderableType] = []
+        tail: list[ImagePayload | RenderableType] = []
         for part in output_parts(self.model, self.flags, width):
-            if isinstance(part, ImagePayload):
-                images.append(part)
+            if tail or isinstance(part, ImagePayload):
+                tail.append(part)
             else:
-                rich_parts.append(part)
-        return rich_parts, images
+                head.append(part)
+        return head, tail
 
     def _body_key(self) -> tuple[CellModel, ViewFlags, int]:
         # Selection and edit state are drawn by CSS classes on this widget, not
@@ -145,17 +147,31 @@ class CellWidget(Widget):
         self._set_images(images)
         return RenderedOnce(group(parts)) if parts else Text("")
 
-    def _set_images(self, images: list[ImagePayload]) -> None:
-        if [id(i) for i in images] == [id(i) for i in self._images]:
+    def _set_images(self, tail: list[ImagePayload | RenderableType]) -> None:
+        if not tail and not self._images:
             return
-        self._images = images
+        # Rebuilt payloads are new objects only when the outputs changed; text after an
+        # image is rebuilt with the body, which happens only when something changed too.
+        if [id(i) for i in tail] == [id(i) for i in self._images]:
+            return
+        self._images = tail
         self.call_later(self._mount_images)
 
     async def _mount_images(self) -> None:
         from runt_tui.tui.images import image_widget
 
-        await self.query(".cell-image").remove()
-        widgets = [image_widget(p, max_cols=self._width()) for p in self._images]
+        await self.query(".cell-image, .cell-after-image").remove()
+        widgets: list[Widget] = []
+        text: list[RenderableType] = []
+        for part in [*self._images, None]:
+            if part is not None and not isinstance(part, ImagePayload):
+                text.append(part)
+                continue
+            if text:
+                widgets.append(Static(group(text), classes="cell-after-image"))
+                text = []
+            if isinstance(part, ImagePayload):
+                widgets.append(image_widget(part, max_cols=self._width()))
         if widgets:
             await self.mount_all(widgets)
 

@@ -177,6 +177,19 @@ def test_disk_change_to_a_cell_prepared_and_typed_in_since_the_save_keeps_both()
     assert doc.source("c1") == "cell 1 LIVE\nline 2 EDITED ON DISK!"
 
 
+def test_disk_change_to_a_cell_prepared_but_not_typed_in_since_the_save_shows() -> None:
+    nb = _nb()
+    doc = NotebookDoc.from_notebook(nb)
+    base = doc.heads()
+    doc.prepare_sources(["c1"])  # someone opened the editor, typed nothing
+    disk = copy.deepcopy(nb)
+    disk.cells[1].source = "changed by git"
+    merge_external(doc, base, disk)
+    assert doc.source("c1") == "changed by git"
+    client = _client(doc)
+    assert client.source("c1") == "changed by git"
+
+
 def test_disk_change_to_an_unprepared_cell_is_a_plain_write() -> None:
     nb = _nb()
     doc = NotebookDoc.from_notebook(nb)

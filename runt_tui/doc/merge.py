@@ -100,7 +100,8 @@ def merge_external(
         text = _join(cell.get("source", ""))
         if text != view.source and not fork.source_editable(cid) and cid in doc:
             ours = doc.source(cid)
-            if ours != view.source:
+            # A live Text (even unchanged) hides the plain string the fork writes.
+            if ours != view.source or doc.source_editable(cid):
                 hidden.append((cid, view.source, ours, text))
         fork.set_source(cid, text)
         meta = to_plain(cell.get("metadata") or {})

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from conftest import InProcessDaemons, record_events, until, write_notebook
 
-from runt_tui.client import AsyncSession
+from runt_tui.client import AsyncSession, DaemonUnavailable
 from runt_tui.daemon.room import Room
 from runt_tui.daemon.server import Daemon
 from runt_tui.doc import NotebookDoc
@@ -247,6 +247,30 @@ async def test_reconnect_after_restart_delivers_offline_edits(
             ]
         assert connection[0]["state"] == "reconnecting"
         assert connection[-1]["state"] == "connected"
+    finally:
+        await a.close()
+
+
+async def test_set_source_on_a_never_edited_cell_while_the_daemon_is_away_lands_on_reconnect(
+    home: Path, daemons: InProcessDaemons, tmp_path: Path
+) -> None:
+    nb = tmp_path / "u.ipynb"
+    write_notebook(nb, ["one", "two"])
+    d = await daemons.start()
+    a = session(home, nb, name="a")
+    await a.connect()
+    a.reconnect_wait = 0.3
+    try:
+        assert not a.doc.source_editable("c1")
+        await daemons.stop(d)
+        await until(lambda: a.connection_state == "reconnecting", "the client to notice")
+        with pytest.raises(DaemonUnavailable):
+            await a.set_source("c1", "two, set offline")
+        await daemons.start()
+        await until(lambda: a.doc.source("c1") == "two, set offline", "the write after reconnecting")
+        await a.sync_now()
+        async with session(home, nb, name="b") as b:
+            assert b.doc.source("c1") == "two, set offline"
     finally:
         await a.close()
 

@@ -68,6 +68,8 @@ class AsyncSession(KernelAPI):
         self._reconnect_task: asyncio.Task[None] | None = None
         self._heartbeat_task: asyncio.Task[None] | None = None
         self._heartbeat_interval = 5.0
+        # How long a request waits for a lost connection to come back before failing.
+        self.reconnect_wait = 10.0
         self._flush_scheduled = False
         self._embedded_daemon: Any = None
         self._embedded_lock: contextlib.ExitStack | None = None
@@ -243,8 +245,9 @@ class AsyncSession(KernelAPI):
     # ---- requests ---------------------------------------------------------
 
     async def request(self, rtype: str, payload: bytes = b"", timeout: float | None = 60.0, **fields: Any) -> tuple[dict[str, Any], bytes]:
-        """A request about this room (waits for a reconnect in progress)."""
-        for _ in range(100):
+        """A request about this room (waits up to `reconnect_wait` s for a reconnect in progress)."""
+        deadline = asyncio.get_running_loop().time() + self.reconnect_wait
+        while asyncio.get_running_loop().time() < deadline:
             if self.client is not None and not self.client.closed:
                 break
             if self._closing:
@@ -368,8 +371,15 @@ class AsyncSession(KernelAPI):
 
     async def set_source(self, cell_id: str, text: str) -> None:
         """Replace a cell's source (as a minimal edit)."""
-        await self.prepare_sources([cell_id])
-        self._replica().edit(lambda d: d.set_source(cell_id, text))
+        replica = self._replica()
+        try:
+            await self.prepare_sources([cell_id])
+        except (DaemonUnavailable, TimeoutError):
+            # Never edited and the daemon is away: written once it is back and has prepared it.
+            replica.unreplayed[cell_id] = text
+            raise
+        replica.unreplayed.pop(cell_id, None)
+        replica.edit(lambda d: d.set_source(cell_id, text))
         await self.sync_now()
 
     async def prepare_sources(self, cell_ids: list[str], timeout: float = 10.0) -> None:

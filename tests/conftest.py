@@ -262,6 +262,23 @@ def file_sources(path: Path) -> dict[str, str]:
     return {c["id"]: c["source"] for c in nb.cells}
 
 
+@contextlib.asynccontextmanager
+async def offline_session(home: Path, daemons: InProcessDaemons, path: Path, name: str = "a") -> AsyncIterator[Any]:
+    """A session that joined `path` on a fresh in-process daemon, which is then stopped:
+    the session is reconnecting when the body starts (start a daemon to let it back)."""
+    from runt_tui.client import AsyncSession
+
+    d = await daemons.start()
+    s = AsyncSession(path=path, name=name, home=home, autostart=False)
+    await s.connect()
+    try:
+        await daemons.stop(d)
+        await until(lambda: s.connection_state == "reconnecting", "the client to notice")
+        yield s
+    finally:
+        await s.close()
+
+
 def record_events(session: Any, etype: str) -> list[dict[str, Any]]:
     """Start recording a session's events of one type (runtime, presence, notice, connection...)."""
     events: list[dict[str, Any]] = []

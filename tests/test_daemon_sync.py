@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import InProcessDaemons, record_events, until, write_notebook
+from conftest import InProcessDaemons, offline_session, record_events, until, write_notebook
 
 from runt_tui.client import AsyncSession, DaemonUnavailable
 from runt_tui.daemon.room import Room
@@ -256,14 +256,9 @@ async def test_set_source_on_a_never_edited_cell_while_the_daemon_is_away_lands_
 ) -> None:
     nb = tmp_path / "u.ipynb"
     write_notebook(nb, ["one", "two"])
-    d = await daemons.start()
-    a = session(home, nb, name="a")
-    await a.connect()
-    a.reconnect_wait = 0.3
-    try:
+    async with offline_session(home, daemons, nb) as a:
+        a.reconnect_wait = 0.3
         assert not a.doc.source_editable("c1")
-        await daemons.stop(d)
-        await until(lambda: a.connection_state == "reconnecting", "the client to notice")
         with pytest.raises(DaemonUnavailable):
             await a.set_source("c1", "two, set offline")
         await daemons.start()
@@ -271,8 +266,6 @@ async def test_set_source_on_a_never_edited_cell_while_the_daemon_is_away_lands_
         await a.sync_now()
         async with session(home, nb, name="b") as b:
             assert b.doc.source("c1") == "two, set offline"
-    finally:
-        await a.close()
 
 
 async def test_epoch_change_rebootstraps_and_replays_unsynced_edits(

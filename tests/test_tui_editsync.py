@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from conftest import InProcessDaemons, until, write_notebook
+from conftest import InProcessDaemons, offline_session, until, write_notebook
 
 from runt_tui.client import AsyncSession
 from runt_tui.daemon.server import Daemon
@@ -40,12 +40,7 @@ async def test_typing_in_an_unprepared_cell_while_the_daemon_is_away_lands_on_re
 ) -> None:
     nb = tmp_path / "o.ipynb"
     write_notebook(nb, ["one", "two"])
-    d = await daemons.start()
-    a = session(home, nb, "a")
-    await a.connect()
-    try:
-        await daemons.stop(d)
-        await until(lambda: a.connection_state == "reconnecting", "the client to notice")
+    async with offline_session(home, daemons, nb) as a:
         buffer = EditBuffer(a, "c1", UndoHistory(), lambda edits: None, batch=0.005)
         buffer.local(Edit(3, 0, " typed offline"), "")
         await asyncio.sleep(0.2)
@@ -57,8 +52,6 @@ async def test_typing_in_an_unprepared_cell_while_the_daemon_is_away_lands_on_re
         async with session(home, nb, "b") as b:
             assert b.doc.source("c1") == "two typed offline"
         buffer.close()
-    finally:
-        await a.close()
 
 
 async def test_cell_rewritten_on_disk_while_being_prepared_merges_both(
@@ -66,12 +59,7 @@ async def test_cell_rewritten_on_disk_while_being_prepared_merges_both(
 ) -> None:
     nb = tmp_path / "m.ipynb"
     write_notebook(nb, ["one", "line a\nline b\n"])
-    d = await daemons.start()
-    a = session(home, nb, "a")
-    await a.connect()
-    try:
-        await daemons.stop(d)
-        await until(lambda: a.connection_state == "reconnecting", "the client to notice")
+    async with offline_session(home, daemons, nb) as a:
         applied: list[Edit] = []
         buffer = EditBuffer(a, "c1", UndoHistory(), applied.extend, batch=0.005)
         buffer.local(Edit(6, 0, " TYPED"), "")
@@ -83,5 +71,3 @@ async def test_cell_rewritten_on_disk_while_being_prepared_merges_both(
         await until(lambda: buffer.text == expected, "the editor to catch up")
         assert applied  # the disk's line reached the editor as edits
         buffer.close()
-    finally:
-        await a.close()

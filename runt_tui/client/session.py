@@ -16,6 +16,7 @@ from runt_tui.client.connection import DaemonClient, DaemonError, DaemonUnavaila
 from runt_tui.client.kernel_api import KernelAPI
 from runt_tui.client.replica import Replica
 from runt_tui.client.runtime import merge_runtime
+from runt_tui.client.writes import WriteAPI
 from runt_tui.doc import DocError, NotebookDoc
 from runt_tui.settings import state_dir
 
@@ -32,7 +33,7 @@ def default_name() -> str:
         return "user"
 
 
-class AsyncSession(KernelAPI):
+class AsyncSession(WriteAPI, KernelAPI):
     """One client's view of one notebook room (a file path, or a notebook_id)."""
 
     def __init__(
@@ -354,88 +355,6 @@ class AsyncSession(KernelAPI):
     def peers(self) -> list[dict[str, Any]]:
         """The peers in the room (name, colour, focused cell, cursor)."""
         return list(self.peer_list)
-
-    # ---- writes (acknowledged) --------------------------------------------
-
-    def edit(self, fn: Callable[[NotebookDoc], Any]) -> Any:
-        """Apply an edit to the replica and send it, without waiting (the TUI's path)."""
-        return self._replica().edit(fn)
-
-    async def create_cell(self, source: str = "", cell_type: str = "code", index: int | None = None) -> str:
-        """Insert a cell (at the end by default) and return its id."""
-        replica = self._replica()
-        at = len(replica.doc) if index is None else index
-        cid: str = replica.edit(lambda d: d.insert_cell(at, cell_type, source))
-        await self.sync_now()
-        return cid
-
-    async def set_source(self, cell_id: str, text: str) -> None:
-        """Replace a cell's source (as a minimal edit)."""
-        replica = self._replica()
-        try:
-            await self.prepare_sources([cell_id])
-        except (DaemonUnavailable, TimeoutError):
-            # Never edited and the daemon is away: written once it is back and has prepared it.
-            replica.unreplayed[cell_id] = text
-            raise
-        replica.unreplayed.pop(cell_id, None)
-        replica.edit(lambda d: d.set_source(cell_id, text))
-        await self.sync_now()
-
-    async def prepare_sources(self, cell_ids: list[str], timeout: float = 10.0) -> None:
-        """Have the daemon make these cells' sources editable Text; returns once the replica has it.
-
-        A notebook's sources are loaded as plain strings (cheap to build, load and
-        sync); only the daemon may turn one into Text (see runt_tui.doc.schema).
-        """
-        replica = self._replica()
-        todo = [c for c in cell_ids if c in replica.doc and not replica.doc.source_editable(c)]
-        if not todo:
-            return
-        header, _ = await self.request("prepare", cells=todo, timeout=timeout)
-        heads = [bytes.fromhex(h) for h in header.get("heads") or []]
-        await self._wait_for_heads(heads, timeout)
-
-    async def _replay_unprepared(self) -> None:
-        """Replay sources of a lost epoch whose cells the daemon had to prepare first."""
-        replica = self._replica()
-        pending, replica.unreplayed = replica.unreplayed, {}
-        try:
-            await self.prepare_sources(list(pending))
-        except (DaemonError, DaemonUnavailable, TimeoutError) as e:
-            log.warning("could not prepare cells to replay edits: %s", e)
-            replica.unreplayed.update(pending)
-            return
-        for cid, source in pending.items():
-            if cid in replica.doc:
-                replica.doc.set_source(cid, source)
-        replica.flush()
-
-    async def delete_cell(self, cell_id: str) -> None:
-        """Delete a cell."""
-        self._replica().edit(lambda d: d.delete_cell(cell_id))
-        await self.sync_now()
-
-    async def move_cell(self, cell_id: str, index: int) -> None:
-        """Move a cell to `index`."""
-        self._replica().edit(lambda d: d.move_cell(cell_id, index))
-        await self.sync_now()
-
-    async def set_cell_type(self, cell_id: str, cell_type: str) -> None:
-        """Change a cell's type (code, markdown, raw)."""
-        self._replica().edit(lambda d: d.set_cell_type(cell_id, cell_type))
-        await self.sync_now()
-
-    async def set_cell_metadata(self, cell_id: str, metadata: dict[str, Any]) -> None:
-        """Replace a cell's metadata."""
-        self._replica().edit(lambda d: d.set_cell_metadata(cell_id, metadata))
-        await self.sync_now()
-
-    async def save(self) -> dict[str, Any]:
-        """Save the notebook file now (after syncing local edits)."""
-        await self.sync_now()
-        header, _ = await self.request("save")
-        return header
 
     async def set_presence(self, cell: str | None, cursor: Any = None, mode: str | None = None) -> None:
         """Publish the focused cell, cursor and mode to the other peers."""

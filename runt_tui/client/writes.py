@@ -1,0 +1,116 @@
+"""The document half of the Session API: writes acknowledged by the daemon, and preparing
+cells for editing (see runt_tui.doc.schema)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, Protocol
+
+from runt_tui.client.connection import DaemonError, DaemonUnavailable
+from runt_tui.doc import NotebookDoc
+
+if TYPE_CHECKING:
+    from runt_tui.client.replica import Replica
+
+log = logging.getLogger("runt_tui.client")
+
+
+class _Host(Protocol):
+    """What the mixin needs from AsyncSession."""
+
+    async def request(
+        self, rtype: str, payload: bytes = b"", timeout: float | None = 60.0, **fields: Any
+    ) -> tuple[dict[str, Any], bytes]: ...
+
+    def _replica(self) -> Replica: ...
+
+    async def sync_now(self, timeout: float = 10.0) -> None: ...
+
+    async def prepare_sources(self, cell_ids: list[str], timeout: float = 10.0) -> None: ...
+
+    async def _wait_for_heads(self, heads: list[bytes], timeout: float = 10.0) -> None: ...
+
+
+class WriteAPI:
+    """Edits of the notebook through the local replica; each returns once the daemon holds it."""
+
+    def edit(self: _Host, fn: Callable[[NotebookDoc], Any]) -> Any:
+        """Apply an edit to the replica and send it, without waiting (the TUI's path)."""
+        return self._replica().edit(fn)
+
+    async def create_cell(self: _Host, source: str = "", cell_type: str = "code", index: int | None = None) -> str:
+        """Insert a cell (at the end by default) and return its id."""
+        replica = self._replica()
+        at = len(replica.doc) if index is None else index
+        cid: str = replica.edit(lambda d: d.insert_cell(at, cell_type, source))
+        await self.sync_now()
+        return cid
+
+    async def set_source(self: _Host, cell_id: str, text: str) -> None:
+        """Replace a cell's source (as a minimal edit)."""
+        replica = self._replica()
+        try:
+            await self.prepare_sources([cell_id])
+        except (DaemonUnavailable, TimeoutError):
+            # Never edited and the daemon is away: written once it is back and has prepared it.
+            replica.unreplayed[cell_id] = text
+            raise
+        replica.unreplayed.pop(cell_id, None)
+        replica.edit(lambda d: d.set_source(cell_id, text))
+        await self.sync_now()
+
+    async def prepare_sources(self: _Host, cell_ids: list[str], timeout: float = 10.0) -> None:
+        """Have the daemon make these cells' sources editable Text; returns once the replica has it.
+
+        A notebook's sources are loaded as plain strings (cheap to build, load and
+        sync); only the daemon may turn one into Text (see runt_tui.doc.schema).
+        """
+        replica = self._replica()
+        todo = [c for c in cell_ids if c in replica.doc and not replica.doc.source_editable(c)]
+        if not todo:
+            return
+        header, _ = await self.request("prepare", cells=todo, timeout=timeout)
+        heads = [bytes.fromhex(h) for h in header.get("heads") or []]
+        await self._wait_for_heads(heads, timeout)
+
+    async def _replay_unprepared(self: _Host) -> None:
+        """Replay sources of a lost epoch whose cells the daemon had to prepare first."""
+        replica = self._replica()
+        pending, replica.unreplayed = replica.unreplayed, {}
+        try:
+            await self.prepare_sources(list(pending))
+        except (DaemonError, DaemonUnavailable, TimeoutError) as e:
+            log.warning("could not prepare cells to replay edits: %s", e)
+            replica.unreplayed.update(pending)
+            return
+        for cid, source in pending.items():
+            if cid in replica.doc:
+                replica.doc.set_source(cid, source)
+        replica.flush()
+
+    async def delete_cell(self: _Host, cell_id: str) -> None:
+        """Delete a cell."""
+        self._replica().edit(lambda d: d.delete_cell(cell_id))
+        await self.sync_now()
+
+    async def move_cell(self: _Host, cell_id: str, index: int) -> None:
+        """Move a cell to `index`."""
+        self._replica().edit(lambda d: d.move_cell(cell_id, index))
+        await self.sync_now()
+
+    async def set_cell_type(self: _Host, cell_id: str, cell_type: str) -> None:
+        """Change a cell's type (code, markdown, raw)."""
+        self._replica().edit(lambda d: d.set_cell_type(cell_id, cell_type))
+        await self.sync_now()
+
+    async def set_cell_metadata(self: _Host, cell_id: str, metadata: dict[str, Any]) -> None:
+        """Replace a cell's metadata."""
+        self._replica().edit(lambda d: d.set_cell_metadata(cell_id, metadata))
+        await self.sync_now()
+
+    async def save(self: _Host) -> dict[str, Any]:
+        """Save the notebook file now (after syncing local edits)."""
+        await self.sync_now()
+        header, _ = await self.request("save")
+        return header

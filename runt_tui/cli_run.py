@@ -29,10 +29,14 @@ async def run_notebook(path: Path, kernel: str | None, timeout: float | None, em
         return 2
     try:
         try:
-            await session.start_kernel(kernel)
+            state = await session.start_kernel(kernel)
         except DaemonError as e:
             typer.echo(f"runt-tui: cannot start the kernel: {e.message}", err=True)
             return 1
+        if kernel and state.get("name") != kernel:
+            # One kernel per notebook, shared: a terminal has it open with another kernel.
+            typer.echo(f"runt-tui: the notebook's {state.get('name')} kernel is already running "
+                       f"(shared with the terminals that have it open); running on it, not on {kernel}", err=True)
         cells = [c for c in session.get_cells() if c.cell_type == "code"]
         for n, cell in enumerate(cells, 1):
             if not cell.source.strip():

@@ -184,6 +184,19 @@ async def test_run_bad_kernel_and_timeout(daemon: Daemon, tmp_path: Path) -> Non
     assert saved.cells[1].outputs == []
 
 
+async def test_run_with_another_kernel_name_says_it_uses_the_running_kernel(daemon: Daemon, home: Path, tmp_path: Path) -> None:
+    nb = tmp_path / "shared.ipynb"
+    make_notebook(nb, [new_code_cell("import os\nprint(os.getpid())", id="pid")])
+    async with AsyncSession(path=nb, home=home, autostart=False) as s:
+        state = await s.start_kernel()
+        rc, _, err = await cli(*CLI, "run", "--kernel", "some-other-kernel", str(nb))
+        assert rc == 0, err
+        assert "python3 kernel is already running" in err and "not on some-other-kernel" in err
+        await until(lambda: s.get_cell("pid").outputs != [], "the run's output")
+        assert s.get_cell("pid").outputs[0]["text"].strip() == str(state["pid"])
+        await s.shutdown_kernel()
+
+
 # ---- kernel lifetimes ---------------------------------------------------------------------
 
 

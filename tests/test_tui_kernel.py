@@ -3,6 +3,7 @@ completion, inspection and input(), against a real daemon and ipykernel."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import shutil
 import sys
@@ -180,3 +181,15 @@ async def test_change_kernel_offers_the_installed_kernelspecs(tmp_path: Path, mo
             timeout=60,
         )
         assert (session.runtime.get("kernel") or {}).get("pid") != first
+
+
+async def test_opening_with_another_kernel_name_warns_that_the_running_kernel_is_shared(tmp_path: Path) -> None:
+    async with kernel_app(tmp_path, [("code", "1")]) as (app, pilot, session):
+        app.options = dataclasses.replace(app.options, kernel="some-other-kernel")
+        await app._start_kernel()
+        def notices() -> str:
+            return "\n".join(n.message for n in app._notifications)
+
+        await wait_until(pilot, lambda: "already running for everyone" in notices())
+        assert "Change kernel" in notices() and "some-other-kernel" in notices()
+        assert (session.runtime.get("kernel") or {}).get("name") == "python3"

@@ -132,8 +132,15 @@ class AppCore(App[None]):
         # Starting a kernel keeps the daemon and a new process busy: draw the notebook first.
         with contextlib.suppress(asyncio.TimeoutError):
             await asyncio.wait_for(self.pane.painted.wait(), 2.0)
-        kernel = (self.session.runtime.get("kernel") or {}).get("status")
-        if kernel in ("idle", "busy", "starting"):
+        running = self.session.runtime.get("kernel") or {}
+        if running.get("status") in ("idle", "busy", "starting"):
+            wanted = self.options.kernel
+            if wanted and running.get("name") != wanted:
+                self.notify(
+                    f"The notebook's {running.get('name')} kernel is already running for everyone on it; "
+                    f"use Change kernel (Ctrl+P) to switch to {wanted}.",
+                    severity="warning", timeout=10,
+                )
             return
         try:
             await self.session.start_kernel(kernel_name=self.options.kernel)

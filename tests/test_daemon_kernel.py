@@ -94,6 +94,11 @@ async def test_queue_order_two_clients_at_once(env: Env, pair: tuple[Peer, Peer]
         assert {e["status"] for e in queue[1:]} == {"queued"}
         assert {e["requester"]["name"] for e in queue} == {"alice", "bob"}
     accepted = [e["cell"] for e in alice.s.runtime["queue"][1:]]
+    # Events carry only the entries that changed; a late joiner gets the whole queue, in order.
+    assert all("queue" not in e["state"] for e in alice.of("runtime"))
+    assert any(e["state"].get("queue_changed") for e in alice.of("runtime"))
+    late = await env.join("main", "carol")
+    assert [e["exec_id"] for e in late.s.runtime["queue"]] == [e["exec_id"] for e in alice.s.runtime["queue"]]
     await alice.s.send_input("go")
     for c in a_cells + b_cells:
         await until(lambda c=c: alice.exec_status(c) == "done" and bob.exec_status(c) == "done", "cells to run")
@@ -107,6 +112,7 @@ async def test_queue_order_two_clients_at_once(env: Env, pair: tuple[Peer, Peer]
     assert [x for x in ran if x[0] == "b"] == ["b0", "b1", "b2"]
     counts = [bob.s.get_cell(c).execution_count for c in accepted]
     assert counts == sorted(counts) and len(set(counts)) == 6
+    await until(lambda: all(not p.s.runtime.get("queue") for p in (alice, bob, late)), "every queue empty")
 
 
 async def test_same_cell_from_two_clients_runs_once(env: Env, pair: tuple[Peer, Peer]) -> None:

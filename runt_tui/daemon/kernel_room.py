@@ -39,7 +39,9 @@ class Execution:
     cell_id: str
     requester: dict[str, Any]
     heads: list[bytes]
-    exec_id: str = field(default_factory=lambda: f"x{next(_ids)}")
+    # Queue order: a larger seq was queued later.
+    seq: int = field(default_factory=lambda: next(_ids))
+    exec_id: str = ""
     status: str = "queued"
     queued_at: float = field(default_factory=time.time)
     started_at: float | None = None
@@ -53,6 +55,14 @@ class Execution:
     # answer then goes out on the loop iteration right after `finish`, and a
     # waiter that gives up cancels only its own future.
     waiters: list[asyncio.Future[dict[str, Any]]] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.exec_id = self.exec_id or f"x{self.seq}"
+
+    def queue_entry(self) -> dict[str, Any]:
+        """What runtime snapshots say of a queued or running execution (kept small)."""
+        return {"exec_id": self.exec_id, "seq": self.seq, "cell": self.cell_id, "status": self.status,
+                "requester": self.requester}
 
     def summary(self, brief: bool = False) -> dict[str, Any]:
         """The public view of this execution (`brief`: without the traceback, for runtime snapshots)."""
@@ -121,11 +131,12 @@ class RoomKernel:
         self.input_request: dict[str, Any] | None = None
         self._publish_handle: asyncio.Handle | None = None
         room.runtime_extra["kernel"] = self.kernel_state
-        # Queue entries stay small: every runtime event lists the whole queue (a
-        # Run All queues every cell); the rest is in `executions`.
-        room.runtime_extra["queue"] = lambda: [
-            {"exec_id": e.exec_id, "cell": e.cell_id, "status": e.status, "requester": e.requester} for e in self._active()
-        ]
+        # Queue entries stay small (the rest is in `executions`), and events carry only
+        # the entries that changed: a Run All queues every cell, and listing the whole
+        # queue in each of its 2n events was O(n^2) JSON for the daemon and every client.
+        room.runtime_extra["queue"] = lambda: [e.queue_entry() for e in self._active()]
+        room.runtime_deltas["queue"] = self._queue_changed
+        self._queue_sent: dict[str, str] = {}
         room.runtime_extra["executions"] = lambda: {c: e.summary(brief=True) for c, e in self.last.items()}
         room.runtime_deltas["executions"] = self._executions_changed
         # What the last runtime event said of each cell's execution, and the cells
@@ -153,6 +164,20 @@ class RoomKernel:
                 self._sent[cid] = key
                 changed[cid] = ex.summary(brief=True)
         self._watch = active
+        return changed
+
+    def _queue_changed(self) -> dict[str, Any]:
+        """Queue entries added or changed since the last runtime event; None for those gone."""
+        changed: dict[str, Any] = {}
+        active = self._active()
+        now = {e.exec_id for e in active}
+        for exec_id in [x for x in self._queue_sent if x not in now]:
+            del self._queue_sent[exec_id]
+            changed[exec_id] = None
+        for e in active:
+            if self._queue_sent.get(e.exec_id) != e.status:
+                self._queue_sent[e.exec_id] = e.status
+                changed[e.exec_id] = e.queue_entry()
         return changed
 
     def _active(self) -> list[Execution]:

@@ -19,6 +19,7 @@ from runt_tui.tui.options import AppOptions
 from runt_tui.tui.screens.dialogs import ConfirmScreen
 from runt_tui.tui.screens.help import HelpScreen, help_table
 from runt_tui.tui.testing import screen_text, wait_until, write_notebook
+from runt_tui.tui.widgets.editor import HIGHLIGHT_MAX_LINES
 
 CELLS = [("markdown", "# Title"), ("code", "x = 1"), ("code", "y = 2"), ("raw", "raw text")]
 
@@ -99,6 +100,20 @@ async def test_editor_opens_prepared_and_highlights_code(tmp_path: Path) -> None
         assert len(colours(0)) >= 3  # keyword, function name, punctuation
         await pilot.press("escape", "j", "enter")
         assert app.editor is not None and app.editor.language == "markdown"
+
+
+async def test_very_long_cells_are_edited_without_highlighting(tmp_path: Path) -> None:
+    long = "\n".join(f"v{i} = {i}" for i in range(HIGHLIGHT_MAX_LINES + 200))
+    async with opened(tmp_path, [("code", long), ("code", "x = 1")]) as (app, pilot, session):
+        await pilot.press("enter")
+        assert app.editor is not None and app.editor.language is None
+        await pilot.press("escape", "j", "enter")
+        assert app.editor is not None and app.editor.language == "python"
+        # A paste that makes the cell too long turns highlighting off, typing stays exact.
+        app.editor.insert(long + "\n")
+        assert app.editor.language is None
+        await pilot.press("escape")
+        assert session.doc.source(session.doc.cell_ids()[1]) == long + "\nx = 1"
 
 
 async def test_insert_above_and_below(tmp_path: Path) -> None:

@@ -76,8 +76,7 @@ class CellActions(AppCore):
         history = self.histories.setdefault(cid, UndoHistory())
         language = self.language() if self.session.doc.cell(cid).cell_type == "code" else "markdown"
         editor = CellEditor(cid, self.session.doc.source(cid), None)
-        if language in editor.available_languages:
-            editor.language = language
+        editor.highlight_as(language)
         buffer = EditBuffer(self.session, cid, history, editor.apply_remote, self.options.batch_ms / 1000)
         editor.buffer = buffer
         self.buffer, self.editor = buffer, editor

@@ -16,6 +16,10 @@ from textual.widgets.text_area import EditResult, Location
 from runt_tui.doc import Edit
 from runt_tui.tui.editsync import EditBuffer
 
+# Textual re-highlights the whole text at every edit (~30 µs a line here): beyond
+# this many lines an editor stays plain, or typing would lag.
+HIGHLIGHT_MAX_LINES = 1000
+
 
 @dataclass(frozen=True)
 class RemoteCursor:
@@ -85,6 +89,17 @@ class CellEditor(TextArea):
         self.remote_cursors: tuple[RemoteCursor, ...] = ()
         self._applying = False
         self.edit_kind = "edit"
+        self._highlight: str | None = None
+
+    def highlight_as(self, language: str | None) -> None:
+        """Syntax-highlight as `language` (when installed), while the text is short enough."""
+        self._highlight = language if language in self.available_languages else None
+        self._update_highlighting()
+
+    def _update_highlighting(self) -> None:
+        wanted = self._highlight if self.document.line_count <= HIGHLIGHT_MAX_LINES else None
+        if self.language != wanted:
+            self.language = wanted
 
     def on_mount(self) -> None:
         if self.app.is_headless:
@@ -120,12 +135,15 @@ class CellEditor(TextArea):
     def edit(self, edit: TextEdit) -> EditResult:
         """Every change goes through here: record it for the document unless it came from it."""
         if self._applying or self.buffer is None:
-            return super().edit(edit)
-        start, end = sorted((edit.from_location, edit.to_location))
-        pos = self.index_of(start)
-        removed = self.get_text_range(start, end)
-        result = super().edit(edit)
-        self.buffer.local(Edit(pos, len(removed), edit.text), removed, self.edit_kind)
+            result = super().edit(edit)
+        else:
+            start, end = sorted((edit.from_location, edit.to_location))
+            pos = self.index_of(start)
+            removed = self.get_text_range(start, end)
+            result = super().edit(edit)
+            self.buffer.local(Edit(pos, len(removed), edit.text), removed, self.edit_kind)
+        if self._highlight is not None:
+            self._update_highlighting()
         return result
 
     def apply_remote(self, edits: list[Edit]) -> None:
@@ -147,6 +165,7 @@ class CellEditor(TextArea):
                 self.cursor_location = cursor
             finally:
                 self._applying = False
+            self._update_highlighting()
 
     def replace_range(self, pos: int, delete: int, insert: str, kind: str) -> None:
         """A local edit by offsets (undo, redo, completion), recorded as `kind`."""

@@ -285,3 +285,30 @@ async def test_client_starting_while_old_daemon_shuts_down_gets_new_daemon(
         header, _ = await s.request("hello")
         assert header["pid"] != os.getpid()
     await releaser
+
+
+async def test_kill9_right_after_preparing_keeps_the_prepared_cell(home: Path, tmp_path: Path) -> None:
+    # A prepared cell must survive a kill: restarted without it, the daemon would prepare
+    # the cell anew and the two Texts would conflict (one side's typing hidden).
+    nb = tmp_path / "p.ipynb"
+    ids = write_notebook(nb, [f"cell {i}" for i in range(20)])
+    proc = await start_daemon_process(home)
+    a = AsyncSession(path=nb, home=home, autostart=False, name="typist")
+    await a.connect()
+    try:
+        await a.prepare_sources(ids)
+        sigkill(proc)
+        proc = await start_daemon_process(home)
+        async with AsyncSession(path=nb, home=home, autostart=False, name="other") as b:
+            assert all(b.doc.source_editable(c) for c in ids)
+            await until(lambda: a.connection_state == "connected", "the typist to reconnect")
+            # Both type in the same cell: one Text, so both keystrokes stay visible.
+            a.edit(lambda d: d.set_source(ids[3], d.source(ids[3]) + " A"))
+            b.edit(lambda d: d.set_source(ids[3], d.source(ids[3]) + " B"))
+            await a.sync_now()
+            await b.sync_now()
+            await until(lambda: a.doc.source(ids[3]) == b.doc.source(ids[3]), "convergence")
+            assert sorted(a.doc.source(ids[3]).split()[2:]) == ["A", "B"]
+    finally:
+        await a.close()
+        sigkill(proc)

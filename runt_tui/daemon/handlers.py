@@ -142,6 +142,12 @@ async def h_prepare(d: Daemon, c: ClientConn, h: dict[str, Any], p: bytes) -> Re
     if room.doc.prepare_sources(cells):
         room.local_changed(notebook_changed=False)
         room.flush_sync_now()
+    # On disk before the requester types into it: a daemon killed and restarted
+    # without it would prepare the cell anew, and two Texts would conflict.
+    try:
+        await room.persist_durably()
+    except OSError as e:
+        raise RequestError(ErrorCode.INTERNAL, f"cannot persist the notebook: {e}") from None
     return {"heads": [x.hex() for x in room.doc.heads()]}, b""
 
 

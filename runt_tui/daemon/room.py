@@ -363,6 +363,12 @@ class Room(RoomFiles):
             if self._closing:
                 return
 
+    async def persist_durably(self) -> None:
+        """Append and fsync the changes made so far, through the I/O thread (log order kept), and wait."""
+        target, work = self._persist_work()
+        await asyncio.get_running_loop().run_in_executor(self._io, work or (lambda: None))
+        self.persisted_seq = max(self.persisted_seq, target)
+
     def persist_now(self) -> None:
         """Append changes made since the last persist to the log (fsync), compacting when big; blocks."""
         target, work = self._persist_work()

@@ -240,3 +240,31 @@ async def test_idle_exit_saves_and_stops(
     await asyncio.wait_for(served, HANG_GUARD)
     assert file_sources(nb) == {"c0": "after"}  # saved on the way out
     assert not (home / "daemon.sock").exists()
+
+
+GARBAGE: list[object] = [None, 0, -1, 2**70, 1.5, True, "", "x" * 5000, "\x00\ud800", [], [1, "a", None], {"a": [1]}]
+FIELDS = ("path", "notebook_id", "name", "colour", "kind", "heads", "wait", "cells", "cell", "digest", "presence",
+          "kernel_name", "limit", "value", "code", "cursor_pos", "text")
+
+
+@pytest.mark.parametrize("value", GARBAGE, ids=lambda v: type(v).__name__)
+async def test_every_request_type_with_garbage_fields_gets_an_answer(home: Path, daemon: Daemon, value: object) -> None:
+    from runt_tui.daemon.handlers import HANDLERS
+    from runt_tui.daemon.kernel_handlers import KERNEL_HANDLERS
+
+    # Not "stop" (it stops the daemon, as asked) nor the requests that start a kernel.
+    types = sorted((set(HANDLERS) | set(KERNEL_HANDLERS)) - {"stop", "start_kernel", "restart_kernel"})
+    client = DaemonClient(await open_connection(home, autostart=False))
+    try:
+        header, _ = await client.request("join", notebook_id="garbage")
+        room = header["room"]
+        for rtype in types:
+            fields = {k: value for k in FIELDS}
+            try:
+                await client.request(rtype, timeout=10, room=room, **fields)
+            except DaemonError as e:
+                assert e.code != ErrorCode.INTERNAL.value, (rtype, e)  # a handler that raised
+        header, _ = await client.request("ping")
+        assert header["pong"] is True
+    finally:
+        await client.close()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import until, write_notebook
@@ -74,3 +75,25 @@ async def test_bad_prepare_requests_are_refused_and_the_daemon_serves_on(
         await s.prepare_sources(["c0", "no-such-cell"])
         await s.set_source("c0", "still served")
         assert s.doc.source("c0") == "still served"
+
+
+async def test_forced_prepare_asks_the_daemon_even_for_cells_already_text(home: Path, daemon: Daemon, tmp_path: Path) -> None:
+    # The editor and set_source force it: the answer comes once the Text is on disk.
+    nb = tmp_path / "f.ipynb"
+    ids = write_notebook(nb, ["a", "b"])
+    async with session(home, nb, "a") as s:
+        await s.prepare_sources(ids)
+        sent: list[str] = []
+        real = s.request
+
+        async def spy(rtype: str, *args: Any, **kwargs: Any) -> tuple[dict[str, Any], bytes]:
+            sent.append(rtype)
+            return await real(rtype, *args, **kwargs)
+
+        s.request = spy  # type: ignore[method-assign]
+        await s.prepare_sources(ids)
+        assert sent == []
+        await s.prepare_sources(ids, force=True)
+        assert sent == ["prepare"]
+        await s.set_source(ids[0], "a!")
+        assert sent[1:] == ["prepare", "ack"]

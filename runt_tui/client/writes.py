@@ -27,7 +27,7 @@ class _Host(Protocol):
 
     async def sync_now(self, timeout: float = 10.0) -> None: ...
 
-    async def prepare_sources(self, cell_ids: list[str], timeout: float = 10.0) -> None: ...
+    async def prepare_sources(self, cell_ids: list[str], timeout: float = 10.0, force: bool = False) -> None: ...
 
     async def _wait_for_heads(self, heads: list[bytes], timeout: float = 10.0) -> None: ...
 
@@ -51,7 +51,7 @@ class WriteAPI:
         """Replace a cell's source (as a minimal edit)."""
         replica = self._replica()
         try:
-            await self.prepare_sources([cell_id])
+            await self.prepare_sources([cell_id], force=True)
         except (DaemonUnavailable, TimeoutError):
             # Never edited and the daemon is away: written once it is back and has prepared it.
             replica.unreplayed[cell_id] = text
@@ -60,14 +60,17 @@ class WriteAPI:
         replica.edit(lambda d: d.set_source(cell_id, text))
         await self.sync_now()
 
-    async def prepare_sources(self: _Host, cell_ids: list[str], timeout: float = 10.0) -> None:
+    async def prepare_sources(self: _Host, cell_ids: list[str], timeout: float = 10.0, force: bool = False) -> None:
         """Have the daemon make these cells' sources editable Text; returns once the replica has it.
 
         A notebook's sources are loaded as plain strings (cheap to build, load and
         sync); only the daemon may turn one into Text (see runt_tui.doc.schema).
+        `force` asks even for cells already Text here: the answer comes once the
+        daemon has them on disk, so typing never goes into a Text a crashed daemon
+        could lose and then create a second time.
         """
         replica = self._replica()
-        todo = [c for c in cell_ids if c in replica.doc and not replica.doc.source_editable(c)]
+        todo = [c for c in cell_ids if c in replica.doc and (force or not replica.doc.source_editable(c))]
         if not todo:
             return
         header, _ = await self.request("prepare", cells=todo, timeout=timeout)

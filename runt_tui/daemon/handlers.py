@@ -141,7 +141,7 @@ async def h_prepare(d: Daemon, c: ClientConn, h: dict[str, Any], p: bytes) -> Re
         raise RequestError(ErrorCode.BAD_REQUEST, "'cells' must be a list of cell ids")
     if room.doc.prepare_sources(cells):
         room.local_changed(notebook_changed=False)
-        room.flush_sync_now()
+    room.flush_sync_now()  # what the answer's heads name reaches the requester first
     # On disk before the requester types into it: a daemon killed and restarted
     # without it would prepare the cell anew, and two Texts would conflict.
     try:

@@ -90,14 +90,13 @@ class CellActions(AppCore):
         self.publish_presence()
 
     async def _prepare_for_editing(self, cid: str) -> None:
-        """Have the daemon prepare the cell's source first (a round trip), so typing goes
-        straight to the document; offline or slow, the editor opens anyway and its buffer
-        keeps the typing until the cell is prepared."""
-        doc = self.session.doc
-        if cid not in doc or doc.source_editable(cid) or self.session.connection_state != "connected":
+        """Have the daemon prepare the cell's source, and have it on disk, first (a round
+        trip), so typing goes straight to the document; offline or slow, the editor opens
+        anyway and its buffer keeps the typing until the cell is prepared."""
+        if cid not in self.session.doc or self.session.connection_state != "connected":
             return
         try:
-            await asyncio.wait_for(self.session.prepare_sources([cid]), 0.5)
+            await asyncio.wait_for(self.session.prepare_sources([cid], force=True), 0.5)
         except Exception as e:
             log.info("preparing %s before editing: %s", cid, e)
 

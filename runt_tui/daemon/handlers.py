@@ -144,10 +144,8 @@ async def h_prepare(d: Daemon, c: ClientConn, h: dict[str, Any], p: bytes) -> Re
     room.flush_sync_now()  # what the answer's heads name reaches the requester first
     # On disk before the requester types into it: a daemon killed and restarted
     # without it would prepare the cell anew, and two Texts would conflict.
-    try:
-        await room.persist_durably()
-    except OSError as e:
-        raise RequestError(ErrorCode.INTERNAL, f"cannot persist the notebook: {e}") from None
+    if not await room.wait_acknowledged(room.doc.heads()):
+        raise RequestError(ErrorCode.TIMEOUT, "the prepared cells could not be written to disk in time")
     return {"heads": [x.hex() for x in room.doc.heads()]}, b""
 
 

@@ -41,7 +41,6 @@ class Execution:
     heads: list[bytes]
     # Queue order: a larger seq was queued later.
     seq: int = field(default_factory=lambda: next(_ids))
-    exec_id: str = ""
     status: str = "queued"
     queued_at: float = field(default_factory=time.time)
     started_at: float | None = None
@@ -56,8 +55,10 @@ class Execution:
     # waiter that gives up cancels only its own future.
     waiters: list[asyncio.Future[dict[str, Any]]] = field(default_factory=list)
 
-    def __post_init__(self) -> None:
-        self.exec_id = self.exec_id or f"x{self.seq}"
+    @property
+    def exec_id(self) -> str:
+        """The execution's public id."""
+        return f"x{self.seq}"
 
     def queue_entry(self) -> dict[str, Any]:
         """What runtime snapshots say of a queued or running execution (kept small)."""

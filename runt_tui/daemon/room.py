@@ -272,10 +272,9 @@ class Room(RoomFiles):
         self, event: dict[str, Any], payload: bytes = b"", only: str | None = None
     ) -> None:
         """Send an event to every peer (or one), dropping those that cannot keep up."""
-        if self._sync_scheduled:
-            # Keep the order of what happened: a change made before this event (outputs
-            # before "execution done") reaches the peers before it.
-            self._flush_sync()
+        # Keep the order of what happened: a change made before this event (outputs
+        # before "execution done") reaches the peers before it.
+        self.flush_sync_now()
         event = {"room": self.key, **event}
         for link in list(self.peers.values()):
             if only is not None and link.peer_id != only:
@@ -362,12 +361,6 @@ class Room(RoomFiles):
                 self._changed.notify_all()
             if self._closing:
                 return
-
-    async def persist_durably(self) -> None:
-        """Append and fsync the changes made so far, through the I/O thread (log order kept), and wait."""
-        target, work = self._persist_work()
-        await asyncio.get_running_loop().run_in_executor(self._io, work or (lambda: None))
-        self.persisted_seq = max(self.persisted_seq, target)
 
     def persist_now(self) -> None:
         """Append changes made since the last persist to the log (fsync), compacting when big; blocks."""

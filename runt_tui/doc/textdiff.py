@@ -59,10 +59,12 @@ def _trimmed(old: str, new: str, base: int) -> list[Edit]:
     return [Edit(base + p, len(old_mid), new_mid)]
 
 
-def _line_diff(old: str, new: str, base: int) -> list[Edit]:
+def _line_diff(old: str, new: str, base: int, fine: bool = False) -> list[Edit]:
+    """Edits by lines; within a replaced block the lines' shared start and end are kept,
+    or with `fine` the block is diffed again by characters (when small enough)."""
     old_lines = old.splitlines(keepends=True)
     new_lines = new.splitlines(keepends=True)
-    if len(old_lines) < 2 and len(new_lines) < 2:
+    if not fine and len(old_lines) < 2 and len(new_lines) < 2:
         return [Edit(base, len(old), new)]
     matcher = difflib.SequenceMatcher(None, old_lines, new_lines, autojunk=False)
     offsets = [0]
@@ -74,16 +76,26 @@ def _line_diff(old: str, new: str, base: int) -> list[Edit]:
             continue
         old_part = old[offsets[i1] : offsets[i2]]
         new_part = "".join(new_lines[j1:j2])
-        if tag == "replace":
+        at = base + offsets[i1]
+        if tag == "replace" and fine and len(old_part) + len(new_part) <= _FINE_MAX:
+            edits.extend(_char_diff(old_part, new_part, at))
+        elif tag == "replace":
             # Within a replaced block, keep the characters the lines share.
             p = _common_prefix(old_part, new_part)
             s = _common_suffix(old_part, new_part, min(len(old_part), len(new_part)) - p)
-            edits.append(
-                Edit(base + offsets[i1] + p, len(old_part) - p - s, new_part[p : len(new_part) - s])
-            )
+            edits.append(Edit(at + p, len(old_part) - p - s, new_part[p : len(new_part) - s]))
         else:
-            edits.append(Edit(base + offsets[i1], len(old_part), new_part))
+            edits.append(Edit(at, len(old_part), new_part))
     return edits
+
+
+# Character-level diffing is quadratic: beyond this, a replaced block is kept whole.
+_FINE_MAX = 4000
+
+
+def _char_diff(old: str, new: str, base: int) -> list[Edit]:
+    matcher = difflib.SequenceMatcher(None, old, new, autojunk=False)
+    return [Edit(base + i1, i2 - i1, new[j1:j2]) for tag, i1, i2, j1, j2 in matcher.get_opcodes() if tag != "equal"]
 
 
 def text_edits(old: str, new: str) -> list[Edit]:
@@ -93,38 +105,12 @@ def text_edits(old: str, new: str) -> list[Edit]:
     return _trimmed(old, new, 0)
 
 
-def _opcode_edits(old: str, new: str, base: int, by_line: bool) -> list[Edit]:
-    a: list[str] | str = old.splitlines(keepends=True) if by_line else old
-    b: list[str] | str = new.splitlines(keepends=True) if by_line else new
-    offsets = [0]
-    for part in a:
-        offsets.append(offsets[-1] + len(part))
-    new_offsets = [0]
-    for part in b:
-        new_offsets.append(new_offsets[-1] + len(part))
-    edits: list[Edit] = []
-    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
-        if tag == "equal":
-            continue
-        old_part = old[offsets[i1] : offsets[i2]]
-        new_part = new[new_offsets[j1] : new_offsets[j2]]
-        if tag == "replace" and by_line and len(old_part) + len(new_part) <= _FINE_MAX:
-            edits.extend(_opcode_edits(old_part, new_part, base + offsets[i1], by_line=False))
-        else:
-            edits.append(Edit(base + offsets[i1], len(old_part), new_part))
-    return edits
-
-
-# Character-level refinement is quadratic: beyond this, blocks are replaced whole.
-_FINE_MAX = 4000
-
-
 def fine_edits(old: str, new: str) -> list[Edit]:
     """Edits by lines, then by characters within changed lines: for three-way merges, where
     each side's edits must touch only what that side changed."""
     if old == new:
         return []
-    return _opcode_edits(old, new, 0, by_line=True)
+    return _line_diff(old, new, 0, fine=True)
 
 
 def apply_edits(text: str, edits: list[Edit]) -> str:

@@ -148,8 +148,6 @@ class CellWidget(Widget):
         return RenderedOnce(group(parts)) if parts else Text("")
 
     def _set_images(self, tail: list[ImagePayload | RenderableType]) -> None:
-        if not tail and not self._images:
-            return
         # Rebuilt payloads are new objects only when the outputs changed; text after an
         # image is rebuilt with the body, which happens only when something changed too.
         if [id(i) for i in tail] == [id(i) for i in self._images]:

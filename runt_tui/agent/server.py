@@ -8,9 +8,10 @@ import hmac
 import json
 import os
 import secrets
+import signal
 import socket
 import sys
-from collections.abc import Awaitable, Callable, MutableMapping
+from collections.abc import Awaitable, Callable, Iterator, MutableMapping
 from pathlib import Path
 from typing import Any
 
@@ -130,9 +131,21 @@ async def serve_http(server: NotebookServer, port: int, info_file: Path) -> None
     write_private(info_file, json.dumps({"url": url, "token": token, "pid": os.getpid()}) + "\n")
     print(f"runt-tui mcp: serving {url}; send 'Authorization: Bearer <token>', the token is in {info_file}",
           file=sys.stderr, flush=True)
+    class Server(uvicorn.Server):
+        @contextlib.contextmanager
+        def capture_signals(self) -> Iterator[None]:
+            # Stop on SIGTERM/SIGINT and return (uvicorn re-raises the signal once
+            # stopped, which would kill the process before the token file is removed).
+            old = {sig: signal.signal(sig, self.handle_exit) for sig in (signal.SIGINT, signal.SIGTERM)}
+            try:
+                yield
+            finally:
+                for sig, handler in old.items():
+                    signal.signal(sig, handler)
+
     config = uvicorn.Config(app, log_level="warning", lifespan="on")
     try:
-        await uvicorn.Server(config).serve(sockets=[sock])
+        await Server(config).serve(sockets=[sock])
     finally:
         with contextlib.suppress(OSError):
             info_file.unlink()

@@ -115,7 +115,10 @@ def test_outputs_as_text() -> None:
 def test_images_are_described_not_dumped() -> None:
     assert describe_image("image/svg+xml", "<svg/>") == "[image/svg+xml, 6 B]"
     assert describe_image("image/jpeg", base64.b64encode(b"\xff\xd8" + b"\x00" * 2000).decode()).startswith("[image/jpeg, 2.0 KB")
-    assert output_text({"output_type": "display_data", "data": {"image/png": {"runt_blobs": "x"}}}) == "[image/png, not fetched]"
+    # A payload still in the daemon's blob store is said to be so.
+    unfetched = {"output_type": "display_data", "data": {"image/png": None, "text/plain": None}, "runt_blobs": {}}
+    assert output_text(unfetched) == "[text/plain, not fetched]\n[image/png, not fetched]"
+    assert output_text({"output_type": "stream", "name": "stdout", "text": None}) == "[stream output, not fetched]"
 
 
 # ---- names, errors, token ---------------------------------------------------------

@@ -13,7 +13,6 @@ from typing import Any
 _ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[@-_]")
 _IMAGE_PREFIX = "image/"
 _TEXT_PREFERENCE = ("text/plain", "text/markdown", "text/latex", "application/json")
-_BLOB_KEY = "runt_blobs"
 
 DEFAULT_MAX_LINES = 40
 DEFAULT_MAX_CHARS = 4000
@@ -70,7 +69,7 @@ def _jpeg_size(data: bytes) -> tuple[int, int] | None:
 
 def describe_image(mime: str, value: Any) -> str:
     """`[image/png 640x480, 12.3 KB]`: what an image output is, without its bytes."""
-    if isinstance(value, dict) and _BLOB_KEY in str(value):
+    if value is None:  # still in the daemon's blob store
         return f"[{mime}, not fetched]"
     text = _joined(value)
     if mime == "image/svg+xml":
@@ -98,6 +97,9 @@ def bundle_text(data: dict[str, Any]) -> str:
     for mime in _TEXT_PREFERENCE:
         if mime in data:
             value = data[mime]
+            if value is None:
+                parts.insert(0, f"[{mime}, not fetched]")
+                break
             text = json.dumps(value) if mime == "application/json" else _joined(value)
             parts.insert(0, strip_ansi(text))
             break
@@ -120,6 +122,8 @@ def output_text(output: dict[str, Any]) -> str:
     """One nbformat output as plain text."""
     kind = output.get("output_type")
     if kind == "stream":
+        if output.get("text") is None:
+            return "[stream output, not fetched]"
         text = fold_carriage_returns(strip_ansi(_joined(output.get("text"))))
         return f"[stderr]\n{text}" if output.get("name") == "stderr" else text
     if kind in ("execute_result", "display_data", "update_display_data"):

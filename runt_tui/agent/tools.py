@@ -24,6 +24,11 @@ def _peer(p: dict[str, Any]) -> dict[str, Any]:
     return {k: p.get(k) for k in ("name", "colour", "kind", "cell")}
 
 
+def _name(s: AsyncSession) -> str:
+    """The notebook's canonical name: its real path, or id:NAME."""
+    return s.path if s.path is not None else f"id:{s.notebook_id}"
+
+
 def _cell_dict(cell: Cell, max_lines: int, with_outputs: bool = True) -> dict[str, Any]:
     out: dict[str, Any] = {"id": cell.id, "cell_type": cell.cell_type, "source": cell.source}
     if cell.cell_type == "code":
@@ -56,7 +61,7 @@ class NotebookTools:
             return s, s.get_cell(cell_id)
         except KeyError:
             ids = [c.id for c in s.get_cells()]
-            raise AgentError(f"no cell {cell_id!r} in {notebook} (cells: {short_list(ids)})") from None
+            raise AgentError(f"no cell {cell_id!r} in {_name(s)} (cells: {short_list(ids)})") from None
 
     @staticmethod
     async def _presence(s: AsyncSession, cell: str | None, cursor: int | None = None, mode: str = "edit") -> None:
@@ -87,7 +92,7 @@ class NotebookTools:
         s = await self.pool.session(notebook, create=create)
         await self._presence(s, None, None, "command")
         return {
-            "notebook": notebook if s.path is None else s.path,
+            "notebook": _name(s),
             "cells": len(s.get_cells()),
             "kernel": s.kernel_status(),
             "peers": [_peer(p) for p in s.peers()],
@@ -111,7 +116,7 @@ class NotebookTools:
         """Every cell: id, type, source, and outputs summarized as text (capped per cell)."""
         s = await self.pool.session(notebook)
         cells = [_cell_dict(c, max(1, max_output_lines), include_outputs) for c in s.get_cells()]
-        return {"notebook": notebook, "cells": cells}
+        return {"notebook": _name(s), "cells": cells}
 
     async def get_cell(self, notebook: str, cell_id: str, max_output_lines: int = 200) -> dict[str, Any]:
         """One cell with its outputs as text (a higher cap than get_cells)."""

@@ -12,7 +12,7 @@ from pathlib import Path
 import httpx2
 import pytest
 from agent_support import RUNT_TUI, agent, call, call_error, daemon_home
-from conftest import HANG_GUARD, file_sources, until, write_notebook
+from conftest import HANG_GUARD, file_sources, sigkill, start_daemon_process, until, write_notebook
 from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
 
@@ -254,3 +254,33 @@ async def test_http_transport_needs_the_token(shared_home: Path, tmp_path: Path)
         stderr = proc.stderr.read().decode()
     assert token not in stderr and str(info) in stderr
     assert not info.exists()
+
+
+async def test_no_daemon_is_a_clear_error_and_the_server_keeps_serving(tmp_path: Path) -> None:
+    # A state dir whose socket path is too long for Unix sockets: no daemon can start there.
+    home = tmp_path / ("d" * 110) / "home"
+    async with agent(home) as c:
+        for _ in range(2):
+            msg = await call_error(c, "list_notebooks")
+            assert "the runt-tui daemon is not reachable" in msg and "daemon.log" in msg
+        assert "no notebook file" in await call_error(c, "get_cells", notebook=str(tmp_path / "none.ipynb"))
+
+
+async def test_a_killed_daemon_is_replaced_and_the_agent_carries_on(home: Path, tmp_path: Path) -> None:
+    path = tmp_path / "k.ipynb"
+    write_notebook(path, ["x = 1"])
+    proc = await start_daemon_process(home)
+    async with agent(home) as c:
+        await call(c, "set_cell_source", notebook=str(path), cell_id="c0", source="x = 'before'")
+        sigkill(proc)
+        # The next calls fail clearly or (once a new daemon is up) succeed: never a crash.
+        for _ in range(50):
+            r = await c.call_tool("replace_in_cell", {"notebook": str(path), "cell_id": "c0", "old": "before", "new": "after"})
+            if not r.is_error:
+                break
+            text = " ".join(getattr(x, "text", "") for x in r.content)
+            assert "not reachable" in text or "refused" in text, text
+        got = await call(c, "get_cell", notebook=str(path), cell_id="c0")
+        assert got["source"] == "x = 'after'"
+        await call(c, "save", notebook=str(path))
+    assert file_sources(path) == {"c0": "x = 'after'"}

@@ -260,8 +260,9 @@ async def test_no_daemon_is_a_clear_error_and_the_server_keeps_serving(tmp_path:
     # A state dir whose socket path is too long for Unix sockets: no daemon can start there.
     home = tmp_path / ("d" * 110) / "home"
     async with agent(home) as c:
+        assert (await call(c, "list_notebooks"))["notebooks"] == []  # listing starts no daemon
         for _ in range(2):
-            msg = await call_error(c, "list_notebooks")
+            msg = await call_error(c, "open_notebook", notebook=str(tmp_path / "new.ipynb"), create=True)
             assert "the runt-tui daemon is not reachable" in msg and "daemon.log" in msg
         assert "no notebook file" in await call_error(c, "get_cells", notebook=str(tmp_path / "none.ipynb"))
 

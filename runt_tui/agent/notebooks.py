@@ -61,12 +61,12 @@ class NotebookPool:
         self.sessions: dict[str, AsyncSession] = {}
         self._opening: dict[str, asyncio.Lock] = {}
 
-    async def daemon_rooms(self) -> list[dict[str, Any]]:
-        """The daemon's open rooms (what `runt-tui ps` lists)."""
+    async def daemon_rooms(self) -> list[dict[str, Any]] | None:
+        """The daemon's open rooms (what `runt-tui ps` lists); None when no daemon runs (none is started)."""
         try:
-            conn = await open_connection(self.home, autostart=self.autostart)
-        except DaemonUnavailable as e:
-            raise AgentError(f"the runt-tui daemon is not reachable: {e}") from None
+            conn = await open_connection(self.home, autostart=False)
+        except DaemonUnavailable:
+            return None
         client = DaemonClient(conn)
         try:
             header, _ = await client.request("status", timeout=10)
@@ -98,12 +98,13 @@ class NotebookPool:
         s.reconnect_wait = 5.0
         try:
             await s.connect()
-        except DaemonError as e:
+        except BaseException as e:
             await s.close()
-            raise AgentError(f"cannot open {ref.key}: {e.message}") from None
-        except DaemonUnavailable as e:
-            await s.close()
-            raise AgentError(f"the runt-tui daemon is not reachable: {e}") from None
+            if isinstance(e, DaemonError):
+                raise AgentError(f"cannot open {ref.key}: {e.message}") from None
+            if isinstance(e, DaemonUnavailable):
+                raise AgentError(f"the runt-tui daemon is not reachable: {e}") from None
+            raise
         return s
 
     async def _check_exists(self, ref: NotebookRef) -> None:
@@ -111,7 +112,7 @@ class NotebookPool:
             if not os.path.isfile(ref.path):
                 raise AgentError(f"no notebook file at {ref.path}; call open_notebook with create=true to create it")
             return
-        if not any(r.get("notebook_id") == ref.notebook_id for r in await self.daemon_rooms()):
+        if not any(r.get("notebook_id") == ref.notebook_id for r in await self.daemon_rooms() or []):
             raise AgentError(f"no open notebook has the id {ref.notebook_id!r}; "
                              "call list_notebooks, or open_notebook with create=true to start one")
 

@@ -74,6 +74,8 @@ class NotebookTools:
     async def list_notebooks(self) -> dict[str, Any]:
         """The notebooks open in the daemon (by any peer), with their peers and kernel state."""
         rooms = await self.pool.daemon_rooms()
+        if rooms is None:
+            return {"notebooks": [], "daemon": "not running (open_notebook starts it)"}
         out = []
         for r in rooms:
             key = r.get("path") or f"id:{r.get('notebook_id')}"
@@ -85,7 +87,7 @@ class NotebookTools:
                 "peers": [_peer(p) for p in r.get("peers") or [] if isinstance(p, dict)],
                 "open_here": key in self.pool.sessions,
             })
-        return {"notebooks": out}
+        return {"notebooks": out, "daemon": "running"}
 
     async def open_notebook(self, notebook: str, create: bool = False) -> dict[str, Any]:
         """Join a notebook (a .ipynb path, or 'id:NAME' for one without a file); create=true makes it if missing."""

@@ -193,6 +193,11 @@ async def test_errors_are_clear_and_the_server_keeps_serving(shared_home: Path, 
         assert "no cell 'nope'" in msg and "c0, c1" in msg
         assert "no notebook file at" in await call_error(c, "get_cells", notebook=str(tmp_path / "missing.ipynb"))
         assert "no open notebook has the id 'ghost'" in await call_error(c, "get_cells", notebook="id:ghost")
+        bad = tmp_path / "bad.ipynb"
+        bad.write_text("this is not a notebook")
+        msg = await call_error(c, "get_cells", notebook=str(bad))
+        assert msg.startswith(f"cannot open {bad}") and "JSON" in msg
+        assert bad.read_text() == "this is not a notebook"
         assert "occurs 2 times" in await call_error(c, "replace_in_cell", notebook=nb, cell_id="c0", old="x", new="y", replace_all=False)
         assert "does not occur" in await call_error(c, "replace_in_cell", notebook=nb, cell_id="c0", old="zzz", new="y")
         assert "bad regex" in await call_error(c, "replace_in_cell", notebook=nb, cell_id="c0", old="(", new="y", regex=True)

@@ -10,7 +10,8 @@ import zlib
 import pytest
 
 from runt_tui.agent.edits import end_of_splices, insert_index, move_index, replace_splices
-from runt_tui.agent.notebooks import AgentError, parse_ref
+from runt_tui.agent.errors import AgentError
+from runt_tui.agent.notebooks import parse_ref
 from runt_tui.agent.server import bearer_ok, explain
 from runt_tui.agent.summary import cap_text, describe_image, output_text, outputs_text, strip_ansi
 from runt_tui.client import DaemonError, DaemonUnavailable

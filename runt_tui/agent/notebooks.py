@@ -9,15 +9,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from runt_tui.agent.errors import AgentError
 from runt_tui.client import AsyncSession, DaemonError, DaemonUnavailable
 from runt_tui.client.connection import DaemonClient, open_connection
 from runt_tui.settings import state_dir
 
 ID_PREFIX = "id:"
-
-
-class AgentError(Exception):
-    """A failure the agent can act on (bad notebook or cell, daemon away): its message says what to do."""
 
 
 @dataclass(frozen=True)

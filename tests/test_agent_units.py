@@ -150,3 +150,9 @@ def test_bearer_token_check() -> None:
     assert not bearer_ok([(b"authorization", b"Bearer wrong")], "s3cret")
     assert not bearer_ok([(b"authorization", b"s3cret")], "s3cret")
     assert not bearer_ok([], "s3cret")
+
+
+def test_mcp_is_a_command_not_a_notebook() -> None:
+    from runt_tui.cli import route_argv
+
+    assert route_argv(["mcp", "--name", "claude"]) == ["mcp", "--name", "claude"]

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import contextlib
 import time
-from typing import Any
+from typing import Annotated, Any
+
+from pydantic import Field
 
 from runt_tui.agent.edits import (
     end_of_splices,
@@ -19,6 +21,9 @@ from runt_tui.agent.summary import outputs_text, strip_ansi
 from runt_tui.client import AsyncSession, Cell, DaemonError, DaemonUnavailable
 
 CELL_TYPES = ("code", "markdown", "raw")
+
+Notebook = Annotated[str, Field(description="The notebook: a .ipynb path, or 'id:NAME' for one without a file.")]
+CellId = Annotated[str, Field(description="A cell id, as get_cells lists them.")]
 
 
 def _peer(p: dict[str, Any]) -> dict[str, Any]:
@@ -90,7 +95,7 @@ class NotebookTools:
             })
         return {"notebooks": out, "daemon": "running"}
 
-    async def open_notebook(self, notebook: str, create: bool = False) -> dict[str, Any]:
+    async def open_notebook(self, notebook: Notebook, create: bool = False) -> dict[str, Any]:
         """Join a notebook (a .ipynb path, or 'id:NAME' for one without a file); create=true makes it if missing."""
         s = await self.pool.session(notebook, create=create)
         await self._presence(s, None, None, "command")
@@ -101,11 +106,11 @@ class NotebookTools:
             "peers": [_peer(p) for p in s.peers()],
         }
 
-    async def close_notebook(self, notebook: str) -> dict[str, Any]:
+    async def close_notebook(self, notebook: Notebook) -> dict[str, Any]:
         """Leave a notebook (it stays open for everyone else)."""
         return {"closed": await self.pool.close(notebook)}
 
-    async def save(self, notebook: str) -> dict[str, Any]:
+    async def save(self, notebook: Notebook) -> dict[str, Any]:
         """Write the notebook's file now (it also autosaves)."""
         s = await self.pool.session(notebook)
         if s.path is None:
@@ -115,20 +120,20 @@ class NotebookTools:
 
     # ---- cells ---------------------------------------------------------------
 
-    async def get_cells(self, notebook: str, include_outputs: bool = True, max_output_lines: int = 20) -> dict[str, Any]:
+    async def get_cells(self, notebook: Notebook, include_outputs: bool = True, max_output_lines: int = 20) -> dict[str, Any]:
         """Every cell: id, type, source, and outputs summarized as text (capped per cell)."""
         s = await self.pool.session(notebook)
         cells = [_cell_dict(c, max(1, max_output_lines), include_outputs) for c in s.get_cells()]
         return {"notebook": _name(s), "cells": cells}
 
-    async def get_cell(self, notebook: str, cell_id: str, max_output_lines: int = 200) -> dict[str, Any]:
+    async def get_cell(self, notebook: Notebook, cell_id: CellId, max_output_lines: int = 200) -> dict[str, Any]:
         """One cell with its outputs as text (a higher cap than get_cells)."""
         _, cell = await self._cell(notebook, cell_id)
         return _cell_dict(cell, max(1, max_output_lines))
 
     async def create_cell(
-        self, notebook: str, source: str = "", cell_type: str = "code",
-        after_cell_id: str | None = None, at_top: bool = False,
+        self, notebook: Notebook, source: str = "", cell_type: str = "code",
+        after_cell_id: CellId | None = None, at_top: bool = False,
     ) -> dict[str, Any]:
         """Insert a cell after after_cell_id (or at_top, or at the end); returns its id."""
         if cell_type not in CELL_TYPES:
@@ -140,7 +145,7 @@ class NotebookTools:
         await self._presence(s, cid, len(source))
         return {"cell_id": cid, "index": index}
 
-    async def set_cell_source(self, notebook: str, cell_id: str, source: str) -> dict[str, Any]:
+    async def set_cell_source(self, notebook: Notebook, cell_id: CellId, source: str) -> dict[str, Any]:
         """Replace a cell's whole source (as a minimal diff); prefer replace_in_cell for small changes."""
         s, _ = await self._cell(notebook, cell_id)
         await s.set_source(cell_id, source)
@@ -148,7 +153,7 @@ class NotebookTools:
         return {"cell_id": cell_id, "source": s.get_cell(cell_id).source}
 
     async def replace_in_cell(
-        self, notebook: str, cell_id: str, old: str, new: str, regex: bool = False, replace_all: bool = False,
+        self, notebook: Notebook, cell_id: CellId, old: str, new: str, regex: bool = False, replace_all: bool = False,
     ) -> dict[str, Any]:
         """Replace text in a cell (exact, or a Python regex with \\1 groups) touching only the matched range.
 
@@ -159,14 +164,14 @@ class NotebookTools:
         await self._presence(s, cell_id, end_of_splices(splices))
         return {"cell_id": cell_id, "replaced": len(splices), "source": s.get_cell(cell_id).source}
 
-    async def delete_cell(self, notebook: str, cell_id: str) -> dict[str, Any]:
+    async def delete_cell(self, notebook: Notebook, cell_id: CellId) -> dict[str, Any]:
         """Delete a cell."""
         s, _ = await self._cell(notebook, cell_id)
         await self._presence(s, cell_id, None, "command")
         await s.delete_cell(cell_id)
         return {"deleted": cell_id}
 
-    async def move_cell(self, notebook: str, cell_id: str, index: int | None = None, after_cell_id: str | None = None) -> dict[str, Any]:
+    async def move_cell(self, notebook: Notebook, cell_id: CellId, index: int | None = None, after_cell_id: CellId | None = None) -> dict[str, Any]:
         """Move a cell to an index (in the order without it), or after another cell ('' = to the top)."""
         s, _ = await self._cell(notebook, cell_id)
         target = move_index([c.id for c in s.get_cells()], cell_id, index, after_cell_id)
@@ -174,7 +179,7 @@ class NotebookTools:
         await self._presence(s, cell_id, None, "command")
         return {"cell_id": cell_id, "index": [c.id for c in s.get_cells()].index(cell_id)}
 
-    async def set_cell_type(self, notebook: str, cell_id: str, cell_type: str) -> dict[str, Any]:
+    async def set_cell_type(self, notebook: Notebook, cell_id: CellId, cell_type: str) -> dict[str, Any]:
         """Make a cell code, markdown or raw (leaving code drops its outputs)."""
         if cell_type not in CELL_TYPES:
             raise AgentError(f"cell_type must be code, markdown or raw, not {cell_type!r}")
@@ -185,7 +190,7 @@ class NotebookTools:
 
     # ---- kernel ----------------------------------------------------------------
 
-    async def execute_cell(self, notebook: str, cell_id: str, timeout: float = 60.0, max_output_lines: int = 100) -> dict[str, Any]:
+    async def execute_cell(self, notebook: Notebook, cell_id: CellId, timeout: float = 60.0, max_output_lines: int = 100) -> dict[str, Any]:
         """Run a code cell and wait (up to timeout s): outputs as text, plus the error's ename/evalue/traceback."""
         s, cell = await self._cell(notebook, cell_id)
         if cell.cell_type != "code":
@@ -208,7 +213,7 @@ class NotebookTools:
             "error": _error_dict(result.error),
         }
 
-    async def run_all(self, notebook: str, timeout: float = 300.0, stop_on_error: bool = True) -> dict[str, Any]:
+    async def run_all(self, notebook: Notebook, timeout: float = 300.0, stop_on_error: bool = True) -> dict[str, Any]:
         """Run every code cell in order (within timeout s in all); by default stop at the first error."""
         s = await self.pool.session(notebook)
         deadline = time.monotonic() + timeout
@@ -224,19 +229,19 @@ class NotebookTools:
         ok = all(r["status"] == "done" for r in results)
         return {"ran": len(results), "ok": ok, "results": results}
 
-    async def interrupt(self, notebook: str) -> dict[str, Any]:
+    async def interrupt(self, notebook: Notebook) -> dict[str, Any]:
         """Interrupt the running cell; queued cells are cancelled."""
         s = await self.pool.session(notebook)
         await s.interrupt()
         return {"interrupted": True}
 
-    async def restart_kernel(self, notebook: str) -> dict[str, Any]:
+    async def restart_kernel(self, notebook: Notebook) -> dict[str, Any]:
         """Restart the notebook's kernel for everyone (outputs stay)."""
         s = await self.pool.session(notebook)
         state = await s.restart_kernel()
         return {"kernel": {k: state.get(k) for k in ("status", "name", "pid")}}
 
-    async def get_kernel_state(self, notebook: str) -> dict[str, Any]:
+    async def get_kernel_state(self, notebook: Notebook) -> dict[str, Any]:
         """The kernel's status and the run queue, with who queued each cell."""
         s = await self.pool.session(notebook)
         kernel = dict(s.runtime.get("kernel") or {})

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
 import os
 import subprocess
@@ -19,10 +20,14 @@ from mcp.client.streamable_http import streamable_http_client
 from runt_tui.client import AsyncSession
 from runt_tui.client.connection import DaemonClient, open_connection
 from runt_tui.doc import Edit
+from runt_tui.tui.testing import png
 
 Join = Callable[[Path], Awaitable[AsyncSession]]
 
 PNG_1x1 = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg=="
+# Large enough to live in the daemon's blob store, not in the document.
+PNG_BIG = png(48, 32, noise=True)
+PNG_BIG_BYTES = len(base64.b64decode(PNG_BIG))
 
 
 @pytest.fixture(scope="module")
@@ -108,6 +113,7 @@ async def test_execute_returns_outputs_and_errors_as_text(shared_home: Path, tmp
     write_notebook(path, [
         "print('hello')\nfor i in range(100):\n    print('line', i)",
         f"from IPython.display import display\ndisplay({{'image/png': '{PNG_1x1}'}}, raw=True)\n6 * 7",
+        f"display({{'image/png': '{PNG_BIG}', 'text/plain': '<plot>'}}, raw=True)",
         "def f():\n    return 1 / 0\nf()",
         "import time\ntime.sleep(60)",
     ])
@@ -124,26 +130,34 @@ async def test_execute_returns_outputs_and_errors_as_text(shared_home: Path, tmp
 
         out = await call(c, "execute_cell", notebook=str(path), cell_id="c1")
         assert out["outputs"] == "[image/png 1x1, 70 B]\n42"
-
         out = await call(c, "execute_cell", notebook=str(path), cell_id="c2")
+        assert out["outputs"] == f"<plot>\n[image/png 48x32, {PNG_BIG_BYTES / 1024:.1f} KB]"
+
+        out = await call(c, "execute_cell", notebook=str(path), cell_id="c3")
         assert out["status"] == "error"
         err = out["error"]
         assert err["ename"] == "ZeroDivisionError" and err["evalue"] == "division by zero"
         assert "return 1 / 0" in err["traceback"] and "\x1b" not in err["traceback"]
         assert "ZeroDivisionError" in out["outputs"] and "\x1b" not in out["outputs"]
         # The kernel did colour it: the cell's stored traceback has ANSI codes.
-        assert any("\x1b[" in line for line in s.get_cell("c2").outputs[0]["traceback"])
+        assert any("\x1b[" in line for line in s.get_cell("c3").outputs[0]["traceback"])
 
-        msg = await call_error(c, "execute_cell", notebook=str(path), cell_id="c3", timeout=1)
+        msg = await call_error(c, "execute_cell", notebook=str(path), cell_id="c4", timeout=1)
         assert "still running after 1 s" in msg
         state = await call(c, "get_kernel_state", notebook=str(path))
         assert state["status"] == "busy"
-        assert state["queue"] == [{"cell": "c3", "status": "running", "queued_by": "claude"}]
+        assert state["queue"] == [{"cell": "c4", "status": "running", "queued_by": "claude"}]
         await call(c, "interrupt", notebook=str(path))
         await until(lambda: s.kernel_status() == "idle", "the interrupt to stop the cell")
-        assert (s.runtime.get("executions") or {})["c3"]["requester"]["name"] == "claude"
+        assert (s.runtime.get("executions") or {})["c4"]["requester"]["name"] == "claude"
         out = await call(c, "execute_cell", notebook=str(path), cell_id="c1")
         assert out["status"] == "done"
+    big = f"<plot>\n[image/png 48x32, {PNG_BIG_BYTES / 1024:.1f} KB]"
+    assert PNG_BIG_BYTES > 1024
+    async with agent(shared_home, name="second") as c:
+        # A fresh server fetches the image from the blob store before describing it.
+        assert (await call(c, "get_cell", notebook=str(path), cell_id="c2"))["outputs"] == big
+        assert (await call(c, "get_cells", notebook=str(path)))["cells"][2]["outputs"] == big
 
 
 async def test_run_all_and_restart(shared_home: Path, tmp_path: Path, alice_of: Join) -> None:

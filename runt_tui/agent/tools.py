@@ -70,6 +70,13 @@ class NotebookTools:
             raise AgentError(f"no cell {cell_id!r} in {_name(s)} (cells: {short_list(ids)})") from None
 
     @staticmethod
+    async def _blobs(s: AsyncSession) -> None:
+        # Outputs' large payloads (images) live in the daemon's blob store: fetched (and
+        # cached) before describing them; one that cannot be fetched is said to be missing.
+        with contextlib.suppress(DaemonError, DaemonUnavailable, TimeoutError):
+            await s.wait_blobs()
+
+    @staticmethod
     async def _presence(s: AsyncSession, cell: str | None, cursor: int | None = None, mode: str = "edit") -> None:
         # Shown in every terminal: where the agent works. Never fails the edit itself.
         with contextlib.suppress(DaemonError, DaemonUnavailable, TimeoutError):
@@ -123,13 +130,16 @@ class NotebookTools:
     async def get_cells(self, notebook: Notebook, include_outputs: bool = True, max_output_lines: int = 20) -> dict[str, Any]:
         """Every cell: id, type, source, and outputs summarized as text (capped per cell)."""
         s = await self.pool.session(notebook)
+        if include_outputs:
+            await self._blobs(s)
         cells = [_cell_dict(c, max(1, max_output_lines), include_outputs) for c in s.get_cells()]
         return {"notebook": _name(s), "cells": cells}
 
     async def get_cell(self, notebook: Notebook, cell_id: CellId, max_output_lines: int = 200) -> dict[str, Any]:
         """One cell with its outputs as text (a higher cap than get_cells)."""
-        _, cell = await self._cell(notebook, cell_id)
-        return _cell_dict(cell, max(1, max_output_lines))
+        s, _ = await self._cell(notebook, cell_id)
+        await self._blobs(s)
+        return _cell_dict(s.get_cell(cell_id), max(1, max_output_lines))
 
     async def create_cell(
         self, notebook: Notebook, source: str = "", cell_type: str = "code",

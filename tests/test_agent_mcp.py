@@ -6,6 +6,7 @@ import asyncio
 import base64
 import json
 import os
+import socket
 import subprocess
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
@@ -304,3 +305,16 @@ async def test_a_killed_daemon_is_replaced_and_the_agent_carries_on(home: Path, 
         assert got["source"] == "x = 'after'"
         await call(c, "save", notebook=str(path))
     assert file_sources(path) == {"c0": "x = 'after'"}
+
+
+def test_http_on_a_busy_port_is_a_clear_error(tmp_path: Path) -> None:
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen(1)
+        port = busy.getsockname()[1]
+        env = {**os.environ, "RUNT_TUI_HOME": str(tmp_path / "home")}
+        done = subprocess.run([RUNT_TUI, "mcp", "--http", "--port", str(port), "--token-file", str(tmp_path / "t.json")],
+                              env=env, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=HANG_GUARD)
+    assert done.returncode == 2
+    assert f"cannot listen on 127.0.0.1:{port}" in done.stderr and "Traceback" not in done.stderr
+    assert not (tmp_path / "t.json").exists()

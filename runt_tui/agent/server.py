@@ -118,25 +118,14 @@ def write_private(path: Path, text: str) -> None:
         f.write(text)
 
 
-async def serve_http(server: NotebookServer, port: int, info_file: Path) -> None:
-    """Serve streamable HTTP on 127.0.0.1; the URL and token go to a 0600 file, never to argv."""
+def _uvicorn_server(app: ASGIApp) -> Any:
+    """A uvicorn server that stops on SIGTERM/SIGINT and returns (uvicorn itself re-raises
+    the signal once stopped, which would kill the process before the token file is removed)."""
     import uvicorn
 
-    token = os.environ.get(TOKEN_ENV) or secrets.token_urlsafe(32)
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", port))
-    url = f"http://127.0.0.1:{sock.getsockname()[1]}/mcp"
-    app = require_token(server.streamable_http_app(host="127.0.0.1"), token)
-    ensure_private_dir(info_file.parent)
-    write_private(info_file, json.dumps({"url": url, "token": token, "pid": os.getpid()}) + "\n")
-    print(f"runt-tui mcp: serving {url}; send 'Authorization: Bearer <token>', the token is in {info_file}",
-          file=sys.stderr, flush=True)
     class Server(uvicorn.Server):
         @contextlib.contextmanager
         def capture_signals(self) -> Iterator[None]:
-            # Stop on SIGTERM/SIGINT and return (uvicorn re-raises the signal once
-            # stopped, which would kill the process before the token file is removed).
             old = {sig: signal.signal(sig, self.handle_exit) for sig in (signal.SIGINT, signal.SIGTERM)}
             try:
                 yield
@@ -144,9 +133,28 @@ async def serve_http(server: NotebookServer, port: int, info_file: Path) -> None
                 for sig, handler in old.items():
                     signal.signal(sig, handler)
 
-    config = uvicorn.Config(app, log_level="warning", lifespan="on")
+    return Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
+
+
+async def serve_http(server: NotebookServer, port: int, info_file: Path) -> None:
+    """Serve streamable HTTP on 127.0.0.1; the URL and token go to a 0600 file, never to argv."""
+    token = os.environ.get(TOKEN_ENV) or secrets.token_urlsafe(32)
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
-        await Server(config).serve(sockets=[sock])
+        sock.bind(("127.0.0.1", port))
+    except OSError as e:
+        sock.close()
+        raise AgentError(f"cannot listen on 127.0.0.1:{port}: {e.strerror}") from None
+    # Listening before the URL is published: a client that reads it at once is queued, not refused.
+    sock.listen(128)
+    url = f"http://127.0.0.1:{sock.getsockname()[1]}/mcp"
+    app = require_token(server.streamable_http_app(host="127.0.0.1"), token)
+    write_private(info_file, json.dumps({"url": url, "token": token, "pid": os.getpid()}) + "\n")
+    print(f"runt-tui mcp: serving {url}; send 'Authorization: Bearer <token>', the token is in {info_file}",
+          file=sys.stderr, flush=True)
+    try:
+        await _uvicorn_server(app).serve(sockets=[sock])
     finally:
         with contextlib.suppress(OSError):
             info_file.unlink()
@@ -158,7 +166,10 @@ async def serve(name: str, http: bool = False, port: int = 0, info_file: Path | 
     server = build_server(pool)
     try:
         if http:
-            await serve_http(server, port, info_file or state_dir() / f"mcp-http-{_safe(name)}.json")
+            if info_file is None:
+                # The state dir is ours to make private; a --token-file's directory is the user's.
+                info_file = ensure_private_dir(state_dir()) / f"mcp-http-{_safe(name)}.json"
+            await serve_http(server, port, info_file)
         else:
             await server.run_stdio_async()
     finally:
@@ -170,7 +181,12 @@ def _safe(name: str) -> str:
 
 
 def main(name: str, http: bool = False, port: int = 0, info_file: Path | None = None) -> int:
-    """Entry point of `runt-tui mcp`."""
-    with contextlib.suppress(KeyboardInterrupt):
+    """Entry point of `runt-tui mcp`: 0 when the client went away or the server was stopped."""
+    try:
         asyncio.run(serve(name, http, port, info_file))
+    except KeyboardInterrupt:
+        pass
+    except (AgentError, OSError) as e:
+        print(f"runt-tui mcp: {e}", file=sys.stderr)
+        return 2
     return 0

@@ -6,15 +6,19 @@ import base64
 import os
 import struct
 import zlib
+from pathlib import Path
 
 import pytest
+from conftest import until
 
 from runt_tui.agent.edits import end_of_splices, insert_index, move_index, replace_splices
 from runt_tui.agent.errors import AgentError
 from runt_tui.agent.notebooks import parse_ref
 from runt_tui.agent.server import bearer_ok, explain
 from runt_tui.agent.summary import cap_text, describe_image, output_text, outputs_text, strip_ansi
-from runt_tui.client import DaemonError, DaemonUnavailable
+from runt_tui.client import AsyncSession, DaemonError, DaemonUnavailable
+from runt_tui.daemon.server import Daemon
+from runt_tui.doc import Edit
 
 
 def apply(source: str, splices: list[tuple[int, int, str]]) -> str:
@@ -156,3 +160,26 @@ def test_mcp_is_a_command_not_a_notebook() -> None:
     from runt_tui.cli import route_argv
 
     assert route_argv(["mcp", "--name", "claude"]) == ["mcp", "--name", "claude"]
+
+
+async def test_session_splice_source_edits_only_the_spliced_range(home: Path, daemon: Daemon) -> None:
+    async with AsyncSession(notebook_id="splice", name="a", home=home, autostart=False) as a, \
+            AsyncSession(notebook_id="splice", name="b", home=home, autostart=False) as b:
+        cid = await a.create_cell("head = 1\ntail = 2\n")
+        await until(lambda: cid in b.doc, "b to see the cell")
+        await b.prepare_sources([cid])
+        seen: list[str] = []
+
+        def compute(src: str) -> list[tuple[int, int, str]]:
+            seen.append(src)
+            return replace_splices(src, "head = 1", "head = 10")
+
+        # b types at the end while a splices the start: both survive the merge.
+        b.edit(lambda d: d.splice_source(cid, [Edit(len(d.source(cid)), 0, "# b\n")]))
+        assert await a.splice_source(cid, compute) == [(8, 0, "0")]
+        assert len(seen) == 1 and seen[0].startswith("head = 1\ntail = 2\n")
+        await b.sync_now()
+        want = "head = 10\ntail = 2\n# b\n"
+        await until(lambda: a.get_cell(cid).source == want and b.get_cell(cid).source == want, "both edits to merge")
+        assert await a.splice_source(cid, lambda src: []) == []
+        assert a.get_cell(cid).source == want

@@ -77,6 +77,10 @@ async def test_two_notebooks_never_get_each_others_edits(shared_home: Path, tmp_
     await until(lambda: [x.source for x in sb.get_cells()] == ["x = 'B'", "z = 3", "y = 2"], "alice's b.ipynb to converge")
     assert file_sources(a) == {"c0": "x = 'A'"}
     assert list(file_sources(b).values()) == ["x = 'B'", "z = 3", "y = 2"]
+    # A person's edits after the agent's persist as before (jupyter-mcp-server #146).
+    await sa.set_source("c0", "x = 'A, then alice'")
+    await sa.save()
+    assert file_sources(a) == {"c0": "x = 'A, then alice'"}
 
 
 async def test_replace_in_cell_keeps_concurrent_typing(shared_home: Path, tmp_path: Path, alice_of: Join) -> None:

@@ -102,6 +102,10 @@ def _build_app() -> typer.Typer:
 
     app.command("run")(run)
     app.command("open")(open_notebook)
+
+    from runt_tui.cli_mcp import mcp
+
+    app.command("mcp")(mcp)
     _typer_app = app
     return app
 
@@ -131,7 +135,7 @@ def route_argv(argv: list[str]) -> list[str]:
         if arg.startswith("-"):
             i += 1
             continue
-        if arg in ("daemon", "ps", "open", "run"):
+        if arg in ("daemon", "ps", "open", "run", "mcp"):
             return out
         return ["open", *out]
     return out

@@ -10,13 +10,15 @@ import pytest
 PKG = Path(__file__).resolve().parent.parent / "runt_tui"
 
 # module prefix -> the only package directory allowed to import it
-OWNERS = {"textual": "tui", "textual_image": "tui", "automerge": "doc", "jupyter_client": "kernel"}
+OWNERS = {"textual": "tui", "textual_image": "tui", "automerge": "doc", "jupyter_client": "kernel", "mcp": "agent"}
 # package dir -> package dirs it must never import
 FORBIDDEN = {
     "daemon": {"client", "tui"},
     "tui": {"daemon"},
     "render": {"tui"},
     "doc": {"client", "daemon", "tui", "kernel"},
+    # The MCP server is an ordinary client: the Session API only.
+    "agent": {"daemon", "tui", "doc", "kernel", "protocol"},
 }
 
 

@@ -4,11 +4,11 @@ cells for editing (see runt_tui.doc.schema)."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, Protocol
 
 from runt_tui.client.connection import DaemonError, DaemonUnavailable
-from runt_tui.doc import NotebookDoc
+from runt_tui.doc import Edit, NotebookDoc
 
 if TYPE_CHECKING:
     from runt_tui.client.replica import Replica
@@ -59,6 +59,29 @@ class WriteAPI:
         replica.unreplayed.pop(cell_id, None)
         replica.edit(lambda d: d.set_source(cell_id, text))
         await self.sync_now()
+
+    async def splice_source(
+        self: _Host, cell_id: str, compute: Callable[[str], Sequence[tuple[int, int, str]]]
+    ) -> list[tuple[int, int, str]]:
+        """Apply splices (pos, delete, insert; ascending, old coordinates) that `compute`
+        derives from the cell's source as the replica holds it at that instant.
+
+        Only the spliced ranges change, so text others type elsewhere in the cell,
+        even concurrently, is kept (a whole-source replace would diff it away).
+        """
+        replica = self._replica()
+        await self.prepare_sources([cell_id], force=True)
+        applied: list[tuple[int, int, str]] = []
+
+        def apply(d: NotebookDoc) -> None:
+            edits = [Edit(*e) for e in compute(d.source(cell_id))]
+            if edits:
+                d.splice_source(cell_id, edits)
+            applied.extend((e.pos, e.delete, e.insert) for e in edits)
+
+        replica.edit(apply)
+        await self.sync_now()
+        return applied
 
     async def prepare_sources(self: _Host, cell_ids: list[str], timeout: float = 10.0, force: bool = False) -> None:
         """Have the daemon make these cells' sources editable Text; returns once the replica has it.

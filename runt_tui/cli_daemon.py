@@ -18,14 +18,20 @@ daemon_app = typer.Typer(help="Manage the per-user sync daemon.", no_args_is_hel
 
 
 async def _status(home: Path) -> dict[str, Any]:
-    from runt_tui.client.connection import DaemonClient, DaemonUnavailable, open_connection
+    from runt_tui.client.connection import (
+        DaemonClient,
+        DaemonUnavailable,
+        UnsafeDaemon,
+        open_connection,
+    )
 
     try:
         conn = await open_connection(home, autostart=False)
-    except DaemonUnavailable:
+    except DaemonUnavailable as e:
         from runt_tui.daemon.lifecycle import read_pid
 
-        return {"running": False, "pid": read_pid(home), "socket": str(home / "daemon.sock"), "rooms": []}
+        refused = {"refused": str(e)} if isinstance(e, UnsafeDaemon) else {}
+        return {"running": False, "pid": read_pid(home), "socket": str(home / "daemon.sock"), "rooms": [], **refused}
     client = DaemonClient(conn)
     try:
         header, _ = await client.request("status", timeout=10)
@@ -136,6 +142,8 @@ def status(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] 
         return
     if not st.get("running"):
         typer.echo(f"daemon: not running (socket {st['socket']})")
+        if st.get("refused"):
+            typer.echo(f"runt-tui: {st['refused']}", err=True)
         typer.echo("settings (would apply at start):")
         st["settings"] = load_settings().as_dict()
     else:

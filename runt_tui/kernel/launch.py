@@ -13,6 +13,8 @@ from typing import Any
 from jupyter_client.kernelspec import NoSuchKernel
 from jupyter_client.manager import AsyncKernelManager
 
+from runt_tui.private import UnsafePath, check_private_dir, check_private_entry, open_private
+
 # Linux's sun_path holds 108 bytes including the NUL; zmq needs room for the
 # "-N" port suffix jupyter_client appends to the ipc base path.
 _MAX_IPC_PATH = 100
@@ -54,8 +56,16 @@ def track_group(pgid: int | None) -> None:
 
 def prepare_dir(runtime_dir: Path) -> Path:
     """Create the private kernel directory and return the ipc base path."""
-    runtime_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-    os.chmod(runtime_dir, 0o700)
+    try:
+        check_private_dir(runtime_dir.parent)
+        check_private_dir(runtime_dir)
+        # jupyter_client writes kernel.json with a plain open(): nothing in here may be
+        # a symlink or another user's.
+        for entry in runtime_dir.iterdir():
+            if not entry.is_dir() or entry.is_symlink():
+                check_private_entry(entry, "socket" if entry.name.startswith(("ipc-", "pipe-")) else "file")
+    except UnsafePath as e:
+        raise KernelLaunchError(str(e)) from None
     base = runtime_dir / "ipc"
     if len(os.fsencode(base)) > _MAX_IPC_PATH:
         raise KernelLaunchError(
@@ -136,7 +146,8 @@ async def launch(
     # The kernel's own stderr (tracebacks at import time, warnings) goes to a
     # file we can quote in error messages instead of the daemon's terminal;
     # a fresh start truncates it so it cannot grow without bound.
-    with open(log_path, "ab" if restart else "wb") as log_file:
+    flags = os.O_WRONLY | os.O_CREAT | (os.O_APPEND if restart else os.O_TRUNC)
+    with os.fdopen(open_private(log_path, flags), "ab" if restart else "wb") as log_file:
         kwargs: dict[str, Any] = {"cwd": cwd, "env": env, "stdout": log_file, "stderr": log_file}
         try:
             if restart:
@@ -209,7 +220,7 @@ def exit_reason(km: AsyncKernelManager, log_path: Path) -> str:
 def log_tail(log_path: Path, lines: int = 8, limit: int = 4000) -> str:
     """Return the last lines of the kernel log, or '' when there is none."""
     try:
-        with open(log_path, "rb") as f:
+        with os.fdopen(open_private(log_path, os.O_RDONLY), "rb") as f:
             f.seek(0, os.SEEK_END)
             size = f.tell()
             f.seek(max(0, size - limit))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import atexit
 import contextlib
 import os
@@ -13,16 +14,17 @@ from typing import Any
 from jupyter_client.kernelspec import NoSuchKernel
 from jupyter_client.manager import AsyncKernelManager
 
+from runt_tui.kernel.proctree import ProcessTree
 from runt_tui.private import UnsafePath, check_private_dir, check_private_entry, open_private
 
 # Linux's sun_path holds 108 bytes including the NUL; zmq needs room for the
 # "-N" port suffix jupyter_client appends to the ipc base path.
 _MAX_IPC_PATH = 100
 
-# Process groups of kernels we started and have not stopped yet; killed at
-# interpreter exit so no kernel outlives the daemon even on an unclean exit
-# path (ipykernel also polls its parent pid, but other kernels may not).
-_LIVE_GROUPS: set[int] = set()
+# Process trees of kernels we started and have not ended yet; killed at
+# interpreter exit so no kernel (nor anything it started) outlives the daemon
+# even on an unclean exit path (ipykernel polls its parent pid; its children do not).
+_LIVE_TREES: set[ProcessTree] = set()
 
 
 class KernelLaunchError(RuntimeError):
@@ -33,25 +35,25 @@ class KernelDiedError(RuntimeError):
     """The kernel went away (died, restarted or shut down) before answering."""
 
 
-def _kill_live_groups() -> None:
-    for pgid in list(_LIVE_GROUPS):
-        kill_group(pgid)
+def end_all_trees() -> None:
+    """SIGKILL every kernel tree not ended yet (at exit, and on the daemon's way out)."""
+    for tree in list(_LIVE_TREES):
+        end_tree(tree)
 
 
-atexit.register(_kill_live_groups)
+atexit.register(end_all_trees)
 
 
-def kill_group(pgid: int) -> None:
-    """SIGKILL a kernel's process group, ignoring one that is already gone."""
-    _LIVE_GROUPS.discard(pgid)
-    with contextlib.suppress(OSError):
-        os.killpg(pgid, signal.SIGKILL)
+def end_tree(tree: ProcessTree) -> list[int]:
+    """SIGKILL whatever is left of a kernel's process tree; return the pids signalled."""
+    _LIVE_TREES.discard(tree)
+    return tree.kill()
 
 
-def track_group(pgid: int | None) -> None:
-    """Remember a kernel's process group for the exit-time safety net."""
-    if pgid is not None and pgid > 1:
-        _LIVE_GROUPS.add(pgid)
+def track_tree(tree: ProcessTree, pid: int | None) -> None:
+    """Name the launched kernel as the tree's root and keep it for the exit-time safety net."""
+    tree.set_root(pid)
+    _LIVE_TREES.add(tree)
 
 
 def prepare_dir(runtime_dir: Path) -> Path:
@@ -137,12 +139,28 @@ async def launch(
     log_path: Path,
     cwd: str | None,
     env: dict[str, str],
+    tree: ProcessTree,
     *,
-    restart: bool = False,
+    previous: ProcessTree | None = None,
 ) -> None:
-    """Start (or restart) the kernel process; every failure becomes KernelLaunchError."""
+    """Start the kernel process as `tree`'s root; every failure becomes KernelLaunchError.
+
+    Given the `previous` kernel's tree, restart: that tree is recorded while the old
+    kernel still names its children, and ended once the kernel is replaced.
+    """
+    restart = previous is not None
+    if previous is not None:
+        await asyncio.to_thread(previous.scan)
+    try:
+        await _launch(km, log_path, cwd, {**env, **tree.env()}, restart)
+        track_tree(tree, kernel_pid(km))
+    finally:
+        if previous is not None:
+            end_tree(previous)
+
+
+async def _launch(km: AsyncKernelManager, log_path: Path, cwd: str | None, env: dict[str, str], restart: bool) -> None:
     name = km.kernel_name
-    old_group = process_group(km)
     # The kernel's own stderr (tracebacks at import time, warnings) goes to a
     # file we can quote in error messages instead of the daemon's terminal;
     # a fresh start truncates it so it cannot grow without bound.
@@ -174,9 +192,6 @@ async def launch(
         except Exception as exc:
             await _discard(km)
             raise KernelLaunchError(f"cannot start kernel {name!r}: {exc}") from exc
-    if old_group is not None:
-        kill_group(old_group)  # leftovers of the previous kernel's children
-    track_group(process_group(km))
 
 
 async def _discard(km: AsyncKernelManager) -> None:
@@ -185,12 +200,6 @@ async def _discard(km: AsyncKernelManager) -> None:
     with contextlib.suppress(Exception):
         km.cleanup_connection_file()
         km.cleanup_ipc_files()
-
-
-def process_group(km: AsyncKernelManager) -> int | None:
-    """Return the kernel's process group id, if it has a process."""
-    pgid = getattr(km.provisioner, "pgid", None)
-    return pgid if isinstance(pgid, int) else None
 
 
 def kernel_pid(km: AsyncKernelManager) -> int | None:

@@ -139,6 +139,36 @@ def run_in_pty(nb: Path, home: Path, until: Callable[[str], bool], timeout: floa
     return bytes(out)
 
 
+def run_to_end(argv: list[str], home: Path, timeout: float = 90.0) -> bytes:
+    """Run a command in a pseudo-terminal until it exits; return every byte it wrote."""
+    env = {**os.environ, "RUNT_TUI_HOME": str(home), "TERM": "xterm-256color"}
+    pid, fd = pty.fork()
+    if pid == 0:
+        try:
+            fcntl.ioctl(1, termios.TIOCSWINSZ, struct.pack("HHHH", ROWS, COLS, 0, 0))
+            os.execve(sys.executable, argv, env)
+        finally:
+            os._exit(127)
+    out = bytearray()
+    deadline = time.monotonic() + timeout
+    try:
+        while time.monotonic() < deadline:
+            if select.select([fd], [], [], 0.2)[0]:
+                try:
+                    chunk = os.read(fd, 65536)
+                except OSError:
+                    break
+                if not chunk:
+                    break
+                out.extend(chunk)
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+        os.close(fd)
+    return bytes(out)
+
+
 def string_sequences(raw: bytes) -> list[str]:
     """Every OSC / DCS / SOS / PM / APC sequence in the bytes, 7-bit or 8-bit.
 
@@ -178,6 +208,17 @@ def test_hostile_notebook_writes_no_escape_sequences(state_home: Path, tmp_path:
         assert seq not in text, f"{seq!r} reached the terminal"
     # The sources' own escapes are shown, not acted on.
     assert "␛]2;PWNED-TITLE␛\\" in _plain(text)
+
+
+def test_an_unreadable_notebook_is_named_safely(state_home: Path, tmp_path: Path) -> None:
+    # The error names the file: its name may hold escapes and brackets (never markup).
+    bad = tmp_path / f"bad{TITLE}[bold]{CLIP}.ipynb"
+    bad.write_text("this is not json")
+    raw = run_to_end([*_app_argv(bad)[:4], "--embedded"], state_home)
+    text = raw.decode("utf-8", "replace")
+    assert "runt-tui:" in _plain(text) and "[bold]" in _plain(text), text[-2000:]
+    for seq in ("\x1b]52;", "\x1b]2;"):
+        assert seq not in text, f"{seq!r} reached the terminal"
 
 
 # ---- the same under tmux: pane title and paste buffers ---------------------------

@@ -12,7 +12,7 @@ from textual.notifications import SeverityLevel
 
 from runt_tui.client import AsyncSession, DaemonError, DaemonUnavailable
 from runt_tui.doc import DocError
-from runt_tui.render.sanitize import strip_controls
+from runt_tui.render.sanitize import safe_text, strip_controls
 from runt_tui.tui.bridge import Pending, SessionBridge, SessionUpdate
 from runt_tui.tui.editsync import EditBuffer, UndoHistory
 from runt_tui.tui.images import resolved_mode
@@ -121,7 +121,8 @@ class AppCore(App[None]):
                 await self.session.connect()
         except (DaemonError, DaemonUnavailable, DocError, OSError) as e:
             message = e.message if isinstance(e, DaemonError) else str(e)
-            self.exit(return_code=1, message=f"runt-tui: {message}")
+            # Printed after the app ends: it quotes file names, never markup nor escapes.
+            self.exit(return_code=1, message=safe_text(f"runt-tui: {message}"))
             return
         doc = self.session.doc
         if len(doc) == 0:

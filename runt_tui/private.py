@@ -100,8 +100,9 @@ def check_private_entry(path: Path, kind: str = "file") -> bool:
 def open_private(path: Path, flags: int, mode: int = 0o600) -> int:
     """os.open that never follows a symlink and refuses a file that is not ours.
 
-    The file must be a regular file we own with a single link; O_TRUNC is applied
-    only after those checks, so a refused file is never truncated.
+    The file must be a regular file we own with a single link (a looser mode than
+    0600 is tightened); O_TRUNC is applied only after those checks, so a refused
+    file is never truncated.
     """
     truncate = bool(flags & os.O_TRUNC)
     try:
@@ -118,6 +119,8 @@ def open_private(path: Path, flags: int, mode: int = 0o600) -> int:
             raise _not_ours(path, st.st_uid)
         if st.st_nlink > 1:
             raise _refuse(path, f"it has {st.st_nlink} hard links")
+        if stat.S_IMODE(st.st_mode) & 0o077:
+            os.fchmod(fd, 0o600)  # ours: tightened, as the directories are
         fcntl.fcntl(fd, fcntl.F_SETFL, fcntl.fcntl(fd, fcntl.F_GETFL) & ~os.O_NONBLOCK)
         if truncate:
             os.ftruncate(fd, 0)

@@ -252,6 +252,10 @@ def test_private_files_refuse_symlinks_foreign_files_and_hard_links(root: Path) 
     with pytest.raises(UnsafePath, match="hard links"):
         read_private(home / "hard")
     assert victim.read_text() == "precious"
+    loose = home / "loose"
+    loose.write_text("ours")
+    os.chmod(loose, 0o666)
+    assert read_private(loose) == b"ours" and (loose.stat().st_mode & 0o777) == 0o600
 
 
 def test_room_store_and_blobs_do_not_follow_planted_symlinks(root: Path) -> None:

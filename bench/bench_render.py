@@ -164,6 +164,30 @@ def paint(console: Console, renderable: Any) -> None:
     console.print(renderable)
 
 
+def bench_sanitizer(results: list[Any]) -> None:
+    """What the control-character guard costs: painting with it vs without, same run."""
+    from runt_tui.render.sanitize import strip_controls
+
+    def paint_all(unwrap: bool) -> float:
+        console = Console(file=io.StringIO(), width=WIDTH, color_system="truecolor", force_terminal=True)
+        t = time.perf_counter()
+        for r in results:
+            paint(console, r.renderable.renderable if unwrap else r.renderable)
+        return time.perf_counter() - t
+
+    bare, guarded = min(paint_all(True) for _ in range(3)), min(paint_all(False) for _ in range(3))
+    print(f"  segment guard: paint {guarded:.3f} s guarded vs {bare:.3f} s bare (x{guarded / bare:.2f})")
+    hostile = "".join(f"line {i} \x1b[31mred\x1b[0m \x1b]2;t\x07 end\n" for i in range(25_000))
+    t = time.perf_counter()
+    hostile.encode("utf-8").decode("utf-8")  # baseline: one C-speed pass that copies the text
+    copy = time.perf_counter() - t
+    t = time.perf_counter()
+    strip_controls(hostile, keep_sgr=True)
+    strip = time.perf_counter() - t
+    print(f"  strip_controls, {len(hostile) / 1e6:.1f} MB 4 escape sequences per 37-char line: {strip:.4f} s"
+          f" (x{strip / copy:.0f} a UTF-8 round trip)")
+
+
 def main() -> int:
     options = RenderOptions(images="auto")
     outputs = build_outputs()
@@ -190,6 +214,8 @@ def main() -> int:
         f"  Rich paint of all 1,000 to a console: {t2 - t1:.3f} s;"
         f" cached render_output again: {t3 - t2:.3f} s"
     )
+
+    bench_sanitizer(results)
 
     big = "".join(f"{i:>6} | epoch progress line with some text\n" for i in range(100_000))
     stream = {"output_type": "stream", "name": "stdout", "text": big}

@@ -18,14 +18,20 @@ daemon_app = typer.Typer(help="Manage the per-user sync daemon.", no_args_is_hel
 
 
 async def _status(home: Path) -> dict[str, Any]:
-    from runt_tui.client.connection import DaemonClient, DaemonUnavailable, open_connection
+    from runt_tui.client.connection import (
+        DaemonClient,
+        DaemonUnavailable,
+        UnsafeDaemon,
+        open_connection,
+    )
 
     try:
         conn = await open_connection(home, autostart=False)
-    except DaemonUnavailable:
+    except DaemonUnavailable as e:
         from runt_tui.daemon.lifecycle import read_pid
 
-        return {"running": False, "pid": read_pid(home), "socket": str(home / "daemon.sock"), "rooms": []}
+        refused = {"refused": str(e)} if isinstance(e, UnsafeDaemon) else {}
+        return {"running": False, "pid": read_pid(home), "socket": str(home / "daemon.sock"), "rooms": [], **refused}
     client = DaemonClient(conn)
     try:
         header, _ = await client.request("status", timeout=10)
@@ -136,6 +142,8 @@ def status(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] 
         return
     if not st.get("running"):
         typer.echo(f"daemon: not running (socket {st['socket']})")
+        if st.get("refused"):
+            typer.echo(f"runt-tui: {st['refused']}", err=True)
         typer.echo("settings (would apply at start):")
         st["settings"] = load_settings().as_dict()
     else:
@@ -154,18 +162,22 @@ def logs(follow: Annotated[bool, typer.Option("-f", "--follow", help="Keep print
     if not path.exists():
         typer.echo(f"no log yet at {path}")
         return
+    from runt_tui.render.sanitize import strip_controls  # the log quotes notebooks and kernels
+
     with open(path, encoding="utf-8", errors="replace") as f:
-        typer.echo(f.read(), nl=False)
+        typer.echo(strip_controls(f.read()), nl=False)
         while follow:
             line = f.readline()
             if line:
-                typer.echo(line, nl=False)
+                typer.echo(strip_controls(line), nl=False)
             else:
                 time.sleep(0.2)
 
 
 def ps() -> None:
     """List open notebooks, their peers and kernel state."""
+    from runt_tui.render.sanitize import strip_controls
+
     st = get_status()
     if not st.get("running"):
         typer.echo("no daemon running")
@@ -177,5 +189,6 @@ def ps() -> None:
         where = r.get("path") or f"id:{r.get('notebook_id')}"
         kernel = (r.get("kernel") or {}).get("status", "none")
         save = (r.get("save") or {}).get("state", "")
-        peers = ", ".join(p["name"] for p in r.get("peers", [])) or "-"
-        typer.echo(f"{where}\n  cells {r.get('cells')}  kernel {kernel}  save {save}  peers: {peers}")
+        peers = ", ".join(str(p.get("name")) for p in r.get("peers", [])) or "-"
+        line = f"{where}\n  cells {r.get('cells')}  kernel {kernel}  save {save}  peers: {peers}"
+        typer.echo(strip_controls(line))  # names and paths come from peers and files

@@ -4,14 +4,21 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import re
 import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-_ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+
+def _say(text: str, *, colour: bool = False) -> None:
+    """Print to stderr; kernel and notebook strings in it are untrusted terminal input.
+
+    `colour` keeps SGR colours, and only on a terminal (not in a log file or CI).
+    """
+    from runt_tui.render.sanitize import strip_controls
+
+    typer.echo(strip_controls(text, keep_sgr=colour and sys.stderr.isatty()), err=True)
 
 
 async def run_notebook(path: Path, kernel: str | None, timeout: float | None, embedded: bool) -> int:
@@ -22,50 +29,51 @@ async def run_notebook(path: Path, kernel: str | None, timeout: float | None, em
     try:
         await session.connect()
     except DaemonError as e:
-        typer.echo(f"runt-tui: {e.message}", err=True)
+        _say(f"runt-tui: {e.message}")
         return 2
     except DaemonUnavailable as e:
-        typer.echo(f"runt-tui: {e}", err=True)
+        _say(f"runt-tui: {e}")
         return 2
     try:
         try:
             state = await session.start_kernel(kernel)
         except DaemonError as e:
-            typer.echo(f"runt-tui: cannot start the kernel: {e.message}", err=True)
+            _say(f"runt-tui: cannot start the kernel: {e.message}")
             return 1
         if kernel and state.get("name") != kernel:
             # One kernel per notebook, shared: a terminal has it open with another kernel.
-            typer.echo(f"runt-tui: the notebook's {state.get('name')} kernel is already running "
-                       f"(shared with the terminals that have it open); running on it, not on {kernel}", err=True)
+            _say(f"runt-tui: the notebook's {state.get('name')} kernel is already running "
+                 f"(shared with the terminals that have it open); running on it, not on {kernel}")
         cells = [c for c in session.get_cells() if c.cell_type == "code"]
         for n, cell in enumerate(cells, 1):
             if not cell.source.strip():
                 continue
-            typer.echo(f"[{n}/{len(cells)}] {cell.id}", err=True)
+            _say(f"[{n}/{len(cells)}] {cell.id}")
             try:
                 result = await session.execute_cell(cell.id, timeout=timeout)
             except TimeoutError:
                 # As nbclient does: stop the cell rather than leave it running.
                 with contextlib.suppress(DaemonError, DaemonUnavailable):
                     await session.interrupt()
-                typer.echo(f"runt-tui: cell {cell.id} ({n}/{len(cells)}) timed out after {timeout:g} s", err=True)
+                _say(f"runt-tui: cell {cell.id} ({n}/{len(cells)}) timed out after {timeout:g} s")
                 with contextlib.suppress(DaemonError, DaemonUnavailable):
                     await session.save()
                 return 1
             except (DaemonError, DaemonUnavailable) as e:
-                typer.echo(f"runt-tui: cell {cell.id} ({n}/{len(cells)}): {e}", err=True)
+                _say(f"runt-tui: cell {cell.id} ({n}/{len(cells)}): {e}")
                 return 1
             if not result.success:
                 err = result.error or {}
                 tb = err.get("traceback") or []
-                if not sys.stderr.isatty():  # a log file or CI: no colour codes
-                    tb = [_ANSI.sub("", line) for line in tb]
-                typer.echo("\n".join(tb) if tb else f"{err.get('ename', 'Error')}: {err.get('evalue', result.status)}", err=True)
-                typer.echo(f"runt-tui: cell {cell.id} ({n}/{len(cells)}) failed: {err.get('ename', result.status)}", err=True)
+                if tb:
+                    _say("\n".join(map(str, tb)), colour=True)
+                else:
+                    _say(f"{err.get('ename', 'Error')}: {err.get('evalue', result.status)}")
+                _say(f"runt-tui: cell {cell.id} ({n}/{len(cells)}) failed: {err.get('ename', result.status)}")
                 await session.save()
                 return 1
         await session.save()
-        typer.echo(f"ran {len(cells)} code cells; saved {path}", err=True)
+        _say(f"ran {len(cells)} code cells; saved {path}")
         return 0
     finally:
         await session.close()

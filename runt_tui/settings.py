@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import dataclasses
 import os
-import stat
 import tomllib
 from dataclasses import dataclass, fields
 from pathlib import Path
@@ -30,14 +29,13 @@ def state_dir() -> Path:
 
 
 def ensure_private_dir(path: Path) -> Path:
-    """Create `path` as a 0700 directory owned by us, tightening an existing one."""
-    path.mkdir(mode=0o700, parents=True, exist_ok=True)
-    st = path.stat()
-    if st.st_uid != os.getuid():
-        raise PermissionError(f"{path} is owned by another user")
-    if stat.S_IMODE(st.st_mode) != 0o700:
-        os.chmod(path, 0o700)
-    return path
+    """Create `path` as a 0700 directory owned by us, tightening an existing one.
+
+    Refuses (UnsafePath) a symlink, a non-directory or another user's directory.
+    """
+    from runt_tui.private import check_private_dir
+
+    return check_private_dir(path)
 
 
 def config_path() -> Path:

@@ -6,11 +6,15 @@ import asyncio
 import contextlib
 import itertools
 import logging
+import os
+import socket
+import struct
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
+from runt_tui.private import UnsafePath, check_private_dir, check_private_entry, owner_name
 from runt_tui.protocol import (
     Connection,
     ConnectionClosed,
@@ -42,11 +46,48 @@ class DaemonUnavailable(ConnectionError):
     """No daemon could be reached (or started)."""
 
 
+class UnsafeDaemon(DaemonUnavailable):
+    """The state dir, its socket or the process behind it is not ours: nothing was sent."""
+
+
+def check_state_dir(home: Path) -> bool:
+    """Refuse a state dir or socket that is a symlink or another user's; False when there is none."""
+    try:
+        check_private_dir(home, create=False)
+        return check_private_entry(home / "daemon.sock", "socket")
+    except FileNotFoundError:
+        return False
+    except UnsafePath as e:
+        raise UnsafeDaemon(str(e)) from None
+
+
+def check_peer(sock: socket.socket, path: Path) -> None:
+    """Refuse a daemon process that runs as another user (SO_PEERCRED, where the OS has it)."""
+    option = getattr(socket, "SO_PEERCRED", None)
+    if option is None:
+        return  # the socket's owner was checked; the 0700 directory keeps others out
+    pid, uid, _gid = struct.unpack("3i", sock.getsockopt(socket.SOL_SOCKET, option, struct.calcsize("3i")))
+    if uid != os.geteuid():
+        raise UnsafeDaemon(
+            f"refusing the daemon on {path}: it runs as {owner_name(uid)} (pid {pid}), "
+            f"not as you ({owner_name(os.geteuid())})"
+        )
+
+
 async def _try_connect(sock: Path) -> Connection | None:
+    # Checked before anything is sent: a socket planted by another user, or a daemon
+    # running as another user, must never see a request (not even the handshake).
+    if not check_state_dir(sock.parent):
+        return None
     try:
         reader, writer = await asyncio.open_unix_connection(str(sock), limit=1 << 20)
     except (FileNotFoundError, ConnectionRefusedError, OSError):
         return None
+    try:
+        check_peer(writer.get_extra_info("socket"), sock)
+    except UnsafeDaemon:
+        writer.close()
+        raise
     try:
         await client_handshake(reader, writer, timeout=5.0)
     except (ProtocolError, OSError, TimeoutError):
@@ -66,7 +107,10 @@ async def open_connection(home: Path | None = None, autostart: bool = True, time
         raise DaemonUnavailable(f"no daemon is listening on {sock}")
     from runt_tui.daemon.lifecycle import spawn_daemon
 
-    proc = spawn_daemon(home)
+    try:
+        proc = spawn_daemon(home)
+    except UnsafePath as e:
+        raise UnsafeDaemon(str(e)) from None
     deadline = time.monotonic() + timeout
     delay = 0.01
     while time.monotonic() < deadline:

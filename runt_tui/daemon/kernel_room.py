@@ -245,7 +245,6 @@ class RoomKernel:
                     await old.shutdown()
             spec = self.room.doc.metadata().get("kernelspec")
             name = kernel_name or (spec.get("name") if isinstance(spec, dict) else None) or "python3"
-            self.runtime_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
             session = KernelSession(self.runtime_dir, on_status=self._on_status, on_dead=self._on_dead)
             self.session, self.name, self.error, self.status = session, str(name), None, "starting"
             self._publish()

@@ -17,6 +17,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from runt_tui.daemon.server import Daemon
+from runt_tui.private import (
+    UnsafePath,
+    check_private_entry,
+    open_private,
+    read_private,
+    write_private,
+)
 from runt_tui.settings import Settings, ensure_private_dir, load_settings
 
 log = logging.getLogger("runt_tui.daemon")
@@ -41,19 +48,19 @@ def pid_path(home: Path) -> Path:
 def daemon_lock(home: Path) -> Iterator[bool]:
     """Hold the daemon lock for the duration; yields False when another process holds it."""
     ensure_private_dir(home)
-    fd = os.open(lock_path(home), os.O_RDWR | os.O_CREAT, 0o600)
+    fd = open_private(lock_path(home), os.O_RDWR | os.O_CREAT)
     try:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             yield False
             return
-        pid_path(home).write_text(str(os.getpid()))
+        write_private(pid_path(home), str(os.getpid()).encode())
         try:
             yield True
         finally:
             with contextlib.suppress(OSError):
-                if pid_path(home).read_text().strip() == str(os.getpid()):
+                if read_private(pid_path(home)).strip() == str(os.getpid()).encode():
                     pid_path(home).unlink()
             fcntl.flock(fd, fcntl.LOCK_UN)
     finally:
@@ -63,7 +70,8 @@ def daemon_lock(home: Path) -> Iterator[bool]:
 def read_pid(home: Path) -> int | None:
     """The pid of the daemon holding the lock, or None when none does."""
     try:
-        fd = os.open(lock_path(home), os.O_RDWR)
+        # A lock or pid file that is not ours (planted, a symlink) names no daemon of ours.
+        fd = open_private(lock_path(home), os.O_RDWR)
     except OSError:
         return None
     try:
@@ -71,7 +79,7 @@ def read_pid(home: Path) -> int | None:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             try:
-                return int(pid_path(home).read_text().strip())
+                return int(read_private(pid_path(home)).strip())
             except (OSError, ValueError):
                 return None
         fcntl.flock(fd, fcntl.LOCK_UN)
@@ -82,7 +90,8 @@ def read_pid(home: Path) -> int | None:
 
 def setup_logging(home: Path, foreground: bool = False) -> None:
     """Log to daemon.log (and stderr in the foreground)."""
-    handlers: list[logging.Handler] = [logging.FileHandler(log_path(home), encoding="utf-8")]
+    log_file = os.fdopen(open_private(log_path(home), os.O_WRONLY | os.O_APPEND | os.O_CREAT), "a", encoding="utf-8")
+    handlers: list[logging.Handler] = [logging.StreamHandler(log_file)]
     if foreground:
         handlers.append(logging.StreamHandler())
     logging.basicConfig(
@@ -134,9 +143,11 @@ async def _serve_locked(home: Path, settings: Settings) -> int:
 def spawn_daemon(home: Path, extra_args: list[str] | None = None) -> subprocess.Popen[bytes]:
     """Start a detached daemon from this same installation (same interpreter)."""
     ensure_private_dir(home)
+    for path in (lock_path(home), pid_path(home), log_path(home)):
+        check_private_entry(path)  # refused here, the caller hears why (not just an exit code)
     env = dict(os.environ)
     env["RUNT_TUI_HOME"] = str(home)
-    with open(log_path(home), "ab") as logf:
+    with os.fdopen(open_private(log_path(home), os.O_WRONLY | os.O_APPEND | os.O_CREAT), "ab") as logf:
         proc = subprocess.Popen(
             [sys.executable, "-m", "runt_tui.daemon", *(extra_args or [])],
             stdin=subprocess.DEVNULL,
@@ -164,11 +175,20 @@ def main(argv: list[str] | None = None) -> int:
             k, _, v = args[i + 1].partition("=")
             overrides[k] = v
     home = state_dir()
-    ensure_private_dir(home)
-    setup_logging(home, foreground)
+    try:
+        ensure_private_dir(home)
+        setup_logging(home, foreground)
+    except UnsafePath as e:
+        print(f"runt-tui daemon: {e}", file=sys.stderr)
+        return 2
     try:
         settings = load_settings(None, **overrides)
     except ValueError as e:
         log.error("bad settings: %s", e)
         return 2
-    return asyncio.run(run_daemon(home, settings))
+    try:
+        return asyncio.run(run_daemon(home, settings))
+    except UnsafePath as e:
+        log.error("%s", e)
+        print(f"runt-tui daemon: {e}", file=sys.stderr)
+        return 2

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from runt_tui.doc import write_bytes_atomic
+from runt_tui.private import open_private, read_private
 
 _RECORD = struct.Struct(">II")  # length, crc32
 COMPACT_BYTES = 4 * 1024 * 1024
@@ -65,12 +66,12 @@ class RoomStore:
     def load(self) -> bytes | None:
         """Snapshot bytes followed by every intact logged change, or None when nothing is stored."""
         try:
-            snap = self.snapshot.read_bytes()
+            snap = read_private(self.snapshot)
         except FileNotFoundError:
             return None
         chunks = [snap]
         try:
-            data = self.log.read_bytes()
+            data = read_private(self.log)
         except FileNotFoundError:
             data = b""
         off = 0
@@ -84,7 +85,7 @@ class RoomStore:
             self.log_records += 1
         if off < len(data):
             # Cut the torn tail so later appends follow intact records.
-            with open(self.log, "r+b") as f:
+            with os.fdopen(open_private(self.log, os.O_RDWR), "r+b") as f:
                 f.truncate(off)
         self.log_bytes = off
         return b"".join(chunks)
@@ -93,7 +94,7 @@ class RoomStore:
         """Replace the snapshot atomically and empty the log."""
         write_bytes_atomic(self.snapshot, data)
         self._close_log()
-        with open(self.log, "wb") as f:
+        with os.fdopen(open_private(self.log, os.O_WRONLY | os.O_CREAT | os.O_TRUNC), "wb") as f:
             f.flush()
             os.fsync(f.fileno())
         self.log_bytes = self.log_records = 0
@@ -103,7 +104,7 @@ class RoomStore:
         if not changes:
             return
         if self._log_fd is None:
-            self._log_fd = os.open(self.log, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+            self._log_fd = open_private(self.log, os.O_WRONLY | os.O_APPEND | os.O_CREAT)
         buf = b"".join(_RECORD.pack(len(c), zlib.crc32(c)) + c for c in changes)
         os.write(self._log_fd, buf)
         os.fsync(self._log_fd)
@@ -119,7 +120,7 @@ class RoomStore:
     def read_meta(self) -> RoomMeta:
         """The stored room metadata (defaults when missing or unreadable)."""
         try:
-            raw: Any = json.loads(self.meta_path.read_text(encoding="utf-8"))
+            raw: Any = json.loads(read_private(self.meta_path).decode("utf-8"))
             return RoomMeta(**{k: raw[k] for k in asdict(RoomMeta()) if k in raw})
         except (OSError, ValueError, TypeError):
             return RoomMeta()
@@ -131,7 +132,7 @@ class RoomStore:
     def read_baseline(self) -> bytes | None:
         """The notebook bytes as last saved or loaded (the base of disk merges)."""
         try:
-            return self.baseline.read_bytes()
+            return read_private(self.baseline)
         except OSError:
             return None
 

@@ -86,6 +86,7 @@ class Daemon:
         """Bind the socket (0600) inside the private state dir."""
         ensure_private_dir(self.home)
         ensure_private_dir(self.rooms_dir)
+        ensure_private_dir(self.home / "kernels")
         with contextlib.suppress(FileNotFoundError):
             self.socket_path.unlink()
         old = os.umask(0o177)

@@ -15,6 +15,8 @@ import tempfile
 from pathlib import Path
 from typing import Any, Protocol
 
+from runt_tui.private import UnsafePath, check_private_dir, check_private_entry, read_private
+
 BLOB_KEY = "runt_blobs"
 DEFAULT_THRESHOLD = 64 * 1024
 
@@ -67,7 +69,7 @@ class FileBlobStore:
 
     def __init__(self, root: Path) -> None:
         self.root = root
-        root.mkdir(mode=0o700, parents=True, exist_ok=True)
+        check_private_dir(root)
 
     def _path(self, digest: str) -> Path:
         if len(digest) != 64 or any(c not in "0123456789abcdef" for c in digest):
@@ -78,9 +80,10 @@ class FileBlobStore:
         """Store `data` (once) and return its digest."""
         digest = blob_digest(data)
         path = self._path(digest)
-        if path.exists():
-            return digest
-        path.parent.mkdir(mode=0o700, exist_ok=True)
+        with contextlib.suppress(UnsafePath):  # a planted entry is replaced: rename never follows it
+            if check_private_entry(path):
+                return digest
+        check_private_dir(path.parent)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
         try:
             with os.fdopen(fd, "wb") as f:
@@ -97,7 +100,7 @@ class FileBlobStore:
     def get(self, digest: str) -> bytes | None:
         """Return the blob or None when missing or the digest is malformed."""
         try:
-            return self._path(digest).read_bytes()
+            return read_private(self._path(digest))
         except (OSError, ValueError):
             return None
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import atexit
 import contextlib
 import os
@@ -13,14 +14,17 @@ from typing import Any
 from jupyter_client.kernelspec import NoSuchKernel
 from jupyter_client.manager import AsyncKernelManager
 
+from runt_tui.kernel.proctree import ProcessTree
+from runt_tui.private import UnsafePath, check_private_dir, check_private_entry, open_private
+
 # Linux's sun_path holds 108 bytes including the NUL; zmq needs room for the
 # "-N" port suffix jupyter_client appends to the ipc base path.
 _MAX_IPC_PATH = 100
 
-# Process groups of kernels we started and have not stopped yet; killed at
-# interpreter exit so no kernel outlives the daemon even on an unclean exit
-# path (ipykernel also polls its parent pid, but other kernels may not).
-_LIVE_GROUPS: set[int] = set()
+# Process trees of kernels we started and have not ended yet; killed at
+# interpreter exit so no kernel (nor anything it started) outlives the daemon
+# even on an unclean exit path (ipykernel polls its parent pid; its children do not).
+_LIVE_TREES: set[ProcessTree] = set()
 
 
 class KernelLaunchError(RuntimeError):
@@ -31,31 +35,39 @@ class KernelDiedError(RuntimeError):
     """The kernel went away (died, restarted or shut down) before answering."""
 
 
-def _kill_live_groups() -> None:
-    for pgid in list(_LIVE_GROUPS):
-        kill_group(pgid)
+def end_all_trees() -> None:
+    """SIGKILL every kernel tree not ended yet (at exit, and on the daemon's way out)."""
+    for tree in list(_LIVE_TREES):
+        end_tree(tree)
 
 
-atexit.register(_kill_live_groups)
+atexit.register(end_all_trees)
 
 
-def kill_group(pgid: int) -> None:
-    """SIGKILL a kernel's process group, ignoring one that is already gone."""
-    _LIVE_GROUPS.discard(pgid)
-    with contextlib.suppress(OSError):
-        os.killpg(pgid, signal.SIGKILL)
+def end_tree(tree: ProcessTree) -> list[int]:
+    """SIGKILL whatever is left of a kernel's process tree; return the pids signalled."""
+    _LIVE_TREES.discard(tree)
+    return tree.kill()
 
 
-def track_group(pgid: int | None) -> None:
-    """Remember a kernel's process group for the exit-time safety net."""
-    if pgid is not None and pgid > 1:
-        _LIVE_GROUPS.add(pgid)
+def track_tree(tree: ProcessTree, pid: int | None) -> None:
+    """Name the launched kernel as the tree's root and keep it for the exit-time safety net."""
+    tree.set_root(pid)
+    _LIVE_TREES.add(tree)
 
 
 def prepare_dir(runtime_dir: Path) -> Path:
     """Create the private kernel directory and return the ipc base path."""
-    runtime_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-    os.chmod(runtime_dir, 0o700)
+    try:
+        check_private_dir(runtime_dir.parent)
+        check_private_dir(runtime_dir)
+        # jupyter_client writes kernel.json with a plain open(): nothing in here may be
+        # a symlink or another user's.
+        for entry in runtime_dir.iterdir():
+            if not entry.is_dir() or entry.is_symlink():
+                check_private_entry(entry, "socket" if entry.name.startswith(("ipc-", "pipe-")) else "file")
+    except UnsafePath as e:
+        raise KernelLaunchError(str(e)) from None
     base = runtime_dir / "ipc"
     if len(os.fsencode(base)) > _MAX_IPC_PATH:
         raise KernelLaunchError(
@@ -127,16 +139,33 @@ async def launch(
     log_path: Path,
     cwd: str | None,
     env: dict[str, str],
+    tree: ProcessTree,
     *,
-    restart: bool = False,
+    previous: ProcessTree | None = None,
 ) -> None:
-    """Start (or restart) the kernel process; every failure becomes KernelLaunchError."""
+    """Start the kernel process as `tree`'s root; every failure becomes KernelLaunchError.
+
+    Given the `previous` kernel's tree, restart: that tree is recorded while the old
+    kernel still names its children, and ended once the kernel is replaced.
+    """
+    restart = previous is not None
+    if previous is not None:
+        await asyncio.to_thread(previous.scan)
+    try:
+        await _launch(km, log_path, cwd, {**env, **tree.env()}, restart)
+        track_tree(tree, kernel_pid(km))
+    finally:
+        if previous is not None:
+            end_tree(previous)
+
+
+async def _launch(km: AsyncKernelManager, log_path: Path, cwd: str | None, env: dict[str, str], restart: bool) -> None:
     name = km.kernel_name
-    old_group = process_group(km)
     # The kernel's own stderr (tracebacks at import time, warnings) goes to a
     # file we can quote in error messages instead of the daemon's terminal;
     # a fresh start truncates it so it cannot grow without bound.
-    with open(log_path, "ab" if restart else "wb") as log_file:
+    flags = os.O_WRONLY | os.O_CREAT | (os.O_APPEND if restart else os.O_TRUNC)
+    with os.fdopen(open_private(log_path, flags), "ab" if restart else "wb") as log_file:
         kwargs: dict[str, Any] = {"cwd": cwd, "env": env, "stdout": log_file, "stderr": log_file}
         try:
             if restart:
@@ -163,9 +192,6 @@ async def launch(
         except Exception as exc:
             await _discard(km)
             raise KernelLaunchError(f"cannot start kernel {name!r}: {exc}") from exc
-    if old_group is not None:
-        kill_group(old_group)  # leftovers of the previous kernel's children
-    track_group(process_group(km))
 
 
 async def _discard(km: AsyncKernelManager) -> None:
@@ -174,12 +200,6 @@ async def _discard(km: AsyncKernelManager) -> None:
     with contextlib.suppress(Exception):
         km.cleanup_connection_file()
         km.cleanup_ipc_files()
-
-
-def process_group(km: AsyncKernelManager) -> int | None:
-    """Return the kernel's process group id, if it has a process."""
-    pgid = getattr(km.provisioner, "pgid", None)
-    return pgid if isinstance(pgid, int) else None
 
 
 def kernel_pid(km: AsyncKernelManager) -> int | None:
@@ -209,7 +229,7 @@ def exit_reason(km: AsyncKernelManager, log_path: Path) -> str:
 def log_tail(log_path: Path, lines: int = 8, limit: int = 4000) -> str:
     """Return the last lines of the kernel log, or '' when there is none."""
     try:
-        with open(log_path, "rb") as f:
+        with os.fdopen(open_private(log_path, os.O_RDONLY), "rb") as f:
             f.seek(0, os.SEEK_END)
             size = f.tell()
             f.seek(max(0, size - limit))

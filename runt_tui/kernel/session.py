@@ -17,15 +17,15 @@ from jupyter_client.manager import AsyncKernelManager
 from runt_tui.kernel.launch import (
     KernelDiedError,
     KernelLaunchError,
+    end_tree,
     exit_reason,
     kernel_pid,
-    kill_group,
     launch,
     log_tail,
     make_manager,
-    process_group,
     remove_sockets,
 )
+from runt_tui.kernel.proctree import ProcessTree
 from runt_tui.kernel.router import InputHandler, Message, MessageHandler, Router
 from runt_tui.kernel.wire import BadMessage, decode
 
@@ -61,6 +61,8 @@ class KernelSession:
         self._router = Router(self._kernel_state, reply_grace)
         self._km: AsyncKernelManager | None = None
         self._kc: AsyncKernelClient | None = None
+        # Every process of the running kernel, ended with it (see proctree.py).
+        self._tree: ProcessTree | None = None
         self._tasks: list[asyncio.Task[None]] = []
         self._cwd: str | None = None
         self._kernel_name: str | None = None
@@ -120,8 +122,8 @@ class KernelSession:
         self._set_status("starting")
         try:
             km = make_manager(self.runtime_dir, kernel_name)
-            self._km = km
-            await launch(km, self.log_path, cwd, self._env())
+            self._km, self._tree = km, ProcessTree()
+            await launch(km, self.log_path, cwd, self._env(), self._tree)
             await self._connect()
         except BaseException:
             await self._teardown(kill=True)
@@ -139,12 +141,13 @@ class KernelSession:
             # Never started, or the last launch failed: "restart" means try again.
             await self._start(self._kernel_name, self._cwd)
             return
-        km = self._km
+        km, old = self._km, self._tree or ProcessTree()
         self._set_status("restarting")
         self._expect_exit = True
         await self._disconnect(KernelDiedError("kernel restarted"))
+        self._tree = ProcessTree()
         try:
-            await launch(km, self.log_path, self._cwd, self._env(), restart=True)
+            await launch(km, self.log_path, self._cwd, self._env(), self._tree, previous=old)
             await self._connect()
         except BaseException:
             await self._teardown(kill=True)
@@ -283,6 +286,8 @@ class KernelSession:
         mapped = _KERNEL_STATES.get(state)
         if mapped is not None and self.status in ("idle", "busy", "starting"):
             self._set_status(mapped)
+            if mapped == "idle" and self._tree is not None:
+                self._tree.scan_soon()  # what a cell started is recorded as it ends
 
     async def _connect(self) -> None:
         km = self._require_manager()
@@ -359,12 +364,13 @@ class KernelSession:
                 continue
             if not await km.is_alive():
                 break
+            if self._tree is not None:
+                self._tree.tick()  # its children recorded before they may be orphaned
         reason = exit_reason(km, self.log_path)
         self._set_status("dead")
         self._router.fail_all(KernelDiedError(reason))
-        group = process_group(km)
-        if group is not None:
-            kill_group(group)  # children the kernel left behind
+        if self._tree is not None:
+            end_tree(self._tree)  # children the kernel left behind
         if self._on_dead is not None:
             try:
                 self._on_dead(reason)
@@ -390,16 +396,15 @@ class KernelSession:
     async def _teardown(self, *, kill: bool) -> None:
         await self._disconnect(KernelDiedError("kernel stopped"))
         km, self._km = self._km, None
+        tree, self._tree = self._tree, None
         if km is None:
             return
-        group = process_group(km)
+        if tree is not None:  # recorded while the kernel still names its children
+            await asyncio.to_thread(tree.scan)
         with contextlib.suppress(Exception):
             await km.shutdown_kernel(now=kill)
-        if group is not None:
-            # The kernel is gone; anything still in its process group is a
-            # child it started (subprocess, multiprocessing) and must not
-            # outlive it.
-            kill_group(group)
+        if tree is not None:  # whatever the kernel started must not outlive it
+            end_tree(tree)
         with contextlib.suppress(Exception):
             km.cleanup_connection_file()
             km.cleanup_ipc_files()

@@ -13,6 +13,9 @@ from __future__ import annotations
 # - Images: render_output returns an ImagePayload for the TUI to draw (unless
 #   images="none") plus a Rich fallback: half blocks for auto/halfblock when
 #   Pillow is importable, a "[image/png W×H, size]" placeholder otherwise.
+# - Strings from notebooks and kernels are untrusted terminal input: all of them pass
+#   sanitize.py (SGR colour kept as Rich styles where ANSI is expected, every other
+#   control sequence and control character removed); Guarded checks the segments too.
 # - Every renderable handed out is wrapped in Guarded, so an exception inside
 #   Rich at paint time becomes a placeholder line instead of crashing the app.
 # Exports are loaded on first use (PEP 562): the app's first frame needs only a few of

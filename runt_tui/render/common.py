@@ -12,6 +12,8 @@ from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
 
+from .sanitize import clean_segments, strip_controls
+
 PLACEHOLDER_STYLE = "dim italic"
 MARKER_STYLE = "dim italic"
 
@@ -60,9 +62,10 @@ def payload_size(value: object) -> int:
 
 def placeholder(label: str, size: int | None = None, reason: str | None = None) -> Text:
     """Build the one-line "[type, size]" stand-in used for anything we cannot show."""
-    inner = label
+    # Labels name MIME types and attachments taken from the notebook: untrusted.
+    inner = strip_controls(label, one_line=True)
     if reason:
-        inner += f": {reason}"
+        inner += f": {strip_controls(reason, one_line=True)}"
     if size is not None:
         inner += f", {human_size(size)}"
     return Text(f"[{inner}]", style=PLACEHOLDER_STYLE, no_wrap=False)
@@ -92,7 +95,8 @@ class Guarded:
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
         try:
-            segments: Iterable[Segment] = list(console.render(self.renderable, options))
+            # Every output passes here: the last guard against control characters.
+            segments: Iterable[Segment] = clean_segments(console.render(self.renderable, options))
         except Exception as exc:
             text = placeholder(self.label, reason=f"cannot render ({type(exc).__name__})")
             segments = [*text.render(console), Segment.line()]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from html.parser import HTMLParser
 
 from .common import words
+from .sanitize import strip_controls
 
 VOID = words("area base br col embed hr img input link meta param source track wbr")
 # Tags whose start implicitly closes an open sibling, as browsers do; pandas and
@@ -60,6 +61,11 @@ class Node:
         return max(lo, min(hi, value))
 
 
+def _attrs(attrs: list[tuple[str, str | None]]) -> dict[str, str]:
+    """Attribute values (href, alt, ...) without control characters."""
+    return {k: strip_controls(v or "", one_line=True) for k, v in attrs}
+
+
 class _Builder(HTMLParser):
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
@@ -71,13 +77,13 @@ class _Builder(HTMLParser):
         if closes:
             while len(self.stack) > 1 and self.stack[-1].tag in closes:
                 self.stack.pop()
-        node = Node(tag, {k: v or "" for k, v in attrs})
+        node = Node(tag, _attrs(attrs))
         self.stack[-1].children.append(node)
         if tag not in VOID and len(self.stack) < MAX_DEPTH:
             self.stack.append(node)
 
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self.stack[-1].children.append(Node(tag, {k: v or "" for k, v in attrs}))
+        self.stack[-1].children.append(Node(tag, _attrs(attrs)))
 
     def handle_endtag(self, tag: str) -> None:
         for i in range(len(self.stack) - 1, 0, -1):
@@ -87,6 +93,8 @@ class _Builder(HTMLParser):
         # A stray end tag is ignored, as browsers do.
 
     def handle_data(self, data: str) -> None:
+        # After entity decoding (&#27; is ESC): every string in the tree is clean.
+        data = strip_controls(data)
         children = self.stack[-1].children
         if children and isinstance(children[-1], str):
             children[-1] += data

@@ -9,6 +9,7 @@ from rich.json import JSON
 from rich.text import Text
 
 from .options import RenderOptions
+from .sanitize import has_controls, visible_controls
 
 MAX_STRING = 1000
 # Total values shown, whatever the shape: depth and width caps alone still allow
@@ -69,4 +70,8 @@ def render_json(value: object, options: RenderOptions) -> Text:
     if isinstance(value, str):
         value = json.loads(value)
     collapsed = collapse_json(value, options.json_max_depth, options.json_max_items)
-    return JSON.from_data(collapsed, indent=2).text
+    text = JSON.from_data(collapsed, indent=2).text
+    if has_controls(text.plain):
+        # json.dumps escapes C0 but not DEL or C1: show those, one for one (spans stay valid).
+        text.plain = visible_controls(text.plain)
+    return text

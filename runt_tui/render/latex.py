@@ -7,6 +7,7 @@ import re
 from rich.text import Text
 
 from .common import words
+from .sanitize import strip_controls
 
 
 def _names(spec: str) -> list[str]:
@@ -245,6 +246,7 @@ def latex_to_unicode(source: str) -> str | None:
 
 def render_latex(source: str) -> Text:
     """Render text/latex as converted Unicode, or the raw source when too complex."""
+    source = strip_controls(source)
     converted = latex_to_unicode(source)
     if converted is None or not converted.strip():
         return Text(source.strip())

@@ -14,6 +14,7 @@ from .common import Guarded, PayloadError, marker, payload_size, placeholder, pl
 from .halfblock import image_renderable
 from .images import ImagePayload, rasterize_svg, svg_size
 from .options import DEFAULT_OPTIONS, RenderOptions
+from .sanitize import strip_controls, visible_controls
 
 # ![alt](attachment:name "title") and <img src="attachment:name">, the two forms
 # Jupyter front ends write when an image is pasted into a markdown cell.
@@ -28,7 +29,9 @@ _IMAGE_ORDER = ("image/png", "image/jpeg", "image/gif", "image/svg+xml")
 def render_markdown(source: str, options: RenderOptions) -> RenderableType:
     """Render Markdown text (code blocks highlighted), capped to max_text_chars."""
     hidden = max(0, len(source) - options.max_text_chars)
-    md = Markdown(source[: options.max_text_chars], code_theme=options.code_theme)
+    # Everything Markdown draws (text, code, link targets) comes from the source.
+    shown = strip_controls(source[: options.max_text_chars])
+    md = Markdown(shown, code_theme=options.code_theme)
     if not hidden:
         return md
     return Group(md, marker(f"… {plural(hidden, 'more character')}"))
@@ -95,6 +98,8 @@ def render_markdown_cell(
     try:
         if not isinstance(source, str):
             source = text_of(source) or ""
+        # A cell's own controls are shown (␛ …), not acted on nor hidden.
+        source = visible_controls(source)
         blocks: list[RenderableType] = []
         for part in split_attachments(source, attachments):
             if isinstance(part, str):

@@ -21,6 +21,7 @@ from .latex import render_latex
 from .markdown import render_markdown
 from .mime import ranked_mimes
 from .options import DEFAULT_OPTIONS, RenderOptions
+from .sanitize import safe_text
 from .stream import ansi_block, render_stream
 
 _ERROR_HEADER = "bold red"
@@ -224,7 +225,7 @@ def _render_error(output: Mapping[object, object], options: RenderOptions) -> Re
     evalue = output.get("evalue")
     name = "Error" if ename is None else str(ename)
     value = "" if evalue is None else str(evalue)
-    header = Text(f"{name}: {value}", style=_ERROR_HEADER)
+    header = safe_text(f"{name}: {value}", style=_ERROR_HEADER)
     tb = output.get("traceback")
     lines = [str(line) for line in tb] if isinstance(tb, list) else []
     if not lines:

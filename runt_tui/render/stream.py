@@ -7,10 +7,10 @@ from typing import Literal
 
 from rich.console import Group, RenderableType
 from rich.padding import Padding
-from rich.text import Text
 
 from .common import marker, plural
 from .options import RenderOptions
+from .sanitize import ansi_text
 
 # Zero-width control sequences we must step over when overwriting characters:
 # CSI (colours, cursor), OSC (hyperlinks, titles) and two-byte escapes.
@@ -148,7 +148,8 @@ def ansi_block(
     text, hidden_chars = cap_chars(text, options.max_text_chars, keep)
     # Fold only what will be shown: the cut happened on \n boundaries, which
     # folding never crosses, so the result equals folding everything first.
-    body = Text.from_ansi(fold_stream(text), style=style)
+    # Folding reads the escapes (as zero-width) first; only SGR survives the sanitizer.
+    body = ansi_text(fold_stream(text), style=style)
     notes: list[str] = []
     if hidden_lines:
         notes.append(f"… {plural(hidden_lines, 'more line')}")

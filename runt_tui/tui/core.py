@@ -8,9 +8,11 @@ import logging
 from typing import Any
 
 from textual.app import App
+from textual.notifications import SeverityLevel
 
 from runt_tui.client import AsyncSession, DaemonError, DaemonUnavailable
 from runt_tui.doc import DocError
+from runt_tui.render.sanitize import safe_text, strip_controls
 from runt_tui.tui.bridge import Pending, SessionBridge, SessionUpdate
 from runt_tui.tui.editsync import EditBuffer, UndoHistory
 from runt_tui.tui.images import resolved_mode
@@ -90,6 +92,17 @@ class AppCore(App[None]):
         self.pane = CellsPane(self.model_for, self.view_flags, id="cells")
         self.status_bar = StatusBar(id="status")
 
+    def notify(
+        self, message: str, *, title: str = "", severity: SeverityLevel = "information",
+        timeout: float | None = None, markup: bool = False,
+    ) -> None:
+        """A toast whose text is never markup and never holds a control character.
+
+        Notifications quote kernel errors, daemon messages and peer names, all untrusted.
+        """
+        super().notify(strip_controls(str(message)), title=strip_controls(str(title), one_line=True),
+                       severity=severity, timeout=timeout, markup=False)
+
     # ---- opening and closing ----------------------------------------------
 
     def on_mount(self) -> None:
@@ -108,7 +121,8 @@ class AppCore(App[None]):
                 await self.session.connect()
         except (DaemonError, DaemonUnavailable, DocError, OSError) as e:
             message = e.message if isinstance(e, DaemonError) else str(e)
-            self.exit(return_code=1, message=f"runt-tui: {message}")
+            # Printed after the app ends: it quotes file names, never markup nor escapes.
+            self.exit(return_code=1, message=safe_text(f"runt-tui: {message}"))
             return
         doc = self.session.doc
         if len(doc) == 0:

@@ -18,6 +18,7 @@ from textual.widget import Widget
 from textual.widgets import Static
 
 from runt_tui.render import ImagePayload
+from runt_tui.render.sanitize import strip_controls
 
 _resolved: str | None = None
 
@@ -142,7 +143,7 @@ def image_widget(payload: ImagePayload, max_cols: int = MAX_COLS) -> Widget:
 
             widget = TGPImage(image, classes="cell-image")
     except Exception as exc:
-        return Static(f"[{payload.describe()}: cannot draw ({type(exc).__name__})]", classes="cell-image", markup=False)
+        return Static(f"[{strip_controls(payload.describe(), one_line=True)}: cannot draw ({type(exc).__name__})]", classes="cell-image", markup=False)
     widget.styles.width = cols
     widget.styles.height = rows
     return widget

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, OptionList, Static
+
+from runt_tui.render.sanitize import ansi_text, safe_text, strip_controls
 
 
 class ConfirmScreen(ModalScreen[bool]):
@@ -26,7 +27,7 @@ class ConfirmScreen(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Static(self.question, classes="dialog-title")
+            yield Static(safe_text(self.question), classes="dialog-title")
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Yes (y)", variant="error", id="yes")
                 yield Button("No (n)", id="no")
@@ -52,10 +53,10 @@ class PromptScreen(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Static(self.title_text, classes="dialog-title")
+            yield Static(safe_text(self.title_text), classes="dialog-title")
             if self.prompt:
-                yield Static(Text(self.prompt), classes="dialog-prompt")
-            yield Input(value=self.value, password=self.password, id="prompt-input")
+                yield Static(safe_text(self.prompt), classes="dialog-prompt")
+            yield Input(value=strip_controls(self.value, one_line=True), password=self.password, id="prompt-input")
 
     def on_mount(self) -> None:
         self.query_one(Input).focus()
@@ -80,8 +81,8 @@ class TextScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(classes="dialog dialog-wide"):
-            yield Static(self.title_text, classes="dialog-title")
-            yield Static(Text.from_ansi(self.body or "(nothing)"))
+            yield Static(safe_text(self.title_text), classes="dialog-title")
+            yield Static(ansi_text(self.body or "(nothing)"))
 
     def action_close(self) -> None:
         self.dismiss(None)
@@ -100,8 +101,8 @@ class ChoiceScreen(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Static(self.title_text, classes="dialog-title")
-            yield OptionList(*(label for label, _ in self.choices), id="choices")
+            yield Static(safe_text(self.title_text), classes="dialog-title")
+            yield OptionList(*(safe_text(label, one_line=True) for label, _ in self.choices), id="choices")
 
     def on_mount(self) -> None:
         options = self.query_one(OptionList)
@@ -132,7 +133,7 @@ class CompletionScreen(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog completion"):
-            yield OptionList(*self.matches[:200], id="completions")
+            yield OptionList(*(safe_text(m, one_line=True) for m in self.matches[:200]), id="completions")
 
     def on_mount(self) -> None:
         self.query_one(OptionList).focus()

@@ -13,6 +13,7 @@ from rich.syntax import Syntax
 from rich.text import Text
 
 from runt_tui.render import ImagePayload, RenderOptions
+from runt_tui.render.sanitize import clean_segments, strip_controls, visible_controls
 from runt_tui.tui.model import CellModel, PeerMark, ViewFlags
 
 GUTTER = 6  # "[123]" plus a space
@@ -53,7 +54,7 @@ def gutter(model: CellModel) -> Text:
 
 def peer_label(peer: PeerMark) -> str:
     """A peer's name cut to the gutter width."""
-    name = peer.name or "peer"
+    name = strip_controls(peer.name, one_line=True) or "peer"
     return name[: GUTTER - 1].rjust(GUTTER - 1)
 
 
@@ -80,7 +81,7 @@ def _syntax(source: str, language: str, dark: bool, line_numbers: bool) -> Synta
 def source_renderable(model: CellModel, flags: ViewFlags, width: int) -> RenderableType:
     """The cell's source as shown when it is not being edited."""
     if flags.layout == "outputs":
-        first = model.source.split("\n", 1)[0]
+        first = visible_controls(model.source.split("\n", 1)[0])
         more = model.source.count("\n")
         label = first[: max(10, width - 20)] + (f"  … {more} more lines" if more else "")
         return Text(label or f"({model.cell_type})", style="dim italic", no_wrap=True, overflow="ellipsis")
@@ -92,10 +93,11 @@ def source_renderable(model: CellModel, flags: ViewFlags, width: int) -> Rendera
         options = render_options(flags)
         return render_markdown_cell(model.source, model.attachments, width=width, options=options)
     if model.cell_type == "raw":
-        text = Text(model.source or " ", style="dim", no_wrap=True)
+        text = Text(visible_controls(model.source) or " ", style="dim", no_wrap=True)
         _mark_cursors(text, model)
         return text
-    syntax = _syntax(model.source, flags.language, flags.dark, flags.line_numbers)
+    # One visible stand-in per control character: peers' cursor offsets stay valid.
+    syntax = _syntax(visible_controls(model.source), flags.language, flags.dark, flags.line_numbers)
     cursors = [p for p in model.peers if p.cursor is not None]
     if not cursors:
         return syntax
@@ -172,6 +174,7 @@ class RenderedOnce:
         width = options.max_width
         if self._cache is None or self._cache[0] != width:
             lines = console.render_lines(self.renderable, options.update(height=None), pad=False)
+            lines = [clean_segments(line) for line in lines]
             self._cache = (width, lines)
         new_line = Segment.line()
         for line in self._cache[1]:
@@ -212,10 +215,11 @@ class GutterLayout:
         body_width = max(1, width - GUTTER)
         body_options = options.update(width=body_width, height=None)
         body: list[list[Segment]] = []
+        # Every row of a cell passes here: the last guard against control characters.
         for block in self.blocks:
-            body.extend(console.render_lines(block, body_options, pad=True))
+            body.extend(clean_segments(line) for line in console.render_lines(block, body_options, pad=True))
         gutter_options = options.update(width=GUTTER - 1, height=None)
-        glines = console.render_lines(self.gutter, gutter_options, pad=True)
+        glines = [clean_segments(line) for line in console.render_lines(self.gutter, gutter_options, pad=True)]
         blank = [Segment(" " * (GUTTER - 1))]
         space = Segment(" ")
         lines = [

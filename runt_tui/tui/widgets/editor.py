@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from rich.style import Style
+from rich.text import Text
 from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.strip import Strip
@@ -14,11 +15,13 @@ from textual.widgets.text_area import Edit as TextEdit
 from textual.widgets.text_area import EditResult, Location
 
 from runt_tui.doc import Edit
+from runt_tui.render.sanitize import CONTROL, visible_controls
 from runt_tui.tui.editsync import EditBuffer
 
 # Textual re-highlights the whole text at every edit (~30 µs a line here): beyond
 # this many lines an editor stays plain, or typing would lag.
 HIGHLIGHT_MAX_LINES = 1000
+_CONTROL_STYLE = Style(reverse=True)
 
 
 @dataclass(frozen=True)
@@ -207,7 +210,21 @@ class CellEditor(TextArea):
         if self.is_mounted:
             self.post_message(self.CursorMoved(self.cell_id, self.cursor_index))
 
-    # ---- drawing other peers' cursors ---------------------------------------
+    # ---- drawing ------------------------------------------------------------
+
+    def get_line(self, line_index: int) -> Text:
+        """A line as drawn: its control characters shown as ␛-style stand-ins, one for one.
+
+        The document keeps them; only the picture changes, so columns, selection
+        and cursor still index the same characters.
+        """
+        line = self.document.get_line(line_index)
+        if CONTROL.search(line) is None:
+            return Text(line, end="", no_wrap=True)
+        text = Text(visible_controls(line), end="", no_wrap=True)
+        for match in CONTROL.finditer(line):
+            text.stylize(_CONTROL_STYLE, match.start(), match.end())
+        return text
 
     def render_line(self, y: int) -> Strip:
         strip = super().render_line(y)

@@ -9,6 +9,8 @@ from rich.style import Style
 from rich.text import Text
 from textual.widget import Widget
 
+from runt_tui.render.sanitize import strip_controls
+
 KERNEL_STYLES = {
     "idle": "green",
     "busy": "bold yellow",
@@ -38,8 +40,24 @@ class StatusInfo:
     title: str = ""
 
 
+def _clean(info: StatusInfo) -> StatusInfo:
+    """The info with every string (names from peers, the daemon, the file name) made safe."""
+
+    def one(s: str) -> str:
+        return strip_controls(s, one_line=True)
+
+    return StatusInfo(
+        kernel_name=one(info.kernel_name), kernel_status=one(info.kernel_status), queue=info.queue,
+        save=one(info.save), file=one(info.file), connection=one(info.connection), mode=info.mode,
+        follow=None if info.follow is None else one(info.follow),
+        peers=tuple((one(n), c) for n, c in info.peers), me=(one(info.me[0]), info.me[1]),
+        title=one(info.title),
+    )
+
+
 def status_text(info: StatusInfo, width: int) -> Text:
     """Lay the bar out to fit `width` cells; peers are cut first, then the title."""
+    info = _clean(info)
     left = Text()
     mode = "EDIT" if info.mode == "edit" else "CMD"
     left.append(f" {mode} ", style="reverse bold" if info.mode == "edit" else "reverse")

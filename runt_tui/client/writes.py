@@ -50,6 +50,12 @@ class WriteAPI:
     async def set_source(self: _Host, cell_id: str, text: str) -> None:
         """Replace a cell's source (as a minimal edit)."""
         replica = self._replica()
+        if cell_id in replica.doc and replica.doc.creates_chunks(cell_id, text):
+            # A source over the Text limit becomes a chunk list this replica creates itself.
+            replica.unreplayed.pop(cell_id, None)
+            replica.edit(lambda d: d.set_source(cell_id, text))
+            await self.sync_now()
+            return
         try:
             await self.prepare_sources([cell_id], force=True)
         except (DaemonUnavailable, TimeoutError):

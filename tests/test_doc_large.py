@@ -221,3 +221,14 @@ def test_merge_text_of_large_texts_keeps_both_sides() -> None:
 
 def test_texts_are_still_merged_by_character_below_the_limit() -> None:
     assert merge_text("line one\n", "line ONE\n", "line one!\n") == "line ONE!\n"
+
+
+def test_a_wrong_object_under_a_source_key_is_ignored() -> None:
+    """A peer's document could put anything under `lines` or `text`: reads and writes go on."""
+    doc = NotebookDoc.new()
+    cid = doc.insert_cell(0, "code", "abc")
+    with doc.transaction() as tx:
+        tx.put_object(doc._cell_obj(cid), "lines", ObjType.Map)
+    assert doc.source(cid) == "abc" and doc.source_kind(cid) == "text"
+    doc.set_source(cid, "abcd")
+    assert doc.source(cid) == "abcd"

@@ -9,7 +9,13 @@ cell or elsewhere, with no interleaved garbage.
 A cell whose source was a plain string at the baseline and has changed live
 since (prepared as Text and typed in) gets the disk text as a new plain string
 in the fork, which the live Text hides; its three-way merge is then done on
-the text alone (`merge_text`) and written into the live document.
+the text alone (`merge_text`) and written into the live document. The same
+holds when the fork switches a Text to line chunks (a large disk change) while
+the live Text was typed in, or when the two sides hold different objects.
+
+A merge runs in three parts so that the daemon can do the long one off its
+event loop: begin_merge (fork and read the live side), write_disk (only the
+fork), finish_merge (merge back, fix up hidden cells); merge_external chains them.
 """
 
 from __future__ import annotations

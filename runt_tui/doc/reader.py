@@ -157,13 +157,15 @@ class DocReader:
 
     def _source_ref(self, c: bytes, heads: Heads | None = None) -> tuple[str, bytes | None]:
         """Where a cell's source lives: ("lines", list), ("text", Text) or ("plain", None)."""
+        # Checked by type: a peer's document could hold anything under these keys.
         obj = self._obj(c, "lines", heads)
-        if obj is not None:
+        if obj is not None and self._doc.object_type(obj) == ObjType.List:
             return "lines", obj
-        obj = self._obj(c, "text", heads)
-        if obj is None:
-            obj = self._obj(c, "source", heads)  # schema 1: the source itself is Text
-        return ("text", obj) if obj is not None else ("plain", None)
+        for key in ("text", "source"):  # schema 1: `source` itself is the Text
+            obj = self._obj(c, key, heads)
+            if obj is not None and self._doc.object_type(obj) == ObjType.Text:
+                return "text", obj
+        return "plain", None
 
     def _text_obj(self, c: bytes, heads: Heads | None = None) -> bytes | None:
         """The Text object holding a cell's source, or None (a plain string or line chunks)."""

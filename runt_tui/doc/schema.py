@@ -15,17 +15,21 @@ concurrently would conflict and one side's typing would be lost. Documents of
 schema 1 keep `source` as a Text, which is read and edited in place.
 
 Large sources. A Text keeps every character ever inserted as an operation of
-about 540 bytes in memory (30 cells of 96 KB took a daemon to 1.25 GB), so a
+about 540 bytes of memory (30 cells of 96 KB took a daemon to 1.25 GB), so a
 source longer than TEXT_LIMIT code points is kept as `lines` instead: a list of
-line chunks (see source.py), about 25 bytes per character, merged line by line.
-The daemon prepares a cell over the limit as `lines`; a write that inserts more
-than BULK_INSERT code points at once (a paste, a script's set_source, a change
-on disk) and leaves a Text or plain source over the limit turns it into `lines`,
-and any replica may do that (typing alone never does, so nobody's editor
-switches under their fingers). A cell never goes back to Text. The price:
-concurrent edits of the *same line* of a large cell keep one side's version of
-that line (last writer wins), and edits made in the cell's Text by someone else
-at the very moment it switches are lost; edits on different lines merge as usual.
+line chunks (see source.py), 10-25 bytes per character, merged line by line.
+It gets there three ways: the daemon prepares a cell over the limit as
+`lines`; a write into a Text that inserts more than BULK_INSERT code points at
+once (a paste, a script's set_source, a change on disk) and leaves it over the
+limit switches it; and a client writing more than the limit into a cell that
+is still a plain string creates `lines` itself (no prepare needed). Typing
+alone never switches a Text, so nobody's editor changes under their fingers,
+and a cell never goes back to Text. The price: concurrent edits of the *same
+line* of a large cell keep one side's version of that line (last writer wins)
+where a Text would interleave them; edits on different lines merge as usual;
+and edits typed into a cell's Text by someone else at the very moment another
+replica switches it are lost, as are edits into one of two `lines` created at
+once (Automerge keeps one of two objects put under one key).
 `rev` and `orev` are random tokens rewritten by every change to the cell's
 client-written fields and daemon-written fields respectively, so change
 detection compares two small values per cell instead of whole cells.

@@ -90,7 +90,7 @@ class WriteAPI:
         return applied
 
     async def prepare_sources(self: _Host, cell_ids: list[str], timeout: float = 10.0, force: bool = False) -> None:
-        """Have the daemon make these cells' sources editable Text; returns once the replica has it.
+        """Have the daemon make these cells' sources editable (Text, or line chunks when long); returns once the replica has it.
 
         A notebook's sources are loaded as plain strings (cheap to build, load and
         sync); only the daemon may turn one into Text (see runt_tui.doc.schema).

@@ -50,6 +50,12 @@ class WriteAPI:
     async def set_source(self: _Host, cell_id: str, text: str) -> None:
         """Replace a cell's source (as a minimal edit)."""
         replica = self._replica()
+        if cell_id in replica.doc and replica.doc.creates_chunks(cell_id, text):
+            # A source over the Text limit becomes a chunk list this replica creates itself.
+            replica.unreplayed.pop(cell_id, None)
+            replica.edit(lambda d: d.set_source(cell_id, text))
+            await self.sync_now()
+            return
         try:
             await self.prepare_sources([cell_id], force=True)
         except (DaemonUnavailable, TimeoutError):
@@ -84,7 +90,7 @@ class WriteAPI:
         return applied
 
     async def prepare_sources(self: _Host, cell_ids: list[str], timeout: float = 10.0, force: bool = False) -> None:
-        """Have the daemon make these cells' sources editable Text; returns once the replica has it.
+        """Have the daemon make these cells' sources editable (Text, or line chunks when long); returns once the replica has it.
 
         A notebook's sources are loaded as plain strings (cheap to build, load and
         sync); only the daemon may turn one into Text (see runt_tui.doc.schema).

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from runt_tui import __version__
+from runt_tui.daemon.docwork import prepare_cells
 from runt_tui.daemon.peers import new_link
 from runt_tui.doc import DocError, NotebookFileError
 from runt_tui.protocol import ErrorCode
@@ -139,7 +140,7 @@ async def h_prepare(d: Daemon, c: ClientConn, h: dict[str, Any], p: bytes) -> Re
     cells = h.get("cells")
     if not isinstance(cells, list) or not all(isinstance(x, str) for x in cells) or len(cells) > 100_000:
         raise RequestError(ErrorCode.BAD_REQUEST, "'cells' must be a list of cell ids")
-    if room.doc.prepare_sources(cells):
+    if await prepare_cells(room.doc, room.worker, cells):
         room.local_changed(notebook_changed=False)
     room.flush_sync_now()  # what the answer's heads name reaches the requester first
     # On disk before the requester types into it: a daemon killed and restarted

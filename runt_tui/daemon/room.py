@@ -11,6 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
+from runt_tui.daemon.docwork import DocWorker
 from runt_tui.daemon.peers import PeerLink
 from runt_tui.daemon.persist import RoomMeta, RoomStore
 from runt_tui.daemon.room_files import RoomFiles, _read_file, sha256
@@ -70,6 +71,8 @@ class Room(RoomFiles):
         self._changed = asyncio.Condition()
         self._persist_wakeup = asyncio.Event()
         self._io = ThreadPoolExecutor(1, thread_name_prefix=f"persist-{key}")
+        # Long document work (disk merges, preparing big cells) runs here, off the loop.
+        self.worker = DocWorker(key)
         self._save_lock = asyncio.Lock()
         self._save_handle: asyncio.TimerHandle | None = None
         self._dirty_since: float | None = None
@@ -150,7 +153,9 @@ class Room(RoomFiles):
                 nb = await asyncio.to_thread(
                     parse_notebook, file_bytes, path or ""
                 )  # off the loop: ~0.15 s for 1k cells
-                heads = merge_external(
+                # Nothing else holds the document yet, so the whole merge can run off the loop.
+                heads = await asyncio.to_thread(
+                    merge_external,
                     doc,
                     [bytes.fromhex(h) for h in meta.saved_heads],
                     nb,
@@ -420,6 +425,7 @@ class Room(RoomFiles):
             self.store.write_snapshot(self.doc.save())
         self._persist_task.cancel()
         self._io.shutdown(wait=True)
+        self.worker.close()
         for t in list(self._tasks):
             t.cancel()
         self.store.close()

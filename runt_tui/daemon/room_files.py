@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from runt_tui.daemon.docwork import DocWorker, merge_disk
 from runt_tui.daemon.persist import RoomMeta, RoomStore
 from runt_tui.doc import (
     FileBlobStore,
@@ -19,7 +20,6 @@ from runt_tui.doc import (
     serialize_notebook,
     write_bytes_atomic,
 )
-from runt_tui.doc.merge import merge_external
 from runt_tui.settings import Settings
 
 
@@ -37,6 +37,7 @@ class RoomFiles:
     meta: RoomMeta
     settings: Settings
     blobs: FileBlobStore
+    worker: DocWorker
     save_state: dict[str, Any]
     file_state: dict[str, Any]
     _save_lock: asyncio.Lock
@@ -185,7 +186,7 @@ class RoomFiles:
                 self.publish_runtime()
                 return
             saved = [bytes.fromhex(h) for h in self.meta.saved_heads]
-            heads = merge_external(self.doc, saved, nb, self.blobs, self.settings.blob_threshold)
+            heads = await merge_disk(self.doc, self.worker, saved, nb, self.blobs, self.settings.blob_threshold)
             self.meta.baseline_sha256 = digest
             self.meta.saved_heads = [h.hex() for h in heads]
             self.store.write_baseline(data)

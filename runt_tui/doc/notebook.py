@@ -8,6 +8,7 @@ from typing import Any
 
 from automerge.core import ROOT, Document, ObjType, ScalarType, Transaction
 
+from runt_tui.doc.editing import SourceEditor
 from runt_tui.doc.fracindex import n_keys_between
 from runt_tui.doc.ipynb import CELL_ID_RE, new_cell_id
 from runt_tui.doc.reader import Heads
@@ -15,21 +16,10 @@ from runt_tui.doc.schema import (
     CELL_TYPES,
     SCHEMA_VERSION,
     DocError,
-    NotPreparedError,
     dumps,
     map_key,
 )
-from runt_tui.doc.textdiff import Edit, text_edits
-from runt_tui.doc.writer import DocWriter, _token
-
-
-def apply_text_edits(tx: Transaction, obj: bytes, edits: list[Edit]) -> None:
-    """Apply edits to a Text object, one code point per insert (the only safe way)."""
-    for e in reversed(edits):
-        for _ in range(e.delete):
-            tx.delete(obj, e.pos)
-        for i, ch in enumerate(e.insert):
-            tx.insert(obj, e.pos + i, ScalarType.Str, ch)
+from runt_tui.doc.writer import _token
 
 
 def put_json_map(
@@ -48,18 +38,8 @@ def put_json_map(
     return changed
 
 
-def insert_text(tx: Transaction, obj: bytes, text: str) -> None:
-    """Fill an empty Text object with `text`, one code point per insert."""
-    for i, ch in enumerate(text):
-        tx.insert(obj, i, ScalarType.Str, ch)
-
-
-class NotebookDoc(DocWriter):
+class NotebookDoc(SourceEditor):
     """The canonical notebook document (daemon) or a replica of it (client)."""
-
-    # Whether this replica may turn a plain-string source into Text: only the
-    # daemon's documents (and their forks) may; clients ask the daemon.
-    prepares = True
 
     # ---- creation -------------------------------------------------------
 
@@ -171,8 +151,7 @@ class NotebookDoc(DocWriter):
         self._stamp(tx, cell_id)
         # A new cell is a new object: nobody else can be creating its Text concurrently.
         if text:
-            tx.put(c, "source", ScalarType.Str, "")
-            insert_text(tx, tx.put_object(c, "text", ObjType.Text), source)
+            self._write_new_source(tx, c, source)
         else:
             tx.put(c, "source", ScalarType.Str, source)
         meta = tx.put_object(c, "metadata", ObjType.Map)
@@ -258,71 +237,6 @@ class NotebookDoc(DocWriter):
                 tx.put(c, "execution_count", ScalarType.Null, None)
                 tx.put(c, "orev", ScalarType.Str, _token())
                 self._stamp(tx, cell_id)
-
-    def prepare_sources(self, cell_ids: list[str]) -> bool:
-        """Turn plain-string sources into Text, so that replicas can edit them (daemon only)."""
-        if not self.prepares:
-            raise DocError("only the daemon prepares sources")
-        todo = []
-        for cid in cell_ids:
-            c = self._obj(self._cells_obj(), cid)
-            if c is not None and self._text_obj(c) is None:
-                todo.append((c, self._source_of(c)))
-        if not todo:
-            return False
-        # The text does not change, so neither do the cells' tokens: nothing to redraw.
-        with self.transaction() as tx:
-            for c, current in todo:
-                insert_text(tx, tx.put_object(c, "text", ObjType.Text), current)
-        return True
-
-    def set_source(self, cell_id: str, text: str) -> bool:
-        """Make a cell's source equal `text` by minimal edits; return whether anything changed.
-
-        On a cell not yet prepared the daemon writes a new plain string (nobody can
-        be typing there); a client replica raises NotPreparedError.
-        """
-        c = self._cell_obj(cell_id)
-        src = self._text_obj(c)
-        if src is None:
-            if not self.prepares:
-                raise NotPreparedError(f"cell {cell_id!r} is not prepared for editing")
-            if self._source_of(c) == text:
-                return False
-            with self.transaction() as tx:
-                tx.put(c, "source", ScalarType.Str, text)
-                tx.put(c, "rev", ScalarType.Str, _token())
-                self._stamp(tx, cell_id)
-            return True
-        edits = text_edits(self._doc.text(src), text)
-        if not edits:
-            return False
-        with self.transaction() as tx:
-            apply_text_edits(tx, src, edits)
-            tx.put(c, "rev", ScalarType.Str, _token())
-            self._stamp(tx, cell_id)
-        return True
-
-    def splice_source(self, cell_id: str, edits: list[Edit]) -> None:
-        """Apply precise editor edits (old coordinates, ascending) to a cell's source."""
-        c = self._cell_obj(cell_id)
-        src = self._text_obj(c)
-        if src is None:
-            if not self.prepares:
-                raise NotPreparedError(f"cell {cell_id!r} is not prepared for editing")
-            self.prepare_sources([cell_id])
-            src = self._text_obj(c)
-            assert src is not None
-        length = self._doc.length(src)
-        last = 0
-        for e in edits:
-            if e.pos < last or e.delete < 0 or e.pos + e.delete > length:
-                raise DocError("edits out of range or out of order")
-            last = e.pos + e.delete
-        with self.transaction() as tx:
-            apply_text_edits(tx, src, edits)
-            tx.put(c, "rev", ScalarType.Str, _token())
-            self._stamp(tx, cell_id)
 
     def set_cell_metadata(self, cell_id: str, metadata: Mapping[str, Any]) -> None:
         """Make a cell's metadata equal `metadata`, key by key."""

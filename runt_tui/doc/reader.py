@@ -17,6 +17,31 @@ _PATCH_CELL = re.compile(r'path: \[\(Root, Map\("cells"\)\), \(' + _ID + r', Map
 _PATCH_CELLS_KEY = re.compile(r'path: \[\(Root, Map\("cells"\)\)\], action: \w+ \{ key: "([A-Za-z0-9_-]+)"')
 
 
+def stable_id(raw: bytes) -> bytes:
+    """An element id that is the same in every replica.
+
+    The bindings' ids hold the actor, then that actor's index in *this* document
+    (which differs between replicas), then the counter; the index is dropped.
+    """
+    try:
+        n, off = _uleb(raw, 1)
+        _, after = _uleb(raw, off + n)
+    except IndexError:
+        return raw
+    return raw[: off + n] + raw[after:]
+
+
+def _uleb(data: bytes, off: int) -> tuple[int, int]:
+    value = shift = 0
+    while True:
+        byte = data[off]
+        off += 1
+        value |= (byte & 0x7F) << shift
+        if not byte & 0x80:
+            return value, off
+        shift += 7
+
+
 class DocReader:
     """Read access to the notebook document (the base of NotebookDoc)."""
 
@@ -130,14 +155,27 @@ class DocReader:
     def __contains__(self, cell_id: object) -> bool:
         return isinstance(cell_id, str) and self._obj(self._cells_obj(), cell_id) is not None
 
+    def _source_ref(self, c: bytes, heads: Heads | None = None) -> tuple[str, bytes | None]:
+        """Where a cell's source lives: ("lines", list), ("text", Text) or ("plain", None)."""
+        # Checked by type: a peer's document could hold anything under these keys.
+        obj = self._obj(c, "lines", heads)
+        if obj is not None and self._doc.object_type(obj) == ObjType.List:
+            return "lines", obj
+        for key in ("text", "source"):  # schema 1: `source` itself is the Text
+            obj = self._obj(c, key, heads)
+            if obj is not None and self._doc.object_type(obj) == ObjType.Text:
+                return "text", obj
+        return "plain", None
+
     def _text_obj(self, c: bytes, heads: Heads | None = None) -> bytes | None:
-        """The Text object holding a cell's source, or None while it is a plain string."""
-        obj = self._obj(c, "text", heads)
-        return obj if obj is not None else self._obj(c, "source", heads)
+        """The Text object holding a cell's source, or None (a plain string or line chunks)."""
+        kind, obj = self._source_ref(c, heads)
+        return obj if kind == "text" else None
 
     def _source_of(self, c: bytes, heads: Heads | None = None) -> str:
-        obj = self._text_obj(c, heads)
+        obj = self._source_ref(c, heads)[1]
         if obj is not None:
+            # For a list of chunks this joins its strings too.
             return self._doc.text(obj, heads)
         value = self._scalar(c, "source", heads)
         return value if isinstance(value, str) else ""
@@ -147,8 +185,24 @@ class DocReader:
         return self._source_of(self._cell_obj(cell_id, heads), heads)
 
     def source_editable(self, cell_id: str) -> bool:
-        """True when the cell's source is a Text any replica may edit (see schema)."""
-        return self._text_obj(self._cell_obj(cell_id)) is not None
+        """True when the cell's source is a Text or line chunks any replica may edit (see schema)."""
+        return self._source_ref(self._cell_obj(cell_id))[0] != "plain"
+
+    def source_kind(self, cell_id: str) -> str:
+        """How the cell's source is stored: "text", "lines" or "plain" (see schema)."""
+        return self._source_ref(self._cell_obj(cell_id))[0]
+
+    def source_ref(self, cell_id: str) -> tuple[str, bytes | None]:
+        """Which object holds the source: its kind and its id (the same in every replica)."""
+        kind, obj = self._source_ref(self._cell_obj(cell_id))
+        return kind, stable_id(obj) if obj is not None else None
+
+    def source_ids(self, cell_id: str) -> list[bytes] | None:
+        """Stable ids of the source's characters (one per code point) while it is a Text, else None."""
+        kind, obj = self._source_ref(self._cell_obj(cell_id))
+        if kind != "text" or obj is None:
+            return None
+        return [stable_id(raw) for _, raw in self._doc.values(obj)]
 
     def cell(self, cell_id: str, heads: Heads | None = None) -> CellView:
         """A snapshot of one cell."""

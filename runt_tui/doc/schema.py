@@ -3,15 +3,33 @@
 Root:  schema_version, epoch, nbformat, nbformat_minor, metadata{key: json},
        extra{key: json} (unknown top-level keys), cells{id: cell}.
 Cell:  id, cell_type, position (fractional index), source (str), text (Text,
-       optional), metadata{key: json}, attachments (json, optional),
-       extra{key: json}, execution_count (int|null), outputs [json str], rev, orev.
-A cell's source is `text` when it exists, else the plain string `source`.
-Loading a notebook writes plain strings: an Automerge Text costs one op per
-character, which made building, loading and syncing a big notebook slow. The
-daemon alone turns a cell's source into `text` when someone first edits it
-("prepares" it), because two replicas creating `text` concurrently would
-conflict and one side's typing would be lost. Documents of schema 1 keep
-`source` as a Text, which is read and edited in place.
+       optional), lines (list of str, optional), metadata{key: json},
+       attachments (json, optional), extra{key: json}, execution_count
+       (int|null), outputs [json str], rev, orev.
+A cell's source is `lines` joined when it exists, else `text`, else the plain
+string `source`. Loading a notebook writes plain strings: an Automerge Text
+costs one op per character, which made building, loading and syncing a big
+notebook slow. The daemon alone turns a cell's source into `text` when someone
+first edits it ("prepares" it), because two replicas creating `text`
+concurrently would conflict and one side's typing would be lost. Documents of
+schema 1 keep `source` as a Text, which is read and edited in place.
+
+Large sources. A Text keeps every character ever inserted as an operation of
+about 540 bytes of memory (30 cells of 96 KB took a daemon to 1.25 GB), so a
+source longer than TEXT_LIMIT code points is kept as `lines` instead: a list of
+line chunks (see source.py), 10-25 bytes per character, merged line by line.
+It gets there three ways: the daemon prepares a cell over the limit as
+`lines`; a write into a Text that inserts more than BULK_INSERT code points at
+once (a paste, a script's set_source, a change on disk) and leaves it over the
+limit switches it; and a client writing more than the limit into a cell that
+is still a plain string creates `lines` itself (no prepare needed). Typing
+alone never switches a Text, so nobody's editor changes under their fingers,
+and a cell never goes back to Text. The price: concurrent edits of the *same
+line* of a large cell keep one side's version of that line (last writer wins)
+where a Text would interleave them; edits on different lines merge as usual;
+and edits typed into a cell's Text by someone else at the very moment another
+replica switches it are lost, as are edits into one of two `lines` created at
+once (Automerge keeps one of two objects put under one key).
 `rev` and `orev` are random tokens rewritten by every change to the cell's
 client-written fields and daemon-written fields respectively, so change
 detection compares two small values per cell instead of whole cells.
@@ -25,6 +43,10 @@ from functools import cached_property
 from typing import Any
 
 SCHEMA_VERSION = 2
+# Sources longer than this (code points) are stored as line chunks, not Text (see above).
+TEXT_LIMIT = 10_000
+# A write inserting more than this many code points may switch a source to line chunks.
+BULK_INSERT = 1_000
 CELL_TYPES = ("code", "markdown", "raw")
 # A stored output with this key continues the stream output before it: long
 # streams are stored in chunks so that appending rewrites only the last chunk.

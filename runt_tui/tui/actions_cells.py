@@ -9,7 +9,7 @@ from typing import Any
 
 from runt_tui.doc import NotebookDoc
 from runt_tui.tui.core import AppCore
-from runt_tui.tui.editsync import EditBuffer, UndoHistory, undo_edit
+from runt_tui.tui.editsync import EditBuffer, UndoHistory
 from runt_tui.tui.model import CellCopy
 from runt_tui.tui.widgets.editor import CellEditor
 
@@ -250,17 +250,11 @@ class CellActions(AppCore):
         editor, buffer = self.editor, self.buffer
         if editor is None or buffer is None:
             return
-        buffer.commit()
-        stack = buffer.history.undo if undo else buffer.history.redo
-        while stack:
-            step = stack.pop()
-            found = undo_edit(step, buffer.text)
-            if found is None:
-                continue  # someone else changed that text since: skip the step
-            edit, _ = found
-            editor.replace_range(edit.pos, edit.delete, edit.insert, "undo" if undo else "redo")
+        cursor = buffer.replay(undo)
+        if cursor is None:
+            self.notify("nothing to undo" if undo else "nothing to redo", timeout=1.5)
             return
-        self.notify("nothing to undo" if undo else "nothing to redo", timeout=1.5)
+        editor.move_cursor(editor.location_of(cursor))
 
     def action_undo(self) -> None:
         self._replay(True)

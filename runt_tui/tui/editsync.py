@@ -8,88 +8,23 @@ diff — decides how concurrent typing interleaves. The editor then receives the
 difference between its text and the merged text as minimal edits.
 
 Undo/redo only ever replays this terminal's own edits, as new forward edits
-through the document (never a history rewind); remote edits shift the
-positions of the recorded steps, and a step whose text was changed by someone
-else is dropped rather than applied over their work.
+through the document (never a history rewind), finding them by the identity of
+their characters (see undo.py).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import time
 from collections.abc import Callable
-from dataclasses import dataclass
 
 from runt_tui.client import AsyncSession, DaemonError, DaemonUnavailable
 from runt_tui.doc import Edit, NotebookDoc, merge_text, text_edits
+from runt_tui.tui.undo import EditIds, UndoHistory, UndoStep, undo_edit
+
+__all__ = ["EditBuffer", "UndoHistory", "UndoStep", "undo_edit"]
 
 log = logging.getLogger("runt_tui.tui")
-
-GROUP_SECONDS = 1.0
-
-
-@dataclass
-class UndoStep:
-    """Replacing `inserted` at `pos` by `removed` undoes the step."""
-
-    pos: int
-    removed: str
-    inserted: str
-    at: float
-
-
-def _shift(step: UndoStep, edits: list[Edit]) -> UndoStep | None:
-    """Move a step through remote edits (ascending, old coordinates); None if they touch it."""
-    start, end = step.pos, step.pos + len(step.inserted)
-    delta = 0
-    for e in edits:
-        e_end = e.pos + e.delete
-        if e_end <= start and not (e.delete == 0 and e.pos == start and end > start):
-            delta += len(e.insert) - e.delete
-        elif e.pos >= end and not (e.delete == 0 and e.pos == end == start):
-            break
-        else:
-            return None
-    return UndoStep(step.pos + delta, step.removed, step.inserted, step.at)
-
-
-class UndoHistory:
-    """One cell's undo and redo stacks of this terminal's own edits."""
-
-    def __init__(self) -> None:
-        self.undo: list[UndoStep] = []
-        self.redo: list[UndoStep] = []
-
-    def record(self, edit: Edit, removed: str, kind: str) -> None:
-        """Note a local edit; kind is "edit", "undo" or "redo"."""
-        step = UndoStep(edit.pos, removed, edit.insert, time.monotonic())
-        if kind == "undo":
-            self.redo.append(step)
-            return
-        if kind == "edit":
-            self.redo.clear()
-            last = self.undo[-1] if self.undo else None
-            if (
-                last is not None
-                and not removed
-                and not last.removed
-                and "\n" not in edit.insert
-                and edit.pos == last.pos + len(last.inserted)
-                and step.at - last.at < GROUP_SECONDS
-            ):
-                last.inserted += edit.insert
-                last.at = step.at
-                return
-        self.undo.append(step)
-
-    def transform(self, edits: list[Edit]) -> None:
-        """Shift every step through edits made by someone else."""
-        if not edits:
-            return
-        self.undo = [s for s in (_shift(x, edits) for x in self.undo) if s is not None]
-        self.redo = [s for s in (_shift(x, edits) for x in self.redo) if s is not None]
-
 
 EditorApply = Callable[[list[Edit]], None]
 
@@ -114,7 +49,8 @@ class EditBuffer:
         self.text = doc.source(cell_id)
         self.base_text = self.text
         self.base_heads = doc.heads()
-        self.pending: list[Edit] = []
+        # Local edits not yet in the document, in order, each with its number (see UndoHistory).
+        self.pending: list[tuple[int, Edit]] = []
         self._timer: asyncio.TimerHandle | None = None
         self.closed = False
         # A cell never edited is a plain string until the daemon prepares it: typing
@@ -169,8 +105,9 @@ class EditBuffer:
         if self.closed:
             return
         self.text = self.text[: edit.pos] + edit.insert + self.text[edit.pos + edit.delete :]
-        self.history.record(edit, removed, kind)
-        self.pending.append(edit)
+        seq = self.history.next_seq()
+        self.history.record(edit, removed, kind, seq)
+        self.pending.append((seq, edit))
         if self._timer is None:
             self._timer = asyncio.get_running_loop().call_later(self.batch, self._on_timer)
 
@@ -202,10 +139,10 @@ class EditBuffer:
             pending = list(self.pending)
             self.pending.clear()
             current = doc.source(self.cell_id)
-            if current == self.base_text:
-                self._write_over(pending)
-            else:
-                self._merge_over(pending)
+            edits = [e for _, e in pending]
+            ids = self._write_over(edits) if current == self.base_text else self._merge_over(edits)
+            if ids:
+                self.history.resolve({seq: r for (seq, _), r in zip(pending, ids, strict=True)})
         merged = self.session.doc.source(self.cell_id)
         if merged != self.text:
             edits = text_edits(self.text, merged)
@@ -216,44 +153,60 @@ class EditBuffer:
         self.base_text = merged
         self.base_heads = self.session.doc.heads()
 
-    def _write_over(self, pending: list[Edit]) -> None:
+    def _write_over(self, pending: list[Edit]) -> list[EditIds]:
         cid = self.cell_id
-        edits = pending if len(pending) == 1 else text_edits(self.base_text, self.text)
+        result: list[EditIds] = self.session.edit(lambda d: d.splice_steps(cid, pending))
+        return result
 
-        def write(d: NotebookDoc) -> None:
-            d.splice_source(cid, edits)
-
-        self.session.edit(write)
-
-    def _merge_over(self, pending: list[Edit]) -> None:
+    def _merge_over(self, pending: list[Edit]) -> list[EditIds]:
         cid, heads, text = self.cell_id, self.base_heads, self.text
 
-        def merge(d: NotebookDoc) -> None:
+        def merge(d: NotebookDoc) -> list[EditIds]:
             try:
                 fork = d.fork_at(heads)
-                for e in pending:
-                    fork.splice_source(cid, [e])
+                ids = fork.splice_steps(cid, pending)
                 d.merge(fork)
+                return ids
             except Exception as e:  # e.g. a new epoch: those heads are gone
                 log.info("rebasing edits of %s failed (%s): writing the text", cid, e)
                 d.set_source(cid, text)
+                return []
 
-        self.session.edit(merge)
+        result: list[EditIds] = self.session.edit(merge)
+        return result
 
     def remote_changed(self) -> None:
         """The cell's source changed in the document (someone else typed)."""
         self.commit()
+
+    def replay(self, undo: bool) -> int | None:
+        """Undo (or redo) this terminal's last edit that can be; the cursor after it, or None."""
+        if self.closed:
+            return None
+        self.commit()
+        doc, cid = self.session.doc, self.cell_id
+        ids = doc.source_ids(cid) if self.ready and cid in doc and doc.source(cid) == self.text else None
+        stack, other = (self.history.undo, self.history.redo) if undo else (self.history.redo, self.history.undo)
+        while stack:
+            plan = self.history.plan(stack.pop(), self.text, ids)
+            if plan is None:
+                continue  # someone else deleted that text: skip the step
+            # From the end backwards, so that each edit's position is still right.
+            for n in reversed(range(len(plan.edits))):
+                e = plan.edits[n]
+                seq = self.history.next_seq()
+                if n == plan.insert_at:
+                    plan.inverse.seqs.append(seq)
+                self.pending.append((seq, e))
+                self.text = self.text[: e.pos] + e.insert + self.text[e.pos + e.delete :]
+            other.append(plan.inverse)
+            self.apply_to_editor(plan.edits)
+            self.commit()
+            return plan.cursor
+        return None
 
     def close(self) -> None:
         """Commit what is pending and stop."""
         if not self.closed:
             self.commit()
             self.closed = True
-
-
-def undo_edit(step: UndoStep, text: str) -> tuple[Edit, str] | None:
-    """The edit undoing `step` in `text`, and what it removes; None if the text moved on."""
-    end = step.pos + len(step.inserted)
-    if text[step.pos : end] != step.inserted:
-        return None
-    return Edit(step.pos, len(step.inserted), step.removed), step.inserted

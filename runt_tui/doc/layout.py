@@ -16,10 +16,10 @@ import difflib
 import hashlib
 import json
 import os
-import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any
 
+from runt_tui.doc.emit import Emitter, same_json
 from runt_tui.doc.ipynb import (
     CELL_ID_RE,
     NotebookFileError,
@@ -28,21 +28,13 @@ from runt_tui.doc.ipynb import (
     serialize_notebook,
     to_plain,
 )
-from runt_tui.doc.jsonspan import (
-    Layout,
-    Node,
-    SpanError,
-    detect_layout,
-    is_split_mime,
-    parse_spans,
-    scanstring,
-)
+from runt_tui.doc.jsonspan import Layout, Node, SpanError, detect_layout, parse_spans
 
 if TYPE_CHECKING:
     from nbformat import NotebookNode
 
-MISSING: Final = object()
-_LINE = re.compile(r"[^\n]*\n|[^\n]+")
+__all__ = ["Baseline", "adopt_ids", "align_cells", "content_digest", "load_baseline", "same_content",
+           "same_json", "serialize_like"]
 
 
 @dataclass
@@ -96,7 +88,8 @@ def content_digest(plain: dict[str, Any], kept: list[bool]) -> str:
         c if (i < len(kept) and kept[i]) or not isinstance(c, dict) else {k: v for k, v in c.items() if k != "id"}
         for i, c in enumerate(plain.get("cells") or [])
     ]
-    text = json.dumps(norm, sort_keys=True, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+    # NaN is let through here (a digest only); writing one is refused by serialize_like.
+    text = json.dumps(norm, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return sha256(text.encode("utf-8", "surrogatepass"))
 
 
@@ -277,8 +270,8 @@ def serialize_like(
         for upgrade in (True,) if tpl.minor >= 5 or own_ids else (False, True):
             text = _emit_notebook(plain, tpl, upgrade)
             checked = _check(text, plain) if text is not None else None
-            if checked is not None:
-                return text, checked  # type: ignore[return-value]
+            if text is not None and checked is not None:
+                return text, checked
     text = serialize_notebook(nb, name)  # validates, and says what is wrong
     return text, load_baseline(text.encode("utf-8"), name, validate=False)[0]
 
@@ -293,7 +286,7 @@ def _emit_notebook(plain: dict[str, Any], tpl: Template, upgrade: bool) -> str |
         out["nbformat_minor"] = tpl.minor
     out["cells"] = cells
     try:
-        body = _Emitter(tpl, pairs).emit(out, tpl.root, tpl.canon, "nb", 0)
+        body = Emitter(tpl.text, tpl.layout, pairs).emit(out, tpl.root, tpl.canon, "nb", 0)
     except (ValueError, TypeError, RecursionError):
         return None
     text = tpl.text
@@ -329,182 +322,3 @@ def _check(text: str, plain: dict[str, Any]) -> Baseline | None:
 
 def _reject(name: str) -> Any:
     raise ValueError(f"{name} is not JSON")
-
-
-def _child_ctx(ctx: str, key: str) -> str:
-    if ctx == "nb":
-        return "cells" if key == "cells" else "any"
-    if ctx == "cell":
-        return {"source": "source", "outputs": "outputs", "attachments": "attachments"}.get(key, "any")
-    if ctx == "output":
-        return {"text": "text", "data": "bundle"}.get(key, "any")
-    if ctx == "attachments":
-        return "bundle"
-    if ctx == "bundle":
-        return "mime:" + key
-    return "any"
-
-
-def same_json(a: Any, b: Any) -> bool:
-    """Equal as JSON values, telling true from 1 and 1 from 1.0 (unlike ==)."""
-    if type(a) is not type(b):
-        return False
-    if isinstance(a, dict):
-        return a.keys() == b.keys() and all(same_json(v, b[k]) for k, v in a.items())
-    if isinstance(a, list):
-        return len(a) == len(b) and all(same_json(x, y) for x, y in zip(a, b, strict=True))
-    return bool(a == b)
-
-
-class _Emitter:
-    """Writes a value over a template: None for a value the file already holds as is, else its text."""
-
-    def __init__(self, tpl: Template, cell_pairs: list[int | None]) -> None:
-        self.text = tpl.text
-        self.lay = tpl.layout
-        self.cell_pairs = cell_pairs
-
-    def span(self, node: Node) -> str:
-        return self.text[node.start : node.end]
-
-    def enc(self, value: Any) -> str:
-        return json.dumps(value, ensure_ascii=self.lay.ensure_ascii, allow_nan=False)
-
-    def emit(self, value: Any, node: Node | None, canon: Any, ctx: str, depth: int) -> str | None:
-        if isinstance(value, dict):
-            return self._dict(value, node if node is not None and node.kind == "o" else None, canon, ctx, depth)
-        if isinstance(value, list):
-            return self._list(value, node if node is not None and node.kind == "a" else None, canon, ctx, depth)
-        if isinstance(value, str) and (ctx in ("source", "text") or ctx.startswith("mime:")):
-            return self._lines(value, node, canon, ctx, depth)
-        if node is not None and canon is not MISSING and same_json(value, canon):
-            return None
-        return self.enc(value)
-
-    def _dict(self, value: dict[str, Any], node: Node | None, canon: Any, ctx: str, depth: int) -> str | None:
-        cdict = canon if isinstance(canon, dict) else None
-        unchanged = node is not None and cdict is not None and value.keys() == cdict.keys()
-        parts: dict[str, str] = {}
-        for key, v in value.items():
-            child = node.member(key) if node is not None else None
-            sub = self.emit(v, child, cdict.get(key, MISSING) if cdict is not None else MISSING, _child_ctx(ctx, key), depth + 1)
-            if sub is None and child is not None:
-                parts[key] = self.span(child)
-            else:
-                parts[key] = sub if sub is not None else self.enc(v)
-                unchanged = False
-        if unchanged:
-            return None
-        keys = {m[0]: self.text[m[1] : m[3].start] for m in node.members or ()} if node is not None else {}
-        sep = self.lay.key_sep
-        order = self._order(list(value), node, ctx, value)
-        return self._container("{", "}", [(keys.get(k) or self.enc(k) + sep) + parts[k] for k in order], depth, node)
-
-    def _list(self, value: list[Any], node: Node | None, canon: Any, ctx: str, depth: int) -> str | None:
-        items = node.items if node is not None else None
-        clist = canon if isinstance(canon, list) else None
-        if ctx == "cells":
-            pairing = self.cell_pairs
-        else:
-            pairing = [i if items is not None and i < len(items) else None for i in range(len(value))]
-        unchanged = (
-            items is not None and clist is not None and len(value) == len(clist) == len(items)
-            and pairing == list(range(len(value)))
-        )
-        item_ctx = {"cells": "cell", "outputs": "output"}.get(ctx, "any")
-        parts = []
-        for v, j in zip(value, pairing, strict=True):
-            child = items[j] if items is not None and j is not None and j < len(items) else None
-            cc = clist[j] if clist is not None and j is not None and j < len(clist) else MISSING
-            sub = self.emit(v, child, cc, item_ctx, depth + 1)
-            if sub is None and child is not None:
-                parts.append(self.span(child))
-            else:
-                parts.append(sub if sub is not None else self.enc(v))
-                unchanged = False
-        return None if unchanged else self._container("[", "]", parts, depth, node)
-
-    def _lines(self, value: str, node: Node | None, canon: Any, ctx: str, depth: int) -> str | None:
-        if node is not None and isinstance(canon, str) and canon == value:
-            return None
-        if node is not None and node.kind in ("a", "s"):
-            as_list = node.kind == "a"
-        elif ctx == "source":
-            as_list = self.lay.source_lines
-        elif ctx == "text":
-            as_list = self.lay.text_lines
-        else:
-            as_list = is_split_mime(ctx[5:]) and self.lay.data_lines
-        if not as_list:
-            return self.enc(value)
-        old: dict[str, str] = {}
-        for item in (node.items or []) if node is not None else []:
-            if item.kind == "s":
-                old.setdefault(scanstring(self.text, item.start + 1, True)[0], self.span(item))
-        lines = _LINE.findall(value) if self.lay.newline_split else value.splitlines(True)
-        frame = node if node is not None and node.kind == "a" else None
-        return self._container("[", "]", [old.get(line) or self.enc(line) for line in lines], depth, frame)
-
-    def _container(self, opening: str, closing: str, parts: list[str], depth: int, node: Node | None) -> str:
-        """The parts between brackets, spaced as the original container was (else as the layout says)."""
-        if not parts:
-            return opening + closing
-        lay = self.lay
-        if lay.indent is None:
-            lead, sep, tail = "", lay.item_sep, ""
-        else:
-            lead = sep = lay.newline + lay.indent * (depth + 1)
-            sep = lay.item_sep + sep
-            tail = lay.newline + lay.indent * depth
-        seps: list[str] = []
-        frame = _frame(self.text, node) if node is not None else None
-        if frame is not None:
-            lead, seps, tail = frame
-            sep = seps[0] if seps else sep
-        if len(seps) != len(parts) - 1:
-            seps = [sep] * (len(parts) - 1)
-        out = [opening, lead, parts[0]]
-        for s, part in zip(seps, parts[1:], strict=True):
-            out += [s, part]
-        out += [tail, closing]
-        return "".join(out)
-
-    def _order(self, keys: list[str], node: Node | None, ctx: str, value: dict[str, Any]) -> list[str]:
-        """Keys in the file's order: sorted if it sorts, else as this dict had them, new keys placed as its kind has them."""
-        if self.lay.sorted_keys:
-            return sorted(keys)
-        wanted = set(keys)
-        orders = self.lay.orders
-        if ctx in ("output", "cell"):
-            ref = orders.get(f"{ctx}:{value.get(ctx + '_type')}") or orders.get(ctx, [])
-        else:
-            ref = orders.get(ctx, []) if ctx == "nb" else []
-        out: list[str] = []
-        for k, _, _, _ in (node.members or []) if node is not None else []:
-            if k in wanted and k not in out:
-                out.append(k)
-        if not out:
-            out = [k for k in ref if k in wanted]
-        for k in keys:
-            if k in out:
-                continue
-            if k not in ref:
-                out.append(k)
-                continue
-            before = [p for p in ref[: ref.index(k)] if p in out]
-            out.insert(out.index(before[-1]) + 1 if before else 0, k)
-        return out
-
-
-def _frame(text: str, node: Node) -> tuple[str, list[str], str] | None:
-    """A non-empty container's spacing: before its first child, between children, after the last."""
-    if node.members:
-        starts = [m[1] for m in node.members]
-        ends = [m[3].end for m in node.members]
-    elif node.items:
-        starts = [n.start for n in node.items]
-        ends = [n.end for n in node.items]
-    else:
-        return None
-    seps = [text[e:s] for e, s in zip(ends, starts[1:], strict=False)]
-    return text[node.start + 1 : starts[0]], seps, text[ends[-1] : node.end - 1]

@@ -17,6 +17,7 @@ import pytest
 from conftest import InProcessDaemons, until
 
 from runt_tui.client import AsyncSession, DaemonError
+from runt_tui.daemon.kernel_meta import kernel_metadata_update
 from runt_tui.daemon.server import Daemon
 
 CLI = [sys.executable, "-c", "from runt_tui.cli import main; main()"]
@@ -195,9 +196,22 @@ async def test_run_with_another_kernel_saves_it(home: Path, daemon: Daemon, tmp_
     assert spec["name"] == altpy and spec["display_name"] == "Alt Python" and info["name"] == "python"
 
 
+def test_kernel_metadata_update() -> None:
+    spec = {"name": "altpy", "display_name": "Alt Python", "language": "python"}
+    info = {"name": "python", "version": "3.11.4"}
+    named = {"kernelspec": {"name": "altpy", "display_name": "Old name"}}
+    assert kernel_metadata_update(named, spec, info) is None  # named already: left alone
+    assert kernel_metadata_update({}, spec, info) == {"kernelspec": spec, "language_info": info}
+    other = {"kernelspec": {"name": "julia-1.9", "display_name": "Julia"}, "language_info": {"name": "julia"}}
+    assert kernel_metadata_update(other, spec, {}) == {"kernelspec": spec}
+    assert kernel_metadata_update(other, {}, info) is None  # no spec known: nothing said
+
+
 async def test_kernel_already_named_leaves_the_file_untouched(home: Path, daemon: Daemon, tmp_path: Path) -> None:
     nb = tmp_path / "same.ipynb"
-    before = place(nb, layouts("python3")["jupyterlab"])
+    raw = lines(notebook("python3"))
+    raw["metadata"] = {"kernelspec": {"name": "python3", "display_name": "Python 3 (here)", "language": "python"}}
+    before = place(nb, json.dumps(raw, indent=1, sort_keys=True) + "\n")  # and no language_info
     async with session(home, nb) as s:
         await s.start_kernel()
         await s.restart_kernel()

@@ -1,9 +1,10 @@
 """The notebook's `kernelspec` and `language_info` follow the kernel that runs it.
 
 After Change kernel or `runt-tui run --kernel K`, the file must name the kernel
-that ran, so that the next open starts it again. A notebook that already names
-the running kernel is left alone: a `display_name` or a language version that
-differs from this machine's is no reason to rewrite someone's file.
+that ran, so that the next open starts it again (a file naming no kernel gets the
+one that ran). A notebook that already names the running kernel is left alone: a
+missing `language_info`, a `display_name` or a language version that differs from
+this machine's is no reason to rewrite someone's file when the kernel starts.
 """
 
 from __future__ import annotations
@@ -17,25 +18,14 @@ if TYPE_CHECKING:
 def kernel_metadata_update(
     metadata: dict[str, Any], spec: dict[str, str], language_info: Any
 ) -> dict[str, Any] | None:
-    """The `kernelspec` / `language_info` entries that make `metadata` describe the kernel; None if it does."""
-    if not spec.get("name"):
-        return None
+    """The `kernelspec` / `language_info` entries that make `metadata` name the kernel; None if it does."""
     current = metadata.get("kernelspec")
-    current = current if isinstance(current, dict) else {}
-    info = language_info if isinstance(language_info, dict) and language_info.get("name") else None
-    update: dict[str, Any] = {}
-    if current.get("name") != spec["name"]:
-        update["kernelspec"] = {k: spec[k] for k in ("display_name", "language", "name") if spec.get(k)}
-        if info is not None:
-            update["language_info"] = info
-        return update
-    missing = {k: spec[k] for k in ("display_name", "language") if spec.get(k) and not current.get(k)}
-    if missing:
-        update["kernelspec"] = {**current, **missing}
-    old = metadata.get("language_info")
-    if info is not None and (not isinstance(old, dict) or old.get("name") != info["name"]):
-        update["language_info"] = info
-    return update or None
+    if not spec.get("name") or (isinstance(current, dict) and current.get("name") == spec["name"]):
+        return None
+    update: dict[str, Any] = {"kernelspec": {k: spec[k] for k in ("display_name", "language", "name") if spec.get(k)}}
+    if isinstance(language_info, dict) and language_info.get("name"):
+        update["language_info"] = language_info
+    return update
 
 
 def record_kernel(room: Room, spec: dict[str, str], kernel_info: dict[str, Any]) -> None:

@@ -94,7 +94,9 @@ async def test_external_rewrites_around_autosaves_are_never_lost(
             await s.set_source("c0", f"ours {k}")
             # From before the autosave to just after it (20 offsets around save_delay).
             await asyncio.sleep(save_delay * (0.5 + k / 20))
-            await asyncio.to_thread(rewrite, nb, "c1", f"theirs {k}")
+            # An editor's atomic save that has this round's typing too (one that had not would
+            # rightly take c0 back: the merge cannot tell a stale copy from a wanted revert).
+            await asyncio.to_thread(write_notebook, nb, [f"ours {k}", f"theirs {k}"])
             want = {"c0": f"ours {k}", "c1": f"theirs {k}"}
             await until(lambda want=want: file_sources(nb) == want, f"both edits of round {k} on disk")
             await until(lambda k=k: s.get_cell("c1").source == f"theirs {k}", f"round {k}'s external edit")

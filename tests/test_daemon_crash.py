@@ -11,6 +11,7 @@ import re
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import nbformat
 import pytest
@@ -173,8 +174,8 @@ async def test_crash_between_file_write_and_meta_does_not_duplicate(
     async with AsyncSession(path=nb, home=home, autostart=False) as s:
         store = d.rooms[s.room].store
 
-        def write(path: Path, data: bytes) -> None:
-            real_write(path, data)
+        def write(path: Path, data: bytes, *args: Any) -> None:
+            real_write(path, data, *args)
             if Path(path) == nb.resolve():  # what a crash right after this write leaves behind
                 at_crash.update({p: p.read_bytes() for p in (store.meta_path, store.baseline)})
 

@@ -40,8 +40,8 @@ def probe(monkeypatch: pytest.MonkeyPatch) -> Probe:
     real_changed = Room.on_file_changed
     real_save = Room.save
 
-    def write(path: Any, data: bytes) -> None:
-        real_write(path, data)
+    def write(path: Any, data: bytes, *args: Any) -> None:
+        real_write(path, data, *args)
         p.writes.append(Path(path))  # once written: a test seeing it may read the file
 
     async def on_file_changed(self: Room) -> None:
@@ -50,9 +50,9 @@ def probe(monkeypatch: pytest.MonkeyPatch) -> Probe:
         finally:
             p.file_events_done += 1
 
-    async def save(self: Room, explicit: bool = False) -> dict[str, Any]:
+    async def save(self: Room, explicit: bool = False, force: bool = False) -> dict[str, Any]:
         p.saves += 1
-        return await real_save(self, explicit)
+        return await real_save(self, explicit, force)
 
     monkeypatch.setattr(room_mod, "write_bytes_atomic", write)
     monkeypatch.setattr(Room, "on_file_changed", on_file_changed)

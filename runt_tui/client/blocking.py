@@ -102,9 +102,9 @@ class Session:
         """Change a cell's type."""
         self._run(self._async.set_cell_type(cell_id, cell_type))
 
-    def save(self) -> dict[str, Any]:
-        """Save the notebook file now."""
-        return self._run(self._async.save())
+    def save(self, force: bool = False) -> dict[str, Any]:
+        """Save the notebook file now (`force`: overwrite a file on disk that is not a valid notebook)."""
+        return self._run(self._async.save(force))
 
     def peers(self) -> list[dict[str, Any]]:
         """The peers in the room."""

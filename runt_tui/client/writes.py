@@ -141,8 +141,11 @@ class WriteAPI:
         self._replica().edit(lambda d: d.set_cell_metadata(cell_id, metadata))
         await self.sync_now()
 
-    async def save(self: _Host) -> dict[str, Any]:
-        """Save the notebook file now (after syncing local edits)."""
+    async def save(self: _Host, force: bool = False) -> dict[str, Any]:
+        """Save the notebook file now (after syncing local edits).
+
+        `force` overwrites a file on disk that is not a valid notebook (a git conflict).
+        """
         await self.sync_now()
-        header, _ = await self.request("save")
+        header, _ = await self.request("save", force=True) if force else await self.request("save")
         return header

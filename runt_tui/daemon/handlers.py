@@ -126,9 +126,11 @@ async def h_ack(d: Daemon, c: ClientConn, h: dict[str, Any], p: bytes) -> Reply:
 async def h_save(d: Daemon, c: ClientConn, h: dict[str, Any], p: bytes) -> Reply:
     """Save the notebook file now."""
     room = _room(d, c, h)
-    result = await room.save(explicit=True)
+    result = await room.save(explicit=True, force=h.get("force") is True)
     if result.get("error") == "read-only":
         raise RequestError(ErrorCode.READ_ONLY, room.save_state.get("message", "read-only"))
+    if result.get("error") == "invalid":  # the file on disk is broken: only `force` overwrites it
+        raise RequestError(ErrorCode.CONFLICT, str(result.get("message") or "the file on disk is not a valid notebook"))
     if "error" in result:
         raise RequestError(ErrorCode.INTERNAL, str(result["error"]))
     return result, b""

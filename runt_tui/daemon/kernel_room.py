@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from runt_tui.daemon.kernel_meta import record_kernel
 from runt_tui.daemon.outputs_writer import CellOutputWriter
 from runt_tui.doc import DocError
 from runt_tui.kernel import (
@@ -259,6 +260,7 @@ class RoomKernel:
                 raise
             self.status = "idle" if session.status in ("idle", "starting") else str(session.status)
             self._publish()
+            record_kernel(self.room, session.kernelspec_metadata(), session.kernel_info)
             return self.kernel_state()
 
     async def interrupt(self) -> None:
@@ -290,6 +292,8 @@ class RoomKernel:
         self.index = DisplayIdIndex()
         self.status = "idle"
         self._publish()
+        if self.session is not None:
+            record_kernel(self.room, self.session.kernelspec_metadata(), self.session.kernel_info)
         return self.kernel_state()
 
     async def shutdown(self) -> None:

@@ -14,13 +14,17 @@ from typing import Any
 from runt_tui.daemon.docwork import DocWorker
 from runt_tui.daemon.peers import PeerLink
 from runt_tui.daemon.persist import RoomMeta, RoomStore
-from runt_tui.daemon.room_files import RoomFiles, _read_file, sha256
+from runt_tui.daemon.room_files import RoomFiles, base_cells, read_disk, sha256
 from runt_tui.doc import (
+    Baseline,
     DocError,
     FileBlobStore,
     NotebookDoc,
+    NotebookFileError,
+    adopt_ids,
     doc_from_notebook,
-    parse_notebook,
+    load_baseline,
+    remove_stale_temps,
 )
 from runt_tui.doc.merge import merge_external
 from runt_tui.settings import Settings
@@ -77,6 +81,7 @@ class Room(RoomFiles):
         self._save_handle: asyncio.TimerHandle | None = None
         self._dirty_since: float | None = None
         self._pending_write_sha: str | None = None
+        self._baseline: Baseline | None = None
         self.save_state: dict[str, Any] = {"state": "saved"}
         self.file_state: dict[str, Any] = {
             "state": "ok" if path is None or path.exists() else "new"
@@ -119,21 +124,25 @@ class Room(RoomFiles):
                 with contextlib.suppress(OSError):
                     store.snapshot.rename(store.snapshot.with_suffix(".corrupt"))
                 doc = None
-        file_bytes: bytes | None = None
-        if path is not None and path.exists():
-            file_bytes = await asyncio.to_thread(_read_file, path)
+        disk = None
+        if path is not None:
+            for tmp in await asyncio.to_thread(remove_stale_temps, path):
+                log.info("room %s: removed %s, left by a save that was cut short", key, tmp)
+            disk = await asyncio.to_thread(read_disk, path)
+        base: Baseline | None = None
+        invalid: NotebookFileError | None = None
         if doc is None:
-            if file_bytes is not None:
-                nb = await asyncio.to_thread(
-                    parse_notebook, file_bytes, path or ""
-                )  # off the loop: ~0.15 s for 1k cells
+            if disk is not None:
+                # Off the loop: ~0.15 s for 1k cells.
+                loaded, nb = await asyncio.to_thread(load_baseline, disk.data, path or "")
+                base = loaded
                 doc = await asyncio.to_thread(doc_from_notebook, nb, blobs, settings.blob_threshold)
                 meta = RoomMeta(
                     path=str(path),
-                    baseline_sha256=sha256(file_bytes),
+                    baseline_sha256=loaded.sha,
                     saved_heads=[h.hex() for h in doc.heads()],
                 )
-                store.write_baseline(file_bytes)
+                store.write_baseline(disk.data)
             else:
                 doc = NotebookDoc.new(metadata=DEFAULT_METADATA)
                 if path is not None:
@@ -142,37 +151,42 @@ class Room(RoomFiles):
             snapshot = doc.save()
             store.write_snapshot(snapshot)
             store.write_meta(meta)
-        elif file_bytes is not None and sha256(file_bytes) != meta.baseline_sha256:
-            digest = sha256(file_bytes)
+        elif disk is not None and sha256(disk.data) != meta.baseline_sha256:
+            digest = sha256(disk.data)
             pending = [bytes.fromhex(h) for h in meta.pending_heads]
             if digest == meta.pending_sha256 and pending and doc.has_heads(pending):
                 # Our own save, cut short (crash) before it was recorded: not an external edit.
                 meta.saved_heads = list(meta.pending_heads)
             else:
                 # The file changed while no daemon watched it: merge it against the baseline.
-                nb = await asyncio.to_thread(
-                    parse_notebook, file_bytes, path or ""
-                )  # off the loop: ~0.15 s for 1k cells
-                # Nothing else holds the document yet, so the whole merge can run off the loop.
-                heads = await asyncio.to_thread(
-                    merge_external,
-                    doc,
-                    [bytes.fromhex(h) for h in meta.saved_heads],
-                    nb,
-                    blobs,
-                    settings.blob_threshold,
-                )
-                meta.saved_heads = [h.hex() for h in heads]
-            meta.baseline_sha256 = digest
-            meta.pending_sha256, meta.pending_heads = None, []
-            store.write_baseline(file_bytes)
-            snapshot = doc.save()
-            store.write_snapshot(snapshot)
-            store.write_meta(meta)
+                try:
+                    loaded, nb = await asyncio.to_thread(load_baseline, disk.data, path or "")
+                except NotebookFileError as e:
+                    invalid = e  # kept as is; autosave waits until it is fixed
+                else:
+                    base = loaded
+                    saved = [bytes.fromhex(h) for h in meta.saved_heads]
+                    if not all(loaded.kept):
+                        adopt_ids(nb.cells, loaded.kept, base_cells(doc, saved))
+                    # Nothing else holds the document yet, so the whole merge can run off the loop.
+                    heads = await asyncio.to_thread(
+                        merge_external, doc, saved, nb, blobs, settings.blob_threshold
+                    )
+                    meta.saved_heads = [h.hex() for h in heads]
+            if invalid is None:
+                meta.baseline_sha256 = digest
+                meta.pending_sha256, meta.pending_heads = None, []
+                store.write_baseline(disk.data)
+                snapshot = doc.save()
+                store.write_snapshot(snapshot)
+                store.write_meta(meta)
         room = cls(key, path, notebook_id, doc, store, meta, settings, blobs)
+        room._baseline = base
+        if invalid is not None:
+            room._invalid(invalid)
         if snapshot is not None:
             room._snapshot = (doc.heads(), snapshot)
-        if path is not None and file_bytes is None:
+        if path is not None and disk is None:
             room._schedule_save()
         return room
 

@@ -16,6 +16,7 @@ from runt_tui.daemon.kernel_handlers import KERNEL_HANDLERS
 from runt_tui.daemon.peers import PeerLink
 from runt_tui.daemon.persist import room_key
 from runt_tui.daemon.room import Room
+from runt_tui.daemon.room_files import same_inode
 from runt_tui.daemon.watcher import FileWatcher
 from runt_tui.doc import DocError, FileBlobStore
 from runt_tui.protocol import (
@@ -196,6 +197,10 @@ class Daemon:
         room = self.rooms.get(key)
         if room is not None:
             return room
+        if path is not None:  # another name (hard link) of a file a room already has
+            for other in list(self.rooms.values()):
+                if other.path is not None and same_inode(other.path, path):
+                    return other
         task = self._opening.get(key)
         if task is None:
             # The load registers the room itself: a first asker that goes away mid-load

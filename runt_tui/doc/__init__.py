@@ -17,15 +17,16 @@ from runt_tui.doc.blobs import (
     inline_output,
 )
 from runt_tui.doc.convert import cell_to_dict, doc_from_notebook, doc_to_notebook
+from runt_tui.doc.files import remove_stale_temps, write_bytes_atomic, write_bytes_in_place
 from runt_tui.doc.ipynb import (
     NotebookFileError,
     parse_notebook,
     read_notebook,
     serialize_notebook,
     validate_for_save,
-    write_bytes_atomic,
     write_notebook_atomic,
 )
+from runt_tui.doc.layout import Baseline, adopt_ids, load_baseline, same_content, serialize_like
 from runt_tui.doc.merge import merge_text
 from runt_tui.doc.notebook import NotebookDoc
 from runt_tui.doc.schema import CellView, DocDelta, DocError, NotPreparedError
@@ -34,6 +35,7 @@ from runt_tui.doc.textdiff import Edit, apply_edits, text_edits
 
 __all__ = [
     "BLOB_KEY",
+    "Baseline",
     "BlobMissingError",
     "CellView",
     "DocDelta",
@@ -45,6 +47,7 @@ __all__ = [
     "NotebookDoc",
     "NotebookFileError",
     "SyncPeer",
+    "adopt_ids",
     "apply_edits",
     "blob_refs",
     "cell_to_dict",
@@ -52,12 +55,17 @@ __all__ = [
     "doc_to_notebook",
     "externalize_output",
     "inline_output",
+    "load_baseline",
     "merge_text",
     "parse_notebook",
     "read_notebook",
+    "remove_stale_temps",
+    "same_content",
+    "serialize_like",
     "serialize_notebook",
     "text_edits",
     "validate_for_save",
     "write_bytes_atomic",
+    "write_bytes_in_place",
     "write_notebook_atomic",
 ]

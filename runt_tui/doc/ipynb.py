@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import re
 import stat
-import tempfile
 import uuid
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from runt_tui.doc.files import write_bytes_atomic
 
 if TYPE_CHECKING:
     from nbformat import NotebookNode
@@ -86,8 +86,11 @@ def _reject_constant(name: str) -> Any:
     raise _NonFinite(name)
 
 
-def parse_notebook(data: bytes | str, name: str | os.PathLike[str]) -> NotebookNode:
-    """Parse notebook text into a v4.5 NotebookNode, upgrading and adding ids."""
+def parse_notebook(data: bytes | str, name: str | os.PathLike[str], validate: bool = True) -> NotebookNode:
+    """Parse notebook text into a v4.5 NotebookNode, upgrading and adding ids.
+
+    `validate=False` skips the schema check, for text already validated (what we wrote).
+    """
     import nbformat  # imported on first use: it costs ~0.1 s at start-up
 
     if isinstance(data, bytes):
@@ -149,7 +152,8 @@ def parse_notebook(data: bytes | str, name: str | os.PathLike[str]) -> NotebookN
     nb.metadata.pop("orig_nbformat_minor", None)
     _repair(nb)
     try:
-        nbformat.validate(_without_unknown_keys(nb))
+        if validate:
+            nbformat.validate(_without_unknown_keys(nb))
     except nbformat.ValidationError as e:
         raise NotebookFileError(name, f"not a valid notebook: {_validation_summary(e)}") from None
     result: NotebookNode = nb
@@ -234,47 +238,6 @@ def serialize_notebook(nb: NotebookNode, name: str | os.PathLike[str] = "<notebo
     if not text.endswith("\n"):
         text += "\n"
     return text
-
-
-def write_bytes_atomic(path: str | os.PathLike[str], data: bytes) -> None:
-    """Write via a temp file in the same directory, fsync, rename: old or new, never half."""
-    # Through a symlink, replace the target, not the link.
-    p = Path(os.path.realpath(path))
-    mode = None
-    with contextlib.suppress(OSError):
-        mode = stat.S_IMODE(p.stat().st_mode)
-    fd, tmp = tempfile.mkstemp(dir=p.parent, prefix=f".{p.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, mode if mode is not None else 0o644 & ~_umask())
-        os.replace(tmp, p)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-    with contextlib.suppress(OSError):
-        dfd = os.open(p.parent, os.O_RDONLY)
-        try:
-            os.fsync(dfd)
-        finally:
-            os.close(dfd)
-
-
-def _read_umask() -> int:
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
-
-
-# Read once at import: setting the umask later would race with other threads.
-_UMASK = _read_umask()
-
-
-def _umask() -> int:
-    return _UMASK
 
 
 def write_notebook_atomic(path: str | os.PathLike[str], nb: NotebookNode) -> bytes:

@@ -145,13 +145,24 @@ class KernelActions(CellActions):
         self.push_screen(ChoiceScreen("Change the kernel for everyone on this notebook", choices, current), chosen)
 
     def action_save(self) -> None:
-        async def go() -> None:
+        async def go(force: bool = False) -> None:
             if self.buffer is not None:
                 self.buffer.commit()
-            await self.session.save()
+            await self.session.save(force=force)
             self.notify("saved", timeout=1.5)
 
-        self._kernel_call(go(), "save")
+        file = self.session.runtime.get("file") or {}
+        if file.get("state") != "invalid":
+            self._kernel_call(go(), "save")
+            return
+
+        def answer(yes: bool | None) -> None:
+            if yes:
+                self._kernel_call(go(force=True), "save")
+
+        # Autosave stopped for this file (a git conflict, say): overwriting it is the user's call.
+        reason = file.get("message") or "the file on disk is not a valid notebook"
+        self.push_screen(ConfirmScreen(f"{reason}.\nOverwrite the file with this notebook?"), answer)
 
     def action_help(self) -> None:
         from runt_tui.tui.screens.help import HelpScreen

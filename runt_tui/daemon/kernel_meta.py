@@ -1,0 +1,38 @@
+"""The notebook's `kernelspec` and `language_info` follow the kernel that runs it.
+
+After Change kernel or `runt-tui run --kernel K`, the file must name the kernel
+that ran, so that the next open starts it again (a file naming no kernel gets the
+one that ran). A notebook that already names the running kernel is left alone: a
+missing `language_info`, a `display_name` or a language version that differs from
+this machine's is no reason to rewrite someone's file when the kernel starts.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from runt_tui.daemon.room import Room
+
+
+def kernel_metadata_update(
+    metadata: dict[str, Any], spec: dict[str, str], language_info: Any
+) -> dict[str, Any] | None:
+    """The `kernelspec` / `language_info` entries that make `metadata` name the kernel; None if it does."""
+    current = metadata.get("kernelspec")
+    if not spec.get("name") or (isinstance(current, dict) and current.get("name") == spec["name"]):
+        return None
+    update: dict[str, Any] = {"kernelspec": {k: spec[k] for k in ("display_name", "language", "name") if spec.get(k)}}
+    if isinstance(language_info, dict) and language_info.get("name"):
+        update["language_info"] = language_info
+    return update
+
+
+def record_kernel(room: Room, spec: dict[str, str], kernel_info: dict[str, Any]) -> None:
+    """Write the running kernel into the notebook's metadata when it says otherwise (then saved)."""
+    info = kernel_info.get("language_info")  # the kernel_info_reply's content
+    metadata = room.doc.metadata()
+    update = kernel_metadata_update(metadata, spec, info)
+    if update:
+        room.doc.set_metadata({**metadata, **update})
+        room.local_changed()

@@ -138,6 +138,8 @@ RUNTIME = {
                         "runt_tui.client", "runt_tui.daemon", "runt_tui.doc", "runt_tui.tui"],
     "runt_tui.daemon": ["textual", "textual_image", "rich", "runt_tui.tui", "runt_tui.client",
                         "runt_tui.render"],
+    "runt_tui.protocol": ["automerge", "jupyter_client", "zmq", "textual", "rich", "runt_tui.doc",
+                          "runt_tui.client", "runt_tui.daemon", "runt_tui.kernel", "runt_tui.tui"],
 }
 
 _LOADER = """

@@ -25,6 +25,8 @@ PROBES: dict[str, list[dict[str, str]]] = {
         {"render/_probe.py": "from runt_tui.doc import NotebookDoc\n"},
         {"protocol/_probe.py": "from runt_tui import settings, client\n"},
         {"tui/_probe.py": "from runt_tui import cli_run\n"},
+        {"tui/_probe.py": "from runt_tui import agent\n"},
+        {"agent/_probe.py": "from runt_tui.tui import app\n"},
         # Indirect: daemon -> a module outside every layer -> client.
         {"daemon/_probe.py": "from runt_tui import _probe_hop\n", "_probe_hop.py": "import runt_tui.client\n"},
     ],
@@ -32,6 +34,11 @@ PROBES: dict[str, list[dict[str, str]]] = {
         {"tui/_probe.py": "from ..daemon import server\n"},
         {"tui/widgets/_probe.py": "from runt_tui.protocol import ErrorCode\n"},
         {"tui/_probe.py": "from runt_tui.kernel import list_kernelspecs\n"},
+    ],
+    "agent-session-api-only": [
+        {"agent/_probe.py": "from runt_tui.doc import NotebookDoc\n"},
+        {"agent/_probe.py": "from ..daemon import server\n"},
+        {"agent/_probe.py": "from runt_tui.protocol import ErrorCode\n"},
     ],
     "client-no-kernel-no-render": [
         {"client/_probe.py": "from runt_tui.render import render_output\n"},
@@ -54,6 +61,10 @@ PROBES: dict[str, list[dict[str, str]]] = {
         {"client/_probe.py": "from ipykernel import kernelapp\n"},
     ],
     "only-render-tui-rich": [{"client/_probe.py": "from rich.text import Text\n"}],
+    "only-agent-mcp": [
+        {"client/_probe.py": "import mcp\n"},
+        {"daemon/_probe.py": "import uvicorn\n"},
+    ],
     "only-daemon-watchfiles": [{"client/_probe.py": "import watchfiles\n"}],
     "only-cli-typer": [{"tui/_probe.py": "import typer\n"}],
 }
@@ -138,6 +149,8 @@ RUNTIME = {
                         "runt_tui.client", "runt_tui.daemon", "runt_tui.doc", "runt_tui.tui"],
     "runt_tui.daemon": ["textual", "textual_image", "rich", "runt_tui.tui", "runt_tui.client",
                         "runt_tui.render"],
+    "runt_tui.agent": ["textual", "textual_image", "jupyter_client", "zmq", "runt_tui.tui",
+                       "runt_tui.daemon", "runt_tui.kernel", "runt_tui.render"],
     "runt_tui.protocol": ["automerge", "jupyter_client", "zmq", "textual", "rich", "runt_tui.doc",
                           "runt_tui.client", "runt_tui.daemon", "runt_tui.kernel", "runt_tui.tui"],
 }

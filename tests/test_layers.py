@@ -4,6 +4,8 @@ importing a layer at run time loads nothing a layer below it must not."""
 from __future__ import annotations
 
 import json
+import pkgutil
+import re
 import subprocess
 import sys
 import tomllib
@@ -24,6 +26,7 @@ PROBES: dict[str, list[dict[str, str]]] = {
         {"doc/_probe.py": "import runt_tui.kernel\n"},
         {"render/_probe.py": "from runt_tui.doc import NotebookDoc\n"},
         {"protocol/_probe.py": "from runt_tui import settings, client\n"},
+        {"private.py": "from runt_tui import settings\n"},
         {"tui/_probe.py": "from runt_tui import cli_run\n"},
         {"tui/_probe.py": "from runt_tui import agent\n"},
         {"agent/_probe.py": "from runt_tui.tui import app\n"},
@@ -83,9 +86,22 @@ def test_contracts_are_kept() -> None:
     assert "0 broken" in result.stdout
 
 
-def test_every_contract_has_a_probe() -> None:
+def _contracts() -> list[dict[str, Any]]:
     config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
-    assert sorted(c["id"] for c in config["tool"]["importlinter"]["contracts"]) == sorted(PROBES)
+    contracts: list[dict[str, Any]] = config["tool"]["importlinter"]["contracts"]
+    return contracts
+
+
+def test_every_contract_has_a_probe() -> None:
+    assert sorted(c["id"] for c in _contracts()) == sorted(PROBES)
+
+
+def test_every_top_level_module_has_a_layer() -> None:
+    # A module outside every layer would be bound by no rule.
+    (layers,) = [c["layers"] for c in _contracts() if c["type"] == "layers"]
+    listed = {m.strip() for line in layers for m in re.split(r"[|:]", line)}
+    found = {f"runt_tui.{m.name}" for m in pkgutil.iter_modules([str(ROOT / "runt_tui")])}
+    assert found - listed == set()
 
 
 CASES = [(c, p) for c, probes in PROBES.items() for p in probes]
@@ -103,7 +119,7 @@ for i, (contract, probe) in enumerate(cases):
                     ignore=shutil.ignore_patterns("__pycache__"))
     shutil.copy(os.path.join(root, "pyproject.toml"), copy)
     for rel, source in probe.items():
-        with open(os.path.join(copy, "runt_tui", rel), "w", encoding="utf-8") as f:
+        with open(os.path.join(copy, "runt_tui", rel), "a", encoding="utf-8") as f:
             f.write(source)
     os.chdir(copy)
     for name in [m for m in sys.modules if m.split(".")[0] == "runt_tui"]:

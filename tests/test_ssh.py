@@ -1,115 +1,53 @@
 """End to end over a real OpenSSH server on 127.0.0.1: ssh:// notebooks in Sessions, `runt-tui run` and the TUI.
 
-The "server" is this machine: sshd runs on a free high port with a temporary
-host key and `authorized_keys`, and the remote side gets its own state dir
-through `remote_command` (`env RUNT_TUI_HOME=... /abs/venv/bin/runt-tui`, since
-the environment sshd gives a login has no venv on PATH). Skipped only where
-sshd is not installed (`.ci/run` installs it).
+The "server" is this machine (tests/sshd_support.py). Skipped only where sshd
+is not installed (`.ci/run` installs it).
 """
 
 from __future__ import annotations
 
-import getpass
+import contextlib
 import os
 import shlex
 import shutil
 import socket
 import stat
 import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-
 from conftest import HANG_GUARD, kill_daemons
+from sshd_support import MISSING, RUNT_TUI, Server, free_port, running_sshd
+from test_tui_tmux import Tmux, runt_tui
+
 from runt_tui import Session, __version__
 from runt_tui.client import DaemonUnavailable
 from runt_tui.client.ssh import SSHError
 from runt_tui.tui.testing import write_notebook
-from test_tui_tmux import Tmux, runt_tui
 
-SSHD = shutil.which("sshd") or next((p for p in ("/usr/sbin/sshd",) if os.path.exists(p)), None)
-SSH = shutil.which("ssh")
-KEYGEN = shutil.which("ssh-keygen")
-RUNT_TUI = Path(sys.executable).parent / "runt-tui"
 pytestmark = pytest.mark.skipif(
-    SSHD is None or SSH is None or KEYGEN is None,
-    reason="OpenSSH (sshd, ssh, ssh-keygen) is not installed: apt-get install openssh-server openssh-client",
+    MISSING, reason="OpenSSH (sshd, ssh, ssh-keygen) is not installed: apt-get install openssh-server openssh-client",
 )
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@dataclass
-class Server:
-    """A running sshd and the settings a client needs to log in to it."""
-
-    port: int
-    user: str
-    ssh_command: str
-    remote_home: Path
-    remote_command: str
-
-    def url(self, path: Path | str) -> str:
-        return f"ssh://{self.user}@127.0.0.1:{self.port}{path}"
+class SSHServer(Server):
+    """The test server, with a shortcut for Sessions on it."""
 
     def session(self, path: Path | str, home: Path, **kw: object) -> Session:
         return Session(url=self.url(path), home=home, ssh_command=self.ssh_command,
                        remote_command=self.remote_command, **kw)  # type: ignore[arg-type]
 
 
-def _write_config(d: Path, port: int) -> Path:
-    subprocess.run([KEYGEN, "-q", "-t", "ed25519", "-N", "", "-f", str(d / "host_key")], check=True)
-    subprocess.run([KEYGEN, "-q", "-t", "ed25519", "-N", "", "-f", str(d / "client_key")], check=True)
-    shutil.copy(d / "client_key.pub", d / "authorized_keys")
-    config = d / "sshd_config"
-    config.write_text("\n".join([
-        f"Port {port}", "ListenAddress 127.0.0.1", f"HostKey {d / 'host_key'}",
-        f"AuthorizedKeysFile {d / 'authorized_keys'}", "PasswordAuthentication no",
-        "KbdInteractiveAuthentication no", "UsePAM no", "StrictModes no",
-        "PermitRootLogin prohibit-password", "AllowStreamLocalForwarding yes",
-        f"PidFile {d / 'sshd.pid'}", "LogLevel ERROR", "",
-    ]))
-    return config
-
-
 @pytest.fixture(scope="module")
-def server() -> Iterator[Server]:
-    assert SSHD is not None and SSH is not None
-    d = Path(tempfile.mkdtemp(prefix="rt-ssh-", dir="/tmp"))
-    port = _free_port()
-    config = _write_config(d, port)
-    if os.geteuid() == 0:
-        os.makedirs("/run/sshd", mode=0o755, exist_ok=True)  # sshd's privilege separation directory
-    proc = subprocess.Popen([SSHD, "-D", "-e", "-f", str(config)], stderr=open(d / "sshd.log", "wb"))
-    deadline = time.monotonic() + HANG_GUARD
-    while True:
-        with socket.socket() as s:
-            if s.connect_ex(("127.0.0.1", port)) == 0:
-                break
-        if proc.poll() is not None or time.monotonic() > deadline:
-            pytest.fail(f"sshd did not start: {(d / 'sshd.log').read_text()}")
-        time.sleep(0.02)
-    remote_home = d / "remote"
-    ssh_command = shlex.join([SSH, "-F", "/dev/null", "-i", str(d / "client_key"), "-o", "IdentitiesOnly=yes",
-                              "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null",
-                              "-o", "LogLevel=ERROR"])
-    remote_command = f"env RUNT_TUI_HOME={shlex.quote(str(remote_home))} {shlex.quote(str(RUNT_TUI))}"
-    try:
-        yield Server(port, getpass.getuser(), ssh_command, remote_home, remote_command)
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
-        kill_daemons(remote_home)
-        shutil.rmtree(d, ignore_errors=True)
+def server() -> Iterator[SSHServer]:
+    with running_sshd() as srv:
+        try:
+            yield SSHServer(**vars(srv))
+        finally:
+            kill_daemons(srv.remote_home)
 
 
 @pytest.fixture
@@ -130,7 +68,7 @@ def _source(s: Session, cid: str) -> str:
     return s.get_cell(cid).source
 
 
-def test_local_and_ssh_sessions_edit_and_run_one_notebook(server: Server, local_home: Path, tmp_path: Path) -> None:
+def test_local_and_ssh_sessions_edit_and_run_one_notebook(server: SSHServer, local_home: Path, tmp_path: Path) -> None:
     nb = write_notebook(tmp_path / "shared.ipynb", [("code", "x = 6 * 7")])
     with server.session(nb, local_home, name="ann") as far, \
             Session(path=nb, home=server.remote_home, name="bob") as near:
@@ -156,7 +94,7 @@ def test_local_and_ssh_sessions_edit_and_run_one_notebook(server: Server, local_
     assert "x = 6 * 7 + 1" in nb.read_text()
 
 
-def test_killing_the_forward_mid_edit_loses_nothing_acknowledged(server: Server, local_home: Path, tmp_path: Path) -> None:
+def test_killing_the_forward_mid_edit_loses_nothing_acknowledged(server: SSHServer, local_home: Path, tmp_path: Path) -> None:
     nb = write_notebook(tmp_path / "link.ipynb", [("code", "")])
     with server.session(nb, local_home) as far:
         transport = far.aio.transport
@@ -166,10 +104,10 @@ def test_killing_the_forward_mid_edit_loses_nothing_acknowledged(server: Server,
         old = transport.proc
         for i in range(6):
             text += f"line{i}\n"
-            try:
-                far.set_source(cid, text)  # acknowledged: the daemon holds it on disk
-            except DaemonUnavailable:
-                pass  # the link went down under this call: the edit is kept and sent on reconnect
+            # Acknowledged: the daemon holds it on disk. When the link goes down under the
+            # call it raises, and the edit is kept and sent on reconnect.
+            with contextlib.suppress(DaemonUnavailable):
+                far.set_source(cid, text)
             if i == 2:
                 old.kill()
         old.wait()
@@ -181,7 +119,23 @@ def test_killing_the_forward_mid_edit_loses_nothing_acknowledged(server: Server,
             assert near.get_cell(cid).source == text
 
 
-def test_runt_tui_run_over_ssh(server: Server, local_home: Path, tmp_path: Path) -> None:
+def test_a_remote_daemon_restart_is_survived(server: SSHServer, local_home: Path, tmp_path: Path) -> None:
+    nb = write_notebook(tmp_path / "restart.ipynb", [("code", "a = 1")])
+    with server.session(nb, local_home) as far:
+        cid = far.get_cells()[0].id
+        far.set_source(cid, "a = 2")
+        states: list[str] = []
+        far.aio.event_listeners.append(lambda e: states.append(e["state"]) if e.get("type") == "connection" else None)
+        env = {**os.environ, "RUNT_TUI_HOME": str(server.remote_home)}
+        subprocess.run([str(RUNT_TUI), "daemon", "stop"], env=env, check=True, capture_output=True, timeout=60)
+        # Through the same forward, a new remote daemon is started (by ssh, without prompting).
+        _wait(lambda: states[-2:] == ["reconnecting", "connected"], "the reconnect")
+        far.set_source(cid, "a = 3")
+        far.save()
+    assert "a = 3" in nb.read_text()
+
+
+def test_runt_tui_run_over_ssh(server: SSHServer, local_home: Path, tmp_path: Path) -> None:
     nb = write_notebook(tmp_path / "run.ipynb", [("code", "print('ran ' + 'remotely')")])
     env = {**os.environ, "RUNT_TUI_HOME": str(local_home), "RUNT_TUI_SSH_COMMAND": server.ssh_command,
            "RUNT_TUI_REMOTE_COMMAND": server.remote_command}
@@ -190,7 +144,7 @@ def test_runt_tui_run_over_ssh(server: Server, local_home: Path, tmp_path: Path)
     assert "ran remotely" in nb.read_text()
 
 
-def test_tui_opens_an_ssh_notebook_in_tmux_and_runs_a_cell(server: Server, tmp_path: Path) -> None:
+def test_tui_opens_an_ssh_notebook_in_tmux_and_runs_a_cell(server: SSHServer, tmp_path: Path) -> None:
     nb = write_notebook(tmp_path / "tui.ipynb", [("code", "print('over ' + 'ssh')")])
     home = Path(tempfile.mkdtemp(prefix="rt-", dir="/tmp"))
     tmux = Tmux(home)
@@ -208,7 +162,7 @@ def test_tui_opens_an_ssh_notebook_in_tmux_and_runs_a_cell(server: Server, tmp_p
         shutil.rmtree(home, ignore_errors=True)
 
 
-def test_version_mismatch_names_both_versions(server: Server, local_home: Path, tmp_path: Path) -> None:
+def test_version_mismatch_names_both_versions(server: SSHServer, local_home: Path, tmp_path: Path) -> None:
     fake = tmp_path / "old-runt-tui"
     fake.write_text("#!/bin/sh\necho 'runt-tui 0.0.1'\n")
     fake.chmod(0o755)
@@ -223,8 +177,8 @@ def test_version_mismatch_names_both_versions(server: Server, local_home: Path, 
     assert __version__ in str(err.value) and "0.0.1" in str(err.value)
 
 
-def test_unreachable_host_is_a_clear_error(server: Server, local_home: Path, tmp_path: Path) -> None:
-    closed = _free_port()
+def test_unreachable_host_is_a_clear_error(server: SSHServer, local_home: Path, tmp_path: Path) -> None:
+    closed = free_port()
     s = Session(url=f"ssh://127.0.0.1:{closed}{tmp_path / 'x.ipynb'}", home=local_home,
                 ssh_command=server.ssh_command, remote_command=server.remote_command)
     try:

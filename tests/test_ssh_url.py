@@ -57,7 +57,8 @@ def test_command_lines() -> None:
     assert fwd[fwd.index("-L") + 1] == "/l/a.sock:/r/daemon.sock"
     for opt in ("ExitOnForwardFailure=yes", "StreamLocalBindUnlink=yes", "StreamLocalBindMask=0177", "BatchMode=yes"):
         assert opt in fwd
-    assert "-N" in fwd and fwd[-1] == "ann@h" and fwd[-2] == "--"
+    # A terminal session (so OpenSSH sets TCP_NODELAY) that runs nothing but a sleep.
+    assert "-tt" in fwd and fwd[-3:] == ["--", "ann@h", "sleep 2147483647"]
     with pytest.raises(SSHURLError):
         remote_start_command("  ")
     with pytest.raises(SSHURLError):

@@ -103,9 +103,14 @@ def start_argv(ssh_command: str, target: SSHTarget, remote_command: str, batch: 
 
 
 def forward_argv(ssh_command: str, target: SSHTarget, local_sock: str, remote_sock: str, batch: bool) -> list[str]:
-    """ssh forwarding a local Unix socket (0600) to the remote daemon's socket, running nothing."""
+    """ssh forwarding a local Unix socket (0600) to the remote daemon's socket.
+
+    It holds a terminal session running `sleep` rather than `-N`: OpenSSH sets
+    TCP_NODELAY only on connections with a terminal, and without it Nagle's
+    algorithm meets delayed ACKs and holds small frames (a keystroke) ~40 ms.
+    """
     opts = [
-        "-N", "-T",
+        "-tt",
         "-o", "ExitOnForwardFailure=yes",
         "-o", "StreamLocalBindUnlink=yes",
         "-o", "StreamLocalBindMask=0177",
@@ -116,7 +121,8 @@ def forward_argv(ssh_command: str, target: SSHTarget, local_sock: str, remote_so
     ]
     if batch:
         opts += ["-o", "BatchMode=yes"]
-    return [*ssh_base(ssh_command, target), *opts, "-L", f"{local_sock}:{remote_sock}", "--", target.destination]
+    return [*ssh_base(ssh_command, target), *opts, "-L", f"{local_sock}:{remote_sock}", "--", target.destination,
+            "sleep 2147483647"]
 
 
 def parse_version_line(line: str) -> str | None:

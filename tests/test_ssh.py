@@ -6,6 +6,7 @@ is not installed (`.ci/run` installs it).
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import os
 import shlex
@@ -25,6 +26,7 @@ from test_tui_tmux import Tmux, runt_tui
 
 from runt_tui import Session, __version__
 from runt_tui.client import DaemonUnavailable
+from runt_tui.client.blobcache import DiskCachedBlobs
 from runt_tui.client.ssh import SSHError
 from runt_tui.tui.testing import write_notebook
 
@@ -133,6 +135,19 @@ def test_a_remote_daemon_restart_is_survived(server: SSHServer, local_home: Path
         far.set_source(cid, "a = 3")
         far.save()
     assert "a = 3" in nb.read_text()
+
+
+def test_blobs_come_over_the_forward_and_are_cached_by_digest(server: SSHServer, local_home: Path, tmp_path: Path) -> None:
+    png = base64.b64encode(b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 8).decode()
+    image = {"output_type": "display_data", "data": {"image/png": png, "text/plain": "<Figure>"}, "metadata": {}}
+    nb = write_notebook(tmp_path / "img.ipynb", [("code", "plot()")], outputs={0: [image]})
+    with server.session(nb, local_home) as far:
+        far._run(far.aio.wait_blobs())
+        assert far.get_cells()[0].outputs[0]["data"]["image/png"] == png
+        digests = far.aio.doc.blob_digests()
+    assert digests
+    cache = DiskCachedBlobs(local_home / "ssh" / "blobs")
+    assert all(cache.get(d) is not None for d in digests)  # on disk, for the next session on this machine
 
 
 def test_runt_tui_run_over_ssh(server: SSHServer, local_home: Path, tmp_path: Path) -> None:

@@ -1,9 +1,12 @@
-"""Pure parts of ssh:// support: the URL parser, the ssh command lines, reading the remote start command's output."""
+"""Parts of ssh:// support tested alone: the URL parser, the ssh command lines, the start output, the blob cache."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
+from runt_tui.client.blobcache import DiskCachedBlobs
 from runt_tui.client.ssh import SSHError, parse_start_output
 from runt_tui.client.sshurl import (
     SSHTarget,
@@ -97,3 +100,14 @@ def test_start_output_errors_say_what_went_wrong(code: int, out: str, err: str, 
     with pytest.raises(SSHError) as e:
         _parse(code, out, err)
     assert message in str(e.value)
+
+
+def test_blob_cache_on_disk(tmp_path: Path) -> None:
+    root = tmp_path / "blobs"
+    digest = DiskCachedBlobs(root).put(b"picture")
+    fresh = DiskCachedBlobs(root)  # another session on this machine
+    assert digest in fresh and fresh.get(digest) == b"picture"
+    other = DiskCachedBlobs(root).put(b"other")
+    (root / other[:2] / other).write_bytes(b"damaged")
+    assert DiskCachedBlobs(root).get(other) is None and other not in DiskCachedBlobs(root)
+    assert DiskCachedBlobs(root).get("not-a-digest") is None

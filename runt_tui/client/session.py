@@ -172,6 +172,8 @@ class AsyncSession(WriteAPI, KernelAPI):
         epoch = str(header["epoch"])
         if self.replica is None:
             self.replica = Replica(NotebookDoc.load(data))
+            if self.transport is not None:
+                self.replica.blobs = self.transport.blob_cache()
         elif epoch != self.epoch:
             log.warning("the daemon's document has a new epoch: replaying unsynced edits")
             self.replica.replace(NotebookDoc.load(data))

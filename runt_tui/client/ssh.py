@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from runt_tui.client.blobcache import DiskCachedBlobs
 from runt_tui.client.connection import DaemonUnavailable, _try_connect
 from runt_tui.client.sshurl import (
     SSHTarget,
@@ -218,6 +219,10 @@ class SSHTransport:
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait()
+
+    def blob_cache(self) -> DiskCachedBlobs:
+        """Blobs fetched from the server, kept by digest in our state dir for the next session."""
+        return DiskCachedBlobs(self.home / "ssh" / "blobs")
 
     def close(self) -> None:
         """Stop the forward and remove its socket and log."""

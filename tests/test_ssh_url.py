@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -62,6 +63,8 @@ def test_command_lines() -> None:
         assert opt in fwd
     # A terminal session (so OpenSSH sets TCP_NODELAY) that runs nothing but a sleep.
     assert "-tt" in fwd and fwd[-3:] == ["--", "ann@h", "sleep 2147483647"]
+    home = os.path.expanduser("~")
+    assert start_argv("ssh -F ~/.ssh/other", t, "runt-tui", batch=False)[:3] == ["ssh", "-F", f"{home}/.ssh/other"]
     with pytest.raises(SSHURLError):
         remote_start_command("  ")
     with pytest.raises(SSHURLError):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shlex
 from dataclasses import dataclass
 from urllib.parse import unquote
@@ -80,8 +81,8 @@ def _host_port(authority: str, url: str) -> tuple[str, int | None]:
 
 
 def ssh_base(ssh_command: str, target: SSHTarget) -> list[str]:
-    """The user's ssh command (split like a shell would) plus the URL's port."""
-    argv = shlex.split(ssh_command)
+    """The user's ssh command (split, and `~` expanded, as a shell would) plus the URL's port."""
+    argv = [os.path.expanduser(a) if a.startswith("~") else a for a in shlex.split(ssh_command)]
     if not argv:
         raise SSHURLError("the ssh_command setting is empty")
     if target.port is not None:

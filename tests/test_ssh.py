@@ -150,6 +150,20 @@ def test_blobs_come_over_the_forward_and_are_cached_by_digest(server: SSHServer,
     assert all(cache.get(d) is not None for d in digests)  # on disk, for the next session on this machine
 
 
+def test_a_tilde_path_is_relative_to_the_remote_home(server: SSHServer, local_home: Path) -> None:
+    rel = Path(tempfile.mkdtemp(prefix="rt-ssh-test-", dir=Path.home()))
+    try:
+        url = f"ssh://{server.user}@127.0.0.1:{server.port}/~/{rel.name}/t.ipynb"
+        with Session(url=url, home=local_home, ssh_command=server.ssh_command,
+                     remote_command=server.remote_command) as far:
+            assert far.aio.path == str(rel / "t.ipynb")
+            far.create_cell("print('home')")
+            far.save()
+        assert "print('home')" in (rel / "t.ipynb").read_text()
+    finally:
+        shutil.rmtree(rel, ignore_errors=True)
+
+
 def test_runt_tui_run_over_ssh(server: SSHServer, local_home: Path, tmp_path: Path) -> None:
     nb = write_notebook(tmp_path / "run.ipynb", [("code", "print('ran ' + 'remotely')")])
     env = {**os.environ, "RUNT_TUI_HOME": str(local_home), "RUNT_TUI_SSH_COMMAND": server.ssh_command,

@@ -56,7 +56,8 @@ def test_command_lines() -> None:
     assert argv[:5] == ["ssh", "-F", "/my config", "-p", "2200"]
     assert "BatchMode=yes" not in argv  # the first connection may prompt on the terminal
     assert argv[-2:] == ["ann@h", "~/venv/bin/runt-tui --version && ~/venv/bin/runt-tui daemon start --json"]
-    assert "BatchMode=yes" in start_argv("ssh", t, "runt-tui", batch=True)
+    batch = start_argv("ssh", t, "runt-tui", batch=True)
+    assert "BatchMode=yes" in batch and "ConnectTimeout=10" in batch
     fwd = forward_argv("ssh", t, "/l/a.sock", "/r/daemon.sock", batch=True)
     assert fwd[fwd.index("-L") + 1] == "/l/a.sock:/r/daemon.sock"
     for opt in ("ExitOnForwardFailure=yes", "StreamLocalBindUnlink=yes", "StreamLocalBindMask=0177", "BatchMode=yes"):
@@ -86,8 +87,9 @@ def _parse(code: int, out: str, err: str = "") -> object:
 
 
 def test_start_output_parsed() -> None:
-    remote = _parse(0, GOOD)
-    assert remote.socket == "/r/daemon.sock" and remote.version == "1.2.3" and remote.pid == 7  # type: ignore[attr-defined]
+    for out in (GOOD, "Welcome to srv!\nruntime: 3 users\n" + GOOD):  # a login banner first
+        remote = _parse(0, out)
+        assert remote.socket == "/r/daemon.sock" and remote.version == "1.2.3" and remote.pid == 7  # type: ignore[attr-defined]
 
 
 @pytest.mark.parametrize(("code", "out", "err", "message"), [

@@ -68,15 +68,17 @@ def parse_start_output(target: SSHTarget, remote_command: str, local_version: st
     if code == _NOT_FOUND and not lines:
         raise SSHError(f"{remote_command!r} was not found on {target.host} ({detail or 'exit 127'}); "
                        "set remote_command to the server's runt-tui (e.g. ~/venv/bin/runt-tui)")
-    version = parse_version_line(lines[0]) if lines else None
-    if version is None:
+    # A login shell may print a banner first: the version is the first line that is one.
+    at = next((i for i, line in enumerate(lines) if parse_version_line(line) is not None), None)
+    version = parse_version_line(lines[at]) if at is not None else None
+    if at is None or version is None:
         shown = lines[0][:120] if lines else detail or f"exit {code}"
         raise SSHError(f"{remote_command!r} on {target.host} is not runt-tui: {shown}")
     if version != local_version:
         raise SSHError(f"version mismatch: this machine runs runt-tui {local_version}, "
                        f"{target.host} runs runt-tui {version} ({remote_command}); install the same version on both")
     info: Any = None
-    for line in reversed(lines[1:]):
+    for line in reversed(lines[at + 1:]):
         with contextlib.suppress(ValueError):
             info = json.loads(line)
             break

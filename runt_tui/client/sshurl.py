@@ -99,7 +99,7 @@ def remote_start_command(remote_command: str) -> str:
 
 def start_argv(ssh_command: str, target: SSHTarget, remote_command: str, batch: bool) -> list[str]:
     """ssh running the remote start command (`batch`: never prompt, for reconnects)."""
-    opts = ["-o", "BatchMode=yes"] if batch else []
+    opts = _batch_options() if batch else []
     return [*ssh_base(ssh_command, target), *opts, "-T", "--", target.destination, remote_start_command(remote_command)]
 
 
@@ -121,9 +121,14 @@ def forward_argv(ssh_command: str, target: SSHTarget, local_sock: str, remote_so
         "-o", "ControlPath=none",
     ]
     if batch:
-        opts += ["-o", "BatchMode=yes"]
+        opts += _batch_options()
     return [*ssh_base(ssh_command, target), *opts, "-L", f"{local_sock}:{remote_sock}", "--", target.destination,
             "sleep 2147483647"]
+
+
+def _batch_options() -> list[str]:
+    # A reconnect while an app owns the terminal: never prompt, and give up on a dead network soon.
+    return ["-o", "BatchMode=yes", "-o", "ConnectTimeout=10"]
 
 
 def parse_version_line(line: str) -> str | None:

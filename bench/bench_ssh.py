@@ -93,7 +93,6 @@ async def main_async(samples: int, rounds: int) -> None:
                 if not a.doc.cell_ids():
                     await a.create_cell("")
                 await b.connect()
-                await b.connect()
                 pairs[label] = (a, b)
             results: dict[str, list[float]] = {k: [] for k in pairs}
             for _ in range(rounds):

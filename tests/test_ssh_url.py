@@ -98,6 +98,7 @@ def test_start_output_parsed() -> None:
     (255, "", "ssh: connect to host srv port 22: Connection refused\n", "cannot reach srv with ssh: ssh: connect to host srv port 22: Connection refused"),
     (127, "", "sh: 1: runt-tui: not found\n", "'runt-tui' was not found on srv"),
     (0, "hello\n", "", "'runt-tui' on srv is not runt-tui: hello"),
+    (255, "", "\x1b]52;c;Zm9v\x07evil\x1b[2J\n", "cannot reach srv with ssh: ]52;c;Zm9vevil[2J"),  # no controls
     (1, "runt-tui 1.2.3\n", "runt-tui: the daemon did not start; see log\n", "the daemon on srv did not start: runt-tui: the daemon did not start"),
     (0, "runt-tui 1.2.3\nnot json\n", "", "did not start"),
 ])

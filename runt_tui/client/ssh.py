@@ -72,26 +72,32 @@ def parse_start_output(target: SSHTarget, remote_command: str, local_version: st
     at = next((i for i, line in enumerate(lines) if parse_version_line(line) is not None), None)
     version = parse_version_line(lines[at]) if at is not None else None
     if at is None or version is None:
-        shown = lines[0][:120] if lines else detail or f"exit {code}"
+        shown = _printable(lines[0])[:120] if lines else detail or f"exit {code}"
         raise SSHError(f"{remote_command!r} on {target.host} is not runt-tui: {shown}")
     if version != local_version:
         raise SSHError(f"version mismatch: this machine runs runt-tui {local_version}, "
-                       f"{target.host} runs runt-tui {version} ({remote_command}); install the same version on both")
+                       f"{target.host} runs runt-tui {_printable(version)} ({remote_command}); "
+                       "install the same version on both")
     info: Any = None
     for line in reversed(lines[at + 1:]):
         with contextlib.suppress(ValueError):
             info = json.loads(line)
             break
     if code != 0 or not isinstance(info, dict) or not isinstance(info.get("socket"), str):
-        raise SSHError(f"the daemon on {target.host} did not start: {detail or (lines[-1] if lines else f'exit {code}')}")
+        raise SSHError(f"the daemon on {target.host} did not start: {detail or (_printable(lines[-1]) if lines else f'exit {code}')}")
     pid = info.get("pid")
     return RemoteDaemon(version=str(info.get("version") or version), socket=info["socket"],
                         pid=pid if isinstance(pid, int) else None)
 
 
 def _last_lines(text: str, n: int = 3) -> str:
-    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    # What the server printed goes into our messages: no terminal controls.
+    lines = [_printable(line) for line in text.splitlines() if line.strip()]
     return " / ".join(lines[-n:])
+
+
+def _printable(line: str) -> str:
+    return "".join(c for c in line if c.isprintable()).strip()
 
 
 def _die_with_parent() -> None:
@@ -112,10 +118,12 @@ class SSHTransport:
         self.ssh_command = ssh_command
         self.remote_command = remote_command
         self.local_version = local_version or __version__
-        token = secrets.token_hex(6)
-        # Short names: a Unix socket path must fit in ~107 bytes.
-        self.local_sock = home / "ssh" / f"{token}.sock"
-        self.log_path = home / "ssh" / f"{token}.log"
+        # A private dir per forward laid out like a state dir, so the ordinary connect path
+        # (and its checks of dir, socket and peer) applies unchanged. Short names: a Unix
+        # socket path must fit in ~107 bytes.
+        self.dir = home / "ssh" / secrets.token_hex(6)
+        self.local_sock = self.dir / "daemon.sock"
+        self.log_path = self.dir / "ssh.log"
         self.remote: RemoteDaemon | None = None
         self.proc: subprocess.Popen[bytes] | None = None
         # After the first connection nothing may prompt (an app owns the terminal).
@@ -179,8 +187,8 @@ class SSHTransport:
         """Start `ssh -N -L LOCAL:REMOTE` and wait for the local socket (or ssh's error)."""
         assert self.remote is not None
         self.stop_forward()
-        ensure_private_dir(self.home)
-        ensure_private_dir(self.local_sock.parent)
+        for path in (self.home, self.dir.parent, self.dir):
+            ensure_private_dir(path)
         with contextlib.suppress(FileNotFoundError):
             self.local_sock.unlink()
         argv = forward_argv(self.ssh_command, self.target, str(self.local_sock), self.remote.socket, self.batch)
@@ -232,6 +240,8 @@ class SSHTransport:
         for path in (self.local_sock, self.log_path):
             with contextlib.suppress(OSError):
                 path.unlink()
+        with contextlib.suppress(OSError):
+            self.dir.rmdir()
 
 
 def ssh_transport(url: str, home: Path, ssh_command: str | None = None, remote_command: str | None = None) -> SSHTransport:

@@ -17,6 +17,7 @@ import contextlib
 import ctypes
 import json
 import logging
+import os
 import secrets
 import signal
 import subprocess
@@ -193,7 +194,7 @@ class SSHTransport:
             self.local_sock.unlink()
         argv = forward_argv(self.ssh_command, self.target, str(self.local_sock), self.remote.socket, self.batch)
         log.info("ssh forward: %s", argv)
-        with open(self.log_path, "ab") as errors:
+        with open(os.open(self.log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600), "ab") as errors:
             try:
                 self.proc = subprocess.Popen(
                     argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=errors,

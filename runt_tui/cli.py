@@ -36,7 +36,7 @@ def _root(
 
 
 def open_notebook(
-    notebook: Annotated[Path, typer.Argument(help="The .ipynb file (created if missing).")],
+    notebook: Annotated[str, typer.Argument(help="The .ipynb file (created if missing), or ssh://[user@]host[:port]/path.")],
     name: Annotated[str | None, typer.Option(help="Your name as other terminals see it.")] = None,
     kernel: Annotated[str | None, typer.Option(help="Kernel to start (default: the notebook's).")] = None,
     embedded: Annotated[bool, typer.Option("--embedded", help="Run the daemon inside this process.")] = False,
@@ -54,21 +54,37 @@ def open_notebook(
     if layout not in _LAYOUTS:
         typer.echo(f"runt-tui: --layout must be cells or outputs, not {layout!r}", err=True)
         raise typer.Exit(2)
-    if notebook.is_dir():
+    if not _is_url(notebook) and Path(notebook).is_dir():
         typer.echo(f"runt-tui: {notebook} is a directory, not a notebook", err=True)
+        raise typer.Exit(2)
+    if _is_url(notebook) and embedded:
+        typer.echo("runt-tui: --embedded does not apply to an ssh:// notebook (it uses the server's daemon)", err=True)
         raise typer.Exit(2)
     raise typer.Exit(_run(notebook, name, kernel, embedded, images, follow, layout, theme))
 
 
+def _is_url(notebook: str | Path) -> bool:
+    return isinstance(notebook, str) and notebook.lower().startswith("ssh://")
+
+
 def _run(
-    notebook: Path, name: str | None, kernel: str | None, embedded: bool, images: str,
+    notebook: Path | str, name: str | None, kernel: str | None, embedded: bool, images: str,
     follow: str | None, layout: str, theme: str | None,
 ) -> int:
     from runt_tui.tui.launch import launch
     from runt_tui.tui.options import AppOptions
 
+    url = str(notebook) if _is_url(notebook) else None
+    if url is not None:
+        from runt_tui.client.sshurl import SSHURLError, parse_ssh_url
+
+        try:
+            parse_ssh_url(url)
+        except SSHURLError as e:
+            print(f"runt-tui: {e}", file=sys.stderr)
+            return 2
     options = AppOptions(
-        path=notebook, name=name, kernel=kernel, embedded=embedded, images=images,  # type: ignore[arg-type]
+        path=Path(notebook), url=url, name=name, kernel=kernel, embedded=embedded, images=images,  # type: ignore[arg-type]
         follow=follow, layout=layout, theme=theme,  # type: ignore[arg-type]
     )
     return launch(options)
@@ -179,8 +195,10 @@ def fast_open_args(argv: list[str]) -> dict[str, Any] | None:
         return None
     images = values.get("--images", "auto")
     layout = values.get("--layout", "cells")
-    notebook = Path(positional[0])
-    if images not in _IMAGES or layout not in _LAYOUTS or notebook.is_dir():
+    notebook: Path | str = positional[0] if _is_url(positional[0]) else Path(positional[0])
+    if images not in _IMAGES or layout not in _LAYOUTS or (isinstance(notebook, Path) and notebook.is_dir()):
+        return None
+    if isinstance(notebook, str) and embedded:
         return None
     return {
         "notebook": notebook, "name": values.get("--name"), "kernel": values.get("--kernel"),

@@ -55,6 +55,7 @@ def start(
     kernel_keepalive: Annotated[float | None, typer.Option(help="Seconds a kernel outlives its last client.")] = None,
     blob_threshold: Annotated[int | None, typer.Option(help="Output payloads above this many bytes go to the blob store.")] = None,
     idle_exit: Annotated[float | None, typer.Option(help="Seconds with no rooms before the daemon exits.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print version, pid and socket as JSON (for ssh://).")] = False,
 ) -> None:
     """Start the daemon (detached unless --foreground)."""
     from runt_tui.daemon.lifecycle import main as daemon_main
@@ -81,7 +82,7 @@ def start(
     home = state_dir()
     status = get_status(home)
     if status.get("running"):
-        typer.echo(f"daemon already running (pid {status.get('pid')})")
+        _started(status, as_json, f"daemon already running (pid {status.get('pid')})")
         return
     if foreground:
         raise typer.Exit(daemon_main([*args, "--foreground"]))
@@ -90,11 +91,19 @@ def start(
     while time.monotonic() < deadline:
         status = get_status(home)
         if status.get("running"):
-            typer.echo(f"daemon started (pid {status.get('pid')}, socket {status.get('socket')})")
+            _started(status, as_json, f"daemon started (pid {status.get('pid')}, socket {status.get('socket')})")
             return
         time.sleep(0.05)
     typer.echo(f"runt-tui: the daemon did not start; see {home / 'daemon.log'}", err=True)
     raise typer.Exit(1)
+
+
+def _started(status: dict[str, Any], as_json: bool, message: str) -> None:
+    """Report a running daemon: a sentence, or the JSON an ssh:// client reads its socket from."""
+    if as_json:
+        typer.echo(json.dumps({k: status.get(k) for k in ("version", "pid", "socket", "home")}))
+    else:
+        typer.echo(message)
 
 
 @daemon_app.command("stop")

@@ -21,11 +21,11 @@ def _say(text: str, *, colour: bool = False) -> None:
     typer.echo(strip_controls(text, keep_sgr=colour and sys.stderr.isatty()), err=True)
 
 
-async def run_notebook(path: Path, kernel: str | None, timeout: float | None, embedded: bool) -> int:
-    """Run all code cells in order in the notebook's room; return the exit code."""
+async def run_notebook(path: Path | str, kernel: str | None, timeout: float | None, embedded: bool) -> int:
+    """Run all code cells in order in the notebook's room (a path or an ssh:// URL); return the exit code."""
     from runt_tui.client import AsyncSession, DaemonError, DaemonUnavailable
 
-    session = AsyncSession(path=path, name="runt-tui run", kind="run", embedded=embedded)
+    session = AsyncSession(url=str(path), name="runt-tui run", kind="run", embedded=embedded)
     try:
         await session.connect()
     except DaemonError as e:
@@ -73,22 +73,33 @@ async def run_notebook(path: Path, kernel: str | None, timeout: float | None, em
                 await session.save()
                 return 1
         await session.save()
-        _say(f"ran {len(cells)} code cells; saved {path}")
+        _say(f"ran {len(cells)} code cells; saved {session.path}")
         return 0
     finally:
         await session.close()
 
 
 def run(
-    notebook: Annotated[Path, typer.Argument(help="The notebook to run.")],
+    notebook: Annotated[str, typer.Argument(help="The notebook to run (a path or ssh://[user@]host[:port]/path).")],
     kernel: Annotated[str | None, typer.Option("--kernel", help="Kernel name (default: the notebook's).")] = None,
     timeout: Annotated[float | None, typer.Option("--timeout", help="Seconds allowed per cell.")] = None,
     embedded: Annotated[bool, typer.Option("--embedded", help="Run the daemon in this process.")] = False,
 ) -> None:
     """Execute every code cell in order through the daemon, save, exit non-zero on the first error."""
-    if not notebook.exists():
+    target: Path | str = notebook
+    if notebook.lower().startswith("ssh://"):
+        if embedded:
+            typer.echo("runt-tui: --embedded does not apply to an ssh:// notebook (it uses the server's daemon)", err=True)
+            raise typer.Exit(2)
+    elif not Path(notebook).exists():
         typer.echo(f"runt-tui: {notebook}: no such file", err=True)
         raise typer.Exit(2)
-    code = asyncio.run(run_notebook(notebook.resolve(), kernel, timeout, embedded))
+    else:
+        target = Path(notebook).resolve()
+    try:
+        code = asyncio.run(run_notebook(target, kernel, timeout, embedded))
+    except ValueError as e:  # a malformed ssh:// URL or setting
+        typer.echo(f"runt-tui: {e}", err=True)
+        raise typer.Exit(2) from None
     sys.stdout.flush()
     raise typer.Exit(code)

@@ -59,6 +59,9 @@ class Settings:
     heartbeat_interval: float = 5.0
     heartbeat_timeout: float = 20.0
     output_flush_interval: float = 0.03
+    # ssh:// notebooks: the local ssh client (may carry options) and runt-tui on the server.
+    ssh_command: str = "ssh"
+    remote_command: str = "runt-tui"
 
     def replace(self, **changes: Any) -> Settings:
         """A copy with some values changed (None values ignored)."""
@@ -85,7 +88,7 @@ def _coerce(kind: type, raw: Any, name: str) -> Any:
         raise ValueError(f"{name}: expected {kind.__name__}, got {raw!r}") from None
 
 
-_TYPES: dict[str, type] = {"float": float, "int": int, "bool": bool}
+_TYPES: dict[str, type] = {"float": float, "int": int, "bool": bool, "str": str}
 
 
 def load_settings(config: Path | None = None, **overrides: Any) -> Settings:

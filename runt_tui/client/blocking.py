@@ -31,11 +31,15 @@ class Session:
         embedded: bool = False,
         home: str | os.PathLike[str] | None = None,
         kind: str = "script",
+        url: str | None = None,
+        ssh_command: str | None = None,
+        remote_command: str | None = None,
     ) -> None:
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, name="runt-session", daemon=True)
         self._thread.start()
-        self._async = AsyncSession(path=path, notebook_id=notebook_id, name=name, embedded=embedded, home=home, kind=kind)
+        self._async = AsyncSession(path=path, notebook_id=notebook_id, name=name, embedded=embedded, home=home,
+                                   kind=kind, url=url, ssh_command=ssh_command, remote_command=remote_command)
 
     def _run(self, coro: Coroutine[Any, Any, T], timeout: float | None = None) -> T:
         return asyncio.run_coroutine_threadsafe(coro, self._loop).result(timeout)

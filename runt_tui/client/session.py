@@ -7,6 +7,7 @@ import contextlib
 import getpass
 import logging
 import os
+import socket
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,8 @@ from runt_tui.client.connection import DaemonClient, DaemonError, DaemonUnavaila
 from runt_tui.client.kernel_api import KernelAPI
 from runt_tui.client.replica import Replica
 from runt_tui.client.runtime import merge_runtime
+from runt_tui.client.ssh import SSHTransport, ssh_transport
+from runt_tui.client.sshurl import is_ssh_url, peer_name
 from runt_tui.client.writes import WriteAPI
 from runt_tui.doc import DocError, NotebookDoc
 from runt_tui.settings import state_dir
@@ -45,14 +48,31 @@ class AsyncSession(WriteAPI, KernelAPI):
         home: str | os.PathLike[str] | None = None,
         kind: str = "script",
         autostart: bool = True,
+        url: str | None = None,
+        ssh_command: str | None = None,
+        remote_command: str | None = None,
     ) -> None:
-        if (path is None) == (notebook_id is None):
-            raise ValueError("give exactly one of path= or notebook_id=")
-        self.path = os.path.realpath(os.fspath(path)) if path is not None else None
+        if sum(x is not None for x in (path, notebook_id, url)) != 1:
+            raise ValueError("give exactly one of path=, notebook_id= or url=")
+        if url is not None and not is_ssh_url(url):
+            path, url = url, None  # a plain path given as the address
+        self.home = Path(home) if home is not None else state_dir()
+        self.transport: SSHTransport | None = None
+        if url is not None:
+            if embedded:
+                raise ValueError("an ssh:// notebook uses the server's daemon: embedded=True does not apply")
+            self.transport = ssh_transport(url, self.home, ssh_command, remote_command)
+            # The remote daemon resolves it (and `~`) on its side; the join answer holds the result.
+            self.path: str | None = self.transport.target.path
+        else:
+            self.path = os.path.realpath(os.fspath(path)) if path is not None else None
+        self.url = url
         self.notebook_id = notebook_id
         self.name = name or default_name()
+        if self.transport is not None:
+            # Everyone in a remote room joins from somewhere: presence shows the machine.
+            self.name = peer_name(self.name, socket.gethostname())
         self.embedded = embedded
-        self.home = Path(home) if home is not None else state_dir()
         self.kind = kind
         self.autostart = autostart
         self.client: DaemonClient | None = None
@@ -78,6 +98,11 @@ class AsyncSession(WriteAPI, KernelAPI):
         self._scan_blobs = False
 
     # ---- connecting ------------------------------------------------------
+
+    async def prepare_transport(self) -> None:
+        """For ssh://: start the remote daemon and the forward now (ssh may prompt on the terminal)."""
+        if self.transport is not None:
+            await self.transport.prepare()
 
     async def __aenter__(self) -> AsyncSession:
         await self.connect()
@@ -113,7 +138,10 @@ class AsyncSession(WriteAPI, KernelAPI):
         self._heartbeat_task = asyncio.get_running_loop().create_task(self._heartbeat(), name="runt-heartbeat")
 
     async def _connect_once(self) -> None:
-        conn = await open_connection(self.home, autostart=self.autostart and not self.embedded)
+        if self.transport is not None:
+            conn = await self.transport.connect()
+        else:
+            conn = await open_connection(self.home, autostart=self.autostart and not self.embedded)
         client = DaemonClient(conn)
         client.event_handlers.append(self._on_event)
         fields: dict[str, Any] = {"name": self.name, "kind": self.kind}
@@ -136,12 +164,16 @@ class AsyncSession(WriteAPI, KernelAPI):
         self.colour = str(header["colour"])
         self.runtime = dict(header.get("runtime") or {})
         self.peer_list = list(header.get("peers") or [])
+        if self.transport is not None and isinstance(header.get("path"), str):
+            self.path = header["path"]
         interval = header.get("heartbeat_interval")
         if isinstance(interval, int | float) and interval > 0:
             self._heartbeat_interval = float(interval)
         epoch = str(header["epoch"])
         if self.replica is None:
             self.replica = Replica(NotebookDoc.load(data))
+            if self.transport is not None:
+                self.replica.blobs = self.transport.blob_cache()
         elif epoch != self.epoch:
             log.warning("the daemon's document has a new epoch: replaying unsynced edits")
             self.replica.replace(NotebookDoc.load(data))
@@ -241,6 +273,8 @@ class AsyncSession(WriteAPI, KernelAPI):
         if self._embedded_lock is not None:
             self._embedded_lock.close()
             self._embedded_lock = None
+        if self.transport is not None:
+            self.transport.close()
         self.connection_state = "closed"
 
     # ---- requests ---------------------------------------------------------

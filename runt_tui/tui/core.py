@@ -66,8 +66,8 @@ class AppCore(App[None]):
         self.owns_session = session is None or connecting is not None
         self._connecting = connecting
         self.session = session or AsyncSession(
-            path=options.path, name=options.name, embedded=options.embedded,
-            home=options.home, kind="tui",
+            path=None if options.url else options.path, url=options.url, name=options.name,
+            embedded=options.embedded, home=options.home, kind="tui",
         )
         self.selected: str | None = None
         self.mode = "command"

@@ -31,14 +31,24 @@ async def _pump(task: asyncio.Task[None]) -> None:
 
 def launch(options: AppOptions) -> int:
     """Run the app in this terminal; returns the exit code."""
-    from runt_tui.client import AsyncSession
+    import sys
+
+    from runt_tui.client import AsyncSession, DaemonUnavailable
 
     with asyncio.Runner() as runner:
         loop = runner.get_loop()
         session: AsyncSession | None = None
         connecting: asyncio.Task[None] | None = None
         if not options.embedded:
-            session = AsyncSession(path=options.path, name=options.name, home=options.home, kind="tui")
+            session = AsyncSession(path=None if options.url else options.path, url=options.url,
+                                   name=options.name, home=options.home, kind="tui")
+            try:
+                # ssh:// only: ssh may ask for a password or a host key before the app takes the screen.
+                runner.run(session.prepare_transport())
+            except DaemonUnavailable as e:
+                runner.run(session.close())
+                print(f"runt-tui: {e}", file=sys.stderr)
+                return 2
             connecting = loop.create_task(session.connect(), name="runt-connect")
             runner.run(_pump(connecting))
         from runt_tui.tui.app import NotebookApp

@@ -16,6 +16,8 @@ class AppOptions:
     """Everything `runt-tui NOTEBOOK ...` can say, in one place."""
 
     path: Path
+    # An ssh://[user@]host[:port]/path address: the notebook lives on that machine (path unused).
+    url: str | None = None
     name: str | None = None
     kernel: str | None = None
     embedded: bool = False

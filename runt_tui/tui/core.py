@@ -90,6 +90,7 @@ class AppCore(App[None]):
         self.bridge = SessionBridge(self.session, self, lambda: self.selected if self.buffer else None,
                                     self._edited_cell_changed)
         self.pane = CellsPane(self.model_for, self.view_flags, id="cells")
+        self.pane.caret = self.caret
         self.status_bar = StatusBar(id="status")
 
     def notify(
@@ -298,6 +299,8 @@ class AppCore(App[None]):
         self.refresh_status()
         if self.follow is not None and (p.runtime or p.presence or changed):
             self.apply_follow(changed)
+        if self.mode == "edit":  # a remote edit above may have pushed the cursor off screen
+            self.call_after_refresh(self.keep_cursor_visible)
 
     def _runtime_changed(self) -> set[str]:
         runtime = self.session.runtime
@@ -342,6 +345,13 @@ class AppCore(App[None]):
 
     def apply_follow(self, changed: set[str] | None = None) -> None:
         """Hook for follow mode (see CellActions)."""
+
+    def keep_cursor_visible(self) -> None:
+        """Hook: scroll the editor's cursor into view (see CellActions)."""
+
+    def caret(self) -> tuple[str, int] | None:
+        """Hook: the edited cell and its cursor's screen row (see CellActions)."""
+        return None
 
     # ---- status and presence ------------------------------------------------
 

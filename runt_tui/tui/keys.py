@@ -42,7 +42,7 @@ KEYS: tuple[Key, ...] = (
     Key("ctrl+down", "move(1)", "Move the cell down", shown="Ctrl+↓"),
     Key("shift+enter,ctrl+r", "run_and_advance", "Run and select the next cell", "both", "Shift+Enter / Ctrl+R"),
     Key("ctrl+enter,ctrl+e", "run_cell", "Run the cell", "both", "Ctrl+Enter / Ctrl+E"),
-    Key("alt+enter", "run_and_insert", "Run and insert a cell below", "both", "Alt+Enter"),
+    Key("alt+enter", "run_and_insert", "Run and insert a cell below", shown="Alt+Enter"),
     Key("i", "chord('i')", "Interrupt the kernel (press twice)", shown="i i"),
     Key("0", "chord('0')", "Restart the kernel (press twice, confirm)", shown="0 0"),
     Key("ctrl+s,s", "save", "Save the notebook", "both", "Ctrl+S / s"),

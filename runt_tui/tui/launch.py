@@ -41,10 +41,12 @@ def launch(options: AppOptions) -> int:
             session = AsyncSession(path=options.path, name=options.name, home=options.home, kind="tui")
             connecting = loop.create_task(session.connect(), name="runt-connect")
             runner.run(_pump(connecting))
+        from runt_tui.tui import metakeys
         from runt_tui.tui.app import NotebookApp
         from runt_tui.tui.images import prepare_images
 
         prepare_images(options.images)
+        metakeys.install()
         app = NotebookApp(options, session, connecting=connecting)
         app.run(loop=loop)
         return app.return_code or 0

@@ -83,8 +83,10 @@ class CellActions(AppCore):
         self.mode = "edit"
         self.set_class(True, "-edit-mode")
         await widget.start_editing(editor)
+        if not editor.is_attached:
+            return  # the app is closing
         # Focused now, not after a refresh: the next key in the app's queue goes to the editor.
-        self.screen.set_focus(editor)
+        editor.screen.set_focus(editor)
         self.cursor_pos = editor.cursor_index
         self.pane.update_cells([cid])
         self.refresh_status()

@@ -17,6 +17,7 @@ from textual.widgets.text_area import EditResult, Location
 from runt_tui.doc import Edit
 from runt_tui.render.sanitize import CONTROL, visible_controls
 from runt_tui.tui.editsync import EditBuffer
+from runt_tui.tui.widgets.guard import GuardedRender
 
 # Textual re-highlights the whole text at every edit (~30 µs a line here): beyond
 # this many lines an editor stays plain, or typing would lag.
@@ -32,7 +33,7 @@ class RemoteCursor:
     colour: str
 
 
-class CellEditor(TextArea):
+class CellEditor(GuardedRender, TextArea):
     """A TextArea bound to one cell through an EditBuffer (attributes down, messages up)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [

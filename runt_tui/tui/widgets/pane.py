@@ -28,6 +28,10 @@ class Spacer(Widget):
 
     DEFAULT_CSS = "Spacer { height: 0; }"
 
+    def render(self) -> str:
+        # Blank: a plain Widget draws its own name ("Spacer#spacer-bottom").
+        return ""
+
 
 class CellsPane(VerticalScroll, can_focus=False):
     """Holds CellWidgets for a window of the cell order (attributes down: order, models)."""

@@ -10,6 +10,7 @@ from rich.text import Text
 from textual.widget import Widget
 
 from runt_tui.render.sanitize import strip_controls
+from runt_tui.tui.widgets.guard import GuardedRender
 
 KERNEL_STYLES = {
     "idle": "green",
@@ -97,7 +98,7 @@ def status_text(info: StatusInfo, width: int) -> Text:
     return line
 
 
-class StatusBar(Widget):
+class StatusBar(GuardedRender, Widget):
     """One line at the bottom of the screen; `info` comes down from the app."""
 
     def __init__(self, id: str | None = None) -> None:

@@ -329,10 +329,8 @@ class AppCore(App[None]):
                 self.notify(text, severity="error" if level == "error" else "warning", timeout=6)
             else:
                 self.notify(text, timeout=6)
-        if p.connection == "reconnecting":
-            self.notify("lost the daemon: reconnecting (edits are kept)", severity="warning", timeout=4)
-        elif p.connection == "connected":
-            self.notify("reconnected", timeout=2)
+        if p.connection:
+            self.connection_changed(p.connection)
         for event in p.inputs:
             self.ask_input(event)
         for event in p.prompts:
@@ -342,6 +340,9 @@ class AppCore(App[None]):
 
     def ask_input(self, event: dict[str, Any]) -> None:
         """Hook for the kernel's input() prompt (see KernelActions)."""
+
+    def connection_changed(self, state: str) -> None:
+        """Hook: the daemon went away or came back (see KernelActions)."""
 
     def apply_follow(self, changed: set[str] | None = None) -> None:
         """Hook for follow mode (see CellActions)."""
@@ -376,7 +377,7 @@ class AppCore(App[None]):
 
     def publish_presence(self) -> None:
         """Tell the others where we are (throttled to one request per 50 ms)."""
-        if self._presence_timer is None and self.ready:
+        if self._presence_timer is None and self.ready and self.session.connection_state != "stopped":
             self._presence_timer = self.set_timer(0.05, self._send_presence)
 
     def _send_presence(self) -> None:

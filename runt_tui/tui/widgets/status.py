@@ -74,7 +74,8 @@ def status_text(info: StatusInfo, width: int) -> Text:
         save = f"file {info.file}"
     left.append(save, style=SAVE_STYLES.get(info.save, "bold red"))
     if info.connection != "connected":
-        left.append(f"  {info.connection}", style="bold red reverse")
+        shown = "daemon stopped · Shift+R reconnects" if info.connection == "stopped" else info.connection
+        left.append(f"  {shown}", style="bold red reverse")
     if info.follow is not None:
         left.append(f"  following {info.follow or 'running cell'}", style="cyan")
     right = Text()

@@ -23,10 +23,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 
 from textual import events
 from textual.widget import Widget
 
+from runt_tui import doctor
 from runt_tui.tui.actions_kernel import KernelActions
 
 # A hang guard for the editor to catch up with the keys already sent to it.
@@ -53,6 +55,19 @@ async def drained(widget: Widget) -> None:
 
 class KeyRouter(KernelActions):
     """Routes keys on the notebook screen so that no key overtakes the one before it."""
+
+    def on_mount(self) -> None:
+        if os.environ.get("TMUX"):
+            self.run_worker(self._check_escape_time, name="escape-time", thread=True, exit_on_error=False)
+
+    def _check_escape_time(self) -> None:
+        """In tmux, say once at start when its escape-time turns Esc+key into Alt+key."""
+        ms = doctor.tmux_escape_time()
+        if ms is not None and doctor.escape_time_advice(ms) is not None:
+            self.call_from_thread(
+                self.notify, f"tmux escape-time is {ms} ms: Esc feels slow. Set `set -sg escape-time 10` "
+                "in ~/.tmux.conf (runt-tui doctor).", severity="warning", timeout=10,
+            )
 
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, events.Key) and not event.is_forwarded and await self._route_key(event):

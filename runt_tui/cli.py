@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     import typer
 
 _VALUE_OPTIONS = {"--name", "--kernel", "--images", "--layout", "--theme"}
+_COMMANDS = ("daemon", "ps", "open", "run", "mcp", "doctor")
 _IMAGES = ("auto", "kitty", "sixel", "halfblock", "none")
 _LAYOUTS = ("cells", "outputs")
 
@@ -27,25 +28,58 @@ def _version(value: bool) -> None:
         raise typer.Exit()
 
 
+_HELP = """A terminal notebook: many terminals, one notebook, one kernel.
+
+\b
+runt-tui NOTEBOOK opens NOTEBOOK (a .ipynb file, created if missing) in this
+terminal, shared live with every other terminal, script and agent on it:
+{options}
+
+\b
+The commands below do the rest (runt-tui COMMAND --help for each);
+runt-tui doctor checks the terminal (and tmux) for the keys to work.
+"""
+
+
 def _root(
     version: Annotated[
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")
     ] = False,
 ) -> None:
-    """A terminal notebook: many terminals, one notebook, one kernel."""
+    pass
+
+
+def notebook_name_problem(given: str | Path, create: bool) -> str | None:
+    """Why NOTEBOOK cannot be opened as given (None when it can)."""
+    if _is_url(given):
+        if str(given).lower().endswith(".ipynb") or create:
+            return None
+        return f"{given} does not end in .ipynb; pass --create to open it as a notebook anyway"
+    notebook = Path(given)
+    if notebook.is_dir():
+        return f"{notebook} is a directory, not a notebook"
+    if notebook.suffix.lower() == ".ipynb" or create:
+        return None
+    if notebook.suffix == "" and "/" not in str(notebook) and not notebook.exists():
+        return (f"{str(notebook)!r} is neither a command ({', '.join(c for c in _COMMANDS if c != 'open')}) "
+                "nor a .ipynb notebook; `runt-tui --help` lists both")
+    return f"{notebook} does not end in .ipynb; pass --create to open it as a notebook anyway"
 
 
 def open_notebook(
-    notebook: Annotated[str, typer.Argument(help="The .ipynb file (created if missing), or ssh://[user@]host[:port]/path.")],
+    notebook: Annotated[
+        str, typer.Argument(help="The .ipynb file (created if missing), or ssh://[user@]host[:port]/path.", show_default=False)
+    ],
     name: Annotated[str | None, typer.Option(help="Your name as other terminals see it.")] = None,
-    kernel: Annotated[str | None, typer.Option(help="Kernel to start (default: the notebook's).")] = None,
+    kernel: Annotated[str | None, typer.Option(metavar="K", help="Kernel to start (default: the notebook's).")] = None,
     embedded: Annotated[bool, typer.Option("--embedded", help="Run the daemon inside this process.")] = False,
-    images: Annotated[str, typer.Option(help="auto, kitty, sixel, halfblock or none.")] = "auto",
+    images: Annotated[str, typer.Option(metavar="MODE", help="auto, kitty, sixel, halfblock or none.")] = "auto",
     follow: Annotated[
-        str | None, typer.Option(help="Follow a peer by NAME, or with no name the running cell.")
+        str | None, typer.Option(metavar="[NAME]", help="Follow a peer by NAME, or with no name the running cell.")
     ] = None,
-    layout: Annotated[str, typer.Option(help="cells, or outputs (sources collapsed).")] = "cells",
+    layout: Annotated[str, typer.Option(metavar="L", help="cells, or outputs (sources collapsed).")] = "cells",
     theme: Annotated[str | None, typer.Option(help="A Textual theme, e.g. textual-light.")] = None,
+    create: Annotated[bool, typer.Option("--create", help="Allow a NOTEBOOK name not ending in .ipynb.")] = False,
 ) -> None:
     """Open NOTEBOOK in this terminal, shared live with every other terminal on it."""
     if images not in _IMAGES:
@@ -54,8 +88,9 @@ def open_notebook(
     if layout not in _LAYOUTS:
         typer.echo(f"runt-tui: --layout must be cells or outputs, not {layout!r}", err=True)
         raise typer.Exit(2)
-    if not _is_url(notebook) and Path(notebook).is_dir():
-        typer.echo(f"runt-tui: {notebook} is a directory, not a notebook", err=True)
+    problem = notebook_name_problem(notebook, create)
+    if problem is not None:
+        typer.echo(f"runt-tui: {problem}", err=True)
         raise typer.Exit(2)
     if _is_url(notebook) and embedded:
         typer.echo("runt-tui: --embedded does not apply to an ssh:// notebook (it uses the server's daemon)", err=True)
@@ -101,12 +136,9 @@ def _build_app() -> typer.Typer:
     import typer as _typer
 
     globals()["typer"] = _typer  # the commands' annotations and bodies name it
-    app = _typer.Typer(
-        name="runt-tui",
-        help="A terminal notebook: many terminals, one notebook, one kernel.",
-        add_completion=False,
-        no_args_is_help=False,
-    )
+    from runt_tui.cli_help import NotebookCommand, NotebookGroup
+
+    app = _typer.Typer(name="runt-tui", help=_HELP, add_completion=False, no_args_is_help=True, cls=NotebookGroup)
     app.callback()(_root)
 
     from runt_tui.cli_daemon import daemon_app, ps
@@ -117,7 +149,12 @@ def _build_app() -> typer.Typer:
     from runt_tui.cli_run import run
 
     app.command("run")(run)
-    app.command("open")(open_notebook)
+    # `runt-tui NOTEBOOK` is routed here (route_argv); the help calls it by that name.
+    app.command("open", hidden=True, cls=NotebookCommand)(open_notebook)
+
+    from runt_tui.cli_doctor import doctor
+
+    app.command("doctor")(doctor)
 
     from runt_tui.cli_mcp import mcp
 
@@ -151,7 +188,7 @@ def route_argv(argv: list[str]) -> list[str]:
         if arg.startswith("-"):
             i += 1
             continue
-        if arg in ("daemon", "ps", "open", "run", "mcp"):
+        if arg in _COMMANDS:
             return out
         return ["open", *out]
     return out
@@ -166,15 +203,15 @@ def fast_open_args(argv: list[str]) -> dict[str, Any] | None:
     if not argv or argv[0] != "open":
         return None
     values: dict[str, str] = {}
-    embedded = False
+    flags: set[str] = set()
     positional: list[str] = []
     i = 1
     while i < len(argv):
         arg = argv[i]
         if arg.startswith("--") and arg != "--":
             key, eq, value = arg.partition("=")
-            if key == "--embedded" and not eq:
-                embedded = True
+            if key in ("--embedded", "--create") and not eq:
+                flags.add(key)
             elif key in _VALUE_OPTIONS or key == "--follow":
                 if not eq:
                     if i + 1 >= len(argv) or argv[i + 1].startswith("-"):
@@ -196,20 +233,34 @@ def fast_open_args(argv: list[str]) -> dict[str, Any] | None:
     images = values.get("--images", "auto")
     layout = values.get("--layout", "cells")
     notebook: Path | str = positional[0] if _is_url(positional[0]) else Path(positional[0])
-    if images not in _IMAGES or layout not in _LAYOUTS or (isinstance(notebook, Path) and notebook.is_dir()):
+    if images not in _IMAGES or layout not in _LAYOUTS or notebook_name_problem(notebook, "--create" in flags):
         return None
-    if isinstance(notebook, str) and embedded:
+    if isinstance(notebook, str) and "--embedded" in flags:
         return None
     return {
         "notebook": notebook, "name": values.get("--name"), "kernel": values.get("--kernel"),
-        "embedded": embedded, "images": images, "follow": values.get("--follow"), "layout": layout,
+        "embedded": "--embedded" in flags, "images": images, "follow": values.get("--follow"), "layout": layout,
         "theme": values.get("--theme"),
     }
+
+
+def _refused_notebook(args: list[str], routed: list[str]) -> str | None:
+    """Why the NOTEBOOK of a `runt-tui NOTEBOOK ...` line cannot be opened, told before Click
+    complains about a mistyped command's extra arguments."""
+    if routed[:1] != ["open"] or args[:1] == ["open"] or "--help" in args:
+        return None
+    positional = [a for i, a in enumerate(routed[1:]) if not a.startswith("-")
+                  and routed[i] not in _VALUE_OPTIONS | {"--follow"}]
+    return notebook_name_problem(positional[0], "--create" in args) if positional else None
 
 
 def main() -> None:
     """Entry point of the console script."""
     argv = route_argv(sys.argv[1:])
+    refused = _refused_notebook(sys.argv[1:], argv)
+    if refused is not None:
+        print(f"runt-tui: {refused}", file=sys.stderr)
+        sys.exit(2)
     fast = fast_open_args(argv)
     if fast is not None:
         try:

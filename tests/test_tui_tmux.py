@@ -6,6 +6,7 @@ Skipped only where tmux is missing.
 
 from __future__ import annotations
 
+import json
 import os
 import shlex
 import shutil
@@ -97,3 +98,38 @@ def test_two_terminals_share_edits_and_outputs(tmux: Tmux, tmp_path: Path) -> No
     tmux.keys("a", "Escape")
     tmux.wait("a", lambda s: "CMD" in s)
     tmux.keys("a", "q")
+
+
+def selected_line(screen: str, text: str) -> bool:
+    """True when the screen line showing `text` carries the selection bar (its cell is selected)."""
+    return any(line.startswith("▌") for line in screen.splitlines() if text in line)
+
+
+def test_keys_in_one_burst_and_esc_sequences_in_tmux(tmux: Tmux, tmp_path: Path) -> None:
+    # tmux's default escape-time (500 ms) is kept: Esc+key arrives as one ESC-prefixed sequence.
+    nb = write_notebook(tmp_path / "keys.ipynb", [("code", "a = 1"), ("code", "b = 2")])
+    tmux.start("a", runt_tui(str(nb), "--name", "ann"))
+    screen = tmux.wait("a", lambda s: "a = 1" in s and "CMD" in s)
+    tmux.wait("a", lambda s: "escape-time is 500 ms" in s)  # the start-up notice
+    # Enter and the text in one send-keys: every character reaches the cell.
+    tmux.keys("a", "Enter", "hello world")
+    tmux.wait("a", lambda s: "hello worlda = 1" in s and "EDIT" in s)
+    # ESC j as one sequence (what Esc then j becomes in tmux): leave edit mode, move down.
+    tmux.keys("a", "-H", "1b", "6a")
+    screen = tmux.wait("a", lambda s: "CMD" in s and selected_line(s, "b = 2"))
+    assert "hello worlda = 1" in screen and not selected_line(screen, "hello world")
+    # ESC Enter twice (Esc, Enter: back into the same cell), then text: no ^, no newline.
+    tmux.keys("a", "Enter", "zz")
+    tmux.wait("a", lambda s: "zzb = 2" in s)
+    tmux.keys("a", "-H", "1b", "0d", "1b", "0d")
+    tmux.keys("a", "qq")
+    screen = tmux.wait("a", lambda s: "qqzzb = 2" in s and "EDIT" in s)
+    assert "^" not in screen
+    tmux.keys("a", "Escape")
+    tmux.wait("a", lambda s: "CMD" in s)
+    tmux.keys("a", "q")
+    deadline = time.monotonic() + 60
+    while "qqzzb = 2" not in nb.read_text() and time.monotonic() < deadline:
+        time.sleep(0.1)  # the daemon saves a moment after the last edit
+    sources = ["".join(c["source"]) for c in json.loads(nb.read_text())["cells"]]
+    assert sources == ["hello worlda = 1", "qqzzb = 2"]

@@ -27,6 +27,9 @@ log = logging.getLogger("runt_tui.client")
 
 EventListener = Callable[[dict[str, Any]], None]
 
+# Requests that only keep things up to date: they never bring a stopped daemon back.
+PASSIVE_REQUESTS = frozenset({"presence", "ping", "blob"})
+
 
 def default_name() -> str:
     """The user name, used as the peer name when none is given."""
@@ -86,6 +89,8 @@ class AsyncSession(WriteAPI, KernelAPI):
         self.connection_state = "disconnected"
         self.event_listeners: list[EventListener] = []
         self._closing = False
+        # Set when the daemon said it was asked to stop: losing it then is not a crash.
+        self.stopped_reason: str | None = None
         self._reconnect_task: asyncio.Task[None] | None = None
         self._heartbeat_task: asyncio.Task[None] | None = None
         self._heartbeat_interval = 5.0
@@ -180,6 +185,7 @@ class AsyncSession(WriteAPI, KernelAPI):
         else:
             self.replica.sync.reset()
         self.epoch = epoch
+        self.stopped_reason = None
         client.sync_handlers[self.room] = lambda _room, payload: self._on_sync(payload)
         self.replica.attach(lambda msg: client.send_sync(self.room, msg))
         self.replica.flush()
@@ -216,6 +222,8 @@ class AsyncSession(WriteAPI, KernelAPI):
                 self.runtime = merge_runtime(self.runtime, state)
         elif etype == "presence":
             self.peer_list = list(header.get("peers") or [])
+        elif etype == "daemon_stopping":
+            self.stopped_reason = str(header.get("reason") or "stopped")
         self._emit(header)
 
     def _emit(self, event: dict[str, Any]) -> None:
@@ -230,9 +238,29 @@ class AsyncSession(WriteAPI, KernelAPI):
             self.replica.attach(None)
         if self._closing:
             return
+        if self.stopped_reason is not None:
+            # Stopped on purpose: starting another daemon is for the user to decide
+            # (reconnect(), an edit, or a request that needs the daemon).
+            self._set_connection("stopped")
+            return
+        self._start_reconnect()
+
+    def reconnect(self) -> None:
+        """After a daemon stop: reconnect now, starting a daemon if none runs (no-op otherwise)."""
+        if self.connection_state == "stopped" and not self._closing:
+            self._start_reconnect()
+
+    def _start_reconnect(self) -> None:
         self._set_connection("reconnecting")
         if self._reconnect_task is None or self._reconnect_task.done():
             self._reconnect_task = asyncio.get_running_loop().create_task(self._reconnect(), name="runt-reconnect")
+
+    def edit(self, fn: Callable[[NotebookDoc], Any]) -> Any:
+        """Apply an edit to the replica and send it; after a daemon stop, reconnect to deliver it."""
+        result = super().edit(fn)
+        if self.connection_state == "stopped":
+            self.reconnect()
+        return result
 
     async def _reconnect(self) -> None:
         delay = 0.05
@@ -280,7 +308,12 @@ class AsyncSession(WriteAPI, KernelAPI):
     # ---- requests ---------------------------------------------------------
 
     async def request(self, rtype: str, payload: bytes = b"", timeout: float | None = 60.0, **fields: Any) -> tuple[dict[str, Any], bytes]:
-        """A request about this room (waits up to `reconnect_wait` s for a reconnect in progress)."""
+        """A request about this room (waits up to `reconnect_wait` s for a reconnect in progress;
+        after a daemon stop, a request that needs the daemon starts that reconnect)."""
+        if self.connection_state == "stopped":
+            if rtype in PASSIVE_REQUESTS:
+                raise DaemonUnavailable(f"the daemon was stopped ({self.stopped_reason})")
+            self.reconnect()
         deadline = asyncio.get_running_loop().time() + self.reconnect_wait
         while asyncio.get_running_loop().time() < deadline:
             if self.client is not None and not self.client.closed:

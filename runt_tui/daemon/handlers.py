@@ -49,7 +49,7 @@ async def h_status(d: Daemon, c: ClientConn, h: dict[str, Any], p: bytes) -> Rep
 
 async def h_stop(d: Daemon, c: ClientConn, h: dict[str, Any], p: bytes) -> Reply:
     """Ask the daemon to save everything and exit."""
-    d.request_stop()
+    d.request_stop("runt-tui daemon stop")
     return {"stopping": True}, b""
 
 

@@ -135,7 +135,7 @@ async def _serve_locked(home: Path, settings: Settings) -> int:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
         with contextlib.suppress(NotImplementedError, RuntimeError):
-            loop.add_signal_handler(sig, daemon.request_stop)
+            loop.add_signal_handler(sig, daemon.request_stop, f"signal {sig.name}")
     await daemon.serve()
     return 0
 

@@ -73,6 +73,8 @@ class Daemon:
         self._closing_rooms: dict[str, asyncio.Task[None]] = {}
         self._server: asyncio.AbstractServer | None = None
         self._stop = asyncio.Event()
+        # Why we were asked to stop; clients are told before they are disconnected.
+        self._stop_reason: str | None = None
         self._next_cid = 0
         self.started_at = time.time()
         self.blobs = FileBlobStore(home / "blobs")
@@ -99,8 +101,11 @@ class Daemon:
         self._spawn(self._housekeeping())
         log.info("daemon %s listening on %s (pid %d)", __version__, self.socket_path, os.getpid())
 
-    def request_stop(self) -> None:
-        """Ask serve() to return; rooms are saved on the way out."""
+    def request_stop(self, reason: str | None = None) -> None:
+        """Ask serve() to return; rooms are saved on the way out. With a `reason` (a stop
+        someone asked for), clients are told, so they do not start another daemon."""
+        if reason is not None and self._stop_reason is None:
+            self._stop_reason = reason
         self._stop.set()
 
     async def serve(self) -> None:
@@ -115,6 +120,10 @@ class Daemon:
         if self._server is not None:
             self._server.close()
             self._server = None
+        if self._stop_reason is not None:
+            stopping = make_event("daemon_stopping", reason=self._stop_reason)
+            for client in list(self.clients.values()):
+                self._safe_send(client, stopping)
         await self.watcher.stop()
         if self._closing_rooms:
             await asyncio.wait(list(self._closing_rooms.values()))

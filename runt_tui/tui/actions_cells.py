@@ -83,7 +83,10 @@ class CellActions(AppCore):
         self.mode = "edit"
         self.set_class(True, "-edit-mode")
         await widget.start_editing(editor)
-        editor.focus()
+        if not editor.is_attached:
+            return  # the app is closing
+        # Focused now, not after a refresh: the next key in the app's queue goes to the editor.
+        editor.screen.set_focus(editor)
         self.cursor_pos = editor.cursor_index
         self.pane.update_cells([cid])
         self.refresh_status()
@@ -133,6 +136,21 @@ class CellActions(AppCore):
     def on_cell_editor_cursor_moved(self, message: CellEditor.CursorMoved) -> None:
         self.cursor_pos = message.pos
         self.publish_presence()
+        self.call_after_refresh(self.keep_cursor_visible)
+
+    def keep_cursor_visible(self) -> None:
+        """Scroll the pane so that the editor's cursor line is on screen (call once laid out)."""
+        self.pane.show_caret()
+
+    def caret(self) -> tuple[str, int] | None:
+        """The edited cell and its cursor's line in the pane's virtual space; None when not editing."""
+        editor = self.editor
+        widget = self.pane.widget_for(editor.cell_id) if editor is not None else None
+        if editor is None or widget is None or not editor.is_attached or self.mode != "edit":
+            return None
+        # Region differences and virtual regions do not depend on how far the pane is scrolled.
+        inside = editor.content_region.y - widget.region.y
+        return editor.cell_id, widget.virtual_region.y + inside + editor.cursor_location[0] - int(editor.scroll_y)
 
     def on_cell_widget_clicked(self, message: Any) -> None:
         self.stop_following()

@@ -15,12 +15,18 @@ from runt_tui.tui.screens.dialogs import (
     TextScreen,
 )
 from runt_tui.tui.widgets.editor import CellEditor
+from runt_tui.tui.widgets.status import kernel_state
 
 log = logging.getLogger("runt_tui.tui")
+
+LIVE_KERNEL = ("idle", "busy", "starting", "restarting")
 
 
 class KernelActions(CellActions):
     """Everything that talks to the kernel, each request in a named worker."""
+
+    # The kernel's state when the daemon was lost ("" while connected).
+    _kernel_before_loss = ""
 
     def _kernel_call(self, coro: Awaitable[Any], name: str) -> None:
         async def go() -> None:
@@ -211,6 +217,32 @@ class KernelActions(CellActions):
             self.push_screen(TextScreen("Inspect", str(text)))
 
         self._kernel_call(go(), "inspect")
+
+    # ---- the daemon going away and coming back --------------------------------
+
+    def action_reconnect(self) -> None:
+        if self.session.connection_state == "stopped":
+            self.session.reconnect()
+        else:
+            self.notify(f"the daemon is {self.session.connection_state}", timeout=2)
+
+    def connection_changed(self, state: str) -> None:
+        if state in ("stopped", "reconnecting") and not self._kernel_before_loss:
+            self._kernel_before_loss = kernel_state(self._last_runtime)[1]
+        if state == "stopped":
+            why = self.session.stopped_reason or "stopped"
+            self.notify("The notebook stays readable here; press Shift+R (or edit) to start the daemon again.",
+                        title=f"Daemon stopped ({why})", severity="warning", timeout=15)
+        elif state == "reconnecting":
+            self.notify("lost the daemon: reconnecting (edits are kept)", severity="warning", timeout=4)
+        elif state == "connected":
+            before, self._kernel_before_loss = self._kernel_before_loss, ""
+            self.pane.update_cells(self._runtime_changed())
+            if before in LIVE_KERNEL and kernel_state(self.session.runtime)[1] not in LIVE_KERNEL:
+                self.notify("Its variables are gone; press 0 0 to start a new kernel.",
+                            title="The kernel was lost when the daemon restarted", severity="warning", timeout=20)
+            else:
+                self.notify("reconnected", timeout=2)
 
     # ---- input() --------------------------------------------------------------
 

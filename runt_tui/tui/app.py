@@ -11,12 +11,12 @@ from textual.binding import BindingType
 from textual.screen import Screen
 
 from runt_tui.client import AsyncSession
-from runt_tui.tui.actions_kernel import KernelActions
+from runt_tui.tui.keyroute import KeyRouter
 from runt_tui.tui.keys import COMMAND_ONLY, COMMANDS, app_bindings
 from runt_tui.tui.options import AppOptions
 
 
-class NotebookApp(KernelActions):
+class NotebookApp(KeyRouter):
     """`runt-tui NOTEBOOK`: one notebook, shared live with every other terminal on it."""
 
     CSS_PATH = "app.tcss"

@@ -90,6 +90,7 @@ class AppCore(App[None]):
         self.bridge = SessionBridge(self.session, self, lambda: self.selected if self.buffer else None,
                                     self._edited_cell_changed)
         self.pane = CellsPane(self.model_for, self.view_flags, id="cells")
+        self.pane.caret = self.caret
         self.status_bar = StatusBar(id="status")
 
     def notify(
@@ -298,6 +299,8 @@ class AppCore(App[None]):
         self.refresh_status()
         if self.follow is not None and (p.runtime or p.presence or changed):
             self.apply_follow(changed)
+        if self.mode == "edit":  # a remote edit above may have pushed the cursor off screen
+            self.call_after_refresh(self.keep_cursor_visible)
 
     def _runtime_changed(self) -> set[str]:
         runtime = self.session.runtime
@@ -326,10 +329,8 @@ class AppCore(App[None]):
                 self.notify(text, severity="error" if level == "error" else "warning", timeout=6)
             else:
                 self.notify(text, timeout=6)
-        if p.connection == "reconnecting":
-            self.notify("lost the daemon: reconnecting (edits are kept)", severity="warning", timeout=4)
-        elif p.connection == "connected":
-            self.notify("reconnected", timeout=2)
+        if p.connection:
+            self.connection_changed(p.connection)
         for event in p.inputs:
             self.ask_input(event)
         for event in p.prompts:
@@ -340,8 +341,18 @@ class AppCore(App[None]):
     def ask_input(self, event: dict[str, Any]) -> None:
         """Hook for the kernel's input() prompt (see KernelActions)."""
 
+    def connection_changed(self, state: str) -> None:
+        """Hook: the daemon went away or came back (see KernelActions)."""
+
     def apply_follow(self, changed: set[str] | None = None) -> None:
         """Hook for follow mode (see CellActions)."""
+
+    def keep_cursor_visible(self) -> None:
+        """Hook: scroll the editor's cursor into view (see CellActions)."""
+
+    def caret(self) -> tuple[str, int] | None:
+        """Hook: the edited cell and its cursor's screen row (see CellActions)."""
+        return None
 
     # ---- status and presence ------------------------------------------------
 
@@ -366,7 +377,7 @@ class AppCore(App[None]):
 
     def publish_presence(self) -> None:
         """Tell the others where we are (throttled to one request per 50 ms)."""
-        if self._presence_timer is None and self.ready:
+        if self._presence_timer is None and self.ready and self.session.connection_state != "stopped":
             self._presence_timer = self.set_timer(0.05, self._send_presence)
 
     def _send_presence(self) -> None:

@@ -15,10 +15,10 @@ import sys
 from typing import Any
 
 from textual.widget import Widget
-from textual.widgets import Static
 
 from runt_tui.render import ImagePayload
 from runt_tui.render.sanitize import strip_controls
+from runt_tui.tui.widgets.guard import GuardedRender, GuardedStatic
 
 _resolved: str | None = None
 
@@ -127,6 +127,18 @@ def _decoded(payload: ImagePayload, pixels: tuple[int, int]) -> Any:
     return image
 
 
+_GUARDED: dict[type[Widget], type[Widget]] = {}
+
+
+def _guarded(cls: type[Widget]) -> type[Widget]:
+    """`cls` with GuardedRender first in its bases (made once per class)."""
+    if cls not in _GUARDED:
+        # textual-image's widgets name their renderable when subclassed.
+        extra = {"Renderable": cls._Renderable} if hasattr(cls, "_Renderable") else {}
+        _GUARDED[cls] = type(f"Guarded{cls.__name__}", (GuardedRender, cls), {}, **extra)
+    return _GUARDED[cls]
+
+
 def image_widget(payload: ImagePayload, max_cols: int = MAX_COLS) -> Widget:
     """A widget drawing an image with the terminal's graphics protocol."""
     mode = resolved_mode()
@@ -137,13 +149,13 @@ def image_widget(payload: ImagePayload, max_cols: int = MAX_COLS) -> Widget:
         if mode == "sixel":
             from textual_image.widget import SixelImage
 
-            widget: Widget = SixelImage(image, classes="cell-image")
+            widget: Widget = _guarded(SixelImage)(image, classes="cell-image")
         else:
             from textual_image.widget import TGPImage
 
-            widget = TGPImage(image, classes="cell-image")
+            widget = _guarded(TGPImage)(image, classes="cell-image")
     except Exception as exc:
-        return Static(f"[{strip_controls(payload.describe(), one_line=True)}: cannot draw ({type(exc).__name__})]", classes="cell-image", markup=False)
+        return GuardedStatic(f"[{strip_controls(payload.describe(), one_line=True)}: cannot draw ({type(exc).__name__})]", classes="cell-image", markup=False)
     widget.styles.width = cols
     widget.styles.height = rows
     return widget

@@ -8,6 +8,8 @@ event loop the app then runs on, so that wait overlaps with our own start-up.
 from __future__ import annotations
 
 import asyncio
+import logging
+from pathlib import Path
 
 from runt_tui.tui.options import AppOptions
 
@@ -29,12 +31,38 @@ async def _pump(task: asyncio.Task[None]) -> None:
         await asyncio.sleep(0.0005)
 
 
+# Loggers whose records must never reach the terminal the app draws on.
+_QUIET_LOGGERS = ("runt_tui", "textual_image")
+
+
+def log_to_file(home: Path | None) -> Path | None:
+    """Send the app's warnings (and textual-image's) to `tui.log` in the state dir, never to the
+    terminal: Python prints unhandled log records, tracebacks included, on stderr."""
+    from runt_tui.settings import ensure_private_dir, state_dir
+
+    path = (home or state_dir()) / "tui.log"
+    handler: logging.Handler
+    try:
+        ensure_private_dir(path.parent)
+        handler = logging.FileHandler(path, encoding="utf-8")
+    except OSError:
+        handler = logging.NullHandler()
+    handler.setFormatter(logging.Formatter("%(asctime)s %(process)d %(levelname)s %(name)s: %(message)s"))
+    handler.setLevel(logging.WARNING)
+    for name in _QUIET_LOGGERS:
+        logger = logging.getLogger(name)
+        logger.addHandler(handler)
+        logger.propagate = False
+    return path if isinstance(handler, logging.FileHandler) else None
+
+
 def launch(options: AppOptions) -> int:
     """Run the app in this terminal; returns the exit code."""
     import sys
 
     from runt_tui.client import AsyncSession, DaemonUnavailable
 
+    log_to_file(Path(options.home) if options.home is not None else None)
     with asyncio.Runner() as runner:
         loop = runner.get_loop()
         session: AsyncSession | None = None
@@ -51,10 +79,12 @@ def launch(options: AppOptions) -> int:
                 return 2
             connecting = loop.create_task(session.connect(), name="runt-connect")
             runner.run(_pump(connecting))
+        from runt_tui.tui import metakeys
         from runt_tui.tui.app import NotebookApp
         from runt_tui.tui.images import prepare_images
 
         prepare_images(options.images)
+        metakeys.install()
         app = NotebookApp(options, session, connecting=connecting)
         app.run(loop=loop)
         return app.return_code or 0

@@ -29,9 +29,10 @@ from runt_tui.tui.widgets.cellrender import (
     source_renderable,
 )
 from runt_tui.tui.widgets.editor import CellEditor, RemoteCursor
+from runt_tui.tui.widgets.guard import GuardedRender, GuardedStatic
 
 
-class CellBody(Widget):
+class CellBody(GuardedRender, Widget):
     """The whole cell drawn as one Rich table: prompt gutter, source, outputs.
 
     Drawn line by line from the table's per-width cache: Textual's default
@@ -73,7 +74,7 @@ class CellBody(Widget):
         return strip
 
 
-class CellWidget(Widget):
+class CellWidget(GuardedRender, Widget):
     """A cell; `model` and `flags` come down from the pane, clicks go up as messages."""
 
     class Clicked(Message):
@@ -166,7 +167,7 @@ class CellWidget(Widget):
                 text.append(part)
                 continue
             if text:
-                widgets.append(Static(group(text), classes="cell-after-image"))
+                widgets.append(GuardedStatic(group(text), classes="cell-after-image"))
                 text = []
             if isinstance(part, ImagePayload):
                 widgets.append(image_widget(part, max_cols=self._width()))
@@ -217,9 +218,9 @@ class CellWidget(Widget):
             return
         self.editor = editor
         await self.query(CellBody).remove()
-        row = Horizontal(Static(gutter(self.model), id="cell-gutter"), editor, classes="cell-edit-row")
+        row = Horizontal(GuardedStatic(gutter(self.model), id="cell-gutter"), editor, classes="cell-edit-row")
         await self.mount(row, before=0)
-        await self.mount(Static(self.outputs_renderable(), id="cell-outputs"), after=row)
+        await self.mount(GuardedStatic(self.outputs_renderable(), id="cell-outputs"), after=row)
         self.add_class("-editing")
 
     async def stop_editing(self) -> None:

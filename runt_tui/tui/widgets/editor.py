@@ -17,6 +17,7 @@ from textual.widgets.text_area import EditResult, Location
 from runt_tui.doc import Edit
 from runt_tui.render.sanitize import CONTROL, visible_controls
 from runt_tui.tui.editsync import EditBuffer
+from runt_tui.tui.widgets.guard import GuardedRender
 
 # Textual re-highlights the whole text at every edit (~30 µs a line here): beyond
 # this many lines an editor stays plain, or typing would lag.
@@ -32,14 +33,13 @@ class RemoteCursor:
     colour: str
 
 
-class CellEditor(TextArea):
+class CellEditor(GuardedRender, TextArea):
     """A TextArea bound to one cell through an EditBuffer (attributes down, messages up)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "app.command_mode", "Command mode", show=False),
         Binding("ctrl+e,ctrl+enter", "app.run_cell", "Run", show=False),
         Binding("ctrl+r,shift+enter", "app.run_and_advance", "Run, next", show=False),
-        Binding("alt+enter", "app.run_and_insert", "Run, insert", show=False),
         Binding("ctrl+s", "app.save", "Save", show=False),
         Binding("tab", "complete", "Complete", show=False),
         Binding("shift+tab", "inspect", "Inspect", show=False),
@@ -182,14 +182,19 @@ class CellEditor(TextArea):
 
     # ---- keys ---------------------------------------------------------------
 
+    def leaves(self, direction: int) -> bool:
+        """True when ↑ (-1) or ↓ (+1) walks off this cell rather than moving the cursor."""
+        edge = self.cursor_at_first_line if direction < 0 else self.cursor_at_last_line
+        return edge and self.selection.is_empty
+
     def action_cursor_up_or_leave(self) -> None:
-        if self.cursor_at_first_line and self.selection.is_empty:
+        if self.leaves(-1):
             self.post_message(self.Leave(-1))
         else:
             self.action_cursor_up()
 
     def action_cursor_down_or_leave(self) -> None:
-        if self.cursor_at_last_line and self.selection.is_empty:
+        if self.leaves(1):
             self.post_message(self.Leave(1))
         else:
             self.action_cursor_down()

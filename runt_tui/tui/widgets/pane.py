@@ -28,6 +28,10 @@ class Spacer(Widget):
 
     DEFAULT_CSS = "Spacer { height: 0; }"
 
+    def render(self) -> str:
+        # Blank: a plain Widget draws its own name ("Spacer#spacer-bottom").
+        return ""
+
 
 class CellsPane(VerticalScroll, can_focus=False):
     """Holds CellWidgets for a window of the cell order (attributes down: order, models)."""
@@ -58,6 +62,9 @@ class CellsPane(VerticalScroll, can_focus=False):
         self._preview_pending = True
         # Set once the first cells are on screen (the app starts the kernel after that).
         self.painted = asyncio.Event()
+        # Set by the app: the edited cell and its cursor's line (in this pane's virtual
+        # coordinates, which scrolling does not change), kept in view.
+        self.caret: Callable[[], tuple[str, int] | None] = lambda: None
 
     def compose(self) -> Iterable[Widget]:
         yield self._top
@@ -99,6 +106,21 @@ class CellsPane(VerticalScroll, can_focus=False):
             self._win_scroll_to(widget, bottom)
             return
         self.request_window((cell_id, bottom))
+
+    def show_caret(self) -> None:
+        """Scroll the least that brings the caret's line (see `caret`) into view."""
+        caret = self.caret()
+        if caret is None:
+            return
+        top = caret[1]
+        view = self.scrollable_content_region.height
+        if top < self.scroll_y:
+            target = top
+        elif top + 1 > self.scroll_y + view:
+            target = top + 1 - view
+        else:
+            return
+        self.scroll_to(y=target, animate=False, immediate=True)
 
     @property
     def settled(self) -> bool:
@@ -294,6 +316,8 @@ class CellsPane(VerticalScroll, can_focus=False):
                 if not self.is_attached or not self.app.is_running:
                     return  # shutting down
             before = w
+        if self._bottom.parent is not self:
+            return  # the app is closing and has already taken the pane's children down
         children = [c for c in self.children if isinstance(c, CellWidget)]
         if [c.cell_id for c in children] != wanted:
             for cid in wanted:
@@ -307,6 +331,10 @@ class CellsPane(VerticalScroll, can_focus=False):
             self.call_after_refresh(self._restore, widget, offset)
 
     def _restore(self, widget: CellWidget, offset: float) -> None:
+        if self.caret() is not None:
+            # While editing, the edited line is what stays on screen, not the top cell.
+            self.call_after_refresh(self.show_caret)
+            return
         if widget.is_attached:
             target = widget.virtual_region.y - offset
             if abs(target - self.scroll_y) >= 1:

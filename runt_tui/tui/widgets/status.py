@@ -10,6 +10,7 @@ from rich.text import Text
 from textual.widget import Widget
 
 from runt_tui.render.sanitize import strip_controls
+from runt_tui.tui.widgets.guard import GuardedRender
 
 KERNEL_STYLES = {
     "idle": "green",
@@ -73,7 +74,8 @@ def status_text(info: StatusInfo, width: int) -> Text:
         save = f"file {info.file}"
     left.append(save, style=SAVE_STYLES.get(info.save, "bold red"))
     if info.connection != "connected":
-        left.append(f"  {info.connection}", style="bold red reverse")
+        shown = "daemon stopped · Shift+R reconnects" if info.connection == "stopped" else info.connection
+        left.append(f"  {shown}", style="bold red reverse")
     if info.follow is not None:
         left.append(f"  following {info.follow or 'running cell'}", style="cyan")
     right = Text()
@@ -97,7 +99,7 @@ def status_text(info: StatusInfo, width: int) -> Text:
     return line
 
 
-class StatusBar(Widget):
+class StatusBar(GuardedRender, Widget):
     """One line at the bottom of the screen; `info` comes down from the app."""
 
     def __init__(self, id: str | None = None) -> None:

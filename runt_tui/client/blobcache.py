@@ -5,8 +5,7 @@ from __future__ import annotations
 import contextlib
 from pathlib import Path
 
-from runt_tui.doc import FileBlobStore, MemoryBlobStore
-from runt_tui.doc.blobs import blob_digest
+from runt_tui.doc import FileBlobStore, MemoryBlobStore, blob_digest
 
 
 class DiskCachedBlobs(MemoryBlobStore):

@@ -129,12 +129,19 @@ def test_a_remote_daemon_restart_is_survived(server: SSHServer, local_home: Path
         states: list[str] = []
         far.aio.event_listeners.append(lambda e: states.append(e["state"]) if e.get("type") == "connection" else None)
         env = {**os.environ, "RUNT_TUI_HOME": str(server.remote_home)}
-        subprocess.run([str(RUNT_TUI), "daemon", "stop"], env=env, check=True, capture_output=True, timeout=60)
+        # A crash of the remote daemon: the session reconnects on its own.
+        pid = int((server.remote_home / "daemon.pid").read_text().split()[0])
+        os.kill(pid, 9)
         # Through the same forward, a new remote daemon is started (by ssh, without prompting).
-        _wait(lambda: states[-2:] == ["reconnecting", "connected"], "the reconnect")
+        _wait(lambda: states[-2:] == ["reconnecting", "connected"], "the reconnect after a crash")
         far.set_source(cid, "a = 3")
+        # A stop on purpose: the session waits until it is used, then reconnects the same way.
+        subprocess.run([str(RUNT_TUI), "daemon", "stop"], env=env, check=True, capture_output=True, timeout=60)
+        _wait(lambda: states[-1:] == ["stopped"], "the stopped state")
+        far.set_source(cid, "a = 4")
+        _wait(lambda: states[-2:] == ["reconnecting", "connected"], "the reconnect after a stop")
         far.save()
-    assert "a = 3" in nb.read_text()
+    assert "a = 4" in nb.read_text()
 
 
 def test_blobs_come_over_the_forward_and_are_cached_by_digest(server: SSHServer, local_home: Path, tmp_path: Path) -> None:

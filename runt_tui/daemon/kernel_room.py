@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from runt_tui.daemon.kernel_meta import record_kernel
 from runt_tui.daemon.outputs_writer import CellOutputWriter
-from runt_tui.doc import DocError
+from runt_tui.doc import DocError, is_panic
 from runt_tui.kernel import (
     DisplayIdIndex,
     KernelDiedError,
@@ -348,6 +348,11 @@ class RoomKernel:
                 except Exception as e:
                     log.exception("execution %s failed", ex.exec_id)
                     ex.finish("error", {"ename": type(e).__name__, "evalue": str(e), "traceback": []})
+                except BaseException as e:
+                    if not is_panic(e):  # a panic of the document layer fails this execution only
+                        raise
+                    log.error("execution %s: the document layer panicked: %s", ex.exec_id, e)
+                    ex.finish("error", {"ename": "DocumentError", "evalue": str(e), "traceback": []})
                 finally:
                     self.current = None
                     # Now, not at the next iteration: everyone sees the

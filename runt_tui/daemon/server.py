@@ -18,18 +18,20 @@ from runt_tui.daemon.persist import room_key
 from runt_tui.daemon.room import Room
 from runt_tui.daemon.room_files import same_inode
 from runt_tui.daemon.watcher import FileWatcher
-from runt_tui.doc import DocError, FileBlobStore
+from runt_tui.doc import DocError, FileBlobStore, is_panic
 from runt_tui.protocol import (
     Connection,
     ErrorCode,
     Frame,
     FrameKind,
+    InvalidMessage,
     ProtocolError,
     make_error_response,
     make_event,
     make_response,
     server_handshake,
 )
+from runt_tui.protocol.schema import ROOM_REQUESTS, check_request
 from runt_tui.settings import Settings, ensure_private_dir
 
 log = logging.getLogger("runt_tui.daemon")
@@ -55,9 +57,19 @@ class ClientConn:
         self.conn.send(make_event(str(event.get("type", "event")), payload, **{k: v for k, v in event.items() if k != "type"}))
 
     def drop(self, reason: str) -> None:
-        """Close this connection."""
-        log.info("client %d: closing: %s", self.cid, reason)
-        self.conn.close()
+        """End this connection now, and with it its presence in every room.
+
+        Aborted, not closed: a close waits to flush what is queued to a peer that
+        may never read again (a suspended process), keeping it in the rooms forever.
+        """
+        log.info("%s: dropped: %s", self.label(), reason)
+        self.conn.abort()
+        self.daemon.forget_client(self)
+
+    def label(self) -> str:
+        """How log lines name this client: its number and the names it joined with."""
+        names = sorted({link.name for link in self.rooms.values()})
+        return f"client {self.cid}" + (f" ({', '.join(names)})" if names else "")
 
 
 class Daemon:
@@ -267,19 +279,29 @@ class Daemon:
         try:
             await self._serve_client(client)
         finally:
-            self.clients.pop(cid, None)
-            for key, link in list(client.rooms.items()):
-                room = self.rooms.get(key)
-                if room is not None:
-                    room.remove_peer(link.peer_id)
-            for t in list(client.tasks):
-                t.cancel()
+            self.forget_client(client)
             client.conn.close()
+
+    def forget_client(self, client: ClientConn) -> None:
+        """Remove a client from the daemon and its peers from their rooms (idempotent)."""
+        self.clients.pop(client.cid, None)
+        links, client.rooms = client.rooms, {}
+        for key, link in links.items():
+            room = self.rooms.get(key)
+            if room is not None:
+                room.remove_peer(link.peer_id)
+                log.info("room %s: %s left (disconnected)", key, link.name)
+        for t in list(client.tasks):
+            t.cancel()
 
     async def _serve_client(self, client: ClientConn) -> None:
         while True:
             try:
                 frame = await client.conn.recv()
+            except InvalidMessage as e:
+                # A well-framed message we refuse (e.g. a lone surrogate): answer it, go on.
+                self._refuse_frame(client, e)
+                continue
             except ProtocolError as e:
                 if not client.conn.closed and not _is_eof(e):
                     with contextlib.suppress(Exception):
@@ -298,6 +320,14 @@ class Daemon:
             else:
                 client.conn.send(Frame(FrameKind.ERROR, {"code": ErrorCode.BAD_REQUEST.value, "message": f"unexpected frame kind {frame.kind}"}, b""))
 
+    def _refuse_frame(self, client: ClientConn, e: InvalidMessage) -> None:
+        log.info("%s: refused a frame: %s", client.label(), e)
+        client.last_seen = time.monotonic()
+        if e.request_id is not None:
+            self._safe_send(client, make_error_response(e.request_id, ErrorCode.BAD_REQUEST, str(e)))
+        else:
+            self._safe_send(client, Frame(FrameKind.ERROR, {"code": ErrorCode.BAD_REQUEST.value, "message": str(e)}, b""))
+
     def _on_sync(self, client: ClientConn, frame: Frame) -> None:
         key = frame.header.get("room")
         room = self.rooms.get(key) if isinstance(key, str) else None
@@ -308,8 +338,16 @@ class Daemon:
         try:
             room.receive_sync(link.peer_id, frame.payload)
         except DocError as e:
-            log.warning("client %d: bad sync message: %s", client.cid, e)
+            log.warning("%s: bad sync message: %s", client.label(), e)
             self._safe_send(client, make_event("error", room=key, code=ErrorCode.BAD_REQUEST.value, message=str(e)))
+        except Exception as e:
+            log.exception("%s: sync message failed", client.label())
+            self._safe_send(client, make_event("error", room=key, code=ErrorCode.INTERNAL.value, message=str(e)))
+        except BaseException as e:
+            if not is_panic(e):
+                raise
+            log.error("%s: sync message made the document layer panic: %s", client.label(), e)
+            self._safe_send(client, make_event("error", room=key, code=ErrorCode.BAD_REQUEST.value, message="sync message rejected"))
 
     def _safe_send(self, client: ClientConn, frame: Frame) -> None:
         try:
@@ -325,12 +363,21 @@ class Daemon:
             return
         handler = (HANDLERS.get(rtype) or KERNEL_HANDLERS.get(rtype)) if isinstance(rtype, str) else None
         if handler is None:
-            self._safe_send(client, make_error_response(rid, ErrorCode.UNKNOWN_TYPE, f"unknown request type {rtype!r}"))
+            self._refuse(client, rid, rtype, ErrorCode.UNKNOWN_TYPE, f"unknown request type {rtype!r}")
+            return
+        assert isinstance(rtype, str)
+        room = frame.header.get("room")
+        if rtype in ROOM_REQUESTS and (not isinstance(room, str) or room not in client.rooms or room not in self.rooms):
+            self._refuse(client, rid, rtype, ErrorCode.NOT_JOINED, f"not joined to room {room!r}")
+            return
+        problem = check_request(rtype, frame.header)
+        if problem is not None:
+            self._refuse(client, rid, rtype, ErrorCode.BAD_REQUEST, problem)
             return
         try:
             fields, payload = await handler(self, client, frame.header, frame.payload)
         except RequestError as e:
-            self._safe_send(client, make_error_response(rid, e.code, e.message))
+            self._refuse(client, rid, rtype, e.code, e.message)
             return
         except asyncio.CancelledError:
             raise
@@ -338,8 +385,22 @@ class Daemon:
             log.exception("request %s failed", rtype)
             self._safe_send(client, make_error_response(rid, ErrorCode.INTERNAL, f"{type(e).__name__}: {e}"))
             return
+        except BaseException as e:
+            # A Rust panic in the document layer (pyo3's PanicException is a BaseException):
+            # this request fails, the room and the daemon go on.
+            if not is_panic(e):
+                raise
+            log.error("request %s: the document layer panicked: %s", rtype, e)
+            self._safe_send(client, make_error_response(rid, ErrorCode.BAD_REQUEST, f"the request could not be applied ({e})"))
+            return
         self._safe_send(client, make_response(rid, payload, **fields))
+
+    def _refuse(self, client: ClientConn, rid: int, rtype: object, code: ErrorCode, message: str) -> None:
+        """Answer a request with an error, and say so in the log."""
+        log.info("%s: refused %s: %s [%s]", client.label(), rtype if isinstance(rtype, str) else repr(rtype)[:40], message, code.value)
+        self._safe_send(client, make_error_response(rid, code, message))
 
 
 def _is_eof(e: Exception) -> bool:
     return type(e).__name__ == "ConnectionClosed"
+

@@ -115,6 +115,10 @@ class InvalidMessage(ProtocolError):
         self.request_id = request_id
 
 
+class UnsafeHeader(InvalidMessage):
+    """A well-framed header holding a value no peer may pass on (infinity, a lone surrogate)."""
+
+
 class SlowPeer(ProtocolError):
     """The peer stopped reading (its backlog stayed above the high-water mark) and was dropped."""
 

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from runt_tui import __version__
 from runt_tui.daemon.docwork import prepare_cells
 from runt_tui.daemon.peers import new_link
+from runt_tui.daemon.persist import PersistFailed
 from runt_tui.doc import DocError, NotebookFileError
 from runt_tui.protocol import ErrorCode
 
@@ -118,15 +119,27 @@ async def h_ack(d: Daemon, c: ClientConn, h: dict[str, Any], p: bytes) -> Reply:
     except ValueError:
         raise RequestError(ErrorCode.BAD_REQUEST, "'heads' must be hex") from None
     timeout = float(h.get("wait") or 10.0)
-    if not await room.wait_acknowledged(heads, min(timeout, 60.0)):
+    if not await _acknowledged(room, heads, min(timeout, 60.0)):
         raise RequestError(ErrorCode.TIMEOUT, "the daemon did not receive those changes in time")
     return {"heads": [x.hex() for x in room.doc.heads()]}, b""
+
+
+async def _acknowledged(room: Any, heads: list[bytes], timeout: float = 10.0) -> bool:
+    """room.wait_acknowledged, a failed write answered as CANNOT_PERSIST."""
+    try:
+        ok: bool = await room.wait_acknowledged(heads, timeout)
+    except PersistFailed as e:
+        raise RequestError(ErrorCode.CANNOT_PERSIST, str(e)) from None
+    return ok
 
 
 async def h_save(d: Daemon, c: ClientConn, h: dict[str, Any], p: bytes) -> Reply:
     """Save the notebook file now."""
     room = _room(d, c, h)
-    result = await room.save(explicit=True, force=h.get("force") is True)
+    try:
+        result = await room.save(explicit=True, force=h.get("force") is True)
+    except PersistFailed as e:  # the file is written only once the document is on disk
+        raise RequestError(ErrorCode.CANNOT_PERSIST, str(e)) from None
     if result.get("error") == "read-only":
         raise RequestError(ErrorCode.READ_ONLY, room.save_state.get("message", "read-only"))
     if result.get("error") == "invalid":  # the file on disk is broken: only `force` overwrites it
@@ -147,7 +160,7 @@ async def h_prepare(d: Daemon, c: ClientConn, h: dict[str, Any], p: bytes) -> Re
     room.flush_sync_now()  # what the answer's heads name reaches the requester first
     # On disk before the requester types into it: a daemon killed and restarted
     # without it would prepare the cell anew, and two Texts would conflict.
-    if not await room.wait_acknowledged(room.doc.heads()):
+    if not await _acknowledged(room, room.doc.heads()):
         raise RequestError(ErrorCode.TIMEOUT, "the prepared cells could not be written to disk in time")
     return {"heads": [x.hex() for x in room.doc.heads()]}, b""
 

@@ -22,6 +22,8 @@ class ErrorCode(StrEnum):
     KERNEL_ERROR = "KERNEL_ERROR"
     TIMEOUT = "TIMEOUT"
     CONFLICT = "CONFLICT"
+    # The daemon could not make the change durable (e.g. its disk is full): not acknowledged.
+    CANNOT_PERSIST = "CANNOT_PERSIST"
 
 
 class ProtocolError(Exception):

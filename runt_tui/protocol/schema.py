@@ -100,16 +100,23 @@ CELL = text(64, CELL_ID, expected="a cell id")
 CELLS = list_of(CELL, MAX_CELLS, "a list of cell ids", required=True)
 HEADS = list_of(text(64, HEAD), MAX_HEADS, "a list of change hashes (64 hex digits)")
 TIMEOUT = number(0, MAX_TIMEOUT, nullable=True)
+
+
+def _offset(v: Any) -> bool:
+    return _is_int(v) and 0 <= v < 2**53
+
+
+def _position(v: Any) -> bool:
+    """A character offset, or a short list of them ([row, column], a range)."""
+    return _offset(v) or (isinstance(v, list) and len(v) <= 4 and all(_offset(x) for x in v))
+
+
 PRESENCE = record(
     {
         "cell": Field(CELL.check, "a cell id", nullable=True),
-        "cursor": Field(lambda v: _is_int(v) and 0 <= v < 2**53, "a character offset", nullable=True),
+        "cursor": Field(_position, "a character offset or a list of up to 4", nullable=True),
         "mode": text(32, nullable=True),
-        "selection": Field(
-            lambda v: isinstance(v, list) and len(v) <= 4 and all(_is_int(x) and 0 <= x < 2**53 for x in v),
-            "a list of character offsets",
-            nullable=True,
-        ),
+        "selection": Field(_position, "a character offset or a list of up to 4", nullable=True),
     },
     "an object with cell, cursor, mode and selection",
     required=True,

@@ -59,6 +59,9 @@ class Settings:
     heartbeat_interval: float = 5.0
     heartbeat_timeout: float = 20.0
     output_flush_interval: float = 0.03
+    # A room's persisted history (snapshot and change log) may grow to this many
+    # bytes, or 3 times the size of its current state, before it is compacted.
+    history_limit: int = 2 * 1024 * 1024
 
     def replace(self, **changes: Any) -> Settings:
         """A copy with some values changed (None values ignored)."""

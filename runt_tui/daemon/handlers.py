@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from runt_tui import __version__
 from runt_tui.daemon.docwork import prepare_cells
 from runt_tui.daemon.peers import new_link
-from runt_tui.daemon.persist import PersistFailed
+from runt_tui.daemon.persist import EpochChanged, PersistFailed
 from runt_tui.doc import DocError, NotebookFileError
 from runt_tui.protocol import ErrorCode
 
@@ -119,6 +119,9 @@ async def h_ack(d: Daemon, c: ClientConn, h: dict[str, Any], p: bytes) -> Reply:
     except ValueError:
         raise RequestError(ErrorCode.BAD_REQUEST, "'heads' must be hex") from None
     timeout = float(h.get("wait") or 10.0)
+    epoch = h.get("epoch")
+    if epoch is not None and epoch != room.doc.epoch:
+        raise RequestError(ErrorCode.EPOCH_CHANGED, f"the notebook's history was compacted (epoch {room.doc.epoch})")
     if not await _acknowledged(room, heads, min(timeout, 60.0)):
         raise RequestError(ErrorCode.TIMEOUT, "the daemon did not receive those changes in time")
     return {"heads": [x.hex() for x in room.doc.heads()]}, b""
@@ -130,6 +133,8 @@ async def _acknowledged(room: Any, heads: list[bytes], timeout: float = 10.0) ->
         ok: bool = await room.wait_acknowledged(heads, timeout)
     except PersistFailed as e:
         raise RequestError(ErrorCode.CANNOT_PERSIST, str(e)) from None
+    except EpochChanged as e:
+        raise RequestError(ErrorCode.EPOCH_CHANGED, str(e)) from None
     return ok
 
 

@@ -198,6 +198,16 @@ class RoomKernel:
         }
 
     @property
+    def busy(self) -> bool:
+        """True while a cell is queued or running (or taken from the queue)."""
+        return bool(self.queue) or self.current is not None
+
+    def rebind(self, doc: Any) -> None:
+        """The room's document object was replaced (same content): outputs go to the new one."""
+        for writer in self.writers.values():
+            writer.doc = doc
+
+    @property
     def alive(self) -> bool:
         """True while a kernel process runs (or starts)."""
         return self.status not in ("none", "dead", "shutdown")

@@ -65,6 +65,10 @@ class PersistFailed(Exception):
     """Changes could not be made durable (the message says why, e.g. "cannot persist: disk full")."""
 
 
+class EpochChanged(Exception):
+    """The room's document was compacted into a new epoch: heads of the old one mean nothing now."""
+
+
 def describe(e: OSError) -> str:
     """A user-facing sentence for a failed state-dir write."""
     if e.errno in (errno.ENOSPC, errno.EDQUOT):

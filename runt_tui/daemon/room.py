@@ -14,6 +14,7 @@ from runt_tui.daemon.docwork import DocWorker
 from runt_tui.daemon.peers import PeerLink
 from runt_tui.daemon.persist import PersistFailed, RoomMeta, RoomStore
 from runt_tui.daemon.room_files import RoomFiles, base_cells, read_disk, sha256
+from runt_tui.daemon.room_history import RoomHistory
 from runt_tui.daemon.room_persist import RoomPersistence, load_persisted, repair_meta
 from runt_tui.doc import (
     Baseline,
@@ -37,7 +38,7 @@ DEFAULT_METADATA: dict[str, Any] = {
 }
 
 
-class Room(RoomPersistence, RoomFiles):
+class Room(RoomHistory, RoomPersistence, RoomFiles):
     """The daemon's state for one notebook (a file, or a notebook_id without a file)."""
 
     def __init__(
@@ -88,6 +89,7 @@ class Room(RoomPersistence, RoomFiles):
         self.last_left: float | None = time.monotonic()
         self._peer_counter = 0
         self.kernel: Any = None  # a RoomKernel, created by the first kernel request
+        self._init_history()
         self._init_persistence()
 
     # ---- opening --------------------------------------------------------
@@ -199,7 +201,7 @@ class Room(RoomPersistence, RoomFiles):
         """The document's save() bytes (what a joining client starts from), cached per heads."""
         heads = self.doc.heads()
         if self._snapshot is None or self._snapshot[0] != heads:
-            self._snapshot = (heads, self.doc.save())
+            self._snapshot = (heads, self.clean_save())
         return self._snapshot[1]
 
     def next_peer_index(self) -> int:
@@ -227,7 +229,9 @@ class Room(RoomPersistence, RoomFiles):
             raise DocError("not joined to this room")
         before = self.doc.heads()
         link.sync.receive(data)
-        if self.doc.heads() != before:
+        changed = self.doc.heads() != before
+        self.note_sync(data, changed)
+        if changed:
             self.local_changed()
         elif not _settled(data, before):
             self._queue_sync(link.peer_id)
@@ -375,6 +379,9 @@ class Room(RoomPersistence, RoomFiles):
         ):
             with contextlib.suppress(Exception):
                 await self.save()
+        if self.history_excess():
+            with contextlib.suppress(Exception):
+                await self.compact(closing=True)
         self.close_persistence()
         self.worker.close()
         for t in list(self._tasks):

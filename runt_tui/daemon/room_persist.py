@@ -18,7 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from runt_tui.daemon.persist import PersistFailed, RoomMeta, RoomStore, set_aside
+from runt_tui.daemon.persist import EpochChanged, PersistFailed, RoomMeta, RoomStore, set_aside
 from runt_tui.doc import DocError, NotebookDoc, write_bytes_atomic
 from runt_tui.doc.history import apply_change, change_hash, without_orphans
 
@@ -35,6 +35,7 @@ class RoomPersistence:
     doc: NotebookDoc
     store: RoomStore
     seq: int
+    acks_waiting: int
     runtime_extra: dict[str, Callable[[], Any]]
     _closing: bool
 
@@ -85,21 +86,34 @@ class RoomPersistence:
     async def wait_acknowledged(self, heads: list[bytes], timeout: float = 10.0) -> bool:
         """Wait until the document has `heads` and they are on disk; False on timeout.
 
-        PersistFailed when the write that was to hold them failed.
+        PersistFailed when the write that was to hold them failed; EpochChanged
+        when the document was compacted meanwhile (those heads are gone).
         """
+
+        epoch = self.doc.epoch
+
+        def moved() -> bool:
+            return self.doc.epoch != epoch
 
         async def _wait() -> None:
             async with self._changed:
-                await self._changed.wait_for(lambda: self.doc.has_heads(heads))
+                await self._changed.wait_for(lambda: moved() or self.doc.has_heads(heads))
                 target = self.seq
-                await self._changed.wait_for(lambda: self.persisted_seq >= target or self.failed_seq >= target)
+                await self._changed.wait_for(
+                    lambda: moved() or self.persisted_seq >= target or self.failed_seq >= target
+                )
+                if moved():
+                    raise EpochChanged(f"the notebook's history was compacted (epoch {self.doc.epoch})")
                 if self.persisted_seq < target:
                     raise PersistFailed(self.persist_error or "cannot persist")
 
+        self.acks_waiting += 1
         try:
             await asyncio.wait_for(_wait(), timeout)
         except TimeoutError:
             return False
+        finally:
+            self.acks_waiting -= 1
         return True
 
     async def _persist_loop(self) -> None:

@@ -166,6 +166,7 @@ class Daemon:
             if now - client.last_seen > self.settings.heartbeat_timeout:
                 client.drop("heartbeat timeout")
         for room in list(self.rooms.values()):
+            room.maybe_compact()
             if room.peers or room.last_left is None:
                 continue
             if now - room.last_left >= self.room_linger(room):
@@ -335,6 +336,9 @@ class Daemon:
         if room is None or link is None:
             self._safe_send(client, make_event("error", code=ErrorCode.NOT_JOINED.value, message=f"sync for unknown room {key!r}"))
             return
+        epoch = frame.header.get("epoch")
+        if epoch is not None and epoch != room.doc.epoch:
+            return  # sent before the client adopted the compacted document: it replays its edits
         try:
             room.receive_sync(link.peer_id, frame.payload)
         except DocError as e:

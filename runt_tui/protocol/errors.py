@@ -24,6 +24,8 @@ class ErrorCode(StrEnum):
     CONFLICT = "CONFLICT"
     # The daemon could not make the change durable (e.g. its disk is full): not acknowledged.
     CANNOT_PERSIST = "CANNOT_PERSIST"
+    # The room's document was compacted into a new epoch: heads named by the request are gone.
+    EPOCH_CHANGED = "EPOCH_CHANGED"
 
 
 class ProtocolError(Exception):

@@ -100,6 +100,7 @@ CELL = text(64, CELL_ID, expected="a cell id")
 CELLS = list_of(CELL, MAX_CELLS, "a list of cell ids", required=True)
 HEADS = list_of(text(64, HEAD), MAX_HEADS, "a list of change hashes (64 hex digits)")
 TIMEOUT = number(0, MAX_TIMEOUT, nullable=True)
+EPOCH = text(64, nullable=True, expected="a document epoch")
 
 
 def _offset(v: Any) -> bool:
@@ -135,7 +136,7 @@ REQUEST_FIELDS: dict[str, dict[str, Field]] = {
         "kind": text(32, nullable=True),
     },
     "leave": {},
-    "ack": {"heads": Field(HEADS.check, HEADS.expected, required=True), "wait": TIMEOUT},
+    "ack": {"heads": Field(HEADS.check, HEADS.expected, required=True), "wait": TIMEOUT, "epoch": EPOCH},
     "save": {},
     "prepare": {"cells": CELLS},
     "presence": {"presence": PRESENCE, "name": text(256, nullable=True)},

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import uuid
 from pathlib import Path
@@ -18,6 +19,7 @@ if TYPE_CHECKING:
     from runt_tui.daemon.server import ClientConn, Daemon
 
 Reply = tuple[dict[str, Any], bytes]
+log = logging.getLogger("runt_tui.daemon")
 
 
 class RequestError(Exception):
@@ -79,6 +81,7 @@ async def h_join(d: Daemon, c: ClientConn, h: dict[str, Any], p: bytes) -> Reply
     c.rooms[room.key] = link
     data = room.snapshot_bytes()
     room.add_peer(link)
+    log.info("room %s: %s joined (%s, client %d, peer %s)", room.key, name, link.kind, c.cid, peer_id)
     return {
         "room": room.key,
         "peer_id": peer_id,
@@ -105,6 +108,7 @@ async def h_leave(d: Daemon, c: ClientConn, h: dict[str, Any], p: bytes) -> Repl
     room = _room(d, c, h)
     link = c.rooms.pop(room.key)
     room.remove_peer(link.peer_id)
+    log.info("room %s: %s left", room.key, link.name)
     return {}, b""
 
 

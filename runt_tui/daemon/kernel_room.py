@@ -197,6 +197,9 @@ class RoomKernel:
             "input": self.input_request,
         }
 
+    def _pid(self) -> int | None:
+        return self.session.pid if self.session is not None else None
+
     @property
     def busy(self) -> bool:
         """True while a cell is queued or running (or taken from the queue)."""
@@ -236,6 +239,7 @@ class RoomKernel:
             self._publish()
 
     def _on_dead(self, reason: str) -> None:
+        log.warning("room %s: kernel %s died (pid %s): %s", self.room.key, self.name, self._pid(), reason)
         self.status = "dead"
         self.error = reason
         self.input_request = None
@@ -263,12 +267,14 @@ class RoomKernel:
             try:
                 await session.start(str(name), cwd=cwd)
             except KernelLaunchError as e:
+                log.warning("room %s: kernel %s failed to start: %s", self.room.key, name, e)
                 self.status, self.error = "dead", str(e)
                 self._cancel_queue(f"kernel failed to start: {e}")
                 self.room.send_event({"type": "notice", "level": "error", "message": f"Kernel failed to start: {e}"})
                 self._publish()
                 raise
             self.status = "idle" if session.status in ("idle", "starting") else str(session.status)
+            log.info("room %s: kernel %s started (pid %s)", self.room.key, name, self._pid())
             self._publish()
             record_kernel(self.room, session.kernelspec_metadata(), session.kernel_info)
             return self.kernel_state()
@@ -284,6 +290,7 @@ class RoomKernel:
             current.cancel_requested = True
             return
         if self.session is not None and current is not None:
+            log.info("room %s: kernel %s interrupted (pid %s)", self.room.key, self.name, self._pid())
             await self.session.interrupt()
 
     async def restart(self) -> dict[str, Any]:
@@ -301,6 +308,7 @@ class RoomKernel:
             raise
         self.index = DisplayIdIndex()
         self.status = "idle"
+        log.info("room %s: kernel %s restarted (pid %s)", self.room.key, self.name, self._pid())
         self._publish()
         if self.session is not None:
             record_kernel(self.room, self.session.kernelspec_metadata(), self.session.kernel_info)
@@ -311,6 +319,7 @@ class RoomKernel:
         self._cancel_queue("kernel shut down")
         session, self.session = self.session, None
         if session is not None:
+            log.info("room %s: kernel %s shut down (pid %s)", self.room.key, self.name, session.pid)
             with contextlib.suppress(Exception):
                 await session.shutdown()
         if self.status != "none":

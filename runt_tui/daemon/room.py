@@ -13,7 +13,7 @@ from typing import Any
 from runt_tui.daemon.docwork import DocWorker
 from runt_tui.daemon.peers import PeerLink
 from runt_tui.daemon.persist import PersistFailed, RoomMeta, RoomStore
-from runt_tui.daemon.room_files import RoomFiles, base_cells, read_disk, sha256
+from runt_tui.daemon.room_files import DiskFile, RoomFiles, base_cells, read_disk, sha256
 from runt_tui.daemon.room_history import RoomHistory
 from runt_tui.daemon.room_persist import RoomPersistence, load_persisted, repair_meta
 from runt_tui.doc import (
@@ -358,6 +358,27 @@ class Room(RoomHistory, RoomPersistence, RoomFiles):
             log.info("room %s: %s: %s", self.key, task.get_coro().__qualname__, e)  # type: ignore[union-attr]
         else:
             log.error("room %s: background task failed", self.key, exc_info=e)
+
+    async def save(self, explicit: bool = False, force: bool = False) -> dict[str, Any]:
+        """RoomFiles.save, with a line in the daemon's log for each file written."""
+        started = time.monotonic()
+        result = await super().save(explicit, force)
+        if result.get("saved"):
+            log.info("room %s: saved %s (%d bytes, %.0f ms%s)", self.key, result.get("path"), result.get("bytes", 0),
+                     (time.monotonic() - started) * 1000, ", asked" if explicit else "")
+        elif result.get("error"):
+            log.warning("room %s: not saved: %s", self.key, self.save_state.get("message") or result["error"])
+        return result
+
+    async def _absorb(self, disk: DiskFile) -> str:
+        """RoomFiles._absorb, with a line in the daemon's log for each merge or invalid file."""
+        state = self.file_state.get("state")
+        outcome = await super()._absorb(disk)
+        if outcome == "merged":
+            log.info("room %s: merged changes from disk: %s", self.key, self.path)
+        elif outcome == "invalid" and state != "invalid":
+            log.warning("room %s: %s", self.key, self.file_state.get("message"))
+        return outcome
 
     def _after_recovery(self) -> None:
         # A save cut short by the failure (it must not write the file first) runs now.

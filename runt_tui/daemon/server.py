@@ -201,6 +201,7 @@ class Daemon:
 
         task.add_done_callback(_closed)
         await asyncio.shield(task)
+        log.info("room %s: closed %s", room.key, room.path or f"notebook_id {room.notebook_id!r}")
 
     # ---- rooms -----------------------------------------------------------
 
@@ -227,8 +228,11 @@ class Daemon:
             closing = self._closing_rooms.get(key)
             if closing is not None:
                 await asyncio.wait([closing])
+            started = time.monotonic()
             room = await Room.open(key, path, notebook_id, self.rooms_dir, self.settings, self.blobs)
             self.rooms[key] = room
+            log.info("room %s: opened %s (%d cells, %.0f ms)", key, path or f"notebook_id {notebook_id!r}",
+                     len(room.doc), (time.monotonic() - started) * 1000)
             if path is not None:
                 self.watcher.watch(path)
             return room

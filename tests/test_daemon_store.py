@@ -93,6 +93,9 @@ async def test_a_full_disk_acknowledges_only_what_is_on_disk(monkeypatch: pytest
             await until(lambda: s.runtime.get("persist", {}).get("state") == "error", "the persist state")
             assert "disk full" in s.runtime["persist"]["message"]
             assert any("cannot persist: disk full" in n["message"] for n in notices)
+            with pytest.raises(DaemonError) as err:  # a room that cannot even be created
+                await session(home, notebook_id="another").connect()
+            assert err.value.code == "CANNOT_PERSIST"
             filler.unlink()
             await until(lambda: s.runtime.get("persist", {}).get("state") == "ok", "persisting to resume")
             for i in range(5):
@@ -108,6 +111,8 @@ async def test_a_full_disk_acknowledges_only_what_is_on_disk(monkeypatch: pytest
             present = {c.id for c in s.get_cells()}
         assert set(acked) <= present, f"acknowledged edits lost: {set(acked) - present}"
         sigkill(proc)
+        log = (home / "daemon.log").read_text(errors="replace")
+        assert "Traceback" not in log and "disk full" in log
 
 
 # ---- damage found on start ----------------------------------------------------------

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from runt_tui import __version__
 from runt_tui.daemon.docwork import prepare_cells
 from runt_tui.daemon.peers import new_link
-from runt_tui.daemon.persist import EpochChanged, PersistFailed
+from runt_tui.daemon.persist import EpochChanged, PersistFailed, describe
 from runt_tui.doc import DocError, NotebookFileError
 from runt_tui.protocol import ErrorCode
 
@@ -71,6 +71,9 @@ async def h_join(d: Daemon, c: ClientConn, h: dict[str, Any], p: bytes) -> Reply
         room = await d.open_room(path, notebook_id)
     except NotebookFileError as e:
         raise RequestError(ErrorCode.BAD_REQUEST, str(e)) from None
+    except OSError as e:  # the state dir cannot be written (e.g. its disk is full)
+        log.warning("room for %s not opened: %s", path or notebook_id, e)
+        raise RequestError(ErrorCode.CANNOT_PERSIST, describe(e)) from None
     name = str(h.get("name") or "anonymous")[:64]
     colour = h["colour"][:32] if isinstance(h.get("colour"), str) else None
     peer_id = uuid.uuid4().hex[:12]

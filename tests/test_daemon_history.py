@@ -7,12 +7,13 @@ baseline measured in the same test (never a time).
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import os
 from pathlib import Path
 
 import pytest
-from conftest import InProcessDaemons, until
+from conftest import InProcessDaemons, until, write_notebook
 
 from runt_tui.client import AsyncSession
 from runt_tui.client.connection import DaemonClient, open_connection
@@ -140,3 +141,27 @@ async def test_changes_missing_their_dependencies_are_bounded_and_dropped(
         assert len(room.orphans) <= MAX_ORPHANS
     finally:
         await client.close()
+
+
+async def test_after_compaction_a_disk_change_merges_against_the_saved_version(
+    home: Path, daemons: InProcessDaemons, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setattr("runt_tui.daemon.room_history.QUIET", 0.2)
+    daemon = await daemons.start(history_limit=1 << 40, save_delay=60, max_save_interval=120)
+    nb = tmp_path / "merge.ipynb"
+    write_notebook(nb, ["first", "second"])
+    async with AsyncSession(path=nb, name="a", home=home, autostart=False) as a:
+        room = daemon.rooms[a.room]
+        await big_history(room, "c0")
+        await a.save()
+        await until(lambda: room.quiet(), "the room to be quiet")
+        epoch = room.doc.epoch
+        assert await room.compact()
+        await a.sync_now()
+        assert a.epoch == room.doc.epoch != epoch
+        await a.set_source("c1", "second, typed live")  # acknowledged, not saved
+        data = json.loads(nb.read_text(encoding="utf-8"))
+        data["cells"][0]["source"] = "first, changed on disk"
+        nb.write_text(json.dumps(data), encoding="utf-8")
+        await until(lambda: a.get_cell("c0").source == "first, changed on disk", "the disk change to merge")
+        assert [c.source for c in a.get_cells()] == ["first, changed on disk", "second, typed live"]

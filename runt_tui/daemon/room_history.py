@@ -135,9 +135,9 @@ class RoomHistory:
 
     def _settled(self) -> bool:
         """True when the file and the change log hold the document as it is."""
-        saved = self.meta.path is None or (
-            self.save_state.get("state") == "saved" and self.meta.saved_heads == [h.hex() for h in self.doc.heads()]
-        )
+        # "saved" is the file holding the notebook as it is now (a prepared cell changes
+        # the heads, not the notebook: it leaves the state saved and needs no save).
+        saved = self.meta.path is None or self.save_state.get("state") == "saved"
         return (
             saved and not self._save_lock.locked() and self.persist_error is None
             and self._durable_heads == self._persisted_heads == self.doc.heads()

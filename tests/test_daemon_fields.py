@@ -148,7 +148,7 @@ async def test_a_panic_in_the_document_layer_fails_one_request_or_execution_only
     monkeypatch.setitem(HANDLERS, "panic_probe", panics)
     monkeypatch.setitem(schema.REQUEST_FIELDS, "panic_probe", {})
     monkeypatch.setattr(schema, "ROOM_REQUESTS", schema.ROOM_REQUESTS | {"panic_probe"})
-    monkeypatch.setattr("runt_tui.daemon.server.ROOM_REQUESTS", schema.ROOM_REQUESTS, raising=False)
+    monkeypatch.setattr("runt_tui.daemon.dispatch.ROOM_REQUESTS", schema.ROOM_REQUESTS, raising=False)
     async with AsyncSession(notebook_id="panic", name="p", home=home, autostart=False) as s:
         await s.start_kernel()
         with pytest.raises(Exception) as err:

@@ -11,8 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from runt_tui import __version__
-from runt_tui.daemon.handlers import HANDLERS, RequestError
-from runt_tui.daemon.kernel_handlers import KERNEL_HANDLERS
+from runt_tui.daemon.dispatch import answer_request
 from runt_tui.daemon.peers import PeerLink
 from runt_tui.daemon.persist import room_key
 from runt_tui.daemon.room import Room
@@ -28,10 +27,8 @@ from runt_tui.protocol import (
     ProtocolError,
     make_error_response,
     make_event,
-    make_response,
     server_handshake,
 )
-from runt_tui.protocol.schema import ROOM_REQUESTS, check_request
 from runt_tui.settings import Settings, ensure_private_dir
 
 log = logging.getLogger("runt_tui.daemon")
@@ -364,49 +361,7 @@ class Daemon:
             client.drop(str(e))
 
     async def _on_request(self, client: ClientConn, frame: Frame) -> None:
-        rid = frame.header.get("id")
-        rtype = frame.header.get("type")
-        if not isinstance(rid, int):
-            self._safe_send(client, make_error_response(0, ErrorCode.BAD_REQUEST, "request without an integer id"))
-            return
-        handler = (HANDLERS.get(rtype) or KERNEL_HANDLERS.get(rtype)) if isinstance(rtype, str) else None
-        if handler is None:
-            self._refuse(client, rid, rtype, ErrorCode.UNKNOWN_TYPE, f"unknown request type {rtype!r}")
-            return
-        assert isinstance(rtype, str)
-        room = frame.header.get("room")
-        if rtype in ROOM_REQUESTS and (not isinstance(room, str) or room not in client.rooms or room not in self.rooms):
-            self._refuse(client, rid, rtype, ErrorCode.NOT_JOINED, f"not joined to room {room!r}")
-            return
-        problem = check_request(rtype, frame.header)
-        if problem is not None:
-            self._refuse(client, rid, rtype, ErrorCode.BAD_REQUEST, problem)
-            return
-        try:
-            fields, payload = await handler(self, client, frame.header, frame.payload)
-        except RequestError as e:
-            self._refuse(client, rid, rtype, e.code, e.message)
-            return
-        except asyncio.CancelledError:
-            raise
-        except Exception as e:
-            log.exception("request %s failed", rtype)
-            self._safe_send(client, make_error_response(rid, ErrorCode.INTERNAL, f"{type(e).__name__}: {e}"))
-            return
-        except BaseException as e:
-            # A Rust panic in the document layer (pyo3's PanicException is a BaseException):
-            # this request fails, the room and the daemon go on.
-            if not is_panic(e):
-                raise
-            log.error("request %s: the document layer panicked: %s", rtype, e)
-            self._safe_send(client, make_error_response(rid, ErrorCode.BAD_REQUEST, f"the request could not be applied ({e})"))
-            return
-        self._safe_send(client, make_response(rid, payload, **fields))
-
-    def _refuse(self, client: ClientConn, rid: int, rtype: object, code: ErrorCode, message: str) -> None:
-        """Answer a request with an error, and say so in the log."""
-        log.info("%s: refused %s: %s [%s]", client.label(), rtype if isinstance(rtype, str) else repr(rtype)[:40], message, code.value)
-        self._safe_send(client, make_error_response(rid, code, message))
+        await answer_request(self, client, frame)
 
 
 def _is_eof(e: Exception) -> bool:

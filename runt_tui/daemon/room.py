@@ -27,6 +27,7 @@ from runt_tui.doc import (
     load_baseline,
     remove_stale_temps,
 )
+from runt_tui.doc.history import acknowledges
 from runt_tui.doc.merge import merge_external
 from runt_tui.settings import Settings
 
@@ -233,7 +234,7 @@ class Room(RoomHistory, RoomPersistence, RoomFiles):
         self.note_sync(data, changed)
         if changed:
             self.local_changed()
-        elif not _settled(data, before):
+        elif not acknowledges(data, before):
             self._queue_sync(link.peer_id)
 
     def local_changed(self, notebook_changed: bool = True) -> None:
@@ -408,34 +409,3 @@ class Room(RoomHistory, RoomPersistence, RoomFiles):
         for t in list(self._tasks):
             t.cancel()
         self.store.close()
-
-
-def _read_uleb(data: bytes, off: int) -> tuple[int, int]:
-    value = shift = 0
-    while True:
-        byte = data[off]
-        off += 1
-        value |= (byte & 0x7F) << shift
-        if not byte & 0x80:
-            return value, off
-        shift += 7
-
-
-def _settled(msg: bytes, our_heads: list[bytes]) -> bool:
-    """True for a sync message saying "I have exactly your heads and need nothing".
-
-    That is a peer acknowledging what we sent: answering it would only cost a
-    generate_sync_message (O(history) in Automerge) to learn there is nothing to say.
-    Reads the head of Automerge's sync message format (type 0x42/0x43, then heads and
-    need as a uLEB128 count of 32-byte hashes); anything unexpected answers False.
-    """
-    try:
-        if not msg or msg[0] not in (0x42, 0x43):
-            return False
-        n, off = _read_uleb(msg, 1)
-        heads = {msg[off + 32 * i : off + 32 * (i + 1)] for i in range(n)}
-        off += 32 * n
-        need, off = _read_uleb(msg, off)
-    except IndexError:
-        return False
-    return need == 0 and len(heads) == n and heads == set(our_heads)

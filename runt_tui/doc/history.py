@@ -101,6 +101,25 @@ def sync_message_changes(msg: bytes) -> list[bytes] | None:
     return chunks
 
 
+def acknowledges(msg: bytes, our_heads: list[bytes]) -> bool:
+    """True for a sync message saying "I have exactly your heads and need nothing".
+
+    That is a peer acknowledging what we sent: answering it would only cost a
+    generate_sync_message (O(history) in Automerge) to learn there is nothing to
+    say. Reads only the heads and need; anything unexpected answers False.
+    """
+    try:
+        if not msg or msg[0] not in (0x42, 0x43):
+            return False
+        n, off = _read_uleb(msg, 1)
+        heads = {msg[off + 32 * i : off + 32 * (i + 1)] for i in range(n)}
+        off += 32 * n
+        need, off = _read_uleb(msg, off)
+    except ValueError:
+        return False
+    return need == 0 and len(heads) == n and all(len(h) == 32 for h in heads) and heads == set(our_heads)
+
+
 def changes_message(changes: list[bytes]) -> bytes:
     """A sync message carrying just these change chunks (how single changes are applied)."""
     out = bytearray([0x42]) + uleb(0) + uleb(0) + uleb(0) + uleb(len(changes))

@@ -94,11 +94,30 @@ def sync_message_changes(msg: bytes) -> list[bytes] | None:
             length, off = _read_uleb(msg, off)
             if off + length > len(msg):
                 return None
-            chunks.append(msg[off : off + length])
+            chunks += split_chunks(msg[off : off + length])
             off += length
     except ValueError:
         return None
     return chunks
+
+
+def split_chunks(data: bytes) -> list[bytes]:
+    """The chunks in bytes that may hold several back to back (newer peers batch changes so)."""
+    out: list[bytes] = []
+    off = 0
+    while off < len(data):
+        try:
+            if data[off : off + 4] != MAGIC or off + 9 > len(data):
+                raise ValueError("not a chunk")
+            length, body = _read_uleb(data, off + 9)
+        except ValueError:
+            return [*out, data[off:]]  # not chunks: kept whole (no hash will name it)
+        end = body + length
+        if end > len(data):
+            return [*out, data[off:]]
+        out.append(data[off:end])
+        off = end
+    return out
 
 
 def acknowledges(msg: bytes, our_heads: list[bytes]) -> bool:
@@ -129,7 +148,9 @@ def changes_message(changes: list[bytes]) -> bytes:
 
 
 def apply_change(doc: NotebookDoc, chunk: bytes) -> bool:
-    """Apply one change chunk; False when Automerge refuses it (the document is unchanged then)."""
+    """Apply one change chunk (or queue it, when what it builds on is missing); False when it is not one."""
+    if change_hash(chunk) is None:
+        return False
     try:
         doc.automerge.receive_sync_message(SyncState(), Message.decode(changes_message([chunk])))
     except Exception:  # the bindings raise bare Exception

@@ -18,6 +18,8 @@ from conftest import HANG_GUARD
 from test_daemon_robust import raw
 
 from runt_tui.client import AsyncSession
+from runt_tui.daemon.handlers import HANDLERS
+from runt_tui.daemon.kernel_handlers import KERNEL_HANDLERS
 from runt_tui.daemon.server import Daemon
 from runt_tui.protocol import ErrorCode, FrameKind, read_frame
 from runt_tui.protocol.schema import REQUEST_FIELDS, ROOM_REQUESTS
@@ -102,6 +104,7 @@ async def test_each_field_wrong_alone_gets_a_proper_error_and_the_room_serves_on
         assert joined["ok"], joined
         baseline = valid(joined["room"], cell, heads, "0" * 64)
         assert set(baseline) == set(REQUEST_FIELDS) - {"stop"}
+        assert set(REQUEST_FIELDS) == set(HANDLERS) | set(KERNEL_HANDLERS)  # every type has its fields
         answers: dict[str, int] = {}
         for rtype, fields in baseline.items():
             names = list(REQUEST_FIELDS[rtype]) + (["room"] if rtype in ROOM_REQUESTS else [])
@@ -138,7 +141,6 @@ async def test_each_field_wrong_alone_gets_a_proper_error_and_the_room_serves_on
 async def test_a_panic_in_the_document_layer_fails_one_request_or_execution_only(
     home: Path, daemon: Daemon, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from runt_tui.daemon.handlers import HANDLERS
     from runt_tui.protocol import schema
 
     async def panics(d: Daemon, c: Any, h: dict[str, Any], p: bytes) -> tuple[dict[str, Any], bytes]:

@@ -39,7 +39,10 @@ def persisted(home: Path, key: str) -> int:
     return sum((home / "rooms" / f"{key}{ext}").stat().st_size for ext in (".am", ".log"))
 
 
-async def test_rerunning_a_big_output_keeps_the_stored_history_bounded(home: Path, daemons: InProcessDaemons) -> None:
+async def test_rerunning_a_big_output_keeps_the_stored_history_bounded(
+    home: Path, daemons: InProcessDaemons, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("runt_tui.daemon.room_history.QUIET", 1.0)  # seconds without edits before compacting
     daemon = await daemons.start(history_limit=1 << 20)
     async with session(home, "a") as a, session(home, "b") as b:
         await a.start_kernel()

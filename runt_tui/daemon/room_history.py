@@ -12,10 +12,13 @@ cell pile up in the history. When the room's persisted history exceeds both the
 `history_limit` setting and `HISTORY_FACTOR` times the size of its current
 state, the room rebuilds its document from the current state alone, under a new
 epoch, once it is quiet: no execution queued or running, no peer edit for
-`QUIET` seconds, nothing waiting for an acknowledgement, and the file saved.
-Each peer then gets an `epoch` event carrying the new document; a client adopts
-it and replays the source edits it had not yet synced (as for a daemon restart).
-Sync frames and acks name their epoch, so stale ones are told apart.
+`QUIET` seconds, nothing waiting for an acknowledgement, no disk merge or
+prepare in progress, and the file saved. Each peer then gets an `epoch` event
+carrying the new document; a client adopts it and replays the source edits it
+had not yet synced (as for a daemon restart). Sync frames and acks name their
+epoch, so stale ones are told apart. The new document's characters have new
+ids, so a terminal cannot undo edits made before it (as after a daemon
+restart): hence the long quiet period.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
+from runt_tui.daemon.docwork import DocWorker
 from runt_tui.daemon.peers import PeerLink
 from runt_tui.daemon.persist import RoomMeta, RoomStore
 from runt_tui.doc import NotebookDoc
@@ -38,7 +42,7 @@ MAX_ORPHANS = 1000
 MAX_ORPHAN_BYTES = 8 * 1024 * 1024
 ORPHAN_TTL = 60.0
 HISTORY_FACTOR = 3
-QUIET = 2.0
+QUIET = 30.0
 
 
 class RoomHistory:
@@ -59,6 +63,7 @@ class RoomHistory:
     _persisted_heads: list[bytes]
     _durable_heads: list[bytes]
     _io: ThreadPoolExecutor
+    worker: DocWorker
 
     if TYPE_CHECKING:  # provided by Room and RoomPersistence (no stubs here: they would shadow them)
 
@@ -92,14 +97,20 @@ class RoomHistory:
             digest = change_hash(chunk)
             if digest is not None and digest not in self.orphans and not self.doc.has_heads([digest]):
                 self.orphans[digest] = (len(chunk), now)
+        self._bound_orphans()
+
+    def _bound_orphans(self) -> None:
+        if self.worker.lock.locked():
+            return  # a disk merge or prepare will merge a fork into this very document: later
         if len(self.orphans) > MAX_ORPHANS:
             self.drop_orphans(f"more than {MAX_ORPHANS} of them")
         elif sum(n for n, _ in self.orphans.values()) > MAX_ORPHAN_BYTES:
             self.drop_orphans(f"more than {MAX_ORPHAN_BYTES} bytes of them")
 
     def expire_orphans(self) -> None:
-        """Drop changes that waited longer than ORPHAN_TTL for their dependencies (housekeeping)."""
-        if self.orphans and time.monotonic() - min(t for _, t in self.orphans.values()) > ORPHAN_TTL:
+        """Drop changes past the bounds or waiting longer than ORPHAN_TTL for their dependencies (housekeeping)."""
+        self._bound_orphans()
+        if self.orphans and not self.worker.lock.locked() and time.monotonic() - min(t for _, t in self.orphans.values()) > ORPHAN_TTL:
             self.drop_orphans(f"their dependencies did not arrive within {ORPHAN_TTL:.0f} s")
 
     def drop_orphans(self, why: str) -> None:
@@ -139,7 +150,7 @@ class RoomHistory:
         # the heads, not the notebook: it leaves the state saved and needs no save).
         saved = self.meta.path is None or self.save_state.get("state") == "saved"
         return (
-            saved and not self._save_lock.locked() and self.persist_error is None
+            saved and not self._save_lock.locked() and not self.worker.lock.locked() and self.persist_error is None
             and self._durable_heads == self._persisted_heads == self.doc.heads()
         )
 

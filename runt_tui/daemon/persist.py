@@ -29,7 +29,7 @@ from typing import Any
 
 from runt_tui.doc import write_bytes_atomic
 from runt_tui.doc.history import MAGIC
-from runt_tui.private import open_private, read_private
+from runt_tui.private import UnsafePath, open_private, read_private
 
 log = logging.getLogger("runt_tui.daemon")
 
@@ -228,6 +228,8 @@ class RoomStore:
                     raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
                 view = view[written:]
             os.fsync(fd)
+        except UnsafePath:
+            raise  # a planted file: refused, never written (the message says why)
         except OSError as e:
             self._cut_pending = True
             with contextlib.suppress(OSError):

@@ -18,7 +18,14 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from runt_tui.daemon.persist import EpochChanged, PersistFailed, RoomMeta, RoomStore, set_aside
+from runt_tui.daemon.persist import (
+    EpochChanged,
+    PersistFailed,
+    RoomMeta,
+    RoomStore,
+    describe,
+    set_aside,
+)
 from runt_tui.doc import DocError, NotebookDoc, write_bytes_atomic
 from runt_tui.doc.history import apply_change, change_hash, without_orphans
 
@@ -127,9 +134,14 @@ class RoomPersistence:
             try:
                 await loop.run_in_executor(self._io, work)
             except Exception as e:
-                if not isinstance(e, PersistFailed):
+                if isinstance(e, PersistFailed):
+                    message = str(e)
+                elif isinstance(e, OSError):  # e.g. a planted symlink, refused
+                    message = describe(e)
+                else:
                     log.exception("room %s: persisting failed", self.key)
-                self._persist_failed(target, str(e) if isinstance(e, PersistFailed) else "cannot persist: internal error")
+                    message = "cannot persist: internal error"
+                self._persist_failed(target, message)
                 await asyncio.sleep(RETRY_DELAY)
                 self._persist_wakeup.set()
                 continue

@@ -62,6 +62,9 @@ class Settings:
     # ssh:// notebooks: the local ssh client (may carry options) and runt-tui on the server.
     ssh_command: str = "ssh"
     remote_command: str = "runt-tui"
+    # A room's persisted history (snapshot and change log) may grow to this many
+    # bytes, or 3 times the size of its current state, before it is compacted.
+    history_limit: int = 2 * 1024 * 1024
 
     def replace(self, **changes: Any) -> Settings:
         """A copy with some values changed (None values ignored)."""

@@ -35,7 +35,6 @@ SAMPLE_FRAMES = [
     rp.make_event("presence", peers=[{"name": "ünï", "cursor": [3, 4]}], x=1.5, n=None, t=True),
     rp.make_sync("/abs/a.ipynb", b"\x42" * 1000),
     rp.make_error_frame(ErrorCode.BAD_REQUEST, "bad frame"),
-    Frame(FrameKind.EVENT, {"lone": "\ud800"}, b""),  # a lone surrogate survives
 ]
 
 
@@ -84,6 +83,35 @@ async def test_round_trip_all_kinds_both_ways(pair: Pair) -> None:
     with pytest.raises(rp.ConnectionClosed):
         await server.recv()
     assert server.closed
+
+
+async def test_unsafe_header_values_are_refused_and_the_stream_goes_on(pair: Pair) -> None:
+    (sr, sw), (cr, cw) = pair
+    server = Connection(sr, sw)
+    client = Connection(cr, cw)
+    # Our encoder never sends a lone surrogate (no UTF-8 form, Automerge panics on it): U+FFFD.
+    client.send(rp.make_event("x", lone="a\ud800b"))
+    assert (await server.recv()).header["lone"] == "a\ufffdb"
+    # Another peer's: the frame is read whole and refused, with its request id; the next one arrives.
+    for header, rid in [
+        (b'{"id": 7, "type": "execute", "cell": "\\ud800"}', 7),
+        (b'{"id": 8, "type": "presence", "presence": {"cell": 1e400}}', 8),
+        (b'{"type": "x", "v": ["\\udfff"]}', None),
+    ]:
+        cw.write(_raw(FrameKind.REQUEST, header, b"payload"))
+        client.send(rp.make_event("next"))
+        with pytest.raises(rp.UnsafeHeader) as info:
+            await asyncio.wait_for(server.recv(), HANG_GUARD)
+        assert info.value.request_id == rid
+        assert not server.closed
+        assert (await asyncio.wait_for(server.recv(), HANG_GUARD)).type == "next"
+    decoder = FrameDecoder()
+    good = rp.make_event("ok")
+    bad = _raw(FrameKind.EVENT, b'{"a": -1e999}')
+    assert decoder.feed(encode_frame(good) + bad + encode_frame(good)) == [good]
+    with pytest.raises(rp.UnsafeHeader):
+        decoder.feed(b"")
+    assert decoder.feed(b"") == [good]
 
 
 async def test_over_cap_payload_rejected_from_the_prefix_alone(pair: Pair) -> None:
@@ -448,7 +476,7 @@ def test_reserved_fields_and_bad_ids_are_refused() -> None:
 
 def test_protocol_imports_only_the_standard_library() -> None:
     stdlib = {"__future__", "asyncio", "contextlib", "collections", "dataclasses", "enum", "json"}
-    stdlib |= {"struct", "time", "types", "typing"}
+    stdlib |= {"math", "re", "struct", "time", "types", "typing"}
     for path in (Path(__file__).parent.parent / "runt_tui" / "protocol").glob("*.py"):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, ast.Import | ast.ImportFrom):

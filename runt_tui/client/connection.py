@@ -195,12 +195,13 @@ class DaemonClient:
             raise DaemonError(str(err.get("code", "INTERNAL")), str(err.get("message", "request failed")))
         return frame.header, frame.payload
 
-    def send_sync(self, room: str, data: bytes) -> None:
-        """Send a sync message (fire and forget)."""
+    def send_sync(self, room: str, data: bytes, epoch: str | None = None) -> None:
+        """Send a sync message (fire and forget), naming the epoch of the document it is about."""
         if not self.closed:
             # A connection being lost: the reconnect resyncs whatever this carried.
             with contextlib.suppress(ConnectionClosed, SlowPeer, OSError):
-                self.conn.send(Frame(FrameKind.SYNC, {"room": room}, data))
+                header = {"room": room} if epoch is None else {"room": room, "epoch": epoch}
+                self.conn.send(Frame(FrameKind.SYNC, header, data))
 
     async def close(self) -> None:
         """Close the connection."""

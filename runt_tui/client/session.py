@@ -187,7 +187,7 @@ class AsyncSession(WriteAPI, KernelAPI):
         self.epoch = epoch
         self.stopped_reason = None
         client.sync_handlers[self.room] = lambda _room, payload: self._on_sync(payload)
-        self.replica.attach(lambda msg: client.send_sync(self.room, msg))
+        self.replica.attach(lambda msg: client.send_sync(self.room, msg, self.epoch))
         self.replica.flush()
         if self.replica.unreplayed:
             await self._replay_unprepared()
@@ -224,7 +224,25 @@ class AsyncSession(WriteAPI, KernelAPI):
             self.peer_list = list(header.get("peers") or [])
         elif etype == "daemon_stopping":
             self.stopped_reason = str(header.get("reason") or "stopped")
+        elif etype == "epoch" and header.get("room") == self.room:
+            self._adopt_epoch(str(header.get("epoch")), payload)
         self._emit(header)
+
+    def _adopt_epoch(self, epoch: str, data: bytes) -> None:
+        """The daemon compacted the document: take its new one, replaying our unsynced source edits."""
+        if self.replica is None or epoch == self.epoch:
+            return
+        try:
+            doc = NotebookDoc.load(data)
+        except DocError as e:
+            log.warning("the daemon's compacted document is unreadable: %s", e)
+            return
+        log.info("the daemon compacted the notebook's history (epoch %s): replaying unsynced edits", epoch[:8])
+        self.replica.replace(doc)
+        self.epoch = epoch
+        self.replica.flush()
+        if self.replica.unreplayed:
+            asyncio.get_running_loop().create_task(self._replay_unprepared())
 
     def _emit(self, event: dict[str, Any]) -> None:
         for cb in list(self.event_listeners):
@@ -328,10 +346,19 @@ class AsyncSession(WriteAPI, KernelAPI):
     async def sync_now(self, timeout: float = 10.0) -> None:
         """Return once the daemon holds (and has persisted) every local change."""
         replica = self._replica()
-        replica.flush()
-        heads = replica.doc.heads()
-        await self.request("ack", heads=[h.hex() for h in heads], timeout=timeout + 1, wait=timeout)
-        replica.acked_heads = heads
+        for attempt in range(2):
+            replica.flush()
+            heads = replica.doc.heads()
+            try:
+                await self.request("ack", heads=[h.hex() for h in heads], timeout=timeout + 1, wait=timeout, epoch=self.epoch)
+            except DaemonError as e:
+                # The document was compacted meanwhile: its event came first, so the
+                # replica is the new one, with our unsynced edits replayed: ask again.
+                if e.code != "EPOCH_CHANGED" or attempt:
+                    raise
+                continue
+            replica.acked_heads = heads
+            return
 
     def _replica(self) -> Replica:
         if self.replica is None:

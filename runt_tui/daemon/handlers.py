@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import uuid
 from pathlib import Path
@@ -10,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from runt_tui import __version__
 from runt_tui.daemon.docwork import prepare_cells
 from runt_tui.daemon.peers import new_link
+from runt_tui.daemon.persist import EpochChanged, PersistFailed, describe
 from runt_tui.doc import DocError, NotebookFileError
 from runt_tui.protocol import ErrorCode
 
@@ -17,6 +19,7 @@ if TYPE_CHECKING:
     from runt_tui.daemon.server import ClientConn, Daemon
 
 Reply = tuple[dict[str, Any], bytes]
+log = logging.getLogger("runt_tui.daemon")
 
 
 class RequestError(Exception):
@@ -68,6 +71,9 @@ async def h_join(d: Daemon, c: ClientConn, h: dict[str, Any], p: bytes) -> Reply
         room = await d.open_room(path, notebook_id)
     except NotebookFileError as e:
         raise RequestError(ErrorCode.BAD_REQUEST, str(e)) from None
+    except OSError as e:  # the state dir cannot be written (e.g. its disk is full)
+        log.warning("room for %s not opened: %s", path or notebook_id, e)
+        raise RequestError(ErrorCode.CANNOT_PERSIST, describe(e)) from None
     name = str(h.get("name") or "anonymous")[:64]
     colour = h["colour"][:32] if isinstance(h.get("colour"), str) else None
     peer_id = uuid.uuid4().hex[:12]
@@ -78,6 +84,7 @@ async def h_join(d: Daemon, c: ClientConn, h: dict[str, Any], p: bytes) -> Reply
     c.rooms[room.key] = link
     data = room.snapshot_bytes()
     room.add_peer(link)
+    log.info("room %s: %s joined (%s, client %d, peer %s)", room.key, name, link.kind, c.cid, peer_id)
     return {
         "room": room.key,
         "peer_id": peer_id,
@@ -104,6 +111,7 @@ async def h_leave(d: Daemon, c: ClientConn, h: dict[str, Any], p: bytes) -> Repl
     room = _room(d, c, h)
     link = c.rooms.pop(room.key)
     room.remove_peer(link.peer_id)
+    log.info("room %s: %s left", room.key, link.name)
     return {}, b""
 
 
@@ -118,15 +126,32 @@ async def h_ack(d: Daemon, c: ClientConn, h: dict[str, Any], p: bytes) -> Reply:
     except ValueError:
         raise RequestError(ErrorCode.BAD_REQUEST, "'heads' must be hex") from None
     timeout = float(h.get("wait") or 10.0)
-    if not await room.wait_acknowledged(heads, min(timeout, 60.0)):
+    epoch = h.get("epoch")
+    if epoch is not None and epoch != room.doc.epoch:
+        raise RequestError(ErrorCode.EPOCH_CHANGED, f"the notebook's history was compacted (epoch {room.doc.epoch})")
+    if not await _acknowledged(room, heads, min(timeout, 60.0)):
         raise RequestError(ErrorCode.TIMEOUT, "the daemon did not receive those changes in time")
     return {"heads": [x.hex() for x in room.doc.heads()]}, b""
+
+
+async def _acknowledged(room: Any, heads: list[bytes], timeout: float = 10.0) -> bool:
+    """room.wait_acknowledged, a failed write answered as CANNOT_PERSIST."""
+    try:
+        ok: bool = await room.wait_acknowledged(heads, timeout)
+    except PersistFailed as e:
+        raise RequestError(ErrorCode.CANNOT_PERSIST, str(e)) from None
+    except EpochChanged as e:
+        raise RequestError(ErrorCode.EPOCH_CHANGED, str(e)) from None
+    return ok
 
 
 async def h_save(d: Daemon, c: ClientConn, h: dict[str, Any], p: bytes) -> Reply:
     """Save the notebook file now."""
     room = _room(d, c, h)
-    result = await room.save(explicit=True, force=h.get("force") is True)
+    try:
+        result = await room.save(explicit=True, force=h.get("force") is True)
+    except PersistFailed as e:  # the file is written only once the document is on disk
+        raise RequestError(ErrorCode.CANNOT_PERSIST, str(e)) from None
     if result.get("error") == "read-only":
         raise RequestError(ErrorCode.READ_ONLY, room.save_state.get("message", "read-only"))
     if result.get("error") == "invalid":  # the file on disk is broken: only `force` overwrites it
@@ -147,7 +172,7 @@ async def h_prepare(d: Daemon, c: ClientConn, h: dict[str, Any], p: bytes) -> Re
     room.flush_sync_now()  # what the answer's heads name reaches the requester first
     # On disk before the requester types into it: a daemon killed and restarted
     # without it would prepare the cell anew, and two Texts would conflict.
-    if not await room.wait_acknowledged(room.doc.heads()):
+    if not await _acknowledged(room, room.doc.heads()):
         raise RequestError(ErrorCode.TIMEOUT, "the prepared cells could not be written to disk in time")
     return {"heads": [x.hex() for x in room.doc.heads()]}, b""
 

@@ -97,6 +97,8 @@ async def _kernel_request(d: Daemon, c: ClientConn, h: dict[str, Any], what: str
     code, pos = h.get("code"), h.get("cursor_pos")
     if not isinstance(code, str) or not isinstance(pos, int):
         raise RequestError(ErrorCode.BAD_REQUEST, "'code' (str) and 'cursor_pos' (int) are required")
+    if not 0 <= pos <= len(code):  # a kernel never answers a cursor past the end
+        raise RequestError(ErrorCode.BAD_REQUEST, f"'cursor_pos' must be from 0 to {len(code)}, the length of 'code'")
     kernel = kernel_of(d, room)
     if kernel.session is None or not kernel.alive:
         raise RequestError(ErrorCode.KERNEL_ERROR, "no kernel is running")

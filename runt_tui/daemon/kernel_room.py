@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from runt_tui.daemon.kernel_meta import record_kernel
 from runt_tui.daemon.outputs_writer import CellOutputWriter
-from runt_tui.doc import DocError
+from runt_tui.doc import DocError, is_panic
 from runt_tui.kernel import (
     DisplayIdIndex,
     KernelDiedError,
@@ -197,6 +197,19 @@ class RoomKernel:
             "input": self.input_request,
         }
 
+    def _pid(self) -> int | None:
+        return self.session.pid if self.session is not None else None
+
+    @property
+    def busy(self) -> bool:
+        """True while a cell is queued or running (or taken from the queue)."""
+        return bool(self.queue) or self.current is not None
+
+    def rebind(self, doc: Any) -> None:
+        """The room's document object was replaced (same content): outputs go to the new one."""
+        for writer in self.writers.values():
+            writer.doc = doc
+
     @property
     def alive(self) -> bool:
         """True while a kernel process runs (or starts)."""
@@ -226,6 +239,7 @@ class RoomKernel:
             self._publish()
 
     def _on_dead(self, reason: str) -> None:
+        log.warning("room %s: kernel %s died (pid %s): %s", self.room.key, self.name, self._pid(), reason)
         self.status = "dead"
         self.error = reason
         self.input_request = None
@@ -253,12 +267,14 @@ class RoomKernel:
             try:
                 await session.start(str(name), cwd=cwd)
             except KernelLaunchError as e:
+                log.warning("room %s: kernel %s failed to start: %s", self.room.key, name, e)
                 self.status, self.error = "dead", str(e)
                 self._cancel_queue(f"kernel failed to start: {e}")
                 self.room.send_event({"type": "notice", "level": "error", "message": f"Kernel failed to start: {e}"})
                 self._publish()
                 raise
             self.status = "idle" if session.status in ("idle", "starting") else str(session.status)
+            log.info("room %s: kernel %s started (pid %s)", self.room.key, name, self._pid())
             self._publish()
             record_kernel(self.room, session.kernelspec_metadata(), session.kernel_info)
             return self.kernel_state()
@@ -274,6 +290,7 @@ class RoomKernel:
             current.cancel_requested = True
             return
         if self.session is not None and current is not None:
+            log.info("room %s: kernel %s interrupted (pid %s)", self.room.key, self.name, self._pid())
             await self.session.interrupt()
 
     async def restart(self) -> dict[str, Any]:
@@ -291,6 +308,7 @@ class RoomKernel:
             raise
         self.index = DisplayIdIndex()
         self.status = "idle"
+        log.info("room %s: kernel %s restarted (pid %s)", self.room.key, self.name, self._pid())
         self._publish()
         if self.session is not None:
             record_kernel(self.room, self.session.kernelspec_metadata(), self.session.kernel_info)
@@ -301,6 +319,7 @@ class RoomKernel:
         self._cancel_queue("kernel shut down")
         session, self.session = self.session, None
         if session is not None:
+            log.info("room %s: kernel %s shut down (pid %s)", self.room.key, self.name, session.pid)
             with contextlib.suppress(Exception):
                 await session.shutdown()
         if self.status != "none":
@@ -348,6 +367,11 @@ class RoomKernel:
                 except Exception as e:
                     log.exception("execution %s failed", ex.exec_id)
                     ex.finish("error", {"ename": type(e).__name__, "evalue": str(e), "traceback": []})
+                except BaseException as e:
+                    if not is_panic(e):  # a panic of the document layer fails this execution only
+                        raise
+                    log.error("execution %s: the document layer panicked: %s", ex.exec_id, e)
+                    ex.finish("error", {"ename": "DocumentError", "evalue": str(e), "traceback": []})
                 finally:
                     self.current = None
                     # Now, not at the next iteration: everyone sees the

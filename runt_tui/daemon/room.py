@@ -7,14 +7,15 @@ import contextlib
 import logging
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 from runt_tui.daemon.docwork import DocWorker
 from runt_tui.daemon.peers import PeerLink
-from runt_tui.daemon.persist import RoomMeta, RoomStore
-from runt_tui.daemon.room_files import RoomFiles, base_cells, read_disk, sha256
+from runt_tui.daemon.persist import PersistFailed, RoomMeta, RoomStore
+from runt_tui.daemon.room_files import DiskFile, RoomFiles, base_cells, read_disk, sha256
+from runt_tui.daemon.room_history import RoomHistory
+from runt_tui.daemon.room_persist import RoomPersistence, load_persisted, repair_meta
 from runt_tui.doc import (
     Baseline,
     DocError,
@@ -26,6 +27,7 @@ from runt_tui.doc import (
     load_baseline,
     remove_stale_temps,
 )
+from runt_tui.doc.history import acknowledges
 from runt_tui.doc.merge import merge_external
 from runt_tui.settings import Settings
 
@@ -37,7 +39,7 @@ DEFAULT_METADATA: dict[str, Any] = {
 }
 
 
-class Room(RoomFiles):
+class Room(RoomHistory, RoomPersistence, RoomFiles):
     """The daemon's state for one notebook (a file, or a notebook_id without a file)."""
 
     def __init__(
@@ -66,15 +68,7 @@ class Room(RoomFiles):
         self._sync_some: set[str] = set()
         self._sync_scheduled = False
         self.seq = 0
-        self.persisted_seq = 0
-        self._persisted_heads = doc.heads()
-        # What the log is known to hold; a failed write falls back to it so
-        # the changes are written again on the next try.
-        self._durable_heads = self._persisted_heads
         self._snapshot: tuple[list[bytes], bytes] | None = None
-        self._changed = asyncio.Condition()
-        self._persist_wakeup = asyncio.Event()
-        self._io = ThreadPoolExecutor(1, thread_name_prefix=f"persist-{key}")
         # Long document work (disk merges, preparing big cells) runs here, off the loop.
         self.worker = DocWorker(key)
         self._save_lock = asyncio.Lock()
@@ -96,7 +90,8 @@ class Room(RoomFiles):
         self.last_left: float | None = time.monotonic()
         self._peer_counter = 0
         self.kernel: Any = None  # a RoomKernel, created by the first kernel request
-        self._persist_task = asyncio.get_running_loop().create_task(self._persist_loop())
+        self._init_history()
+        self._init_persistence()
 
     # ---- opening --------------------------------------------------------
 
@@ -114,21 +109,15 @@ class Room(RoomFiles):
         store = RoomStore(rooms_dir, key)
         meta = store.read_meta()
         snapshot: bytes | None = None
-        persisted = store.load()
-        doc: NotebookDoc | None = None
-        if persisted is not None:
-            try:
-                doc = NotebookDoc.load(persisted)
-            except DocError as e:
-                log.error("room %s: persisted document unreadable (%s); reloading", key, e)
-                with contextlib.suppress(OSError):
-                    store.snapshot.rename(store.snapshot.with_suffix(".corrupt"))
-                doc = None
+        doc, damaged = await asyncio.to_thread(load_persisted, store, key)
         disk = None
         if path is not None:
             for tmp in await asyncio.to_thread(remove_stale_temps, path):
                 log.info("room %s: removed %s, left by a save that was cut short", key, tmp)
             disk = await asyncio.to_thread(read_disk, path)
+        conflict: str | None = None
+        if doc is not None and store.meta_damaged is not None:
+            meta, conflict = repair_meta(store, key, path, notebook_id, disk.data if disk is not None else None)
         base: Baseline | None = None
         invalid: NotebookFileError | None = None
         if doc is None:
@@ -172,6 +161,7 @@ class Room(RoomFiles):
                     heads = await asyncio.to_thread(
                         merge_external, doc, saved, nb, blobs, settings.blob_threshold
                     )
+                    log.info("room %s: merged changes made on disk while no daemon watched: %s", key, path)
                     meta.saved_heads = [h.hex() for h in heads]
             if invalid is None:
                 meta.baseline_sha256 = digest
@@ -180,6 +170,10 @@ class Room(RoomFiles):
                 snapshot = doc.save()
                 store.write_snapshot(snapshot)
                 store.write_meta(meta)
+        if damaged and snapshot is None:
+            # What could be recovered, as a fresh snapshot: the damage is not read again.
+            snapshot = doc.save()
+            store.write_snapshot(snapshot)
         room = cls(key, path, notebook_id, doc, store, meta, settings, blobs)
         room._baseline = base
         if invalid is not None:
@@ -188,7 +182,19 @@ class Room(RoomFiles):
             room._snapshot = (doc.heads(), snapshot)
         if path is not None and disk is None:
             room._schedule_save()
+        if store.meta_damaged is not None:
+            await room._record_saved_heads(conflict)
         return room
+
+    async def _record_saved_heads(self, conflict: str | None) -> None:
+        """After a damaged meta: save now, so that the meta names the heads the file holds."""
+        heads = self.doc.heads()
+        result = await self.save() if self.path is not None else {"reason": "no file"}
+        if result.get("reason") in ("unchanged", "no file"):
+            self.meta.saved_heads = [h.hex() for h in heads]
+            self.store.write_meta(self.meta)
+        if conflict is not None:
+            self.file_state = {"state": "conflict", "message": conflict}
 
     # ---- peers and sync -------------------------------------------------
 
@@ -196,7 +202,7 @@ class Room(RoomFiles):
         """The document's save() bytes (what a joining client starts from), cached per heads."""
         heads = self.doc.heads()
         if self._snapshot is None or self._snapshot[0] != heads:
-            self._snapshot = (heads, self.doc.save())
+            self._snapshot = (heads, self.clean_save())
         return self._snapshot[1]
 
     def next_peer_index(self) -> int:
@@ -224,9 +230,11 @@ class Room(RoomFiles):
             raise DocError("not joined to this room")
         before = self.doc.heads()
         link.sync.receive(data)
-        if self.doc.heads() != before:
+        changed = self.doc.heads() != before
+        self.note_sync(data, changed)
+        if changed:
             self.local_changed()
-        elif not _settled(data, before):
+        elif not acknowledges(data, before):
             self._queue_sync(link.peer_id)
 
     def local_changed(self, notebook_changed: bool = True) -> None:
@@ -335,89 +343,48 @@ class Room(RoomFiles):
         self.runtime_version += 1
         self.send_event({"type": "runtime", "state": self.runtime(changes_only=True)})
 
-    def _notify(self) -> None:
-        async def _go() -> None:
-            async with self._changed:
-                self._changed.notify_all()
-
-        self._spawn(_go())
-
-    async def wait_acknowledged(self, heads: list[bytes], timeout: float = 10.0) -> bool:
-        """Wait until the document has `heads` and they are on disk."""
-
-        async def _wait() -> None:
-            async with self._changed:
-                await self._changed.wait_for(lambda: self.doc.has_heads(heads))
-                target = self.seq
-                await self._changed.wait_for(lambda: self.persisted_seq >= target)
-
-        try:
-            await asyncio.wait_for(_wait(), timeout)
-        except TimeoutError:
-            return False
-        return True
-
-    # ---- persistence ----------------------------------------------------
-
-    async def _persist_loop(self) -> None:
-        loop = asyncio.get_running_loop()
-        while True:
-            await self._persist_wakeup.wait()
-            self._persist_wakeup.clear()
-            try:
-                # The write and fsync run on the room's I/O thread so the loop
-                # keeps serving peers (and answering executions) meanwhile.
-                target, work = self._persist_work()
-                if work is not None:
-                    await loop.run_in_executor(self._io, work)
-                self.persisted_seq = max(self.persisted_seq, target)
-            except Exception:
-                log.exception("room %s: persisting failed", self.key)
-                await asyncio.sleep(0.5)
-                self._persist_wakeup.set()
-                continue
-            async with self._changed:
-                self._changed.notify_all()
-            if self._closing:
-                return
-
-    def persist_now(self) -> None:
-        """Append changes made since the last persist to the log (fsync), compacting when big; blocks."""
-        target, work = self._persist_work()
-        # Through the I/O thread even with nothing new: it finishes whatever
-        # the persist loop has in flight first, keeping the log in order.
-        self._io.submit(work or (lambda: None)).result()
-        self.persisted_seq = max(self.persisted_seq, target)
-
-    def _persist_work(self) -> tuple[int, Callable[[], None] | None]:
-        """The sequence number to be persisted and the file work that does it (None: nothing new)."""
-        target = self.seq
-        heads = self.doc.heads()
-        if heads == self._persisted_heads:
-            return target, None
-        changes = self.doc.changes_since(self._persisted_heads)
-        self._persisted_heads = heads
-        snapshot = self.doc.save() if self.store.needs_compaction(changes) else None
-        store = self.store
-
-        def work() -> None:
-            try:
-                store.append(changes)
-                if snapshot is not None:
-                    store.write_snapshot(snapshot)
-            except BaseException:
-                self._persisted_heads = self._durable_heads
-                raise
-            self._durable_heads = heads
-
-        return target, work
-
     # ---- lifecycle -------------------------------------------------------
 
     def _spawn(self, coro: Any) -> None:
         task = asyncio.get_running_loop().create_task(coro)
         self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        task.add_done_callback(self._task_done)
+
+    def _task_done(self, task: asyncio.Task[Any]) -> None:
+        self._tasks.discard(task)
+        if task.cancelled() or task.exception() is None:
+            return
+        e = task.exception()
+        if isinstance(e, PersistFailed):  # already reported (log, notice, runtime state)
+            log.info("room %s: %s: %s", self.key, task.get_coro().__qualname__, e)  # type: ignore[union-attr]
+        else:
+            log.error("room %s: background task failed", self.key, exc_info=e)
+
+    async def save(self, explicit: bool = False, force: bool = False) -> dict[str, Any]:
+        """RoomFiles.save, with a line in the daemon's log for each file written."""
+        started = time.monotonic()
+        result = await super().save(explicit, force)
+        if result.get("saved"):
+            log.info("room %s: saved %s (%d bytes, %.0f ms%s)", self.key, result.get("path"), result.get("bytes", 0),
+                     (time.monotonic() - started) * 1000, ", asked" if explicit else "")
+        elif result.get("error"):
+            log.warning("room %s: not saved: %s", self.key, self.save_state.get("message") or result["error"])
+        return result
+
+    async def _absorb(self, disk: DiskFile) -> str:
+        """RoomFiles._absorb, with a line in the daemon's log for each merge or invalid file."""
+        state = self.file_state.get("state")
+        outcome = await super()._absorb(disk)
+        if outcome == "merged":
+            log.info("room %s: merged changes from disk: %s", self.key, self.path)
+        elif outcome == "invalid" and state != "invalid":
+            log.warning("room %s: %s", self.key, self.file_state.get("message"))
+        return outcome
+
+    def _after_recovery(self) -> None:
+        # A save cut short by the failure (it must not write the file first) runs now.
+        if self.path is not None:
+            self._schedule_save()
 
     async def close(self) -> None:
         """Save, persist a fresh snapshot and stop background work."""
@@ -434,43 +401,11 @@ class Room(RoomFiles):
         ):
             with contextlib.suppress(Exception):
                 await self.save()
-        with contextlib.suppress(Exception):
-            self.persist_now()
-            self.store.write_snapshot(self.doc.save())
-        self._persist_task.cancel()
-        self._io.shutdown(wait=True)
+        if self.history_excess():
+            with contextlib.suppress(Exception):
+                await self.compact(closing=True)
+        self.close_persistence()
         self.worker.close()
         for t in list(self._tasks):
             t.cancel()
         self.store.close()
-
-
-def _read_uleb(data: bytes, off: int) -> tuple[int, int]:
-    value = shift = 0
-    while True:
-        byte = data[off]
-        off += 1
-        value |= (byte & 0x7F) << shift
-        if not byte & 0x80:
-            return value, off
-        shift += 7
-
-
-def _settled(msg: bytes, our_heads: list[bytes]) -> bool:
-    """True for a sync message saying "I have exactly your heads and need nothing".
-
-    That is a peer acknowledging what we sent: answering it would only cost a
-    generate_sync_message (O(history) in Automerge) to learn there is nothing to say.
-    Reads the head of Automerge's sync message format (type 0x42/0x43, then heads and
-    need as a uLEB128 count of 32-byte hashes); anything unexpected answers False.
-    """
-    try:
-        if not msg or msg[0] not in (0x42, 0x43):
-            return False
-        n, off = _read_uleb(msg, 1)
-        heads = {msg[off + 32 * i : off + 32 * (i + 1)] for i in range(n)}
-        off += 32 * n
-        need, off = _read_uleb(msg, off)
-    except IndexError:
-        return False
-    return need == 0 and len(heads) == n and heads == set(our_heads)

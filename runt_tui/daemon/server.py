@@ -11,23 +11,22 @@ from pathlib import Path
 from typing import Any
 
 from runt_tui import __version__
-from runt_tui.daemon.handlers import HANDLERS, RequestError
-from runt_tui.daemon.kernel_handlers import KERNEL_HANDLERS
+from runt_tui.daemon.dispatch import answer_request
 from runt_tui.daemon.peers import PeerLink
 from runt_tui.daemon.persist import room_key
 from runt_tui.daemon.room import Room
 from runt_tui.daemon.room_files import same_inode
 from runt_tui.daemon.watcher import FileWatcher
-from runt_tui.doc import DocError, FileBlobStore
+from runt_tui.doc import DocError, FileBlobStore, is_panic
 from runt_tui.protocol import (
     Connection,
     ErrorCode,
     Frame,
     FrameKind,
+    InvalidMessage,
     ProtocolError,
     make_error_response,
     make_event,
-    make_response,
     server_handshake,
 )
 from runt_tui.settings import Settings, ensure_private_dir
@@ -55,9 +54,19 @@ class ClientConn:
         self.conn.send(make_event(str(event.get("type", "event")), payload, **{k: v for k, v in event.items() if k != "type"}))
 
     def drop(self, reason: str) -> None:
-        """Close this connection."""
-        log.info("client %d: closing: %s", self.cid, reason)
-        self.conn.close()
+        """End this connection now, and with it its presence in every room.
+
+        Aborted, not closed: a close waits to flush what is queued to a peer that
+        may never read again (a suspended process), keeping it in the rooms forever.
+        """
+        log.info("%s: dropped: %s", self.label(), reason)
+        self.conn.abort()
+        self.daemon.forget_client(self)
+
+    def label(self) -> str:
+        """How log lines name this client: its number and the names it joined with."""
+        names = sorted({link.name for link in self.rooms.values()})
+        return f"client {self.cid}" + (f" ({', '.join(names)})" if names else "")
 
 
 class Daemon:
@@ -163,6 +172,7 @@ class Daemon:
             if now - client.last_seen > self.settings.heartbeat_timeout:
                 client.drop("heartbeat timeout")
         for room in list(self.rooms.values()):
+            room.maybe_compact()
             if room.peers or room.last_left is None:
                 continue
             if now - room.last_left >= self.room_linger(room):
@@ -197,6 +207,7 @@ class Daemon:
 
         task.add_done_callback(_closed)
         await asyncio.shield(task)
+        log.info("room %s: closed %s", room.key, room.path or f"notebook_id {room.notebook_id!r}")
 
     # ---- rooms -----------------------------------------------------------
 
@@ -223,8 +234,11 @@ class Daemon:
             closing = self._closing_rooms.get(key)
             if closing is not None:
                 await asyncio.wait([closing])
+            started = time.monotonic()
             room = await Room.open(key, path, notebook_id, self.rooms_dir, self.settings, self.blobs)
             self.rooms[key] = room
+            log.info("room %s: opened %s (%d cells, %.0f ms)", key, path or f"notebook_id {notebook_id!r}",
+                     len(room.doc), (time.monotonic() - started) * 1000)
             if path is not None:
                 self.watcher.watch(path)
             return room
@@ -276,19 +290,29 @@ class Daemon:
         try:
             await self._serve_client(client)
         finally:
-            self.clients.pop(cid, None)
-            for key, link in list(client.rooms.items()):
-                room = self.rooms.get(key)
-                if room is not None:
-                    room.remove_peer(link.peer_id)
-            for t in list(client.tasks):
-                t.cancel()
+            self.forget_client(client)
             client.conn.close()
+
+    def forget_client(self, client: ClientConn) -> None:
+        """Remove a client from the daemon and its peers from their rooms (idempotent)."""
+        self.clients.pop(client.cid, None)
+        links, client.rooms = client.rooms, {}
+        for key, link in links.items():
+            room = self.rooms.get(key)
+            if room is not None:
+                room.remove_peer(link.peer_id)
+                log.info("room %s: %s left (disconnected)", key, link.name)
+        for t in list(client.tasks):
+            t.cancel()
 
     async def _serve_client(self, client: ClientConn) -> None:
         while True:
             try:
                 frame = await client.conn.recv()
+            except InvalidMessage as e:
+                # A well-framed message we refuse (e.g. a lone surrogate): answer it, go on.
+                self._refuse_frame(client, e)
+                continue
             except ProtocolError as e:
                 if not client.conn.closed and not _is_eof(e):
                     with contextlib.suppress(Exception):
@@ -307,6 +331,14 @@ class Daemon:
             else:
                 client.conn.send(Frame(FrameKind.ERROR, {"code": ErrorCode.BAD_REQUEST.value, "message": f"unexpected frame kind {frame.kind}"}, b""))
 
+    def _refuse_frame(self, client: ClientConn, e: InvalidMessage) -> None:
+        log.info("%s: refused a frame: %s", client.label(), e)
+        client.last_seen = time.monotonic()
+        if e.request_id is not None:
+            self._safe_send(client, make_error_response(e.request_id, ErrorCode.BAD_REQUEST, str(e)))
+        else:
+            self._safe_send(client, Frame(FrameKind.ERROR, {"code": ErrorCode.BAD_REQUEST.value, "message": str(e)}, b""))
+
     def _on_sync(self, client: ClientConn, frame: Frame) -> None:
         key = frame.header.get("room")
         room = self.rooms.get(key) if isinstance(key, str) else None
@@ -314,11 +346,22 @@ class Daemon:
         if room is None or link is None:
             self._safe_send(client, make_event("error", code=ErrorCode.NOT_JOINED.value, message=f"sync for unknown room {key!r}"))
             return
+        epoch = frame.header.get("epoch")
+        if epoch is not None and epoch != room.doc.epoch:
+            return  # sent before the client adopted the compacted document: it replays its edits
         try:
             room.receive_sync(link.peer_id, frame.payload)
         except DocError as e:
-            log.warning("client %d: bad sync message: %s", client.cid, e)
+            log.warning("%s: bad sync message: %s", client.label(), e)
             self._safe_send(client, make_event("error", room=key, code=ErrorCode.BAD_REQUEST.value, message=str(e)))
+        except Exception as e:
+            log.exception("%s: sync message failed", client.label())
+            self._safe_send(client, make_event("error", room=key, code=ErrorCode.INTERNAL.value, message=str(e)))
+        except BaseException as e:
+            if not is_panic(e):
+                raise
+            log.error("%s: sync message made the document layer panic: %s", client.label(), e)
+            self._safe_send(client, make_event("error", room=key, code=ErrorCode.BAD_REQUEST.value, message="sync message rejected"))
 
     def _safe_send(self, client: ClientConn, frame: Frame) -> None:
         try:
@@ -327,28 +370,9 @@ class Daemon:
             client.drop(str(e))
 
     async def _on_request(self, client: ClientConn, frame: Frame) -> None:
-        rid = frame.header.get("id")
-        rtype = frame.header.get("type")
-        if not isinstance(rid, int):
-            self._safe_send(client, make_error_response(0, ErrorCode.BAD_REQUEST, "request without an integer id"))
-            return
-        handler = (HANDLERS.get(rtype) or KERNEL_HANDLERS.get(rtype)) if isinstance(rtype, str) else None
-        if handler is None:
-            self._safe_send(client, make_error_response(rid, ErrorCode.UNKNOWN_TYPE, f"unknown request type {rtype!r}"))
-            return
-        try:
-            fields, payload = await handler(self, client, frame.header, frame.payload)
-        except RequestError as e:
-            self._safe_send(client, make_error_response(rid, e.code, e.message))
-            return
-        except asyncio.CancelledError:
-            raise
-        except Exception as e:
-            log.exception("request %s failed", rtype)
-            self._safe_send(client, make_error_response(rid, ErrorCode.INTERNAL, f"{type(e).__name__}: {e}"))
-            return
-        self._safe_send(client, make_response(rid, payload, **fields))
+        await answer_request(self, client, frame)
 
 
 def _is_eof(e: Exception) -> bool:
     return type(e).__name__ == "ConnectionClosed"
+

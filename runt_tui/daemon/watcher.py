@@ -12,6 +12,8 @@ from typing import Any
 import watchfiles
 
 log = logging.getLogger("runt_tui.daemon")
+# watchfiles logs every batch of changes at INFO ("3 changes detected"): noise in daemon.log.
+logging.getLogger("watchfiles").setLevel(logging.WARNING)
 
 
 class FileWatcher:

@@ -30,7 +30,7 @@ from runt_tui.doc.ipynb import (
 from runt_tui.doc.layout import Baseline, adopt_ids, load_baseline, same_content, serialize_like
 from runt_tui.doc.merge import merge_text
 from runt_tui.doc.notebook import NotebookDoc
-from runt_tui.doc.schema import CellView, DocDelta, DocError, NotPreparedError
+from runt_tui.doc.schema import CellView, DocDelta, DocError, NotPreparedError, is_panic
 from runt_tui.doc.sync import SyncPeer
 from runt_tui.doc.textdiff import Edit, apply_edits, text_edits
 
@@ -57,6 +57,7 @@ __all__ = [
     "doc_to_notebook",
     "externalize_output",
     "inline_output",
+    "is_panic",
     "load_baseline",
     "merge_text",
     "parse_notebook",

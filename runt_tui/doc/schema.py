@@ -61,6 +61,11 @@ class NotPreparedError(DocError):
     """A replica cannot edit a cell's source until the daemon has prepared it (see module doc)."""
 
 
+def is_panic(e: BaseException) -> bool:
+    """True for a Rust panic inside Automerge (pyo3's PanicException, a BaseException)."""
+    return type(e).__name__ == "PanicException"
+
+
 def dumps(value: Any) -> str:
     """Serialize a JSON value compactly, keeping key order and non-ASCII text."""
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))

@@ -82,6 +82,7 @@ from runt_tui.protocol.errors import (
     SlowPeer,
     TruncatedFrame,
     UnknownFrameKind,
+    UnsafeHeader,
     VersionMismatch,
 )
 from runt_tui.protocol.frames import (
@@ -153,6 +154,7 @@ __all__ = [
     "SlowPeer",
     "TruncatedFrame",
     "UnknownFrameKind",
+    "UnsafeHeader",
     "VersionMismatch",
     "client_handshake",
     "decode_header",

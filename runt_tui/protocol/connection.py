@@ -191,6 +191,11 @@ class Connection:
         self._closed = True
         self._writer.close()
 
+    def abort(self) -> None:
+        """Close at once, discarding anything not yet sent (a peer that does not read); idempotent."""
+        self._closed = True
+        self._writer.transport.abort()
+
     async def wait_closed(self) -> None:
         """Wait until the transport has closed (errors from a lost peer ignored)."""
         with contextlib.suppress(Exception):

@@ -22,6 +22,10 @@ class ErrorCode(StrEnum):
     KERNEL_ERROR = "KERNEL_ERROR"
     TIMEOUT = "TIMEOUT"
     CONFLICT = "CONFLICT"
+    # The daemon could not make the change durable (e.g. its disk is full): not acknowledged.
+    CANNOT_PERSIST = "CANNOT_PERSIST"
+    # The room's document was compacted into a new epoch: heads named by the request are gone.
+    EPOCH_CHANGED = "EPOCH_CHANGED"
 
 
 class ProtocolError(Exception):
@@ -113,6 +117,10 @@ class InvalidMessage(ProtocolError):
         super().__init__(message)
         self.error_code = code
         self.request_id = request_id
+
+
+class UnsafeHeader(InvalidMessage):
+    """A well-framed header holding a value no peer may pass on (infinity, a lone surrogate)."""
 
 
 class SlowPeer(ProtocolError):

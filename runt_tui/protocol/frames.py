@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import math
+import re
 import struct
 from dataclasses import dataclass, field
 from enum import IntEnum
@@ -16,6 +18,7 @@ from runt_tui.protocol.errors import (
     MalformedFrame,
     TruncatedFrame,
     UnknownFrameKind,
+    UnsafeHeader,
 )
 
 KiB = 1024
@@ -104,9 +107,9 @@ def encode_header(header: dict[str, Any]) -> bytes:
     try:
         return text.encode("utf-8")
     except UnicodeEncodeError:
-        # A lone surrogate (e.g. echoed from a peer's "\ud800" escape) has no
-        # UTF-8 form; ASCII-escaped JSON still carries it losslessly.
-        return json.dumps(header, ensure_ascii=True, separators=(",", ":")).encode("ascii")
+        # A lone surrogate (e.g. from a kernel's "\ud800" escape) has no UTF-8
+        # form, and a peer refuses it (see decode_header): it becomes U+FFFD.
+        return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace").encode("utf-8")
 
 
 def encode_head(frame: Frame, caps: FrameCaps | None = None) -> bytes:
@@ -157,11 +160,50 @@ def _reject_constant(name: str) -> NoReturn:
     raise ValueError(f"{name} is not valid JSON")
 
 
+class _Unsafe(Exception):
+    """A JSON value the header may not hold (raised inside the parser, reported as UnsafeHeader)."""
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        # 1e400 parses as infinity, which no peer can encode again.
+        raise _Unsafe(f"the number {text[:40]} is out of range")
+    return value
+
+
+# A \uD800-\uDFFF escape: the only way a lone surrogate gets into strict UTF-8 JSON.
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
+
+
+def _lone_surrogate(value: Any) -> bool:
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return True
+        return False
+    if isinstance(value, dict):
+        return any(_lone_surrogate(k) or _lone_surrogate(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_lone_surrogate(v) for v in value)
+    return False
+
+
 def decode_header(data: bytes, kind: FrameKind) -> dict[str, Any]:
-    """Parse header bytes: strict UTF-8 JSON that must be an object."""
+    """Parse header bytes: strict UTF-8 JSON that must be an object.
+
+    MalformedFrame when the bytes are not that. UnsafeHeader (the frame itself is
+    fine, the stream stays in sync) for values that would break whoever handles
+    or re-encodes them: an infinite number (1e400), a lone surrogate ("\\ud800",
+    which Automerge panics on and UTF-8 cannot carry).
+    """
     try:
         # Decode explicitly: json.loads(bytes) would also accept UTF-16/32.
-        value = json.loads(data.decode("utf-8"), parse_constant=_reject_constant)
+        text = data.decode("utf-8")
+        value = json.loads(text, parse_constant=_reject_constant, parse_float=_finite_float)
+    except _Unsafe as e:
+        raise UnsafeHeader(f"{kind.name} frame header: {e}", request_id=_id_in(text)) from None
     except (UnicodeDecodeError, ValueError, RecursionError) as e:
         # RecursionError: deeply nested arrays are a cheap attack on the parser.
         raise MalformedFrame(f"{kind.name} frame header is not UTF-8 JSON: {e}") from None
@@ -169,7 +211,30 @@ def decode_header(data: bytes, kind: FrameKind) -> dict[str, Any]:
         raise MalformedFrame(
             f"{kind.name} frame header is a JSON {type(value).__name__}, not an object"
         )
+    try:
+        lone = _SURROGATE_ESCAPE.search(text) is not None and _lone_surrogate(value)
+    except RecursionError:
+        raise MalformedFrame(f"{kind.name} frame header is nested too deeply") from None
+    if lone:
+        raise UnsafeHeader(
+            f"{kind.name} frame header holds a lone surrogate (not Unicode text)",
+            request_id=_request_id(value),
+        )
     return value
+
+
+def _request_id(header: dict[str, Any]) -> int | None:
+    rid = header.get("id")
+    return rid if isinstance(rid, int) and not isinstance(rid, bool) else None
+
+
+def _id_in(text: str) -> int | None:
+    """The request id of a header refused for a number out of range (so its error can be answered)."""
+    try:
+        value = json.loads(text, parse_constant=_reject_constant)
+    except (ValueError, RecursionError):
+        return None
+    return _request_id(value) if isinstance(value, dict) else None
 
 
 class FrameDecoder:
@@ -182,6 +247,7 @@ class FrameDecoder:
         # prefix has passed the caps: checked as soon as 9 bytes are in.
         self._pending: tuple[FrameKind, int, int] | None = None
         self._error: Exception | None = None
+        self._unsafe: UnsafeHeader | None = None
 
     @property
     def buffered(self) -> int:
@@ -196,6 +262,10 @@ class FrameDecoder:
         """
         if self._error is not None:
             raise self._error
+        if self._unsafe is not None:
+            # Reported after the good frames before it: the stream itself is fine.
+            error, self._unsafe = self._unsafe, None
+            raise error
         self._buf += data
         frames: list[Frame] = []
         try:
@@ -205,6 +275,10 @@ class FrameDecoder:
             self._error = e
             if not frames:
                 raise
+        except UnsafeHeader as e:
+            if not frames:
+                raise
+            self._unsafe = e
         return frames
 
     def eof(self) -> None:
@@ -223,7 +297,14 @@ class FrameDecoder:
         end = PREFIX_SIZE + header_len + payload_len
         if len(self._buf) < end:
             return None
-        header = decode_header(bytes(self._buf[PREFIX_SIZE : PREFIX_SIZE + header_len]), kind)
+        raw_header = bytes(self._buf[PREFIX_SIZE : PREFIX_SIZE + header_len])
+        try:
+            header = decode_header(raw_header, kind)
+        except UnsafeHeader:
+            # The frame is consumed whole: the next one decodes normally.
+            del self._buf[:end]
+            self._pending = None
+            raise
         payload = bytes(self._buf[PREFIX_SIZE + header_len : end])
         del self._buf[:end]
         self._pending = None
@@ -252,10 +333,14 @@ async def read_frame_sized(
         raise ConnectionClosed(f"connection lost: {e}") from None
     # The caps are checked here, before a single byte of the body is read.
     kind, header_len, payload_len = parse_prefix(prefix, caps)
+    unsafe: UnsafeHeader | None = None
     try:
         header_bytes = await reader.readexactly(header_len)
         # A bad header is reported before its (possibly large) payload is read.
-        header = decode_header(header_bytes, kind)
+        try:
+            header = decode_header(header_bytes, kind)
+        except UnsafeHeader as e:
+            unsafe, header = e, {}
         payload = await reader.readexactly(payload_len) if payload_len else b""
     except asyncio.IncompleteReadError:
         raise TruncatedFrame(
@@ -264,4 +349,7 @@ async def read_frame_sized(
         ) from None
     except ConnectionError as e:
         raise TruncatedFrame(f"connection lost inside a {kind.name} frame: {e}") from None
+    if unsafe is not None:
+        # Raised once the whole frame is read, so that the connection can go on.
+        raise unsafe
     return Frame(kind, header, payload), PREFIX_SIZE + header_len + payload_len

@@ -1,0 +1,73 @@
+"""Answering one request: the type's handler, after the edge checks, with every failure an error response.
+
+The checks, in order: an integer id, a known type, a joined room (for room
+requests), then each field by the table in protocol/schema.py. A handler's
+RequestError is the client's error; anything else it raises is INTERNAL (with
+a traceback in the log: a bug), except a panic of the document layer, which
+fails this request only.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import TYPE_CHECKING
+
+from runt_tui.daemon.handlers import HANDLERS, RequestError
+from runt_tui.daemon.kernel_handlers import KERNEL_HANDLERS
+from runt_tui.doc import is_panic
+from runt_tui.protocol import ErrorCode, Frame, make_error_response, make_response
+from runt_tui.protocol.schema import ROOM_REQUESTS, check_request
+
+if TYPE_CHECKING:
+    from runt_tui.daemon.server import ClientConn, Daemon
+
+log = logging.getLogger("runt_tui.daemon")
+
+
+async def answer_request(daemon: Daemon, client: ClientConn, frame: Frame) -> None:
+    """Run a request's handler and send its one response."""
+    rid = frame.header.get("id")
+    rtype = frame.header.get("type")
+    if not isinstance(rid, int):
+        daemon._safe_send(client, make_error_response(0, ErrorCode.BAD_REQUEST, "request without an integer id"))
+        return
+    handler = (HANDLERS.get(rtype) or KERNEL_HANDLERS.get(rtype)) if isinstance(rtype, str) else None
+    if handler is None or not isinstance(rtype, str):
+        refuse(daemon, client, rid, rtype, ErrorCode.UNKNOWN_TYPE, f"unknown request type {rtype!r}")
+        return
+    room = frame.header.get("room")
+    if rtype in ROOM_REQUESTS and (not isinstance(room, str) or room not in client.rooms or room not in daemon.rooms):
+        refuse(daemon, client, rid, rtype, ErrorCode.NOT_JOINED, f"not joined to room {room!r}")
+        return
+    problem = check_request(rtype, frame.header)
+    if problem is not None:
+        refuse(daemon, client, rid, rtype, ErrorCode.BAD_REQUEST, problem)
+        return
+    try:
+        fields, payload = await handler(daemon, client, frame.header, frame.payload)
+    except RequestError as e:
+        refuse(daemon, client, rid, rtype, e.code, e.message)
+        return
+    except asyncio.CancelledError:
+        raise
+    except Exception as e:
+        log.exception("request %s failed", rtype)
+        daemon._safe_send(client, make_error_response(rid, ErrorCode.INTERNAL, f"{type(e).__name__}: {e}"))
+        return
+    except BaseException as e:
+        # A Rust panic in the document layer (pyo3's PanicException is a BaseException):
+        # this request fails, the room and the daemon go on.
+        if not is_panic(e):
+            raise
+        log.error("request %s: the document layer panicked: %s", rtype, e)
+        daemon._safe_send(client, make_error_response(rid, ErrorCode.BAD_REQUEST, f"the request could not be applied ({e})"))
+        return
+    daemon._safe_send(client, make_response(rid, payload, **fields))
+
+
+def refuse(daemon: Daemon, client: ClientConn, rid: int, rtype: object, code: ErrorCode, message: str) -> None:
+    """Answer a request with an error, and say so in the log."""
+    what = rtype if isinstance(rtype, str) else repr(rtype)[:40]
+    log.info("%s: refused %s: %s [%s]", client.label(), what, message, code.value)
+    daemon._safe_send(client, make_error_response(rid, code, message))

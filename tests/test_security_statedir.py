@@ -90,8 +90,10 @@ class FakeDaemon:
         assert os.read(ready_r, 1) == b"1"
         os.close(ready_r)
 
-    def stop(self) -> tuple[bool, bytes]:
-        """(connected, bytes received), ending the fake."""
+    def stop(self, settle: float = 2.0) -> tuple[bool, bytes]:
+        """(connected, bytes received), ending the fake once it has accepted (or `settle` s passed)."""
+        # A client that connected and left may still sit in the fake's backlog: let it accept.
+        select.select([self._out_r], [], [], settle)
         with contextlib.suppress(ProcessLookupError):
             os.kill(self.pid, signal.SIGKILL)
         os.waitpid(self.pid, 0)

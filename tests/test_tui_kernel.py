@@ -139,8 +139,10 @@ async def test_tab_offers_a_list_when_ambiguous(tmp_path: Path) -> None:
 async def test_shift_tab_inspects(tmp_path: Path) -> None:
     async with kernel_app(tmp_path, [("code", "len")]) as (app, pilot, _session):
         await pilot.press("enter", "end", "shift+tab")
-        await wait_until(pilot, lambda: isinstance(app.screen, TextScreen))
-        assert "Signature" in screen_text(app) or "len" in screen_text(app)
+        # The screen is pushed before the kernel's answer is drawn in it: wait for the text.
+        await wait_until(
+            pilot, lambda: isinstance(app.screen, TextScreen) and ("Signature" in screen_text(app) or "len" in screen_text(app))
+        )
         await pilot.press("escape")
         assert not isinstance(app.screen, TextScreen)
 
@@ -167,7 +169,7 @@ async def test_change_kernel_offers_the_installed_kernelspecs(tmp_path: Path, mo
         assert {"python3", "other-py"} <= set(specs) and specs["other-py"]["display_name"] == "Other Python"
         first = (session.runtime.get("kernel") or {}).get("pid")
         app.action_change_kernel()
-        await wait_until(pilot, lambda: isinstance(app.screen, ChoiceScreen))
+        await wait_until(pilot, lambda: isinstance(app.screen, ChoiceScreen) and "Other Python" in screen_text(app))
         text = screen_text(app)
         assert "Other Python  (other-py)" in text and "(python3, running)" in text
         screen = app.screen

@@ -137,7 +137,7 @@ REQUEST_FIELDS: dict[str, dict[str, Field]] = {
     },
     "leave": {},
     "ack": {"heads": Field(HEADS.check, HEADS.expected, required=True), "wait": TIMEOUT, "epoch": EPOCH},
-    "save": {},
+    "save": {"force": flag()},
     "prepare": {"cells": CELLS},
     "presence": {"presence": PRESENCE, "name": text(256, nullable=True)},
     "blob": {"digest": text(64, DIGEST, required=True, expected="a SHA-256 digest (64 hex digits)")},

@@ -6,9 +6,12 @@ import asyncio
 import contextlib
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
+
+if TYPE_CHECKING:
+    from runt_tui.client import AsyncSession
 
 
 def _say(text: str, *, colour: bool = False) -> None:
@@ -70,13 +73,26 @@ async def run_notebook(path: Path | str, kernel: str | None, timeout: float | No
                 else:
                     _say(f"{err.get('ename', 'Error')}: {err.get('evalue', result.status)}")
                 _say(f"runt-tui: cell {cell.id} ({n}/{len(cells)}) failed: {err.get('ename', result.status)}")
-                await session.save()
+                await _save(session)
                 return 1
-        await session.save()
+        if not await _save(session):
+            return 1
         _say(f"ran {len(cells)} code cells; saved {session.path}")
         return 0
     finally:
         await session.close()
+
+
+async def _save(session: AsyncSession) -> bool:
+    """Save, saying why not when the daemon refuses (e.g. the file on disk is not a valid notebook)."""
+    from runt_tui.client import DaemonError
+
+    try:
+        await session.save()
+    except DaemonError as e:
+        _say(f"runt-tui: not saved: {e.message} (fix the file, or save from the app to overwrite it)")
+        return False
+    return True
 
 
 def run(

@@ -197,6 +197,19 @@ async def test_run_with_another_kernel_name_says_it_uses_the_running_kernel(daem
         await s.shutdown_kernel()
 
 
+async def test_run_over_an_invalid_file_says_it_did_not_save(daemon: Daemon, home: Path, tmp_path: Path) -> None:
+    nb = tmp_path / "conflicted.ipynb"
+    make_notebook(nb, [new_code_cell("print('ran')", id="p")])
+    async with AsyncSession(path=nb, home=home, autostart=False) as s:
+        conflicted = "<<<<<<< HEAD\n" + nb.read_text() + "=======\n>>>>>>> theirs\n"
+        nb.write_text(conflicted)
+        await until(lambda: (s.runtime.get("file") or {}).get("state") == "invalid", "the invalid file state")
+        rc, _, err = await cli(*CLI, "run", str(nb))
+        assert rc == 1 and "not saved" in err and "Traceback" not in err, err
+        assert nb.read_text() == conflicted  # the conflict is the user's to resolve
+        assert s.get_cell("p").outputs != []
+
+
 # ---- kernel lifetimes ---------------------------------------------------------------------
 
 

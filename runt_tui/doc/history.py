@@ -25,6 +25,7 @@ from automerge.core import ROOT, Document, Message, ObjType, ScalarType, SyncSta
 from runt_tui.doc.notebook import NotebookDoc
 from runt_tui.doc.schema import DocError
 from runt_tui.doc.source import insert_text
+from runt_tui.doc.uleb import read_uleb
 
 MAGIC = b"\x85\x6f\x4a\x83"
 _CHANGE, _DEFLATED = 1, 2
@@ -43,25 +44,12 @@ def uleb(n: int) -> bytes:
             return bytes(out)
 
 
-def _read_uleb(data: bytes, off: int) -> tuple[int, int]:
-    value = shift = 0
-    while True:
-        if off >= len(data) or shift > 63:
-            raise ValueError("truncated or overlong uLEB128")
-        byte = data[off]
-        off += 1
-        value |= (byte & 0x7F) << shift
-        if not byte & 0x80:
-            return value, off
-        shift += 7
-
-
 def change_hash(chunk: bytes) -> bytes | None:
     """The hash of a change chunk, or None when the bytes are not one change chunk."""
     try:
         if len(chunk) < 10 or chunk[:4] != MAGIC or chunk[8] not in (_CHANGE, _DEFLATED):
             return None
-        length, off = _read_uleb(chunk, 9)
+        length, off = read_uleb(chunk, 9)
         body = chunk[off : off + length]
         if len(body) != length or off + length != len(chunk):
             return None
@@ -80,18 +68,18 @@ def sync_message_changes(msg: bytes) -> list[bytes] | None:
             return None
         off = 1
         for _ in range(2):  # heads, need
-            n, off = _read_uleb(msg, off)
+            n, off = read_uleb(msg, off)
             off += 32 * n
-        n_have, off = _read_uleb(msg, off)
+        n_have, off = read_uleb(msg, off)
         for _ in range(n_have):
-            n, off = _read_uleb(msg, off)
+            n, off = read_uleb(msg, off)
             off += 32 * n
-            bloom, off = _read_uleb(msg, off)
+            bloom, off = read_uleb(msg, off)
             off += bloom
-        n_changes, off = _read_uleb(msg, off)
+        n_changes, off = read_uleb(msg, off)
         chunks = []
         for _ in range(n_changes):
-            length, off = _read_uleb(msg, off)
+            length, off = read_uleb(msg, off)
             if off + length > len(msg):
                 return None
             chunks += split_chunks(msg[off : off + length])
@@ -109,7 +97,7 @@ def split_chunks(data: bytes) -> list[bytes]:
         try:
             if data[off : off + 4] != MAGIC or off + 9 > len(data):
                 raise ValueError("not a chunk")
-            length, body = _read_uleb(data, off + 9)
+            length, body = read_uleb(data, off + 9)
         except ValueError:
             return [*out, data[off:]]  # not chunks: kept whole (no hash will name it)
         end = body + length
@@ -130,10 +118,10 @@ def acknowledges(msg: bytes, our_heads: list[bytes]) -> bool:
     try:
         if not msg or msg[0] not in (0x42, 0x43):
             return False
-        n, off = _read_uleb(msg, 1)
+        n, off = read_uleb(msg, 1)
         heads = {msg[off + 32 * i : off + 32 * (i + 1)] for i in range(n)}
         off += 32 * n
-        need, off = _read_uleb(msg, off)
+        need, off = read_uleb(msg, off)
     except ValueError:
         return False
     return need == 0 and len(heads) == n and all(len(h) == 32 for h in heads) and heads == set(our_heads)

@@ -9,6 +9,7 @@ from typing import Any
 from automerge.core import ROOT, Document, ObjType
 
 from runt_tui.doc.schema import CellView, DocDelta, DocError, unmap_key
+from runt_tui.doc.uleb import read_uleb
 
 Heads = list[bytes]
 
@@ -24,22 +25,11 @@ def stable_id(raw: bytes) -> bytes:
     (which differs between replicas), then the counter; the index is dropped.
     """
     try:
-        n, off = _uleb(raw, 1)
-        _, after = _uleb(raw, off + n)
-    except IndexError:
+        n, off = read_uleb(raw, 1)
+        _, after = read_uleb(raw, off + n)
+    except ValueError:
         return raw
     return raw[: off + n] + raw[after:]
-
-
-def _uleb(data: bytes, off: int) -> tuple[int, int]:
-    value = shift = 0
-    while True:
-        byte = data[off]
-        off += 1
-        value |= (byte & 0x7F) << shift
-        if not byte & 0x80:
-            return value, off
-        shift += 7
 
 
 class DocReader:

@@ -12,9 +12,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from runt_tui.client.cells import Cell
 from runt_tui.client.connection import DaemonClient, DaemonError, DaemonUnavailable, open_connection
 from runt_tui.client.kernel_api import KernelAPI
+from runt_tui.client.reads import ReadAPI
 from runt_tui.client.replica import Replica
 from runt_tui.client.runtime import merge_runtime
 from runt_tui.client.ssh import SSHTransport, ssh_transport
@@ -39,7 +39,7 @@ def default_name() -> str:
         return "user"
 
 
-class AsyncSession(WriteAPI, KernelAPI):
+class AsyncSession(ReadAPI, WriteAPI, KernelAPI):
     """One client's view of one notebook room (a file path, or a notebook_id)."""
 
     def __init__(
@@ -364,92 +364,3 @@ class AsyncSession(WriteAPI, KernelAPI):
         if self.replica is None:
             raise RuntimeError("not connected: call connect() first")
         return self.replica
-
-    # ---- blobs -----------------------------------------------------------
-
-    def _fetch_blobs_soon(self, all_refs: bool = False) -> None:
-        replica = self.replica
-        if replica is None or self._closing:
-            return
-        # Scanning every output for blob references takes a while on a big notebook: the
-        # task does it, after connect() has returned with the replica ready.
-        self._scan_blobs = self._scan_blobs or all_refs
-        if (replica.missing_blobs or self._scan_blobs) and (self._blob_task is None or self._blob_task.done()):
-            self._blob_task = asyncio.get_running_loop().create_task(self._fetch_blobs())
-
-    async def _fetch_blobs(self) -> None:
-        replica = self._replica()
-        if self._scan_blobs:
-            self._scan_blobs = False
-            replica.missing_blobs |= replica.all_blob_refs()
-        while replica.missing_blobs:
-            digest = replica.missing_blobs.pop()
-            try:
-                data = await self.fetch_blob(digest)
-            except DaemonUnavailable:
-                replica.missing_blobs.add(digest)  # fetched again after the reconnect
-                return
-            except DaemonError as e:
-                log.warning("blob %s: %s", digest[:12], e)
-                continue
-            replica.blobs.put(data)
-        self._emit({"type": "blobs"})
-
-    async def fetch_blob(self, digest: str) -> bytes:
-        """One blob's bytes (cached)."""
-        replica = self._replica()
-        cached = replica.blobs.get(digest)
-        if cached is not None:
-            return cached
-        _, data = await self.request("blob", digest=digest)
-        replica.blobs.put(data)
-        return data
-
-    async def wait_blobs(self) -> None:
-        """Wait until every referenced blob is cached."""
-        replica = self._replica()
-        task = self._blob_task
-        if task is not None and not task.done():
-            # Digests it has taken from missing_blobs are in flight: wait for them too.
-            await asyncio.wait([task])
-        replica.missing_blobs |= replica.all_blob_refs()
-        await self._fetch_blobs()
-
-    # ---- reads (local, no round trip) -------------------------------------
-
-    @property
-    def doc(self) -> NotebookDoc:
-        """The local replica's document."""
-        return self._replica().doc
-
-    def get_cells(self) -> list[Cell]:
-        """Every cell, in order, from the local replica."""
-        replica = self._replica()
-        return [self._to_cell(v) for v in replica.doc.cells()]
-
-    def get_cell(self, cell_id: str) -> Cell:
-        """One cell from the local replica (KeyError when absent)."""
-        replica = self._replica()
-        if cell_id not in replica.doc:
-            raise KeyError(cell_id)
-        return self._to_cell(replica.doc.cell(cell_id))
-
-    def _to_cell(self, v: Any) -> Cell:
-        replica = self._replica()
-        return Cell(
-            id=v.id,
-            cell_type=v.cell_type,
-            source=v.source,
-            outputs=replica.resolved_outputs(v) if v.cell_type == "code" else [],
-            execution_count=v.execution_count if v.cell_type == "code" else None,
-            metadata=v.metadata,
-            attachments=v.attachments,
-        )
-
-    def peers(self) -> list[dict[str, Any]]:
-        """The peers in the room (name, colour, focused cell, cursor)."""
-        return list(self.peer_list)
-
-    async def set_presence(self, cell: str | None, cursor: Any = None, mode: str | None = None) -> None:
-        """Publish the focused cell, cursor and mode to the other peers."""
-        await self.request("presence", presence={"cell": cell, "cursor": cursor, "mode": mode})

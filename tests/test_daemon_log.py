@@ -49,6 +49,8 @@ async def test_the_daemon_log_tells_the_story_of_a_session(home: Path, tmp_path:
                 return not status["rooms"]
 
             await until(no_rooms, "the room to close")
+            # The room leaves the status before its close (a save) ends and is logged.
+            await until(lambda: ": closed " in log_file.read_text(), "the room's close to be logged")
         finally:
             await client.close()
     finally:

@@ -2,36 +2,26 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 
 import pytest
 from rich.console import RenderableType
+from test_tui_keyorder import opened as open_app
 from textual.geometry import Region
 from textual.pilot import Pilot
 
 from runt_tui.client import AsyncSession
 from runt_tui.tui.app import NotebookApp
-from runt_tui.tui.options import AppOptions
-from runt_tui.tui.testing import screen_text, wait_until, write_notebook
+from runt_tui.tui.testing import screen_text, wait_until
 from runt_tui.tui.widgets.cell import CellBody, CellWidget
 
 CELLS = [("code", "x = 1"), ("code", "y = 2"), ("markdown", "# Notes")]
 
 
-@asynccontextmanager
-async def opened(tmp_path: Path) -> AsyncIterator[tuple[NotebookApp, Pilot[None], AsyncSession]]:
-    path = write_notebook(tmp_path / "nb.ipynb", CELLS)
-    session = AsyncSession(path=path, name="alice", embedded=True, home=tmp_path / "home", kind="tui")
-    app = NotebookApp(AppOptions(path=path, images="halfblock", start_kernel=False), session=session)
-    try:
-        async with app.run_test(size=(80, 24)) as pilot:
-            await wait_until(pilot, lambda: app.ready and app.pane.settled)
-            await pilot.pause()
-            yield app, pilot, session
-    finally:
-        await session.close()
+def opened(tmp_path: Path) -> AbstractAsyncContextManager[tuple[NotebookApp, Pilot[None], AsyncSession]]:
+    """The app on CELLS, opened as the key-order tests open it."""
+    return open_app(tmp_path, CELLS)
 
 
 async def test_a_removed_editor_still_in_the_screen_map_draws_blank(tmp_path: Path) -> None:

@@ -29,7 +29,7 @@ from rich.console import Console
 from runt_tui.client import AsyncSession
 from runt_tui.render import RenderOptions, render_output
 from runt_tui.tui.app import NotebookApp
-from runt_tui.tui.options import AppOptions
+from runt_tui.tui.app_options import AppOptions
 from runt_tui.tui.testing import png, wait_until, write_notebook
 
 LINE = "0123456789 " * 7 + "\n"

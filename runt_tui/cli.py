@@ -106,8 +106,8 @@ def _run(
     notebook: Path | str, name: str | None, kernel: str | None, embedded: bool, images: str,
     follow: str | None, layout: str, theme: str | None,
 ) -> int:
-    from runt_tui.tui.launch import launch
-    from runt_tui.tui.options import AppOptions
+    from runt_tui.tui.app_options import AppOptions
+    from runt_tui.tui.startup import launch
 
     url = str(notebook) if _is_url(notebook) else None
     if url is not None:

@@ -18,7 +18,7 @@ daemon_app = typer.Typer(help="Manage the per-user sync daemon.", no_args_is_hel
 
 
 async def _status(home: Path) -> dict[str, Any]:
-    from runt_tui.client.connection import (
+    from runt_tui.client.link import (
         DaemonClient,
         DaemonUnavailable,
         UnsafeDaemon,
@@ -109,7 +109,7 @@ def _started(status: dict[str, Any], as_json: bool, message: str) -> None:
 @daemon_app.command("stop")
 def stop() -> None:
     """Save every notebook and stop the daemon."""
-    from runt_tui.client.connection import DaemonClient, DaemonUnavailable, open_connection
+    from runt_tui.client.link import DaemonClient, DaemonUnavailable, open_connection
 
     home = state_dir()
 

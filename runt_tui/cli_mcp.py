@@ -19,6 +19,6 @@ def mcp(
     ] = None,
 ) -> None:
     """Serve the notebooks to an MCP client (an agent), which joins them as a peer named NAME."""
-    from runt_tui.agent.server import main
+    from runt_tui.agent.mcp_server import main
 
     raise typer.Exit(main(name, http=http, port=port, info_file=token_file))

@@ -19,7 +19,7 @@ from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
 
 from runt_tui.client import AsyncSession
-from runt_tui.client.connection import DaemonClient, open_connection
+from runt_tui.client.link import DaemonClient, open_connection
 from runt_tui.doc import Edit
 from runt_tui.tui.testing import png
 

@@ -10,7 +10,7 @@ from agent_support import agent, call
 
 from runt_tui.client import AsyncSession
 from runt_tui.tui.app import NotebookApp
-from runt_tui.tui.options import AppOptions
+from runt_tui.tui.app_options import AppOptions
 from runt_tui.tui.testing import screen_text, wait_until, write_notebook
 
 

@@ -12,10 +12,10 @@ import pytest
 from conftest import until
 
 from runt_tui.agent.edits import end_of_splices, insert_index, move_index, replace_splices
-from runt_tui.agent.errors import AgentError
+from runt_tui.agent.mcp_server import bearer_ok, explain
 from runt_tui.agent.notebooks import parse_ref
-from runt_tui.agent.server import bearer_ok, explain
 from runt_tui.agent.summary import cap_text, describe_image, output_text, outputs_text, strip_ansi
+from runt_tui.agent.tool_errors import AgentError
 from runt_tui.client import AsyncSession, DaemonError, DaemonUnavailable
 from runt_tui.daemon.server import Daemon
 from runt_tui.doc import Edit

@@ -27,7 +27,7 @@ from conftest import (
 )
 
 from runt_tui.client import AsyncSession, DaemonUnavailable
-from runt_tui.client.connection import DaemonError
+from runt_tui.client.link import DaemonError
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
 

@@ -22,7 +22,7 @@ from runt_tui.daemon.handlers import HANDLERS
 from runt_tui.daemon.kernel_handlers import KERNEL_HANDLERS
 from runt_tui.daemon.server import Daemon
 from runt_tui.protocol import ErrorCode, FrameKind, read_frame
-from runt_tui.protocol.schema import REQUEST_FIELDS, ROOM_REQUESTS
+from runt_tui.protocol.fields import REQUEST_FIELDS, ROOM_REQUESTS
 
 
 class Raw:
@@ -141,7 +141,7 @@ async def test_each_field_wrong_alone_gets_a_proper_error_and_the_room_serves_on
 async def test_a_panic_in_the_document_layer_fails_one_request_or_execution_only(
     home: Path, daemon: Daemon, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from runt_tui.protocol import schema
+    from runt_tui.protocol import fields as schema
 
     async def panics(d: Daemon, c: Any, h: dict[str, Any], p: bytes) -> tuple[dict[str, Any], bytes]:
         d.rooms[h["room"]].doc.cell("\ud800")  # Automerge panics on a lone surrogate key

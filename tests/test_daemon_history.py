@@ -16,7 +16,7 @@ import pytest
 from conftest import InProcessDaemons, until, write_notebook
 
 from runt_tui.client import AsyncSession
-from runt_tui.client.connection import DaemonClient, open_connection
+from runt_tui.client.link import DaemonClient, open_connection
 from runt_tui.daemon.room import Room
 from runt_tui.doc import NotebookDoc
 from runt_tui.doc.history import changes_message

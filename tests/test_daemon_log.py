@@ -12,7 +12,7 @@ import pytest
 from conftest import sigkill, start_daemon_process, until, write_notebook
 
 from runt_tui.client import AsyncSession, DaemonError
-from runt_tui.client.connection import DaemonClient, open_connection
+from runt_tui.client.link import DaemonClient, open_connection
 
 
 async def test_the_daemon_log_tells_the_story_of_a_session(home: Path, tmp_path: Path) -> None:

@@ -17,7 +17,7 @@ import pytest
 from conftest import HANG_GUARD, InProcessDaemons, file_sources, until, write_notebook
 
 from runt_tui.client import AsyncSession, DaemonError
-from runt_tui.client.connection import DaemonClient, open_connection
+from runt_tui.client.link import DaemonClient, open_connection
 from runt_tui.daemon.server import Daemon
 from runt_tui.protocol import (
     ErrorCode,

@@ -183,7 +183,7 @@ async def test_presence_join_update_leave(home: Path, daemon: Daemon) -> None:
 async def test_silent_client_dropped_by_heartbeat_timeout(
     home: Path, daemons: InProcessDaemons
 ) -> None:
-    from runt_tui.client.connection import DaemonClient, open_connection
+    from runt_tui.client.link import DaemonClient, open_connection
 
     d = await daemons.start(heartbeat_interval=0.1, heartbeat_timeout=0.4)
     client = DaemonClient(await open_connection(home, autostart=False))
@@ -309,7 +309,7 @@ async def test_epoch_change_rebootstraps_and_replays_unsynced_edits(
 async def test_client_leaving_during_load_does_not_cause_second_load(
     home: Path, daemon: Daemon, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from runt_tui.client.connection import DaemonClient, open_connection
+    from runt_tui.client.link import DaemonClient, open_connection
 
     nb = tmp_path / "slow.ipynb"
     ids = write_notebook(nb, [f"y = {i}\n" * 5 for i in range(600)])
@@ -380,7 +380,7 @@ async def test_join_while_room_is_closing_loses_nothing(
 
 
 async def test_joining_twice_on_one_connection_leaves_no_ghost(home: Path, daemon: Daemon) -> None:
-    from runt_tui.client.connection import DaemonClient, open_connection
+    from runt_tui.client.link import DaemonClient, open_connection
 
     client = DaemonClient(await open_connection(home, autostart=False))
     try:

@@ -429,7 +429,7 @@ def _nbclient_outputs(tmp_path: Path) -> list[list[dict[str, Any]]]:
 
 
 async def _our_outputs(tmp_path: Path) -> list[list[dict[str, Any]]]:
-    from runt_tui.kernel.session import KernelSession
+    from runt_tui.kernel.kernel_client import KernelSession
 
     session = KernelSession(tmp_path / "kernel")
     await session.start("python3", cwd=str(tmp_path))

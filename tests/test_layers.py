@@ -45,7 +45,7 @@ PROBES: dict[str, list[dict[str, str]]] = {
     ],
     "client-no-kernel-no-render": [
         {"client/_probe.py": "from runt_tui.render import render_output\n"},
-        {"client/_probe.py": "import runt_tui.kernel.session\n"},
+        {"client/_probe.py": "import runt_tui.kernel.kernel_client\n"},
     ],
     "daemon-no-render": [{"daemon/_probe.py": "from runt_tui import render\n"}],
     "doc-public-api": [

@@ -25,7 +25,7 @@ from pathlib import Path
 
 import pytest
 
-from runt_tui.client.connection import UnsafeDaemon, open_connection
+from runt_tui.client.link import UnsafeDaemon, open_connection
 from runt_tui.private import UnsafePath, check_private_dir, open_private, read_private
 
 OTHER = 4242

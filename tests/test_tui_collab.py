@@ -12,7 +12,7 @@ from textual.pilot import Pilot
 
 from runt_tui.client import AsyncSession
 from runt_tui.tui.app import NotebookApp
-from runt_tui.tui.options import AppOptions
+from runt_tui.tui.app_options import AppOptions
 from runt_tui.tui.testing import screen_text, wait_until, write_notebook
 
 App2 = tuple[NotebookApp, Pilot[None], AsyncSession, NotebookApp, Pilot[None], AsyncSession]

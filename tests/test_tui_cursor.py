@@ -12,7 +12,7 @@ from textual.pilot import Pilot
 
 from runt_tui.client import AsyncSession
 from runt_tui.tui.app import NotebookApp
-from runt_tui.tui.options import AppOptions
+from runt_tui.tui.app_options import AppOptions
 from runt_tui.tui.testing import wait_until, write_notebook
 
 CELLS = [("code", f"a{i} = {i}\nb{i} = {i}") for i in range(12)]

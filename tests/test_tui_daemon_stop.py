@@ -15,7 +15,7 @@ from textual.pilot import Pilot
 
 from runt_tui.client import AsyncSession
 from runt_tui.tui.app import NotebookApp
-from runt_tui.tui.options import AppOptions
+from runt_tui.tui.app_options import AppOptions
 from runt_tui.tui.testing import screen_text, wait_until, write_notebook
 
 # Longer than a silent respawn used to take (well under a second): nothing may appear in it.

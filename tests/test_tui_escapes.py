@@ -279,7 +279,7 @@ def _screen_is_clean(app: Any) -> None:
 async def test_widgets_draw_controls_harmlessly_and_keep_the_document(tmp_path: Path) -> None:
     from runt_tui.client import AsyncSession
     from runt_tui.tui.app import NotebookApp
-    from runt_tui.tui.options import AppOptions
+    from runt_tui.tui.app_options import AppOptions
     from runt_tui.tui.screens.dialogs import (
         ChoiceScreen,
         CompletionScreen,

@@ -21,9 +21,9 @@ from textual_image.widget import SixelImage, TGPImage
 
 from runt_tui.client import AsyncSession
 from runt_tui.render import ImagePayload
-from runt_tui.tui import images
+from runt_tui.tui import graphics as images
 from runt_tui.tui.app import NotebookApp
-from runt_tui.tui.options import AppOptions, ImagesFlag
+from runt_tui.tui.app_options import AppOptions, ImagesFlag
 from runt_tui.tui.testing import png, screen_text, wait_until, write_notebook
 
 

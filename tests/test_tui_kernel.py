@@ -18,7 +18,7 @@ from textual.widgets import OptionList
 
 from runt_tui.client import AsyncSession
 from runt_tui.tui.app import NotebookApp
-from runt_tui.tui.options import AppOptions
+from runt_tui.tui.app_options import AppOptions
 from runt_tui.tui.screens.dialogs import (
     ChoiceScreen,
     CompletionScreen,

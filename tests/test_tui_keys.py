@@ -14,8 +14,8 @@ from textual.pilot import Pilot
 
 from runt_tui.client import AsyncSession
 from runt_tui.tui.app import NotebookApp
+from runt_tui.tui.app_options import AppOptions
 from runt_tui.tui.keys import KEYS
-from runt_tui.tui.options import AppOptions
 from runt_tui.tui.screens.dialogs import ConfirmScreen
 from runt_tui.tui.screens.help import HelpScreen, help_table
 from runt_tui.tui.testing import screen_text, wait_until, write_notebook

@@ -17,7 +17,7 @@ from textual.pilot import Pilot
 
 from runt_tui.client import AsyncSession
 from runt_tui.tui.app import NotebookApp
-from runt_tui.tui.options import AppOptions
+from runt_tui.tui.app_options import AppOptions
 from runt_tui.tui.testing import png, screen_text, wait_until, write_notebook
 
 LINE = "0123456789 " * 7 + "\n"  # 78 characters

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from runt_tui.client import AsyncSession
 from runt_tui.tui.app import NotebookApp
-from runt_tui.tui.options import AppOptions
+from runt_tui.tui.app_options import AppOptions
 from runt_tui.tui.screens.dialogs import ConfirmScreen
 from runt_tui.tui.testing import screen_text, wait_until, write_notebook
 

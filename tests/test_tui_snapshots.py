@@ -19,7 +19,7 @@ from pytest_textual_snapshot import SVGImageExtension
 from textual.pilot import Pilot
 
 from runt_tui.tui.app import NotebookApp
-from runt_tui.tui.options import AppOptions
+from runt_tui.tui.app_options import AppOptions
 from runt_tui.tui.testing import wait_until, write_notebook
 
 SNAPSHOTS = Path(__file__).resolve().parent.parent / "snapshots"

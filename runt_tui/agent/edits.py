@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from runt_tui.agent.errors import AgentError
+from runt_tui.agent.tool_errors import AgentError
 
 Splice = tuple[int, int, str]
 

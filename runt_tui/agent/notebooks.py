@@ -9,9 +9,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from runt_tui.agent.errors import AgentError
+from runt_tui.agent.tool_errors import AgentError
 from runt_tui.client import AsyncSession, DaemonError, DaemonUnavailable
-from runt_tui.client.connection import DaemonClient, open_connection
+from runt_tui.client.link import DaemonClient, open_connection
 from runt_tui.settings import state_dir
 
 ID_PREFIX = "id:"

@@ -15,9 +15,9 @@ from runt_tui.agent.edits import (
     replace_splices,
     short_list,
 )
-from runt_tui.agent.errors import AgentError
 from runt_tui.agent.notebooks import NotebookPool
 from runt_tui.agent.summary import outputs_text, strip_ansi
+from runt_tui.agent.tool_errors import AgentError
 from runt_tui.client import AsyncSession, Cell, DaemonError, DaemonUnavailable
 
 CELL_TYPES = ("code", "markdown", "raw")

@@ -7,7 +7,7 @@ import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
-from runt_tui.client.connection import DaemonError
+from runt_tui.client.link import DaemonError
 from runt_tui.doc import blob_refs
 
 if TYPE_CHECKING:

@@ -8,7 +8,7 @@ import logging
 from typing import TYPE_CHECKING, Any, Protocol
 
 from runt_tui.client.cells import Cell
-from runt_tui.client.connection import DaemonError, DaemonUnavailable
+from runt_tui.client.link import DaemonError, DaemonUnavailable
 from runt_tui.doc import NotebookDoc
 
 if TYPE_CHECKING:

@@ -12,8 +12,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from runt_tui.client.connection import DaemonClient, DaemonError, DaemonUnavailable, open_connection
 from runt_tui.client.kernel_api import KernelAPI
+from runt_tui.client.link import DaemonClient, DaemonError, DaemonUnavailable, open_connection
 from runt_tui.client.reads import ReadAPI
 from runt_tui.client.replica import Replica
 from runt_tui.client.runtime import merge_runtime

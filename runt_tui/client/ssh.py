@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from runt_tui.client.blobcache import DiskCachedBlobs
-from runt_tui.client.connection import DaemonUnavailable, _try_connect
+from runt_tui.client.link import DaemonUnavailable, _try_connect
 from runt_tui.client.sshurl import (
     SSHTarget,
     forward_argv,

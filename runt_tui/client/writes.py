@@ -7,7 +7,7 @@ import logging
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, Protocol
 
-from runt_tui.client.connection import DaemonError, DaemonUnavailable
+from runt_tui.client.link import DaemonError, DaemonUnavailable
 from runt_tui.doc import Edit, NotebookDoc
 
 if TYPE_CHECKING:

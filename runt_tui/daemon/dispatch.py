@@ -17,7 +17,7 @@ from runt_tui.daemon.handlers import HANDLERS, RequestError
 from runt_tui.daemon.kernel_handlers import KERNEL_HANDLERS
 from runt_tui.doc import is_panic
 from runt_tui.protocol import ErrorCode, Frame, make_error_response, make_response
-from runt_tui.protocol.schema import ROOM_REQUESTS, check_request
+from runt_tui.protocol.fields import ROOM_REQUESTS, check_request
 
 if TYPE_CHECKING:
     from runt_tui.daemon.server import ClientConn, Daemon

@@ -9,6 +9,12 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from runt_tui.kernel.kernel_client import (
+        DeadHandler,
+        KernelSession,
+        KernelStatus,
+        StatusHandler,
+    )
     from runt_tui.kernel.launch import KernelDiedError, KernelLaunchError
     from runt_tui.kernel.outputs import (
         DisplayIdIndex,
@@ -17,7 +23,6 @@ if TYPE_CHECKING:
         OutputDelta,
     )
     from runt_tui.kernel.router import InputHandler, MessageHandler
-    from runt_tui.kernel.session import DeadHandler, KernelSession, KernelStatus, StatusHandler
     from runt_tui.kernel.specs import list_kernelspecs
     from runt_tui.kernel.streams import StreamText
 
@@ -31,10 +36,10 @@ _LAZY = {
     "KernelLaunchError": "launch",
     "InputHandler": "router",
     "MessageHandler": "router",
-    "DeadHandler": "session",
-    "KernelSession": "session",
-    "KernelStatus": "session",
-    "StatusHandler": "session",
+    "DeadHandler": "kernel_client",
+    "KernelSession": "kernel_client",
+    "KernelStatus": "kernel_client",
+    "StatusHandler": "kernel_client",
     "list_kernelspecs": "specs",
 }
 

@@ -60,13 +60,6 @@ Flow control
 
 from __future__ import annotations
 
-from runt_tui.protocol.connection import (
-    DEFAULT_HIGH_WATER,
-    DEFAULT_MAX_BUFFER,
-    DEFAULT_SLOW_TIMEOUT,
-    STREAM_LIMIT,
-    Connection,
-)
 from runt_tui.protocol.errors import (
     BadMagic,
     ConnectionClosed,
@@ -84,6 +77,13 @@ from runt_tui.protocol.errors import (
     UnknownFrameKind,
     UnsafeHeader,
     VersionMismatch,
+)
+from runt_tui.protocol.framed_stream import (
+    DEFAULT_HIGH_WATER,
+    DEFAULT_MAX_BUFFER,
+    DEFAULT_SLOW_TIMEOUT,
+    STREAM_LIMIT,
+    Connection,
 )
 from runt_tui.protocol.frames import (
     DEFAULT_CAPS,

@@ -31,8 +31,14 @@ if TYPE_CHECKING:
     from .latex import latex_to_unicode, render_latex
     from .markdown import render_markdown, render_markdown_cell, split_attachments
     from .mime import check_payload, choose_mime, ranked_mimes
-    from .options import DEFAULT_MIME_ORDER, DEFAULT_OPTIONS, ImagesMode, RenderOptions, Theme
     from .output import RenderResult, clear_render_cache, render_output, render_output_json
+    from .render_options import (
+        DEFAULT_MIME_ORDER,
+        DEFAULT_OPTIONS,
+        ImagesMode,
+        RenderOptions,
+        Theme,
+    )
     from .stream import cap_lines, count_lines, fold_line, fold_stream, render_stream
 
 _MODULES = {
@@ -57,11 +63,11 @@ _MODULES = {
     "check_payload": "mime",
     "choose_mime": "mime",
     "ranked_mimes": "mime",
-    "DEFAULT_MIME_ORDER": "options",
-    "DEFAULT_OPTIONS": "options",
-    "ImagesMode": "options",
-    "RenderOptions": "options",
-    "Theme": "options",
+    "DEFAULT_MIME_ORDER": "render_options",
+    "DEFAULT_OPTIONS": "render_options",
+    "ImagesMode": "render_options",
+    "RenderOptions": "render_options",
+    "Theme": "render_options",
     "RenderResult": "output",
     "clear_render_cache": "output",
     "render_output": "output",

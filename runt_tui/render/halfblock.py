@@ -13,7 +13,7 @@ from rich.style import Style
 
 from .common import placeholder
 from .images import ImagePayload
-from .options import RenderOptions
+from .render_options import RenderOptions
 
 try:
     from PIL import Image as _PILImage

@@ -13,7 +13,7 @@ from rich.text import Text
 
 from .common import marker, plural, words
 from .htmltree import Node, parse_html
-from .options import RenderOptions
+from .render_options import RenderOptions
 
 # HTML is verbose (a 100-row DataFrame is ~50 KB), so its cap is a multiple of
 # the plain-text cap; past it we parse a prefix, which html.parser tolerates.

@@ -8,7 +8,7 @@ import math
 from rich.json import JSON
 from rich.text import Text
 
-from .options import RenderOptions
+from .render_options import RenderOptions
 from .sanitize import has_controls, visible_controls
 
 MAX_STRING = 1000

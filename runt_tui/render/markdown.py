@@ -13,7 +13,7 @@ from rich.text import Text
 from .common import Guarded, PayloadError, marker, payload_size, placeholder, plural, text_of
 from .halfblock import image_renderable
 from .images import ImagePayload, rasterize_svg, svg_size
-from .options import DEFAULT_OPTIONS, RenderOptions
+from .render_options import DEFAULT_OPTIONS, RenderOptions
 from .sanitize import strip_controls, visible_controls
 
 # ![alt](attachment:name "title") and <img src="attachment:name">, the two forms

@@ -8,7 +8,7 @@ from typing import Any
 
 from .common import PayloadError, text_of
 from .images import RASTER_MIMES, ImagePayload
-from .options import DEFAULT_MIME_ORDER
+from .render_options import DEFAULT_MIME_ORDER
 
 
 def check_payload(mime: str, value: object) -> None:

@@ -20,7 +20,7 @@ from .jsonview import render_json
 from .latex import render_latex
 from .markdown import render_markdown
 from .mime import ranked_mimes
-from .options import DEFAULT_OPTIONS, RenderOptions
+from .render_options import DEFAULT_OPTIONS, RenderOptions
 from .sanitize import safe_text
 from .stream import ansi_block, render_stream
 

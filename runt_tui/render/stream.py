@@ -9,7 +9,7 @@ from rich.console import Group, RenderableType
 from rich.padding import Padding
 
 from .common import marker, plural
-from .options import RenderOptions
+from .render_options import RenderOptions
 from .sanitize import ansi_text
 
 # Zero-width control sequences we must step over when overwriting characters:

@@ -11,9 +11,9 @@ from textual.binding import BindingType
 from textual.screen import Screen
 
 from runt_tui.client import AsyncSession
+from runt_tui.tui.app_options import AppOptions
 from runt_tui.tui.keyroute import KeyRouter
 from runt_tui.tui.keys import COMMAND_ONLY, COMMANDS, app_bindings
-from runt_tui.tui.options import AppOptions
 
 
 class NotebookApp(KeyRouter):

@@ -13,11 +13,11 @@ from textual.notifications import SeverityLevel
 from runt_tui.client import AsyncSession, DaemonError, DaemonUnavailable
 from runt_tui.doc import DocError
 from runt_tui.render.sanitize import safe_text, strip_controls
+from runt_tui.tui.app_options import AppOptions
 from runt_tui.tui.bridge import Pending, SessionBridge, SessionUpdate
 from runt_tui.tui.editsync import EditBuffer, UndoHistory
-from runt_tui.tui.images import resolved_mode
+from runt_tui.tui.graphics import resolved_mode
 from runt_tui.tui.model import CellCopy, CellModel, PeerMark, ViewFlags
-from runt_tui.tui.options import AppOptions
 from runt_tui.tui.widgets.editor import CellEditor
 from runt_tui.tui.widgets.pane import CellsPane
 from runt_tui.tui.widgets.status import StatusBar, StatusInfo, kernel_state

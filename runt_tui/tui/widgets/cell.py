@@ -157,7 +157,7 @@ class CellWidget(GuardedRender, Widget):
         self.call_later(self._mount_images)
 
     async def _mount_images(self) -> None:
-        from runt_tui.tui.images import image_widget
+        from runt_tui.tui.graphics import image_widget
 
         await self.query(".cell-image, .cell-after-image").remove()
         widgets: list[Widget] = []

@@ -11,7 +11,7 @@ import asyncio
 import logging
 from pathlib import Path
 
-from runt_tui.tui.options import AppOptions
+from runt_tui.tui.app_options import AppOptions
 
 # Waiting longer than this (a daemon being spawned) is left for the app's loop.
 _PUMP_SECONDS = 0.05
@@ -81,7 +81,7 @@ def launch(options: AppOptions) -> int:
             runner.run(_pump(connecting))
         from runt_tui.tui import metakeys
         from runt_tui.tui.app import NotebookApp
-        from runt_tui.tui.images import prepare_images
+        from runt_tui.tui.graphics import prepare_images
 
         prepare_images(options.images)
         metakeys.install()

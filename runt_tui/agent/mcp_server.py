@@ -19,8 +19,8 @@ from mcp.server.mcpserver import MCPServer
 from mcp.server.mcpserver.exceptions import ToolError, UnexpectedToolError
 
 from runt_tui import __version__
-from runt_tui.agent.errors import AgentError
 from runt_tui.agent.notebooks import NotebookPool
+from runt_tui.agent.tool_errors import AgentError
 from runt_tui.agent.tools import NotebookTools
 from runt_tui.client import DaemonError, DaemonUnavailable, DocError
 from runt_tui.settings import ensure_private_dir, state_dir

@@ -169,3 +169,21 @@ class Session:
     def clear_outputs(self, cell_ids: list[str]) -> None:
         """Clear cells' outputs."""
         self._run(self._async.clear_outputs(cell_ids))
+
+    # ---- widgets ----------------------------------------------------------
+
+    def widgets(self) -> dict[str, dict[str, Any]]:
+        """Every live ipywidgets model's state, by model id."""
+        return self._run(self._async.widgets())
+
+    def widget_state(self, model_id: str) -> dict[str, Any]:
+        """One widget model's state (KeyError if there is none)."""
+        return self._run(self._async.widget_state(model_id))
+
+    def update_widget(self, model_id: str, **changes: Any) -> None:
+        """Change a widget's state as a user would: the kernel and every client see it."""
+        self._run(self._async.update_widget(model_id, **changes))
+
+    def send_widget_message(self, model_id: str, content: dict[str, Any]) -> None:
+        """A custom message to a widget (`{"event": "click"}` presses a Button)."""
+        self._run(self._async.send_widget_message(model_id, content))

@@ -19,6 +19,7 @@ from runt_tui.client.replica import Replica
 from runt_tui.client.runtime import merge_runtime
 from runt_tui.client.ssh import SSHTransport, ssh_transport
 from runt_tui.client.sshurl import is_ssh_url, peer_name
+from runt_tui.client.widgets import WidgetAPI
 from runt_tui.client.writes import WriteAPI
 from runt_tui.doc import DocError, NotebookDoc
 from runt_tui.settings import state_dir
@@ -39,7 +40,7 @@ def default_name() -> str:
         return "user"
 
 
-class AsyncSession(ReadAPI, WriteAPI, KernelAPI):
+class AsyncSession(ReadAPI, WriteAPI, KernelAPI, WidgetAPI):
     """One client's view of one notebook room (a file path, or a notebook_id)."""
 
     def __init__(
@@ -193,6 +194,7 @@ class AsyncSession(ReadAPI, WriteAPI, KernelAPI):
             await self._replay_unprepared()
         self._set_connection("connected")
         self._fetch_blobs_soon(all_refs=True)
+        self._on_reconnected()
 
     def _set_connection(self, state: str) -> None:
         self.connection_state = state
@@ -226,6 +228,8 @@ class AsyncSession(ReadAPI, WriteAPI, KernelAPI):
             self.stopped_reason = str(header.get("reason") or "stopped")
         elif etype == "epoch" and header.get("room") == self.room:
             self._adopt_epoch(str(header.get("epoch")), payload)
+        elif etype == "widget":
+            self._on_widget_event(header, payload)
         self._emit(header)
 
     def _adopt_epoch(self, epoch: str, data: bytes) -> None:

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from runt_tui.daemon.kernel_meta import record_kernel
 from runt_tui.daemon.outputs_writer import CellOutputWriter
+from runt_tui.daemon.widgets import RoomWidgets
 from runt_tui.doc import DocError, is_panic
 from runt_tui.kernel import (
     DisplayIdIndex,
@@ -132,6 +133,8 @@ class RoomKernel:
         self._worker = asyncio.get_running_loop().create_task(self._work(), name=f"kernel-queue-{room.key}")
         self.input_request: dict[str, Any] | None = None
         self._publish_handle: asyncio.Handle | None = None
+        self.widgets = RoomWidgets(lambda event, payload: room.send_event(event, payload))
+        room.save_hooks.append(self.widgets.add_to_notebook)
         room.runtime_extra["kernel"] = self.kernel_state
         # Queue entries stay small (the rest is in `executions`), and events carry only
         # the entries that changed: a Run All queues every cell, and listing the whole
@@ -243,6 +246,7 @@ class RoomKernel:
         self.status = "dead"
         self.error = reason
         self.input_request = None
+        self.widgets.reset(f"kernel died: {reason}")
         self._cancel_queue(f"kernel died: {reason}")
         self.room.send_event({"type": "notice", "level": "error", "message": f"Kernel died: {reason}"})
         self._publish()
@@ -260,7 +264,9 @@ class RoomKernel:
                     await old.shutdown()
             spec = self.room.doc.metadata().get("kernelspec")
             name = kernel_name or (spec.get("name") if isinstance(spec, dict) else None) or "python3"
-            session = KernelSession(self.runtime_dir, on_status=self._on_status, on_dead=self._on_dead)
+            session = KernelSession(self.runtime_dir, on_status=self._on_status, on_dead=self._on_dead,
+                                    iopub_tap=self.widgets.on_iopub)
+            self.widgets.sender = session.send_comm
             self.session, self.name, self.error, self.status = session, str(name), None, "starting"
             self._publish()
             cwd = str(self.room.path.parent) if self.room.path is not None else None
@@ -299,6 +305,7 @@ class RoomKernel:
         if self.session is None or self.status in ("none", "shutdown"):
             return await self.start()
         self.status, self.error = "restarting", None
+        self.widgets.reset("kernel restarted")
         self._publish()
         try:
             await self.session.restart()
@@ -318,6 +325,7 @@ class RoomKernel:
         """Shut the kernel down now."""
         self._cancel_queue("kernel shut down")
         session, self.session = self.session, None
+        self.widgets.reset("kernel shut down")
         if session is not None:
             log.info("room %s: kernel %s shut down (pid %s)", self.room.key, self.name, session.pid)
             with contextlib.suppress(Exception):

@@ -90,6 +90,8 @@ class Room(RoomHistory, RoomPersistence, RoomFiles):
         self.last_left: float | None = time.monotonic()
         self._peer_counter = 0
         self.kernel: Any = None  # a RoomKernel, created by the first kernel request
+        # Called with the notebook about to be saved (widget state goes into its metadata).
+        self.save_hooks: list[Callable[[Any], None]] = []
         self._init_history()
         self._init_persistence()
 

@@ -17,6 +17,7 @@ import asyncio
 import os
 import stat
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -100,6 +101,7 @@ class RoomFiles:
     _pending_write_sha: str | None
     # The file as last read or written.
     _baseline: Baseline | None
+    save_hooks: list[Callable[[Any], None]]
 
     def publish_runtime(self) -> None:
         raise NotImplementedError
@@ -202,6 +204,8 @@ class RoomFiles:
         base = self._baseline
         try:
             nb = self.doc.to_notebook(self.blobs)
+            for hook in self.save_hooks:
+                hook(nb)
             known = base if disk is not None and not invalid and base is not None and base.sha == sha256(disk.data) else None
             if known is not None and await asyncio.to_thread(same_content, nb, known):
                 return self._unchanged(heads)

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
         OutputAccumulator,
         OutputDelta,
     )
-    from runt_tui.kernel.router import InputHandler, MessageHandler
+    from runt_tui.kernel.router import InputHandler, IopubTap, MessageHandler
     from runt_tui.kernel.specs import list_kernelspecs
     from runt_tui.kernel.streams import StreamText
 
@@ -35,6 +35,7 @@ _LAZY = {
     "KernelDiedError": "launch",
     "KernelLaunchError": "launch",
     "InputHandler": "router",
+    "IopubTap": "router",
     "MessageHandler": "router",
     "DeadHandler": "kernel_client",
     "KernelSession": "kernel_client",
@@ -48,6 +49,7 @@ __all__ = [
     "DisplayIdIndex",
     "ErrorSummary",
     "InputHandler",
+    "IopubTap",
     "KernelDiedError",
     "KernelLaunchError",
     "KernelSession",

@@ -14,6 +14,7 @@ import zmq
 from jupyter_client.asynchronous.client import AsyncKernelClient
 from jupyter_client.manager import AsyncKernelManager
 
+from runt_tui.kernel.kernel_requests import KernelRequests
 from runt_tui.kernel.launch import (
     KernelDiedError,
     KernelLaunchError,
@@ -26,7 +27,7 @@ from runt_tui.kernel.launch import (
     remove_sockets,
 )
 from runt_tui.kernel.proctree import ProcessTree
-from runt_tui.kernel.router import InputHandler, Message, MessageHandler, Router
+from runt_tui.kernel.router import InputHandler, IopubTap, Message, MessageHandler, Router
 from runt_tui.kernel.wire import BadMessage, decode
 
 log = logging.getLogger(__name__)
@@ -38,7 +39,7 @@ DeadHandler = Callable[[str], None]
 _KERNEL_STATES: dict[str, KernelStatus] = {"starting": "starting", "idle": "idle", "busy": "busy"}
 
 
-class KernelSession:
+class KernelSession(KernelRequests):
     """A kernel on the IPC transport, with one reader per channel routing by msg id."""
 
     def __init__(
@@ -51,6 +52,7 @@ class KernelSession:
         startup_timeout: float = 60.0,
         poll_interval: float = 0.25,
         reply_grace: float = 5.0,
+        iopub_tap: IopubTap | None = None,
     ) -> None:
         self.runtime_dir = Path(runtime_dir)
         self._on_status = on_status
@@ -58,7 +60,7 @@ class KernelSession:
         self._extra_env = dict(env or {})
         self._startup_timeout = startup_timeout
         self._poll_interval = poll_interval
-        self._router = Router(self._kernel_state, reply_grace)
+        self._router = Router(self._kernel_state, reply_grace, iopub_tap)
         self._km: AsyncKernelManager | None = None
         self._kc: AsyncKernelClient | None = None
         # Every process of the running kernel, ended with it (see proctree.py).
@@ -228,33 +230,6 @@ class KernelSession:
     def input_pending(self) -> bool:
         """Whether the kernel is waiting in input() for `send_input`."""
         return self._router.input_parent is not None
-
-    async def complete(
-        self, code: str, cursor_pos: int | None = None, *, timeout: float = 10.0
-    ) -> Message:
-        """Return the complete_reply content (TimeoutError while the kernel is busy)."""
-        kc = self._require_client()
-        return await self._request(kc.complete(code, cursor_pos), timeout)
-
-    async def inspect(
-        self, code: str, cursor_pos: int | None = None, *, detail_level: int = 0,
-        timeout: float = 10.0,
-    ) -> Message:
-        """Return the inspect_reply content (TimeoutError while the kernel is busy)."""
-        kc = self._require_client()
-        return await self._request(kc.inspect(code, cursor_pos, detail_level), timeout)
-
-    async def is_complete(self, code: str, *, timeout: float = 10.0) -> Message:
-        """Return the is_complete_reply content."""
-        kc = self._require_client()
-        return await self._request(kc.is_complete(code), timeout)
-
-    async def _request(self, msg_id: str, timeout: float) -> Message:
-        fut = self._router.add_request(msg_id)
-        try:
-            return await asyncio.wait_for(fut, timeout)
-        finally:
-            self._router.requests.pop(msg_id, None)
 
     # -- internals -------------------------------------------------------
 

@@ -18,6 +18,9 @@ Message = dict[str, Any]
 MessageHandler = Callable[[Message], object]
 # (prompt, password): the kernel is waiting in input(); answer with send_input.
 InputHandler = Callable[[str, bool], None]
+# Sees every iopub message but status before it is routed by parent; returns True to
+# consume it (comm messages, outputs an Output widget captures), False to route it.
+IopubTap = Callable[[Message], bool]
 
 # How many finished executions keep receiving late iopub messages (output
 # from threads the cell started); older ones are dropped.
@@ -40,8 +43,9 @@ class Execution:
 class Router:
     """Dispatches messages from the three channels by ``parent_header.msg_id``."""
 
-    def __init__(self, on_status: Callable[[str], None], reply_grace: float) -> None:
+    def __init__(self, on_status: Callable[[str], None], reply_grace: float, tap: IopubTap | None = None) -> None:
         self._on_status = on_status
+        self.tap = tap
         # After execute_reply we wait this long for the iopub idle status
         # (iopub is a lossy PUB socket) before calling the execution done,
         # as nbclient's iopub_timeout does.
@@ -83,6 +87,8 @@ class Router:
             state = content.get("execution_state")
             if isinstance(state, str):
                 self._on_status(state)
+        elif self.tap is not None and _tapped(self.tap, msg):
+            return
         parent = (msg.get("parent_header") or {}).get("msg_id")
         if parent is None:
             return
@@ -203,3 +209,12 @@ def _call(handler: MessageHandler, msg: Message) -> None:
         handler(msg)
     except Exception:
         log.exception("kernel message handler failed on %s", msg.get("msg_type"))
+
+
+def _tapped(tap: IopubTap, msg: Message) -> bool:
+    # A failing tap must not take the reader down; the message then goes its usual way.
+    try:
+        return bool(tap(msg))
+    except Exception:
+        log.exception("iopub tap failed on %s", msg.get("msg_type"))
+        return False

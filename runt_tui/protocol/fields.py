@@ -123,6 +123,21 @@ PRESENCE = record(
     required=True,
 )
 
+MODEL_ID = text(128, re.compile(r"[A-Za-z0-9_.:-]{1,128}"), required=True, expected="a widget model id")
+OBJECT = Field(lambda v: isinstance(v, dict), "an object", required=True)
+BUFFERS = list_of(
+    record({"path": Field(lambda v: isinstance(v, list) and len(v) <= 64, "a list"), "length": integer(0, 2**40)},
+           "a buffer entry (path, length)"),
+    4096, "a list of buffer entries",
+)
+WIDGET_FIELDS: dict[str, dict[str, Field]] = {
+    "widgets": {},
+    "widget_update": {"model_id": MODEL_ID, "state": OBJECT, "buffers": BUFFERS, "seq": integer(0, 2**53)},
+    "widget_custom": {"model_id": MODEL_ID, "content": OBJECT},
+    "widget_request_state": {"model_id": MODEL_ID},
+    "comm_info": {"target_name": text(256, nullable=True)},
+}
+
 REQUEST_FIELDS: dict[str, dict[str, Field]] = {
     "ping": {},
     "hello": {},
@@ -156,6 +171,7 @@ REQUEST_FIELDS: dict[str, dict[str, Field]] = {
     "complete": {"code": any_text(required=True), "cursor_pos": integer(0, 2**31, required=True), "wait": TIMEOUT},
     "inspect": {"code": any_text(required=True), "cursor_pos": integer(0, 2**31, required=True), "wait": TIMEOUT},
     "clear_outputs": {"cells": CELLS},
+    **WIDGET_FIELDS,
 }
 
 # Requests about a room the client joined (the `room` field names it).

@@ -30,6 +30,10 @@ from runt_tui.tui.widgets.cellrender import (
 )
 from runt_tui.tui.widgets.editor import CellEditor, RemoteCursor
 from runt_tui.tui.widgets.guard import GuardedRender, GuardedStatic
+from runt_tui.tui.widgets.ipyw.ref import WidgetViewRef
+
+# Drawn as widgets below the cell's body: pixel images and ipywidgets views.
+Mounted = ImagePayload | WidgetViewRef
 
 
 class CellBody(GuardedRender, Widget):
@@ -92,7 +96,7 @@ class CellWidget(GuardedRender, Widget):
         self.flags = flags
         self.editor: CellEditor | None = None
         self._body_cache: tuple[tuple[CellModel, ViewFlags, int], GutterLayout] | None = None
-        self._images: list[ImagePayload | RenderableType] = []
+        self._images: list[Mounted | RenderableType] = []
         self._outputs_shown: tuple[object, ...] | None = None
 
     def compose(self) -> ComposeResult:
@@ -105,13 +109,13 @@ class CellWidget(GuardedRender, Widget):
         # would make the compositor lay the screen out again, recursively.
         return max(20, self.flags.width - GUTTER - 4)
 
-    def _parts(self, width: int) -> tuple[list[RenderableType], list[ImagePayload | RenderableType]]:
+    def _parts(self, width: int) -> tuple[list[RenderableType], list[Mounted | RenderableType]]:
         """Outputs up to the first pixel image (drawn by the body), then that image and
         everything after it in order (mounted as widgets below the body)."""
         head: list[RenderableType] = []
-        tail: list[ImagePayload | RenderableType] = []
+        tail: list[Mounted | RenderableType] = []
         for part in output_parts(self.model, self.flags, width):
-            if tail or isinstance(part, ImagePayload):
+            if tail or isinstance(part, Mounted):
                 tail.append(part)
             else:
                 head.append(part)
@@ -148,22 +152,24 @@ class CellWidget(GuardedRender, Widget):
         self._set_images(images)
         return RenderedOnce(group(parts)) if parts else Text("")
 
-    def _set_images(self, tail: list[ImagePayload | RenderableType]) -> None:
+    def _set_images(self, tail: list[Mounted | RenderableType]) -> None:
         # Rebuilt payloads are new objects only when the outputs changed; text after an
         # image is rebuilt with the body, which happens only when something changed too.
-        if [id(i) for i in tail] == [id(i) for i in self._images]:
+        # A widget view stays mounted (and focused) while it shows the same model.
+        if [_same(i) for i in tail] == [_same(i) for i in self._images]:
             return
         self._images = tail
         self.call_later(self._mount_images)
 
     async def _mount_images(self) -> None:
         from runt_tui.tui.graphics import image_widget
+        from runt_tui.tui.widgets.ipyw.view import widget_view
 
         await self.query(".cell-image, .cell-after-image").remove()
         widgets: list[Widget] = []
         text: list[RenderableType] = []
         for part in [*self._images, None]:
-            if part is not None and not isinstance(part, ImagePayload):
+            if part is not None and not isinstance(part, Mounted):
                 text.append(part)
                 continue
             if text:
@@ -171,6 +177,8 @@ class CellWidget(GuardedRender, Widget):
                 text = []
             if isinstance(part, ImagePayload):
                 widgets.append(image_widget(part, max_cols=self._width()))
+            elif isinstance(part, WidgetViewRef):
+                widgets.append(widget_view(part, self.app).set_classes("cell-image"))
         if widgets:
             await self.mount_all(widgets)
 
@@ -243,3 +251,8 @@ class CellWidget(GuardedRender, Widget):
         note = getattr(parent, "note_height", None)
         if note is not None:
             note(self.cell_id, self.outer_size.height)
+
+
+def _same(part: object) -> object:
+    """What identifies a mounted part: a widget view by its model, anything else by identity."""
+    return part if isinstance(part, WidgetViewRef) else id(part)

@@ -15,6 +15,7 @@ from rich.text import Text
 from runt_tui.render import ImagePayload, RenderOptions
 from runt_tui.render.sanitize import clean_segments, strip_controls, visible_controls
 from runt_tui.tui.model import CellModel, PeerMark, ViewFlags
+from runt_tui.tui.widgets.ipyw.ref import WidgetViewRef, view_ref
 
 GUTTER = 6  # "[123]" plus a space
 
@@ -123,16 +124,21 @@ def _mark_cursors(text: Text, model: CellModel) -> None:
             text.stylize(Style(bgcolor=peer.colour, color="black"), pos, pos + 1)
 
 
-def output_parts(model: CellModel, flags: ViewFlags, width: int) -> list[RenderableType | ImagePayload]:
-    """The outputs as Rich renderables, with images as payloads where the terminal draws pixels."""
+def output_parts(model: CellModel, flags: ViewFlags, width: int) -> list[RenderableType | ImagePayload | WidgetViewRef]:
+    """The outputs as Rich renderables, with images as payloads where the terminal draws pixels
+    and ipywidgets as references (mounted as live widget views)."""
     if model.cell_type != "code" or not model.outputs:
         return []
     from runt_tui.render import render_output  # imported on first use: start-up time
 
     options = render_options(flags, model.expanded)
-    parts: list[RenderableType | ImagePayload] = []
+    parts: list[RenderableType | ImagePayload | WidgetViewRef] = []
     pixels = flags.images in ("kitty", "sixel")
     for out in model.outputs:
+        ref = view_ref(out)
+        if ref is not None:
+            parts.append(ref)
+            continue
         result = render_output(out, width=width, options=options)
         if result.hidden_lines and not model.expanded:
             parts.append(Text(f"(o: show all {result.hidden_lines:,} hidden lines)", style="dim italic"))

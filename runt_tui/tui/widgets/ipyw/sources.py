@@ -1,0 +1,56 @@
+"""Where widget views read state: the session's live mirror, or the notebook's saved widget state."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from runt_tui.client.widgets import WidgetMirror
+from runt_tui.tui.widgets.ipyw.ref import STATE_MIME
+
+
+class MirrorSource:
+    """The live models, changed through the daemon."""
+
+    live = True
+
+    def __init__(self, mirror: WidgetMirror) -> None:
+        self.mirror = mirror
+
+    def state(self, model_id: str) -> dict[str, Any] | None:
+        return self.mirror.models.get(model_id)
+
+    def set(self, model_id: str, **changes: Any) -> None:
+        self.mirror.set(model_id, **changes)
+
+    def send(self, model_id: str, content: dict[str, Any]) -> None:
+        self.mirror.send(model_id, content)
+
+
+class SavedSource:
+    """A static snapshot from `metadata.widgets` (read-only until a kernel recreates the models)."""
+
+    live = False
+
+    def __init__(self, saved: dict[str, Any]) -> None:
+        self.saved = saved
+
+    def state(self, model_id: str) -> dict[str, Any] | None:
+        entry = self.saved.get(model_id)
+        state = entry.get("state") if isinstance(entry, dict) else None
+        if not isinstance(entry, dict) or not isinstance(state, dict):
+            return None
+        return {"_model_name": entry.get("model_name", ""), "_model_module": entry.get("model_module", ""), **state}
+
+    def set(self, model_id: str, **changes: Any) -> None:
+        return None
+
+    def send(self, model_id: str, content: dict[str, Any]) -> None:
+        return None
+
+
+def saved_states(metadata: Any) -> dict[str, Any]:
+    """The saved models of a notebook's metadata ({} when it has none)."""
+    widgets = metadata.get("widgets") if isinstance(metadata, dict) else None
+    state = widgets.get(STATE_MIME) if isinstance(widgets, dict) else None
+    models = state.get("state") if isinstance(state, dict) else None
+    return models if isinstance(models, dict) else {}

@@ -126,27 +126,25 @@ async def test_tqdm_notebook_one_bar_in_two_clients_and_small_document(env: Env,
 
 async def test_interact_dropdown_rerenders_output(trio: tuple[Peer, Peer, Peer]) -> None:
     alice, bob, _ = trio
+    mirror = bob.s.widget_mirror()
     r = await run(alice, "from ipywidgets import interact\n"
                          "@interact(x=['apple', 'pear'])\ndef f(x):\n    print('chose', x)")
     box = view_id(r)
-    models = await bob.s.widgets()
-    kids = [str(c).removeprefix("IPY_MODEL_") for c in models[box]["children"]]
-    dropdown = next(k for k in kids if models[k]["_model_name"] == "DropdownModel")
-    out = next(k for k in kids if models[k]["_model_name"] == "OutputModel")
-    await until(lambda: False, "x") if False else None
+    await until(lambda: box in mirror.models, "the interact box")
+    kids = [str(c).removeprefix("IPY_MODEL_") for c in mirror.models[box]["children"]]
+    dropdown = next(k for k in kids if mirror.models[k]["_model_name"] == "DropdownModel")
+    out = next(k for k in kids if mirror.models[k]["_model_name"] == "OutputModel")
 
-    async def out_text() -> str:
-        state = await bob.s.widget_state(out)
-        return "".join(o.get("text", "") for o in state.get("outputs") or [])
+    def out_text() -> str:
+        return "".join(o.get("text", "") for o in mirror.models[out].get("outputs") or [])
 
-    assert "chose apple" in await out_text()
-    await bob.s.update_widget(dropdown, index=1)
-    for _ in range(200):
-        if "chose pear" in await out_text():
-            break
-        await until(lambda: True, "")
-    text = await out_text()
-    assert "chose pear" in text and "chose apple" not in text
+    await until(lambda: "chose apple" in out_text(), "the first render")
+    mirror.set(dropdown, index=1)
+    await until(lambda: "chose pear" in out_text(), "interact to re-render its Output")
+    assert "chose apple" not in out_text()
+    # Captured, not written into the cell: the cell still has only the widget view.
+    cell = alice.s.get_cell(r.cell_id)
+    assert not any(o.get("output_type") == "stream" for o in cell.outputs)
 
 
 async def test_saved_file_holds_widget_state_and_validates(env: Env, tmp_path: Path) -> None:

@@ -21,6 +21,7 @@ from runt_tui.client import AsyncSession
 from runt_tui.daemon.handlers import HANDLERS
 from runt_tui.daemon.kernel_handlers import KERNEL_HANDLERS
 from runt_tui.daemon.server import Daemon
+from runt_tui.daemon.widget_handlers import WIDGET_HANDLERS
 from runt_tui.protocol import ErrorCode, FrameKind, read_frame
 from runt_tui.protocol.fields import REQUEST_FIELDS, ROOM_REQUESTS
 
@@ -88,6 +89,11 @@ def valid(room: str, cell: str, heads: list[str], digest: str) -> dict[str, dict
         "complete": {**r, "code": "pri", "cursor_pos": 3, "wait": 10},
         "inspect": {**r, "code": "print", "cursor_pos": 5, "wait": 10},
         "clear_outputs": {**r, "cells": [cell]},
+        "widgets": r,
+        "widget_update": {**r, "model_id": "m1", "state": {"value": 1}, "buffers": [], "seq": 1},
+        "widget_custom": {**r, "model_id": "m1", "content": {"event": "click"}},
+        "widget_request_state": {**r, "model_id": "m1"},
+        "comm_info": {**r, "target_name": "jupyter.widget"},
     }
 
 
@@ -104,7 +110,7 @@ async def test_each_field_wrong_alone_gets_a_proper_error_and_the_room_serves_on
         assert joined["ok"], joined
         baseline = valid(joined["room"], cell, heads, "0" * 64)
         assert set(baseline) == set(REQUEST_FIELDS) - {"stop"}
-        assert set(REQUEST_FIELDS) == set(HANDLERS) | set(KERNEL_HANDLERS)  # every type has its fields
+        assert set(REQUEST_FIELDS) == set(HANDLERS) | set(KERNEL_HANDLERS) | set(WIDGET_HANDLERS)  # every type has its fields
         answers: dict[str, int] = {}
         for rtype, fields in baseline.items():
             names = list(REQUEST_FIELDS[rtype]) + (["room"] if rtype in ROOM_REQUESTS else [])

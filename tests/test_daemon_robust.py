@@ -246,16 +246,18 @@ async def test_idle_exit_saves_and_stops(
 
 GARBAGE: list[object] = [None, 0, -1, 2**70, 1.5, True, "", "x" * 5000, "\x00\ud800", [], [1, "a", None], {"a": [1]}]
 FIELDS = ("path", "notebook_id", "name", "colour", "kind", "heads", "wait", "cells", "cell", "digest", "presence",
-          "kernel_name", "limit", "value", "code", "cursor_pos", "text")
+          "kernel_name", "limit", "value", "code", "cursor_pos", "text", "model_id", "state", "content", "buffers",
+          "seq", "target_name")
 
 
 @pytest.mark.parametrize("value", GARBAGE, ids=lambda v: type(v).__name__)
 async def test_every_request_type_with_garbage_fields_gets_an_answer(home: Path, daemon: Daemon, value: object) -> None:
     from runt_tui.daemon.handlers import HANDLERS
     from runt_tui.daemon.kernel_handlers import KERNEL_HANDLERS
+    from runt_tui.daemon.widget_handlers import WIDGET_HANDLERS
 
     # Not "stop" (it stops the daemon, as asked) nor the requests that start a kernel.
-    types = sorted((set(HANDLERS) | set(KERNEL_HANDLERS)) - {"stop", "start_kernel", "restart_kernel"})
+    types = sorted((set(HANDLERS) | set(KERNEL_HANDLERS) | set(WIDGET_HANDLERS)) - {"stop", "start_kernel", "restart_kernel"})
     client = DaemonClient(await open_connection(home, autostart=False))
     try:
         header, _ = await client.request("join", notebook_id="garbage")

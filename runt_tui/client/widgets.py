@@ -14,6 +14,8 @@ jumps back to an older one.
 from __future__ import annotations
 
 import asyncio
+import base64
+import binascii
 import logging
 from collections.abc import Callable
 from typing import Any, Protocol
@@ -41,6 +43,24 @@ def snapshot_states(header: dict[str, Any], payload: bytes) -> dict[str, dict[st
         if state is not None:
             put_buffers(state, [entry.get("path") or []], [data])
     return models
+
+
+def saved_model_state(entry: Any) -> dict[str, Any] | None:
+    """A model's state from a notebook's saved widget state (JupyterLab's layout, base64 buffers)."""
+    state = entry.get("state") if isinstance(entry, dict) else None
+    if not isinstance(entry, dict) or not isinstance(state, dict):
+        return None
+    full = {"_model_name": entry.get("model_name", ""), "_model_module": entry.get("model_module", ""), **state}
+    raw = entry.get("buffers")
+    for item in raw if isinstance(raw, list) else []:
+        if not isinstance(item, dict) or not isinstance(item.get("path"), list):
+            continue
+        try:
+            data = base64.b64decode(str(item.get("data", "")), validate=True)
+        except (binascii.Error, ValueError):
+            continue
+        put_buffers(full, [item["path"]], [data])
+    return full
 
 
 class WidgetMirror:

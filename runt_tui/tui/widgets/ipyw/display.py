@@ -3,16 +3,30 @@
 from __future__ import annotations
 
 import base64
+import re
 from typing import Any
 
 from rich.console import Group, RenderableType
 from rich.text import Text
 
-from runt_tui.render import render_output
+from runt_tui.render import latex_to_unicode, render_output
 from runt_tui.tui.widgets.ipyw.base import ModelView
 from runt_tui.tui.widgets.ipyw.logic import clean, key_fields
 
 WIDTH = 80
+
+
+_MATH = re.compile(r"\$\$(.+?)\$\$|\$(.+?)\$", re.S)
+
+
+def with_math(html: str) -> str:
+    """HTMLMath's `$...$` spans as Unicode where the LaTeX is simple (else kept as written)."""
+
+    def one(m: re.Match[str]) -> str:
+        source = m.group(1) or m.group(2) or ""
+        return latex_to_unicode(source) or m.group(0)
+
+    return _MATH.sub(one, html)
 
 
 def _display(data: dict[str, Any]) -> dict[str, Any]:
@@ -25,6 +39,8 @@ class LabelView(ModelView):
     def render(self) -> RenderableType:
         st = self.st
         value = str(st.get("value") or "")
+        if st.get("_model_name") == "HTMLMathModel":
+            value = with_math(value)
         if st.get("_model_name") == "LabelModel":
             body: RenderableType = Text(clean(value))
         else:

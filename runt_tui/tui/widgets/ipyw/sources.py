@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from runt_tui.client.widgets import WidgetMirror
+from runt_tui.client.widgets import WidgetMirror, saved_model_state
 from runt_tui.tui.widgets.ipyw.ref import STATE_MIME
 
 
@@ -35,11 +35,7 @@ class SavedSource:
         self.saved = saved
 
     def state(self, model_id: str) -> dict[str, Any] | None:
-        entry = self.saved.get(model_id)
-        state = entry.get("state") if isinstance(entry, dict) else None
-        if not isinstance(entry, dict) or not isinstance(state, dict):
-            return None
-        return {"_model_name": entry.get("model_name", ""), "_model_module": entry.get("model_module", ""), **state}
+        return saved_model_state(self.saved.get(model_id))
 
     def set(self, model_id: str, **changes: Any) -> None:
         return None

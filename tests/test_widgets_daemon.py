@@ -147,6 +147,18 @@ async def test_interact_dropdown_rerenders_output(trio: tuple[Peer, Peer, Peer])
     assert not any(o.get("output_type") == "stream" for o in cell.outputs)
 
 
+async def test_output_widget_with_megabytes_reaches_every_client(trio: tuple[Peer, Peer, Peer]) -> None:
+    # The state travels in the event's payload: a header this size would be over its cap.
+    alice, bob, carol = trio
+    mirror = carol.s.widget_mirror()
+    r = await run(alice, "import ipywidgets as w\nbig = w.Output()\nwith big:\n    print('x' * 6_000_000)\nbig")
+    oid = view_id(r)
+    await until(lambda: sum(len(o.get("text", "")) for o in (mirror.models.get(oid) or {}).get("outputs") or []) > 6_000_000,
+                "the big Output to reach carol")
+    assert carol.s.connection_state == "connected" and bob.s.connection_state == "connected"
+    assert len(str((await bob.s.widget_state(oid))["outputs"])) > 6_000_000
+
+
 async def test_saved_file_holds_widget_state_and_validates(env: Env, tmp_path: Path) -> None:
     path = Path(env.home).parent / "saved.ipynb"
     nb = nbformat.v4.new_notebook()
@@ -167,6 +179,7 @@ async def test_saved_file_holds_widget_state_and_validates(env: Env, tmp_path: P
 async def test_restart_clears_models_and_says_so(env: Env) -> None:
     p = await env.join("restart-room", "r")
     await p.s.start_kernel()
+    # A kernel's death clears its models as a restart does (both through RoomWidgets.reset).
     mirror = p.s.widget_mirror()
     r = await run(p, "import ipywidgets as w\nw.Checkbox(value=True)")
     cid = view_id(r)

@@ -10,7 +10,7 @@ from runt_tui.client.widgets import WidgetMirror, snapshot_states
 from runt_tui.daemon.widgets import STATE_MIME, RoomWidgets
 from runt_tui.protocol.fields import check_request
 from runt_tui.protocol.widget_buffers import (
-    pack,
+    encode_states,
     put_buffers,
     split_buffers,
     state_to_frame,
@@ -48,8 +48,11 @@ def test_frame_round_trip_and_bad_lengths() -> None:
         unpack([{"length": 5}], b"abc")
     with pytest.raises(ValueError):
         unpack([{"length": 1}], b"abc")
-    meta2, payload2 = pack([({"model_id": "m", "path": ["v"]}, b"zz")])
-    assert snapshot_states({"models": {"m": {"a": 1}}, "buffers": meta2}, payload2) == {"m": {"a": 1, "v": b"zz"}}
+    fields, payload2 = encode_states({"m": {"a": "é"}}, [({"model_id": "m", "path": ["v"]}, b"zz")])
+    assert set(fields) == {"states_length", "buffers"}
+    assert snapshot_states(fields, payload2) == {"m": {"a": "é", "v": b"zz"}}
+    with pytest.raises(ValueError):
+        snapshot_states({**fields, "states_length": 10**6}, payload2)
 
 
 def test_request_fields_are_checked() -> None:
@@ -149,16 +152,24 @@ class FakeSession:
         return {}, b""
 
 
+def ev(op: str, state: dict[str, Any], **fields: Any) -> tuple[dict[str, Any], bytes]:
+    """A `widget` event as the daemon sends it (state in the payload)."""
+    head, payload = encode_states(state, [])
+    return {"type": "widget", "op": op, "model_id": "s", **fields, **head}, payload
+
+
 async def test_mirror_ignores_others_while_its_own_change_is_in_flight() -> None:
     m = WidgetMirror(FakeSession())
-    m.on_event({"op": "open", "model_id": "s", "state": {"value": 0}}, b"")
+    m.on_event(*ev("open", {"value": 0}))
     m.set("s", value=5)
-    m.on_event({"op": "update", "model_id": "s", "state": {"value": 3}, "origin": "other", "seq": 1}, b"")
+    m.on_event(*ev("update", {"value": 3}, origin="other", seq=1))
     assert m.models["s"]["value"] == 5  # not yanked back while our change travels
-    m.on_event({"op": "update", "model_id": "s", "state": {"value": 5}, "origin": "me", "seq": 1}, b"")
-    m.on_event({"op": "update", "model_id": "s", "state": {"value": 8}, "origin": "other", "seq": 7}, b"")
+    m.on_event(*ev("update", {"value": 5}, origin="me", seq=1))
+    m.on_event(*ev("update", {"value": 8}, origin="other", seq=7))
     assert m.models["s"]["value"] == 8  # echo came back: others' changes apply again
-    m.on_event({"op": "reset", "reason": "kernel died"}, b"")
+    m.on_event({"type": "widget", "op": "update", "model_id": "s", "states_length": 99}, b"{}")  # malformed: dropped
+    assert m.models["s"]["value"] == 8
+    m.on_event(*ev("reset", {}, reason="kernel died"))
     assert m.models == {} and m.reset_reason == "kernel died"
 
 

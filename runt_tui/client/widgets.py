@@ -20,7 +20,7 @@ import logging
 from collections.abc import Callable
 from typing import Any, Protocol
 
-from runt_tui.protocol.widget_buffers import put_buffers, state_to_frame, state_with_buffers, unpack
+from runt_tui.protocol.widget_buffers import decode_states, put_buffers, state_to_frame
 
 log = logging.getLogger("runt_tui.client")
 
@@ -37,12 +37,21 @@ class _Requester(Protocol):
 
 def snapshot_states(header: dict[str, Any], payload: bytes) -> dict[str, dict[str, Any]]:
     """The models of a `widgets` answer, with each buffer back at its path."""
-    models = {str(k): dict(v) for k, v in (header.get("models") or {}).items() if isinstance(v, dict)}
-    for entry, data in unpack(header.get("buffers") or [], payload):
+    states, buffers = decode_states(header, payload)
+    models = {str(k): dict(v) for k, v in (states or {}).items() if isinstance(v, dict)} if isinstance(states, dict) else {}
+    for entry, data in buffers:
         state = models.get(str(entry.get("model_id")))
         if state is not None:
             put_buffers(state, [entry.get("path") or []], [data])
     return models
+
+
+def event_state(event: dict[str, Any], payload: bytes) -> dict[str, Any]:
+    """The state a `widget` event carries, with its buffers; ValueError when malformed."""
+    state, buffers = decode_states(event, payload)
+    if not isinstance(state, dict):
+        raise ValueError("widget state is not an object")
+    return put_buffers(state, [e.get("path") or [] for e, _ in buffers], [b for _, b in buffers])
 
 
 def saved_model_state(entry: Any) -> dict[str, Any] | None:
@@ -92,7 +101,7 @@ class WidgetMirror:
         """Apply one `widget` event from the daemon."""
         op, model_id = event.get("op"), event.get("model_id")
         try:
-            state = state_with_buffers(dict(event.get("state") or {}), event.get("buffers"), payload)
+            state = event_state(event, payload)
         except ValueError:
             log.warning("widget event with bad buffers dropped")
             return

@@ -25,8 +25,8 @@ def _model_error(e: KeyError) -> RequestError:
 
 async def h_widgets(d: Daemon, c: ClientConn, h: dict[str, Any], p: bytes) -> Reply:
     """Every live model's state (buffers in the payload): what a client joining late starts from."""
-    states, meta, payload = _widgets(d, c, h).snapshot()
-    return {"models": states, "buffers": meta}, payload
+    fields, payload = _widgets(d, c, h).snapshot()
+    return fields, payload
 
 
 async def h_widget_update(d: Daemon, c: ClientConn, h: dict[str, Any], p: bytes) -> Reply:

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from runt_tui.daemon.widget_capture import OutputCaptures
-from runt_tui.protocol.widget_buffers import pack, put_buffers, split_buffers, state_to_frame
+from runt_tui.protocol.widget_buffers import encode_states, put_buffers, split_buffers
 
 log = logging.getLogger("runt_tui.daemon")
 
@@ -191,16 +191,15 @@ class RoomWidgets:
         self.captures.clear()
         self._emit({"op": "reset", "reason": reason}, {})
 
-    def snapshot(self) -> tuple[dict[str, Any], list[dict[str, Any]], bytes]:
-        """Every model's state (JSON part), their buffers' header entries and the payload."""
+    def snapshot(self) -> tuple[dict[str, Any], bytes]:
+        """Every model's state: header fields and payload (see protocol/widget_buffers.encode_states)."""
         states: dict[str, Any] = {}
         entries: list[tuple[dict[str, Any], bytes]] = []
         for model_id, model in self.models.items():
             clean, paths, buffers = split_buffers(model.state)
             states[model_id] = clean
             entries.extend(({"model_id": model_id, "path": p}, b) for p, b in zip(paths, buffers, strict=True))
-        meta, payload = pack(entries)
-        return states, meta, payload
+        return encode_states(states, entries)
 
     def saved_state(self) -> dict[str, Any] | None:
         """The notebook's `metadata.widgets` value (JupyterLab's layout), or None with nothing to save."""
@@ -232,16 +231,14 @@ class RoomWidgets:
                 self.flush()
 
     def flush(self) -> None:
-        """Send the queued widget events, each state's buffers in its payload."""
+        """Send the queued widget events, each state and its buffers in the payload."""
         self._flush_handle = None
         out, self._outbox = self._outbox, []
         for event, _ in out:
-            clean, meta, payload = state_to_frame(event["state"])
-            event["state"] = clean
-            if meta:
-                event["buffers"] = meta
+            clean, paths, buffers = split_buffers(event.pop("state"))
+            fields, payload = encode_states(clean, [({"path": p}, b) for p, b in zip(paths, buffers, strict=True)])
             try:
-                self._send_event(event, payload)
+                self._send_event({**event, **fields}, payload)
             except Exception:  # a peer that cannot take it is dropped by the room
                 log.exception("widget event not sent")
 

@@ -98,3 +98,31 @@ def state_to_frame(state: dict[str, Any], extra: dict[str, Any] | None = None) -
     clean, paths, buffers = split_buffers(state)
     meta, payload = pack([({**(extra or {}), "path": p}, b) for p, b in zip(paths, buffers, strict=True)])
     return clean, meta, payload
+
+
+def encode_states(states: dict[str, Any], entries: list[tuple[dict[str, Any], bytes]]) -> tuple[dict[str, Any], bytes]:
+    """Header fields and payload for JSON states plus buffers: everything large goes in the payload.
+
+    The states' JSON leads the payload (`states_length` bytes), then the buffers
+    (`buffers`: their header entries): an Output widget holding megabytes of text
+    never meets the header's size cap.
+    """
+    import json
+
+    body = json.dumps(states, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+    meta, data = pack(entries)
+    return {"states_length": len(body), "buffers": meta}, body + data
+
+
+def decode_states(header: dict[str, Any], payload: bytes) -> tuple[Any, list[tuple[dict[str, Any], bytes]]]:
+    """The JSON states and the (entry, bytes) buffers of `encode_states`; ValueError when malformed."""
+    import json
+
+    n = header.get("states_length")
+    if not isinstance(n, int) or isinstance(n, bool) or not 0 <= n <= len(payload):
+        raise ValueError("bad states_length")
+    try:
+        states = json.loads(bytes(payload[:n]).decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise ValueError(f"bad widget state: {e}") from None
+    return states, unpack(header.get("buffers") or [], bytes(payload[n:]))

@@ -73,6 +73,10 @@ async def test_slider_keys_reach_kernel_and_script_changes_reach_screen(tmp_path
             assert "speed" in screen_text(app) and " 2" in screen_text(app)
         finally:
             await other.close()
+        # A restart clears the models: the view says so where the slider was.
+        await session.restart_kernel()
+        await wait_until(pilot, lambda: "gone: kernel restarted" in screen_text(app))
+        assert not app.query(SliderView)
 
 
 async def test_button_enter_and_tab_between_widgets(tmp_path: Path) -> None:

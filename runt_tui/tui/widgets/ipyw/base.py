@@ -7,10 +7,11 @@ from typing import Any
 from rich.text import Text
 from textual.widget import Widget
 
+from runt_tui.tui.widgets.guard import GuardedRender
 from runt_tui.tui.widgets.ipyw.logic import WidgetSource, description, hidden
 
 
-class ModelView(Widget):
+class ModelView(GuardedRender, Widget):
     """A view of one widget model; `sync()` redraws it after its model changed."""
 
     DEFAULT_CSS = """

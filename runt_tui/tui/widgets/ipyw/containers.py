@@ -11,6 +11,7 @@ from textual.widget import Widget
 from textual.widgets import Static
 
 from runt_tui.tui.widgets.ipyw.base import ModelView
+from runt_tui.tui.widgets.ipyw.display import MissingView
 from runt_tui.tui.widgets.ipyw.logic import WidgetSource, children, clean
 
 Builder = Callable[[str, WidgetSource], Widget]
@@ -34,7 +35,14 @@ class BoxView(ModelView):
 
     def compose(self) -> ComposeResult:
         for mid in self._kids:
-            yield self.builder(mid, self.source)
+            yield self.child(mid)
+
+    def child(self, model_id: str) -> Widget:
+        """The view of a child, unless it is this box or one around it (a cycle would never end)."""
+        above = {a.model_id for a in self.ancestors_with_self if isinstance(a, ModelView)}
+        if model_id in above:
+            return MissingView(model_id, self.source, "a box that contains itself")
+        return self.builder(model_id, self.source)
 
     def sync(self) -> None:
         super().sync()
@@ -76,7 +84,7 @@ class TabsView(BoxView):
         yield Static(self._header(), classes="ipyw-tabs-header")
         index = self._index()
         if index is not None:
-            yield self.builder(self._kids[index], self.source)
+            yield self.child(self._kids[index])
 
     def sync(self) -> None:
         shown = getattr(self, "_shown", None)

@@ -54,8 +54,9 @@ class OutputView(ModelView):
     """An Output widget: its captured outputs drawn like a cell's."""
 
     def render(self) -> RenderableType:
-        outputs = self.st.get("outputs") or []
-        parts = [render_output(o, width=WIDTH).renderable for o in outputs if isinstance(o, dict)]
+        outputs = self.st.get("outputs")
+        items = outputs if isinstance(outputs, list | tuple) else []
+        parts = [render_output(o, width=WIDTH).renderable for o in items if isinstance(o, dict)]
         return Group(*parts) if parts else Text("")
 
 

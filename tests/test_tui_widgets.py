@@ -34,7 +34,7 @@ async def widget_app(tmp_path: Path, source: str) -> AsyncIterator[tuple[Noteboo
             await wait_until(pilot, lambda: app.ready and app.pane.settled)
             await wait_until(pilot, lambda: session.kernel_status() == "idle", timeout=60)
             await pilot.press("ctrl+e")
-            await wait_until(pilot, lambda: bool(app.query(WidgetView)) and not _missing(app), timeout=60)
+            await wait_until(pilot, lambda: bool(app.query(WidgetView)) and _drawn(app), timeout=60)
             yield app, pilot, session
             await session.shutdown_kernel()
     finally:
@@ -42,8 +42,10 @@ async def widget_app(tmp_path: Path, source: str) -> AsyncIterator[tuple[Noteboo
         shutil.rmtree(home, ignore_errors=True)
 
 
-def _missing(app: NotebookApp) -> bool:
-    return any(type(v).__name__ == "MissingView" for v in app.query(ModelView))
+def _drawn(app: NotebookApp) -> bool:
+    """Every widget view shows its model (none is waiting for it)."""
+    views = list(app.query(ModelView))
+    return bool(views) and not any(type(v).__name__ == "MissingView" for v in views)
 
 
 async def run_code(session: AsyncSession, code: str) -> str:
@@ -102,6 +104,8 @@ async def test_button_enter_and_tab_between_widgets(tmp_path: Path) -> None:
         await wait_until(pilot, lambda: not any(mirror._pending.values()))
         out = await run_code(session, "print(len(clicks), c.value, d.value)")
         assert out == "2 True c"
+        await run_code(session, "b.close()")
+        await wait_until(pilot, lambda: "closed by the kernel" in screen_text(app))
 
 
 async def test_click_presses_and_tqdm_bar_draws(tmp_path: Path) -> None:

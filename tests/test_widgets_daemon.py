@@ -6,6 +6,7 @@ of room "main". Every wait polls for content (see conftest.until).
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -16,6 +17,8 @@ import pytest
 import pytest_asyncio
 from conftest import until
 from kernel_support import Env, Peer, join_pair, kernel_env, run
+
+from runt_tui.client import Session
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -66,6 +69,26 @@ async def test_button_click_runs_on_click(trio: tuple[Peer, Peer, Peer]) -> None
     await bob.s.send_widget_message(view_id(r), {"event": "click"})
     await bob.s.send_widget_message(view_id(r), {"event": "click"})
     assert (await run(alice, "print(len(clicks))")).stdout.strip() == "2"
+
+
+async def test_blocking_session_api_and_comm_info(env: Env, trio: tuple[Peer, Peer, Peer]) -> None:
+    alice, _, _ = trio
+    r = await run(alice, "import ipywidgets as w\ncb = w.Checkbox(value=False)\ncb")
+    cid = view_id(r)
+    info = await alice.s.comm_info()
+    assert info["comms"][cid]["target_name"] == "jupyter.widget"
+
+    def script() -> tuple[Any, ...]:
+        with Session(notebook_id="main", home=env.home, name="script") as s:
+            before = s.widget_state(cid)["value"]
+            s.update_widget(cid, value=True)
+            with pytest.raises(KeyError):
+                s.widget_state("no-such-model")
+            return before, s.widgets()[cid]["value"]
+
+    before, after = await asyncio.to_thread(script)
+    assert (before, after) == (False, True)
+    assert (await run(alice, "print(cb.value)")).stdout.strip() == "True"
 
 
 async def test_late_joiner_gets_current_state(env: Env, trio: tuple[Peer, Peer, Peer]) -> None:

@@ -84,6 +84,8 @@ class WidgetMirror:
         self.listeners: list[WidgetListener] = []
         # Why the models went away (kernel restarted, died), until new ones come.
         self.reset_reason: str | None = None
+        # Models the kernel closed (`widget.close()`): their views say so.
+        self.closed: set[str] = set()
         self._tasks: set[asyncio.Task[Any]] = set()
 
     async def refresh(self) -> None:
@@ -108,6 +110,7 @@ class WidgetMirror:
         if op == "reset":
             self.models.clear()
             self._pending.clear()
+            self.closed.clear()
             self.reset_reason = str(event.get("reason") or "the kernel went away")
             self._notify(None)
             return
@@ -117,6 +120,7 @@ class WidgetMirror:
             self.reset_reason = None
             self.models[model_id] = state
         elif op == "close":
+            self.closed.add(model_id)
             self.models.pop(model_id, None)
             self._pending.pop(model_id, None)
         elif op == "update" and model_id in self.models:

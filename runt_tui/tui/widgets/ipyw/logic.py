@@ -23,6 +23,8 @@ class WidgetSource(Protocol):
 
     def send(self, model_id: str, content: dict[str, Any]) -> None: ...
 
+    def why_missing(self, model_id: str) -> str: ...
+
 
 def ref_id(value: Any) -> str | None:
     """The model id an `IPY_MODEL_<id>` reference names, else None."""

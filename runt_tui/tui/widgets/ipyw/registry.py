@@ -40,11 +40,11 @@ CONTAINERS = frozenset({"HBoxModel", "VBoxModel", "BoxModel", "GridBoxModel"})
 TABS = frozenset({"TabModel", "AccordionModel", "StackModel"})
 
 
-def build(model_id: str, source: WidgetSource, reason: str = "waiting for the kernel to create it") -> Widget:
+def build(model_id: str, source: WidgetSource) -> Widget:
     """The view of one model (and, for containers, of its children)."""
     state = source.state(model_id)
     if state is None:
-        return MissingView(model_id, source, reason)
+        return MissingView(model_id, source, source.why_missing(model_id))
     name = str(state.get("_model_name", ""))
     if name in CONTAINERS:
         return BoxView(model_id, source, build)

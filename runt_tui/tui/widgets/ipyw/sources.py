@@ -25,6 +25,13 @@ class MirrorSource:
     def send(self, model_id: str, content: dict[str, Any]) -> None:
         self.mirror.send(model_id, content)
 
+    def why_missing(self, model_id: str) -> str:
+        if model_id in self.mirror.closed:
+            return "closed by the kernel"
+        if self.mirror.reset_reason:
+            return f"gone: {self.mirror.reset_reason}"
+        return "waiting for the kernel to create it"
+
 
 class SavedSource:
     """A static snapshot from `metadata.widgets` (read-only until a kernel recreates the models)."""
@@ -42,6 +49,9 @@ class SavedSource:
 
     def send(self, model_id: str, content: dict[str, Any]) -> None:
         return None
+
+    def why_missing(self, model_id: str) -> str:
+        return "not live (no kernel), and not in the saved widget state"
 
 
 def saved_states(metadata: Any) -> dict[str, Any]:

@@ -18,7 +18,7 @@ from textual.widgets import Input, Static
 
 from runt_tui.client.widgets import WidgetMirror
 from runt_tui.tui.widgets.ipyw.base import ModelView
-from runt_tui.tui.widgets.ipyw.logic import WidgetSource
+from runt_tui.tui.widgets.ipyw.logic import WidgetSource, clean
 from runt_tui.tui.widgets.ipyw.ref import WidgetViewRef
 from runt_tui.tui.widgets.ipyw.registry import build
 from runt_tui.tui.widgets.ipyw.sources import MirrorSource, SavedSource, saved_states
@@ -63,12 +63,10 @@ class WidgetView(Widget):
         return SavedSource({})
 
     def compose(self) -> ComposeResult:
-        reason = "waiting for the kernel to create it"
-        if self.mirror is not None and self.mirror.reset_reason:
-            reason = f"gone: {self.mirror.reset_reason}"
-        elif self.mirror is None:
-            reason = "not live (no kernel): " + (self.ref.fallback or self.ref.model_id)
-        yield build(self.ref.model_id, self._source(), reason)
+        yield build(self.ref.model_id, self._source())
+        if self._kind == "missing" and self.ref.fallback.strip():
+            # What the kernel said in text (e.g. "IntSlider(value=3)"), through the sanitizer.
+            yield Static(Text(clean(self.ref.fallback, one_line=False)), classes="ipyw-snapshot")
         if self._kind == "saved":
             yield Static(Text("(saved state: run the cell to make it live)"), classes="ipyw-snapshot")
 
@@ -88,6 +86,9 @@ class WidgetView(Widget):
             return
         views = list(self.query(ModelView))
         mine = [v for v in views if v.model_id == model_id]
+        if mine and self.mirror is not None and model_id not in self.mirror.models:
+            self.call_later(self.recompose)  # closed by the kernel: its views say so
+            return
         # A layout model (or a child opened after its box) touches views that do not name it.
         for view in mine or views:
             view.sync()

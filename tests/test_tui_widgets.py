@@ -86,8 +86,10 @@ async def test_button_enter_and_tab_between_widgets(tmp_path: Path) -> None:
            "c = w.Checkbox(description='tick')\nd = w.Dropdown(options=['a', 'b', 'c'])\nw.VBox([b, c, d])")
     async with widget_app(tmp_path, src) as (app, pilot, session):
         await wait_until(pilot, lambda: bool(app.query(ButtonView)) and bool(app.query(SelectionView)))
-        button = app.query_one(ButtonView)
-        button.focus()
+        # Tab in command mode focuses the selected cell's first widget.
+        assert app.focused is None and app.selected == session.doc.cell_ids()[0]
+        await pilot.press("tab")
+        assert isinstance(app.focused, ButtonView)
         await pilot.press("enter", "space")
         await wait_until(pilot, lambda: True)
         await pilot.press("tab")

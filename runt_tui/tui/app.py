@@ -14,6 +14,7 @@ from runt_tui.client import AsyncSession
 from runt_tui.tui.app_options import AppOptions
 from runt_tui.tui.keyroute import KeyRouter
 from runt_tui.tui.keys import COMMAND_ONLY, COMMANDS, app_bindings
+from runt_tui.tui.widgets.ipyw.view import focus_first
 
 
 class NotebookApp(KeyRouter):
@@ -39,6 +40,12 @@ class NotebookApp(KeyRouter):
             return False
         modal = len(self.screen_stack) > 1
         return not (action in COMMAND_ONLY and (self.mode == "edit" or modal))
+
+    def action_focus_widgets(self) -> None:
+        """Tab in command mode: the keys go to the selected cell's ipywidgets."""
+        cell = self.pane.widget_for(self.selected) if self.selected else None
+        if cell is None or not focus_first(cell):
+            self.notify("This cell has no widgets to focus.", timeout=2)
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)

@@ -50,6 +50,7 @@ KEYS: tuple[Key, ...] = (
     Key("shift+tab", "inspect", "Inspect the name at the cursor", "edit", "Shift+Tab"),
     Key("ctrl+z", "undo", "Undo your own edit", "edit", "Ctrl+Z"),
     Key("ctrl+shift+z,ctrl+y", "redo", "Redo your own edit", "edit", "Ctrl+Shift+Z / Ctrl+Y"),
+    Key("tab", "focus_widgets", "Focus the cell's widgets (Tab / Shift+Tab move, Esc leaves)", shown="Tab"),
     Key("o", "toggle_expand", "Show all / capped output lines"),
     Key("O,shift+o", "toggle_layout", "Outputs layout (collapse sources)", shown="Shift+O"),
     Key("l", "toggle_line_numbers", "Toggle line numbers"),

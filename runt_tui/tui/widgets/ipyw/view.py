@@ -127,3 +127,13 @@ def widget_view(ref: WidgetViewRef, app: Any) -> WidgetView:
         except Exception:
             saved = {}
     return WidgetView(ref, mirror, saved)
+
+
+def focus_first(cell: Widget) -> bool:
+    """Focus the first widget of a cell's widget views; False when it has none that takes keys."""
+    for view in cell.query(WidgetView):
+        items = view.focusables()
+        if items:
+            items[0].focus()
+            return True
+    return False

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
+import signal
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -211,3 +213,8 @@ async def test_restart_clears_models_and_says_so(env: Env) -> None:
     await until(lambda: not mirror.models and mirror.reset_reason is not None, "the models to go")
     assert "restart" in (mirror.reset_reason or "")
     assert await p.s.widgets() == {}
+    # A kernel that dies clears its models too, and says why.
+    r = await run(p, "import ipywidgets as w\nw.IntSlider()")
+    await until(lambda: view_id(r) in mirror.models, "the new slider")
+    os.kill(int(p.kernel()["pid"]), signal.SIGKILL)
+    await until(lambda: not mirror.models and "died" in (mirror.reset_reason or ""), "the death to clear the models")

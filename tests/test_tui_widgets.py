@@ -65,6 +65,15 @@ async def test_slider_keys_reach_kernel_and_script_changes_reach_screen(tmp_path
         assert await run_code(session, "print(s.value)") == "7"
         await pilot.press("end")
         await wait_until(pilot, lambda: "10" in screen_text(app))
+        # The kernel hides it (layout.display) and disables it: keys no longer change it.
+        await run_code(session, "s.layout.display = 'none'")
+        await wait_until(pilot, lambda: "speed ━" not in screen_text(app))
+        await run_code(session, "s.layout.display = None\ns.disabled = True")
+        await wait_until(pilot, lambda: "speed ━" in screen_text(app) and slider.has_class("-disabled"))
+        slider.focus()
+        await pilot.press("left")
+        assert session.widget_mirror().models[slider.model_id]["value"] == 10
+        await run_code(session, "s.disabled = False")
         # A change from another client (a script) moves the slider on screen.
         other = AsyncSession(path=app.options.path, name="bob", home=session.home, autostart=False)
         await other.connect()

@@ -18,6 +18,7 @@ from textual.widgets import Input, Static
 
 from runt_tui.client.widgets import WidgetMirror
 from runt_tui.tui.widgets.ipyw.base import ModelView
+from runt_tui.tui.widgets.ipyw.display import MissingView
 from runt_tui.tui.widgets.ipyw.logic import WidgetSource, clean
 from runt_tui.tui.widgets.ipyw.ref import WidgetViewRef
 from runt_tui.tui.widgets.ipyw.registry import build
@@ -86,11 +87,17 @@ class WidgetView(Widget):
             return
         views = list(self.query(ModelView))
         mine = [v for v in views if v.model_id == model_id]
-        if mine and self.mirror is not None and model_id not in self.mirror.models:
+        if mine and self.mirror is not None and model_id not in self.mirror.models and not all(
+            isinstance(v, MissingView) for v in mine
+        ):
             self.call_later(self.recompose)  # closed by the kernel: its views say so
             return
-        # A layout model (or a child opened after its box) touches views that do not name it.
-        for view in mine or views:
+        if any(isinstance(v, MissingView) for v in mine):
+            self.call_later(self.recompose)  # a child it waited for has come
+            return
+        # A layout model touches the views whose `layout` names it.
+        ref = f"IPY_MODEL_{model_id}"
+        for view in mine or [v for v in views if v.st.get("layout") == ref]:
             view.sync()
 
     def focusables(self) -> list[Widget]:

@@ -74,6 +74,9 @@ class WidgetView(Widget):
     def on_mount(self) -> None:
         if self.mirror is not None:
             self.mirror.listeners.append(self._changed)
+            # The mirror may have filled in (a first `widgets` answer) between our
+            # construction and now, with no listener to tell.
+            self._changed(None)
 
     def on_unmount(self) -> None:
         if self.mirror is not None and self._changed in self.mirror.listeners:

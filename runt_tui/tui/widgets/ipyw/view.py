@@ -76,7 +76,9 @@ class WidgetView(Widget):
             self.mirror.listeners.append(self._changed)
             # The mirror may have filled in (a first `widgets` answer) between our
             # construction and now, with no listener to tell.
-            self._changed(None)
+            waiting = [v.model_id for v in self.query(MissingView)]
+            if self._source_kind() != self._kind or any(m in self.mirror.models for m in waiting):
+                self._changed(None)
 
     def on_unmount(self) -> None:
         if self.mirror is not None and self._changed in self.mirror.listeners:

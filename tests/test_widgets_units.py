@@ -9,6 +9,7 @@ import pytest
 from runt_tui.client.widgets import WidgetMirror, snapshot_states
 from runt_tui.daemon.widgets import STATE_MIME, RoomWidgets
 from runt_tui.protocol.fields import check_request
+from runt_tui.protocol.payloads import WidgetEvent, decode_event
 from runt_tui.protocol.widget_buffers import (
     encode_states,
     put_buffers,
@@ -80,7 +81,7 @@ class FakeKernel:
 
 def _store() -> tuple[RoomWidgets, list[dict[str, Any]], FakeKernel]:
     events: list[dict[str, Any]] = []
-    store = RoomWidgets(lambda e, p: events.append(e))
+    store = RoomWidgets(lambda e, p: events.append(e.to_json()))
     store.sender = kernel = FakeKernel()
     store.on_iopub(_comm("comm_open", {"comm_id": "s", "target_name": "jupyter.widget",
                                        "data": {"state": {"_model_name": "IntSliderModel", "value": 0}, "buffer_paths": []}}))
@@ -152,10 +153,12 @@ class FakeSession:
         return {}, b""
 
 
-def ev(op: str, state: dict[str, Any], **fields: Any) -> tuple[dict[str, Any], bytes]:
+def ev(op: str, state: dict[str, Any], **fields: Any) -> tuple[WidgetEvent, bytes]:
     """A `widget` event as the daemon sends it (state in the payload)."""
     head, payload = encode_states(state, [])
-    return {"type": "widget", "op": op, "model_id": "s", **fields, **head}, payload
+    event = decode_event({"type": "widget", "op": op, "model_id": "s", **fields, **head})
+    assert isinstance(event, WidgetEvent)
+    return event, payload
 
 
 async def test_mirror_ignores_others_while_its_own_change_is_in_flight() -> None:
@@ -167,7 +170,7 @@ async def test_mirror_ignores_others_while_its_own_change_is_in_flight() -> None
     m.on_event(*ev("update", {"value": 5}, origin="me", seq=1))
     m.on_event(*ev("update", {"value": 8}, origin="other", seq=7))
     assert m.models["s"]["value"] == 8  # echo came back: others' changes apply again
-    m.on_event({"type": "widget", "op": "update", "model_id": "s", "states_length": 99}, b"{}")  # malformed: dropped
+    m.on_event(WidgetEvent(op="update", model_id="s", states_length=99), b"{}")  # malformed: dropped
     assert m.models["s"]["value"] == 8
     m.on_event(*ev("reset", {}, reason="kernel died"))
     assert m.models == {} and m.reset_reason == "kernel died"

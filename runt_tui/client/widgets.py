@@ -20,6 +20,7 @@ import logging
 from collections.abc import Callable
 from typing import Any, Protocol
 
+from runt_tui.protocol.payloads import WidgetEvent
 from runt_tui.protocol.widget_buffers import decode_states, put_buffers, state_to_frame
 
 log = logging.getLogger("runt_tui.client")
@@ -46,9 +47,9 @@ def snapshot_states(header: dict[str, Any], payload: bytes) -> dict[str, dict[st
     return models
 
 
-def event_state(event: dict[str, Any], payload: bytes) -> dict[str, Any]:
+def event_state(event: WidgetEvent, payload: bytes) -> dict[str, Any]:
     """The state a `widget` event carries, with its buffers; ValueError when malformed."""
-    state, buffers = decode_states(event, payload)
+    state, buffers = decode_states({"states_length": event.states_length, "buffers": event.buffers}, payload)
     if not isinstance(state, dict):
         raise ValueError("widget state is not an object")
     return put_buffers(state, [e.get("path") or [] for e, _ in buffers], [b for _, b in buffers])
@@ -99,9 +100,9 @@ class WidgetMirror:
         self.models = models
         self._notify(None)
 
-    def on_event(self, event: dict[str, Any], payload: bytes) -> None:
+    def on_event(self, event: WidgetEvent, payload: bytes) -> None:
         """Apply one `widget` event from the daemon."""
-        op, model_id = event.get("op"), event.get("model_id")
+        op, model_id = event.op, event.model_id
         try:
             state = event_state(event, payload)
         except ValueError:
@@ -111,7 +112,7 @@ class WidgetMirror:
             self.models.clear()
             self._pending.clear()
             self.closed.clear()
-            self.reset_reason = str(event.get("reason") or "the kernel went away")
+            self.reset_reason = event.reason or "the kernel went away"
             self._notify(None)
             return
         if not isinstance(model_id, str):
@@ -124,7 +125,7 @@ class WidgetMirror:
             self.models.pop(model_id, None)
             self._pending.pop(model_id, None)
         elif op == "update" and model_id in self.models:
-            self._apply(model_id, state, event.get("origin"), event.get("seq"))
+            self._apply(model_id, state, event.origin, event.seq)
         else:
             return
         self._notify(model_id)
@@ -226,7 +227,7 @@ class WidgetAPI:
             task.add_done_callback(self._mirror._done)
         return self._mirror
 
-    def _on_widget_event(self, event: dict[str, Any], payload: bytes) -> None:
+    def _on_widget_event(self, event: WidgetEvent, payload: bytes) -> None:
         if self._mirror is not None:
             self._mirror.on_event(event, payload)
 

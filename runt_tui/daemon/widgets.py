@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from runt_tui.daemon.widget_capture import OutputCaptures
+from runt_tui.protocol.payloads import WidgetEvent
 from runt_tui.protocol.widget_buffers import encode_states, put_buffers, split_buffers
 
 log = logging.getLogger("runt_tui.daemon")
@@ -31,7 +32,7 @@ TARGET = "jupyter.widget"
 STATE_MIME = "application/vnd.jupyter.widget-state+json"
 # Sends a comm message to the kernel: (msg_type, content, buffers) -> msg_id.
 CommSender = Callable[[str, dict[str, Any], list[bytes]], str]
-EventSender = Callable[[dict[str, Any], bytes], None]
+EventSender = Callable[[WidgetEvent, bytes], None]
 
 
 @dataclass
@@ -223,7 +224,7 @@ class RoomWidgets:
         self._emit({"op": "update", "model_id": model_id}, state)
 
     def _emit(self, event: dict[str, Any], state: dict[str, Any]) -> None:
-        self._outbox.append(({"type": "widget", **event, "state": dict(state)}, b""))
+        self._outbox.append(({**event, "state": dict(state)}, b""))
         if self._flush_handle is None:
             try:
                 self._flush_handle = asyncio.get_running_loop().call_soon(self.flush)
@@ -237,8 +238,13 @@ class RoomWidgets:
         for event, _ in out:
             clean, paths, buffers = split_buffers(event.pop("state"))
             fields, payload = encode_states(clean, [({"path": p}, b) for p, b in zip(paths, buffers, strict=True)])
+            shaped = WidgetEvent(
+                op=str(event["op"]), states_length=int(fields["states_length"]), buffers=fields["buffers"],
+                model_id=event.get("model_id"), origin=event.get("origin"), seq=event.get("seq"),
+                reason=event.get("reason"), content=event.get("content"),
+            )
             try:
-                self._send_event({**event, **fields}, payload)
+                self._send_event(shaped, payload)
             except Exception:  # a peer that cannot take it is dropped by the room
                 log.exception("widget event not sent")
 

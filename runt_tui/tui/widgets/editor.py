@@ -7,7 +7,7 @@ from typing import ClassVar
 
 from rich.style import Style
 from rich.text import Text
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.message import Message
 from textual.strip import Strip
 from textual.widgets import TextArea
@@ -17,6 +17,7 @@ from textual.widgets.text_area import EditResult, Location
 from runt_tui.doc import Edit
 from runt_tui.render.sanitize import CONTROL, visible_controls
 from runt_tui.tui.editsync import EditBuffer
+from runt_tui.tui.keys import editor_bindings
 from runt_tui.tui.widgets.guard import GuardedRender
 
 # Textual re-highlights the whole text at every edit (~30 µs a line here): beyond
@@ -36,18 +37,7 @@ class RemoteCursor:
 class CellEditor(GuardedRender, TextArea):
     """A TextArea bound to one cell through an EditBuffer (attributes down, messages up)."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "app.command_mode", "Command mode", show=False),
-        Binding("ctrl+e,ctrl+enter", "app.run_cell", "Run", show=False),
-        Binding("ctrl+r,shift+enter", "app.run_and_advance", "Run, next", show=False),
-        Binding("ctrl+s", "app.save", "Save", show=False),
-        Binding("tab", "complete", "Complete", show=False),
-        Binding("shift+tab", "inspect", "Inspect", show=False),
-        Binding("ctrl+z,super+z", "app.undo", "Undo", show=False),
-        Binding("ctrl+shift+z,ctrl+y,super+y", "app.redo", "Redo", show=False),
-        Binding("up", "cursor_up_or_leave", "Up", show=False),
-        Binding("down", "cursor_down_or_leave", "Down", show=False),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = editor_bindings()
 
     class Leave(Message):
         """The cursor walked off the top (-1) or bottom (+1) of the cell."""

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 from rich.style import Style
 from rich.text import Text
@@ -115,11 +114,3 @@ class StatusBar(GuardedRender, Widget):
     def render(self) -> Text:
         return status_text(self.info, self.size.width or 80)
 
-
-def kernel_state(runtime: dict[str, Any]) -> tuple[str, str, int]:
-    """(name, status, queue length) from a runtime snapshot, tolerant of missing keys."""
-    kernel = runtime.get("kernel") or {}
-    name = str(kernel.get("name") or "")
-    status = str(kernel.get("status") or "none")
-    queue = runtime.get("queue") or []
-    return name, status, len(queue) if isinstance(queue, list) else 0

@@ -8,10 +8,10 @@ from pathlib import Path
 
 from test_tui_collab import two_apps
 
+from runt_tui.client.undo import UndoHistory
 from runt_tui.doc import Edit
 from runt_tui.tui.app import NotebookApp
 from runt_tui.tui.testing import wait_until
-from runt_tui.tui.undo import UndoHistory
 
 
 def shows(app: NotebookApp, text: str) -> Callable[[], bool]:

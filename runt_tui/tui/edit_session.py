@@ -9,7 +9,7 @@ outlive the editor, one per cell, for the app's lifetime.
 from __future__ import annotations
 
 from runt_tui.client import AsyncSession
-from runt_tui.tui.editsync import EditBuffer, UndoHistory
+from runt_tui.client.editsync import EditBuffer, UndoHistory
 from runt_tui.tui.widgets.editor import CellEditor
 
 

@@ -14,9 +14,9 @@ from textual.widgets import TextArea
 from textual.widgets.text_area import Edit as TextEdit
 from textual.widgets.text_area import EditResult, Location
 
+from runt_tui.client.editsync import EditBuffer
 from runt_tui.doc import Edit
 from runt_tui.render.sanitize import CONTROL, visible_controls
-from runt_tui.tui.editsync import EditBuffer
 from runt_tui.tui.keys import editor_bindings
 from runt_tui.tui.widgets.guard import GuardedRender
 

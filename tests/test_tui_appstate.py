@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
+from support.tui import screen_text, wait_until, write_notebook
 from textual.binding import Binding
 from textual.pilot import Pilot
 
@@ -15,7 +16,6 @@ from runt_tui.client import AsyncSession
 from runt_tui.tui.app import NotebookApp
 from runt_tui.tui.app_options import AppOptions
 from runt_tui.tui.keys import COMMANDS, EDITOR_KEYS, KEYS
-from runt_tui.tui.testing import screen_text, wait_until, write_notebook
 from runt_tui.tui.widgets.editor import CellEditor
 
 Opened = tuple[NotebookApp, Pilot[None], AsyncSession, AsyncSession]

@@ -50,19 +50,19 @@ class KernelActions:
         code = [c for c in cells if c in self.app.session.doc and self.app.session.doc.cell(c).cell_type == "code"]
 
         async def go() -> None:
-            for cid in code:
-                await self.app.session.queue_execution(cid)
+            for cell_id in code:
+                await self.app.session.queue_execution(cell_id)
 
         if code:
             self._kernel_call(go(), "run")
 
     def _run_selected(self) -> str | None:
-        cid = self.app.selected
-        if cid is None:
+        cell_id = self.app.selected
+        if cell_id is None:
             return None
-        if self.app.session.doc.cell(cid).cell_type == "code":
-            self._queue([cid])
-        return cid
+        if self.app.session.doc.cell(cell_id).cell_type == "code":
+            self._queue([cell_id])
+        return cell_id
 
     async def action_run_cell(self) -> None:
         self._run_selected()

@@ -200,9 +200,10 @@ class CellEditor(GuardedRender, TextArea):
     def action_inspect(self) -> None:
         self.post_message(self.Inspect(self))
 
-    def _watch_selection(self, previous_selection: object, selection: object) -> None:
-        super()._watch_selection(previous_selection, selection)  # type: ignore[arg-type]
-        if self.is_mounted:
+    def on_text_area_selection_changed(self, event: TextArea.SelectionChanged) -> None:
+        """Report the cursor as a code-point offset (the app publishes it as presence)."""
+        if event.text_area is self:
+            event.stop()
             self.post_message(self.CursorMoved(self.cell_id, self.cursor_index))
 
     # ---- drawing ------------------------------------------------------------

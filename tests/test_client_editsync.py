@@ -1,4 +1,4 @@
-"""The editor's bridge to the document (EditBuffer) against a real daemon: cells prepared on first edit."""
+"""Live text editing of a cell (client/editsync.py, no UI) against a real daemon: cells prepared on first edit."""
 
 from __future__ import annotations
 

@@ -102,7 +102,7 @@ async def test_setting_the_reactives_updates_classes_status_and_presence(tmp_pat
         app.selected = ids[2]
         # The cell redraws as selected, and the other peers are told where we are.
         assert app.pane.mounted[ids[2]].model.selected and not app.pane.mounted[ids[0]].model.selected
-        await wait_until(pilot, lambda: any(p.get("name") == "ann" and p.get("cell") == ids[2]
+        await wait_until(pilot, lambda: any(p.name == "ann" and p.cell == ids[2]
                                             for p in script.peer_list))
         app.line_numbers = True
         await wait_until(pilot, lambda: app.pane.mounted[ids[0]].flags.line_numbers)

@@ -15,11 +15,16 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from runt_tui.doc import NotebookDoc
 from runt_tui.doc.merge import begin_merge, finish_merge, write_disk
 from runt_tui.doc.reader import Heads
+
+if TYPE_CHECKING:
+    from nbformat import NotebookNode
+
+    from runt_tui.doc.blobs import BlobSink
 
 T = TypeVar("T")
 
@@ -34,7 +39,7 @@ class DocWorker:
         self._pool = ThreadPoolExecutor(1, thread_name_prefix=f"doc-{key[-24:]}")
         self.lock = asyncio.Lock()
 
-    async def run(self, fn: Callable[..., T], *args: Any) -> T:
+    async def run(self, fn: Callable[..., T], *args: object) -> T:
         """Run `fn(*args)` on the room's document thread."""
         return await asyncio.get_running_loop().run_in_executor(self._pool, fn, *args)
 
@@ -44,7 +49,7 @@ class DocWorker:
 
 
 async def merge_disk(
-    doc: NotebookDoc, worker: DocWorker, base_heads: Heads | None, disk_nb: Any, blobs: Any, threshold: int
+    doc: NotebookDoc, worker: DocWorker, base_heads: Heads | None, disk_nb: NotebookNode, blobs: BlobSink, threshold: int
 ) -> Heads:
     """merge_external with its long middle part (writing the disk version) on the worker."""
     async with worker.lock:
@@ -56,10 +61,10 @@ async def merge_disk(
 async def prepare_cells(doc: NotebookDoc, worker: DocWorker, cell_ids: list[str]) -> bool:
     """Prepare cells' sources for editing (see runt_tui.doc.schema); True when something changed."""
     async with worker.lock:
-        todo = [cid for cid in dict.fromkeys(cell_ids) if cid in doc and not doc.source_editable(cid)]
+        todo = [cell_id for cell_id in dict.fromkeys(cell_ids) if cell_id in doc and not doc.source_editable(cell_id)]
         if not todo:
             return False
-        if sum(len(doc.source(cid)) for cid in todo) <= PREPARE_ON_LOOP:
+        if sum(len(doc.source(cell_id)) for cell_id in todo) <= PREPARE_ON_LOOP:
             return doc.prepare_sources(todo)
         fork = doc.fork()
         changed = await worker.run(fork.prepare_sources, todo)

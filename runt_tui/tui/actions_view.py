@@ -60,7 +60,7 @@ class ViewActions:
         """Select the followed cell; `changed`: the cells that just changed (None: always move)."""
         app = self.app
         session = app.session
-        target = follow_target(app.follow, session.runtime, session.peer_list, session.peer_id)
+        target = follow_target(app.follow, session.state, session.peer_list, session.peer_id)
         if target is None or app.mode == "edit":
             return
         if target != app.selected or changed is None or target in changed:

@@ -156,7 +156,7 @@ class NotebookApp(App[None]):
         s = self.session
         local = Local(mode=self.mode, follow=self.follow, kernel_wanted=self.options.kernel or "")
         self.status_bar.show(status_info(
-            s.runtime, s.peer_list, (s.peer_id, s.name, s.colour), s.connection_state, s.path or "", local,
+            s.state, s.peer_list, (s.peer_id, s.name, s.colour), s.connection_state, s.path or "", local,
         ))
 
     def publish_presence(self) -> None:

@@ -32,12 +32,12 @@ class CellView:
     def reset(self) -> None:
         """Derive everything afresh from the session (once connected)."""
         session = self.app.session
-        self.statuses = cell_statuses(session.runtime)
+        self.statuses = cell_statuses(session.state)
         self.marks = peer_marks(session.peer_list, session.peer_id)
 
     def runtime_changed(self) -> set[str]:
         """The runtime state changed: the cells whose status changed."""
-        statuses = cell_statuses(self.app.session.runtime)
+        statuses = cell_statuses(self.app.session.state)
         changed = changed_keys(statuses, self.statuses)
         self.statuses = statuses
         return changed

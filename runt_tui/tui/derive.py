@@ -8,15 +8,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Literal
 
+from runt_tui.client import PeerInfo, RuntimeState
 from runt_tui.tui.model import PeerMark
 from runt_tui.tui.widgets.status import StatusInfo
 
 # A cell's run status and who asked for it, by cell id.
 CellStatuses = dict[str, tuple[str, str]]
 PeerMarks = dict[str, tuple[PeerMark, ...]]
-Peers = Sequence[Mapping[str, Any]]
+Peers = Sequence[PeerInfo]
 
 
 @dataclass(frozen=True)
@@ -28,27 +29,21 @@ class Local:
     kernel_wanted: str = ""
 
 
-def kernel_state(runtime: Mapping[str, Any]) -> tuple[str, str, int]:
-    """(name, status, queue length) from a runtime snapshot, tolerant of missing keys."""
-    kernel = runtime.get("kernel") or {}
-    name = str(kernel.get("name") or "")
-    status = str(kernel.get("status") or "none")
-    queue = runtime.get("queue") or []
-    return name, status, len(queue) if isinstance(queue, list) else 0
+def kernel_state(runtime: RuntimeState) -> tuple[str, str, int]:
+    """(name, status, queue length) from a runtime snapshot."""
+    kernel = runtime.kernel
+    return kernel.name or "", kernel.status or "none", len(runtime.queue)
 
 
-def cell_statuses(runtime: Mapping[str, Any]) -> CellStatuses:
+def cell_statuses(runtime: RuntimeState) -> CellStatuses:
     """Queued / running cells (with who asked), and cells whose last run failed or was cancelled."""
     out: CellStatuses = {}
-    executions = runtime.get("executions") or {}
-    if isinstance(executions, dict):
-        for cell_id, ex in executions.items():
-            if isinstance(ex, dict) and ex.get("status") in ("error", "cancelled"):
-                out[str(cell_id)] = (str(ex["status"]), "")
-    for item in runtime.get("queue") or []:
-        if isinstance(item, dict) and item.get("cell"):
-            who = (item.get("requester") or {}).get("name") or ""
-            out[str(item["cell"])] = (str(item.get("status") or "queued"), str(who))
+    for cell_id, ex in runtime.executions.items():
+        if ex.status in ("error", "cancelled"):
+            out[cell_id] = (ex.status, "")
+    for item in runtime.queue:
+        if item.cell:
+            out[item.cell] = (item.status or "queued", item.requester.name)
     return out
 
 
@@ -56,16 +51,14 @@ def peer_marks(peers: Peers, me: str | None) -> PeerMarks:
     """The other peers on each cell, with their cursor when they are editing it."""
     marks: dict[str, list[PeerMark]] = {}
     for peer in peers:
-        if peer.get("peer_id") == me or not peer.get("cell"):
+        if peer.peer_id == me or not peer.cell:
             continue
-        cursor = peer.get("cursor")
-        editing = peer.get("mode") == "edit"
+        editing = peer.mode == "edit"
         mark = PeerMark(
-            peer_id=str(peer.get("peer_id")), name=str(peer.get("name") or "peer"),
-            colour=str(peer.get("colour") or "#888888"),
-            cursor=cursor if isinstance(cursor, int) and editing else None, editing=editing,
+            peer_id=peer.peer_id, name=peer.name or "peer", colour=peer.colour or "#888888",
+            cursor=peer.cursor if isinstance(peer.cursor, int) and editing else None, editing=editing,
         )
-        marks.setdefault(str(peer["cell"]), []).append(mark)
+        marks.setdefault(peer.cell, []).append(mark)
     return {k: tuple(v) for k, v in marks.items()}
 
 
@@ -76,41 +69,37 @@ def changed_keys(new: Mapping[str, object], old: Mapping[str, object]) -> set[st
 
 def other_peer_names(peers: Peers, me: str | None) -> list[str]:
     """The names of the other peers, in the session's order."""
-    return [str(p.get("name")) for p in peers if p.get("peer_id") != me]
+    return [p.name for p in peers if p.peer_id != me]
 
 
 def status_info(
-    runtime: Mapping[str, Any], peers: Peers, me: tuple[str | None, str, str],
+    runtime: RuntimeState, peers: Peers, me: tuple[str | None, str, str],
     connection: str, path: str, local: Local,
 ) -> StatusInfo:
     """The status bar's content; `me` is this peer's (id, name, colour)."""
     name, status, queue = kernel_state(runtime)
-    others = tuple(
-        (str(p.get("name") or "peer"), str(p.get("colour") or ""))
-        for p in peers if p.get("peer_id") != me[0]
-    )
+    others = tuple((p.name or "peer", p.colour) for p in peers if p.peer_id != me[0])
     return StatusInfo(
         kernel_name=name or local.kernel_wanted, kernel_status=status, queue=queue,
-        save=str((runtime.get("save") or {}).get("state") or "saved"),
-        file=str((runtime.get("file") or {}).get("state") or "ok"),
+        save=runtime.save.state or "saved",
+        file=runtime.file.state or "ok",
         connection=connection, mode=local.mode, follow=local.follow,
         peers=others, me=(me[1], me[2]), title=path.rsplit("/", 1)[-1],
     )
 
 
-def follow_target(follow: str | None, runtime: Mapping[str, Any], peers: Peers, me: str | None) -> str | None:
+def follow_target(follow: str | None, runtime: RuntimeState, peers: Peers, me: str | None) -> str | None:
     """The cell to keep in view: the running one (follow == ""), a named peer's, or None."""
     if follow is None:
         return None
     if follow == "":
-        for item in runtime.get("queue") or []:
-            if isinstance(item, dict) and item.get("status") == "running":
-                return str(item.get("cell"))
+        for item in runtime.queue:
+            if item.status == "running":
+                return item.cell
         return None
     for peer in peers:
-        if peer.get("name") == follow and peer.get("peer_id") != me:
-            cell = peer.get("cell")
-            return str(cell) if cell else None
+        if peer.name == follow and peer.peer_id != me:
+            return peer.cell or None
     return None
 
 
@@ -129,19 +118,18 @@ class RuntimeNotice:
     severity: Literal["error", "warning"]
 
 
-def runtime_notices(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[RuntimeNotice]:
+def runtime_notices(old: RuntimeState, new: RuntimeState) -> list[RuntimeNotice]:
     """What to tell the user about a runtime change: the kernel died, a save failed, the file went bad."""
     out: list[RuntimeNotice] = []
     _, old_kernel, _ = kernel_state(old)
     name, kernel, _ = kernel_state(new)
     if kernel == "dead" and old_kernel != "dead":
-        info = new.get("kernel") or {}
-        error = info.get("exception") or info.get("error") or "the kernel died"
+        error = new.kernel.exception or "the kernel died"
         out.append(RuntimeNotice(f"{name or 'kernel'}: {error}", "Kernel died", "error"))
-    save, old_save = new.get("save") or {}, old.get("save") or {}
-    if save.get("state") in ("error", "read-only") and save != old_save:
-        out.append(RuntimeNotice(str(save.get("message") or save.get("state")), "Save", "error"))
-    file_state, old_file = new.get("file") or {}, old.get("file") or {}
-    if file_state.get("state") in ("deleted", "invalid") and file_state != old_file:
-        out.append(RuntimeNotice(str(file_state.get("message") or file_state.get("state")), "File", "warning"))
+    save, old_save = new.save, old.save
+    if save.state in ("error", "read-only") and save != old_save:
+        out.append(RuntimeNotice(save.message or save.state, "Save", "error"))
+    file_state, old_file = new.file, old.file
+    if file_state.state in ("deleted", "invalid") and file_state != old_file:
+        out.append(RuntimeNotice(file_state.message or file_state.state, "File", "warning"))
     return out

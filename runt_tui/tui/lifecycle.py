@@ -91,12 +91,12 @@ class Lifecycle:
         # Starting a kernel keeps the daemon and a new process busy: draw the notebook first.
         with contextlib.suppress(asyncio.TimeoutError):
             await asyncio.wait_for(app.pane.painted.wait(), 2.0)
-        running = app.session.runtime.get("kernel") or {}
-        if running.get("status") in ("idle", "busy", "starting"):
+        running = app.session.state.kernel
+        if running.status in ("idle", "busy", "starting"):
             wanted = app.options.kernel
-            if wanted and running.get("name") != wanted:
+            if wanted and running.name != wanted:
                 app.notify(
-                    f"The notebook's {running.get('name')} kernel is already running for everyone on it; "
+                    f"The notebook's {running.name} kernel is already running for everyone on it; "
                     f"use Change kernel (Ctrl+P) to switch to {wanted}.",
                     severity="warning", timeout=10,
                 )

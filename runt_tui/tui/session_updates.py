@@ -7,8 +7,9 @@ affected cells, a new status bar, toasts, and follow-mode moves.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from runt_tui.client import RuntimeState
 from runt_tui.tui.bridge import Pending
 from runt_tui.tui.derive import runtime_notices
 
@@ -22,11 +23,11 @@ class SessionUpdates:
     def __init__(self, app: NotebookApp) -> None:
         self.app = app
         # The runtime state as last seen, to tell what changed.
-        self.last_runtime: dict[str, Any] = {}
+        self.last_runtime = RuntimeState()
 
     def reset(self) -> None:
         """Start from the session's current state (once connected)."""
-        self.last_runtime = dict(self.app.session.runtime)
+        self.last_runtime = self.app.session.state
 
     def edited_cell_changed(self) -> None:
         """Called synchronously by the bridge when the edited cell changed in the document."""
@@ -70,8 +71,8 @@ class SessionUpdates:
     def runtime_changed(self) -> set[str]:
         """The runtime state changed: toasts for what went wrong, and the cells to redraw."""
         app = self.app
-        runtime = app.session.runtime
-        old, self.last_runtime = self.last_runtime, dict(runtime)
+        runtime = app.session.state
+        old, self.last_runtime = self.last_runtime, runtime
         for notice in runtime_notices(old, runtime):
             app.notify(notice.message, title=notice.title, severity=notice.severity, timeout=10)
         return app.cell_view.runtime_changed()

@@ -15,11 +15,11 @@ from typing import Any
 
 import pytest
 from pytest_textual_snapshot import SVGImageExtension
+from support.tui import screen_text, wait_until
 from textual.pilot import Pilot
 
 from runt_tui.tui.app import NotebookApp
 from runt_tui.tui.app_options import AppOptions
-from runt_tui.tui.testing import screen_text, wait_until
 from runt_tui.tui.widgets.ipyw.view import WidgetView
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from support.tui import screen_text
 from textual.app import App, ComposeResult
 
-from runt_tui.tui.testing import screen_text
 from runt_tui.tui.widgets.ipyw.registry import VIEWS, build
 from runt_tui.tui.widgets.ipyw.sources import SavedSource
 

@@ -8,13 +8,13 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
+from support.tui import screen_text, wait_until, write_notebook
 from textual.pilot import Pilot
 from textual.widgets import Input
 
 from runt_tui.client import AsyncSession
 from runt_tui.tui.app import NotebookApp
 from runt_tui.tui.app_options import AppOptions
-from runt_tui.tui.testing import screen_text, wait_until, write_notebook
 from runt_tui.tui.widgets.ipyw.base import ModelView
 from runt_tui.tui.widgets.ipyw.buttons import ButtonView, ToggleView
 from runt_tui.tui.widgets.ipyw.progress import ProgressView

@@ -9,9 +9,8 @@ import re
 from pathlib import Path
 
 import pytest
+from support.tui import write_notebook
 from test_tui_tmux import TMUX, Tmux, runt_tui, tmux  # noqa: F401  (tmux is the fixture)
-
-from runt_tui.tui.testing import write_notebook
 
 pytestmark = pytest.mark.skipif(TMUX is None, reason="tmux is not installed")
 

@@ -6,7 +6,7 @@ import asyncio
 from pathlib import Path
 
 import pytest
-from conftest import HANG_GUARD
+from conftest import HANG_GUARD, until
 from test_daemon_robust import raw
 
 from runt_tui.client import AsyncSession, DaemonError, KernelState, RuntimeState
@@ -15,6 +15,7 @@ from runt_tui.daemon.server import ClientConn, Daemon
 from runt_tui.protocol import ErrorCode, Frame, FrameKind, RemoteError, encode_frame, read_frame
 from runt_tui.protocol import fields as request_fields
 from runt_tui.protocol.codec import decode
+from runt_tui.protocol.jsontypes import JSONDict, JSONValue
 from runt_tui.protocol.requests import Execute
 
 
@@ -61,3 +62,31 @@ async def test_the_session_reads_typed_state_and_one_error_class(daemon: Daemon,
         with pytest.raises(DaemonError) as err:
             await s.request("no_such_request")
         assert err.value.code == ErrorCode.UNKNOWN_TYPE.value
+
+
+async def test_a_part_registered_as_json_reaches_every_client_whole_then_as_changes(daemon: Daemon, home: Path) -> None:
+    # The quick way to add a runtime part before it has a typed shape (docs/ARCHITECTURE.md).
+    async with AsyncSession(notebook_id="json-part", name="a", home=home, autostart=False) as s:
+        room = daemon.rooms[s.room]
+        models: dict[str, JSONValue] = {"w1": {"value": 1}}
+        sent: dict[str, JSONValue] = {}
+
+        def changed() -> JSONDict:
+            out: JSONDict = {k: v for k, v in models.items() if sent.get(k) != v}
+            out.update({k: None for k in sent if k not in models})
+            sent.clear()
+            sent.update(models)
+            return out
+
+        room.runtime_extra["note"] = lambda: "hello"
+        room.runtime_extra["models"] = lambda: dict(models)
+        room.runtime_deltas["models"] = changed
+        room.publish_runtime()
+        await until(lambda: s.state.extra.get("models") == {"w1": {"value": 1}}, "the part")
+        assert s.runtime["note"] == "hello"
+        models["w2"] = {"value": 2}
+        del models["w1"]
+        room.publish_runtime()
+        await until(lambda: s.state.extra.get("models") == {"w2": {"value": 2}}, "the change")
+        async with AsyncSession(notebook_id="json-part", name="b", home=home, autostart=False) as late:
+            assert late.state.extra == {"note": "hello", "models": {"w2": {"value": 2}}}

@@ -207,6 +207,9 @@ def test_a_malformed_event_from_the_daemon_leaves_the_session_as_it_was() -> Non
     for bad in ({"type": "runtime", "state": {"version": "8"}}, {"type": "runtime"}, {"type": "presence", "peers": 3}):
         session._on_event(bad, b"")
     assert session.state is before and len(seen) == 1
+    # An ERROR frame (no type: a complaint about the connection) still reaches the listeners.
+    session._on_event({"code": "BAD_REQUEST", "message": "unexpected frame kind"}, b"")
+    assert seen[-1] == {"code": "BAD_REQUEST", "message": "unexpected frame kind"} and session.state is before
     session._on_event({"type": "presence", "peers": [PEER.to_json()]}, b"")
     assert session.peer_list == [PEER] and session.peers() == [PEER.to_json()]
 

@@ -152,7 +152,7 @@ class DaemonClient:
                         bad.set_exception(RemoteError(ErrorCode.INTERNAL.value, f"malformed answer: {e}"))
                     continue
                 if frame.kind == FrameKind.RESPONSE:
-                    fut = self._pending.pop(int(frame.header.get("id", -1)), None)
+                    fut = self._pending.pop(frame.id, None) if frame.id is not None else None
                     if fut is not None and not fut.done():
                         fut.set_result(frame)
                 elif frame.kind == FrameKind.SYNC:

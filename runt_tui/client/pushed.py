@@ -72,6 +72,9 @@ class Pushed:
         self._runtime_json = None
 
     def _on_event(self, header: JSONDict, payload: bytes) -> None:
+        if "type" not in header:  # an ERROR frame (a complaint about the connection): for the listeners
+            self._emit(header)
+            return
         try:
             event = decode_event(header)
         except InvalidPayload as e:

@@ -45,7 +45,9 @@ async def answer_request(daemon: Daemon, client: ClientConn, frame: Frame) -> No
         else:
             refuse(daemon, client, e.request_id, rtype, ErrorCode.UNKNOWN_TYPE, f"unknown request type {rtype!r}")
         return
-    rid: int = frame.header["id"]
+    rid = frame.id
+    if rid is None:  # validate_message refused it above
+        return
     handler = (HANDLERS.get(rtype) or KERNEL_HANDLERS.get(rtype) or WIDGET_HANDLERS.get(rtype)) if isinstance(rtype, str) else None
     if handler is None or not isinstance(rtype, str):
         refuse(daemon, client, rid, rtype, ErrorCode.UNKNOWN_TYPE, f"unknown request type {rtype!r}")

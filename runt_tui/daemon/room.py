@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -20,6 +20,7 @@ from runt_tui.daemon.room_open import load_room
 from runt_tui.daemon.room_persist import RoomPersistence
 from runt_tui.doc import Baseline, DocError, FileBlobStore, NotebookDoc
 from runt_tui.doc.history import acknowledges
+from runt_tui.protocol.jsontypes import JSONDict, JSONValue
 from runt_tui.protocol.payloads import Event, PresenceEvent, RuntimeEvent, SaveResult, event_header
 from runt_tui.protocol.runtime import FileState, RuntimeState, SaveState
 from runt_tui.settings import Settings
@@ -69,6 +70,11 @@ class Room(RoomHistory, RoomPersistence, RoomFiles):
         self.save_state = SaveState("saved")
         self.file_state = FileState("ok" if path is None or path.exists() else "new")
         self.runtime_version = 0
+        # Parts of the runtime state not (yet) typed in protocol/runtime.py, as JSON: name ->
+        # getter; those also in `runtime_deltas` go in events as `<name>_changed` (see
+        # daemon/runtime_state.py). They reach clients in `RuntimeState.extra`.
+        self.runtime_extra: dict[str, Callable[[], JSONValue]] = {}
+        self.runtime_deltas: dict[str, Callable[[], JSONDict]] = {}
         self._tasks: set[asyncio.Task[object]] = set()
         self._closing = False
         self.last_left: float | None = time.monotonic()

@@ -2,13 +2,16 @@
 
 `snapshot` is the whole state (the join reply, `status`); `update` is what a
 `runtime` event carries: the small parts whole, the large ones as the changes
-since the previous event. A new part is filled in here, in both.
+since the previous event. A new part is filled in here, in both. Parts
+registered as JSON on the room (`room.runtime_extra`, `room.runtime_deltas`)
+travel in `extra`: a quick way to add one before it has a typed shape.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from runt_tui.protocol.jsontypes import JSONDict
 from runt_tui.protocol.runtime import KernelState, RuntimeState, RuntimeUpdate
 
 if TYPE_CHECKING:
@@ -27,6 +30,7 @@ def snapshot(room: Room) -> RuntimeState:
         kernel=kernel.kernel_state() if kernel is not None else KernelState(),
         queue=kernel.jobs.queue_entries() if kernel is not None else [],
         executions=kernel.jobs.executions() if kernel is not None else {},
+        extra={name: getter() for name, getter in room.runtime_extra.items()},
     )
 
 
@@ -42,4 +46,17 @@ def update(room: Room) -> RuntimeUpdate:
         kernel=kernel.kernel_state() if kernel is not None else KernelState(),
         queue_changed=kernel.jobs.queue_changed() if kernel is not None else None,
         executions_changed=kernel.jobs.executions_changed() if kernel is not None else None,
+        extra=_json_parts(room),
     )
+
+
+def _json_parts(room: Room) -> JSONDict:
+    """The parts registered as JSON (`room.runtime_extra`), changes only where a delta is registered."""
+    parts: JSONDict = {}
+    for name, getter in room.runtime_extra.items():
+        delta = room.runtime_deltas.get(name)
+        if delta is not None:
+            parts[f"{name}_changed"] = delta()
+        else:
+            parts[name] = getter()
+    return parts

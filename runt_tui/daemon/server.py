@@ -341,11 +341,12 @@ class Daemon:
             self._safe_send(client, make_error_frame(ErrorCode.BAD_REQUEST, str(e)))
 
     def _on_sync(self, client: ClientConn, frame: Frame) -> None:
-        key = frame.header.get("room")
-        room = self.rooms.get(key) if isinstance(key, str) else None
-        link = client.rooms.get(key) if isinstance(key, str) else None
+        given = frame.header.get("room")
+        key = given if isinstance(given, str) else ""
+        room = self.rooms.get(key)
+        link = client.rooms.get(key)
         if room is None or link is None:
-            self._safe_send(client, _error_event(None, ErrorCode.NOT_JOINED, f"sync for unknown room {key!r}"))
+            self._safe_send(client, _error_event(None, ErrorCode.NOT_JOINED, f"sync for unknown room {given!r}"))
             return
         epoch = frame.header.get("epoch")
         if epoch is not None and epoch != room.doc.epoch:

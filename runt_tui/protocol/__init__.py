@@ -49,6 +49,14 @@ Messages (headers on top of frames)
     ``validate_message`` checks these shapes; its InvalidMessage leaves the
     stream in sync, so the connection stays open and gets an error response.
 
+Message bodies (one typed definition each, used by the daemon and the client)
+    ``requests.py`` one dataclass per request type, each field with its check
+    (``checks.py``; ``fields.py`` reads the table off them); ``payloads.py``
+    responses and events; ``runtime.py`` the runtime state and its updates;
+    ``codec.py`` encodes them and decodes JSON into them, raising
+    InvalidPayload (an InvalidMessage) that names the first bad field.
+    Arbitrary JSON is typed with the recursive aliases of ``jsontypes.py``.
+
 Flow control
     ``Connection.send`` never awaits the peer: a daemon broadcasting to a room
     must not be held up by one client. It watches the transport's write

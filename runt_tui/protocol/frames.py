@@ -9,7 +9,7 @@ import re
 import struct
 from dataclasses import dataclass, field
 from enum import IntEnum
-from typing import Any, NoReturn
+from typing import NoReturn
 
 from runt_tui.protocol.errors import (
     ConnectionClosed,
@@ -20,6 +20,7 @@ from runt_tui.protocol.errors import (
     UnknownFrameKind,
     UnsafeHeader,
 )
+from runt_tui.protocol.jsontypes import JSONDict, JSONMapping
 
 KiB = 1024
 MiB = 1024 * KiB
@@ -76,7 +77,7 @@ class Frame:
     """One decoded frame: its kind, JSON-object header and raw binary payload."""
 
     kind: FrameKind
-    header: dict[str, Any]
+    header: JSONDict
     payload: bytes = b""
 
     @property
@@ -96,7 +97,7 @@ class Frame:
         return f"Frame({FrameKind(self.kind).name}, {self.header!r}, <{len(self.payload)} bytes>)"
 
 
-def encode_header(header: dict[str, Any]) -> bytes:
+def encode_header(header: JSONMapping) -> bytes:
     """Serialise a header to compact UTF-8 JSON (NaN and infinities refused)."""
     if not isinstance(header, dict):
         raise FrameEncodeError(f"a frame header must be a dict, not {type(header).__name__}")
@@ -176,7 +177,7 @@ def _finite_float(text: str) -> float:
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
 
 
-def _lone_surrogate(value: Any) -> bool:
+def _lone_surrogate(value: object) -> bool:
     if isinstance(value, str):
         try:
             value.encode("utf-8")
@@ -190,7 +191,7 @@ def _lone_surrogate(value: Any) -> bool:
     return False
 
 
-def decode_header(data: bytes, kind: FrameKind) -> dict[str, Any]:
+def decode_header(data: bytes, kind: FrameKind) -> JSONDict:
     """Parse header bytes: strict UTF-8 JSON that must be an object.
 
     MalformedFrame when the bytes are not that. UnsafeHeader (the frame itself is
@@ -223,7 +224,7 @@ def decode_header(data: bytes, kind: FrameKind) -> dict[str, Any]:
     return value
 
 
-def _request_id(header: dict[str, Any]) -> int | None:
+def _request_id(header: JSONMapping) -> int | None:
     rid = header.get("id")
     return rid if isinstance(rid, int) and not isinstance(rid, bool) else None
 

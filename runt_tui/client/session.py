@@ -176,7 +176,7 @@ class AsyncSession(ReadAPI, WriteAPI, KernelAPI):
             self._heartbeat_interval = float(interval)
         epoch = str(header["epoch"])
         if self.replica is None:
-            self.replica = Replica(NotebookDoc.load(data))
+            self.replica = Replica(NotebookDoc.load(data), author=self.name)
             if self.transport is not None:
                 self.replica.blobs = self.transport.blob_cache()
         elif epoch != self.epoch:

@@ -27,6 +27,7 @@ from runt_tui.doc import (
     load_baseline,
     remove_stale_temps,
 )
+from runt_tui.doc.authors import DAEMON_AUTHOR
 from runt_tui.doc.history import acknowledges
 from runt_tui.doc.merge import merge_external
 from runt_tui.settings import Settings
@@ -56,6 +57,7 @@ class Room(RoomHistory, RoomPersistence, RoomFiles):
         self.key = key
         self.path = path
         self.notebook_id = notebook_id
+        doc.author = DAEMON_AUTHOR  # outputs, prepares and disk merges, in the history
         self.doc = doc
         self.store = store
         self.meta = meta

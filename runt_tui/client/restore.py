@@ -75,8 +75,8 @@ def group_line(group: HistoryGroup, max_cells: int = 6) -> str:
     """
     import time as _time
 
-    when = _time.strftime("%Y-%m-%d %H:%M", _time.localtime(group.time)) if group.time is not None else "time unknown   "
+    when = _time.strftime("%Y-%m-%d %H:%M", _time.localtime(group.time)) if group.time is not None else "time unknown"
     span = f"#{group.first}" if group.first == group.last else f"#{group.first}-{group.last}"
     cells = ", ".join(group.cells[:max_cells]) + (f" +{len(group.cells) - max_cells}" if len(group.cells) > max_cells else "")
     noun = "change" if group.count == 1 else "changes"
-    return f"{span:<12} {when}  {group.author}  ({group.count} {noun})" + (f"  cells: {cells}" if cells else "")
+    return f"{span:<10} {when:<16}  {group.author}  ({group.count} {noun})" + (f"  cells: {cells}" if cells else "")

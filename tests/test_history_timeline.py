@@ -81,8 +81,7 @@ def test_groups_are_consecutive_changes_by_one_author_in_one_minute(monkeypatch:
     clock.t += 120
     alice.set_source(a, "aaa")
     groups = group_history(alice, change_history(alice))
-    assert [(g.author, g.count) for g in groups] == [
-        ("unsigned " + groups[0].author.split()[-1], 1), ("alice", 2), ("bob", 1), ("alice", 1)]
+    assert [(g.author, g.count) for g in groups] == [("created", 1), ("alice", 2), ("bob", 1), ("alice", 1)]
     assert groups[2].cells == (b,) and groups[3].cells == (a,)
     assert "alice  (2 changes)" in group_line(groups[1])
     assert group_line(groups[1]).startswith("#2-3 ")

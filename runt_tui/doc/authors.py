@@ -20,7 +20,7 @@ from automerge.core import ROOT, Document, ScalarType, Transaction
 
 AUTHORS_KEY = "authors"
 # How the daemon signs: outputs, execution counts, prepared sources, merges of disk changes.
-DAEMON_AUTHOR = "runt-tui (kernel, disk)"
+DAEMON_AUTHOR = "runt-tui daemon"
 REFRESH = 20.0
 
 

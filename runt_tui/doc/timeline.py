@@ -82,7 +82,9 @@ def change_history(doc: NotebookDoc) -> list[HistoryChange]:
 
 def author_label(change: HistoryChange) -> str:
     """The author's name, or the actor's first hex digits for an unsigned change."""
-    return change.author or f"unsigned {change.actor[:8]}"
+    if change.author:
+        return change.author
+    return "created" if change.index == 1 else f"unsigned {change.actor[:8]}"
 
 
 def group_history(doc: NotebookDoc, changes: list[HistoryChange]) -> list[HistoryGroup]:

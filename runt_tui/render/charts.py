@@ -11,8 +11,11 @@ passes the sanitizer, and nothing here raises.
 
 from __future__ import annotations
 
+import hashlib
 import importlib
 import json
+import threading
+from collections import OrderedDict
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -58,8 +61,36 @@ def chart_spec(value: object) -> Mapping[str, Any] | None:
     return value if isinstance(value, Mapping) else None
 
 
+_PNG_CACHE: OrderedDict[tuple[str, str], bytes] = OrderedDict()
+_PNG_CACHE_SIZE = 32
+_PNG_LOCK = threading.Lock()
+
+
 def chart_png(mime: str, spec: Mapping[str, Any]) -> bytes | None:
-    """The chart as PNG bytes, or None when no converter is installed, it fails, or the spec links out."""
+    """The chart as PNG bytes, or None when no converter is installed, it fails, or the spec links out.
+
+    Conversions (~0.1 s each, the first ~1 s while the engine starts) are kept per
+    spec: the output renderer asks again for every width the cell is drawn at.
+    """
+    try:
+        key = (mime, hashlib.blake2b(json.dumps(spec, sort_keys=True, default=str).encode(), digest_size=16).hexdigest())
+    except (TypeError, ValueError):
+        return _convert(mime, spec)
+    with _PNG_LOCK:
+        if key in _PNG_CACHE:
+            _PNG_CACHE.move_to_end(key)
+            return _PNG_CACHE[key]
+    png = _convert(mime, spec)
+    if png is None:  # not kept: a converter installed later (or back in sys.modules) is used
+        return None
+    with _PNG_LOCK:
+        _PNG_CACHE[key] = png
+        while len(_PNG_CACHE) > _PNG_CACHE_SIZE:
+            _PNG_CACHE.popitem(last=False)
+    return png
+
+
+def _convert(mime: str, spec: Mapping[str, Any]) -> bytes | None:
     if _links_out(spec):
         return None
     try:

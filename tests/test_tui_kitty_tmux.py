@@ -10,8 +10,11 @@ from __future__ import annotations
 
 import io
 import os
+import shlex
+import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -159,3 +162,29 @@ def test_auto_inside_tmux_with_passthrough_picks_kitty_and_wraps(tmp_path: Path,
     finally:
         graphics.reset_images()
         subprocess.run([TMUX, "-L", server, "kill-server"], capture_output=True, timeout=30, check=False)
+
+
+@pytest.mark.skipif(TMUX is None, reason="tmux is not installed")
+def test_app_in_tmux_draws_kitty_placeholders_that_tmux_keeps(tmp_path: Path) -> None:
+    from test_tui_tmux import Tmux, runt_tui
+
+    from runt_tui.tui.testing import png, write_notebook
+
+    nb = write_notebook(tmp_path / "img.ipynb", [("code", "show()")], {
+        0: [{"output_type": "display_data", "metadata": {}, "data": {"image/png": png(64, 32), "text/plain": "<img>"}}]})
+    home = Path(tempfile.mkdtemp(prefix="rt-", dir="/tmp"))  # short: the daemon's socket path
+    t = Tmux(home)
+    try:
+        t.run("new-session", "-d", "-s", "keep", "sleep 120")  # the server, holding the option
+        t.run("set", "-g", "allow-passthrough", "on")
+        env = f"RUNT_TUI_HOME={shlex.quote(str(home))} TERM=xterm-256color KITTY_WINDOW_ID=1"
+        command = f"env {env} {shlex.join(runt_tui(str(nb), '--name', 'ann'))}; sleep 60"
+        t.run("new-session", "-d", "-s", "a", "-x", "100", "-y", "30", command)
+        screen = t.wait("a", lambda s: PLACEHOLDER in s, timeout=90)
+        assert "<img>" not in screen  # the pixels, not the text fallback
+        t.keys("a", "q")
+    finally:
+        t.close()
+        subprocess.run(runt_tui("daemon", "stop"), env={**os.environ, "RUNT_TUI_HOME": str(home)},
+                       capture_output=True, timeout=60, check=False)
+        shutil.rmtree(home, ignore_errors=True)

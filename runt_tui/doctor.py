@@ -76,6 +76,8 @@ def check_tmux() -> Iterable[Finding]:
 
 # Terminals that speak kitty's graphics protocol with Unicode placeholders (what survives tmux).
 _KITTY_TERMS = ("kitty", "ghostty")
+TRUECOLOR_ADVICE = ("set COLORTERM=truecolor inside tmux (kitty sets it; `set -ga update-environment COLORTERM` "
+                    "in ~/.tmux.conf keeps it) so images can name themselves in 24-bit colour")
 PASSTHROUGH_ADVICE = "add `set -g allow-passthrough on` to ~/.tmux.conf and run `tmux set -g allow-passthrough on`"
 
 
@@ -88,6 +90,9 @@ class TmuxGraphics:
     client_term: str | None  # the outer terminal's TERM, as tmux's client sees it
     client_features: str | None  # tmux's client_termfeatures ("...,sixel,...")
     kitty_env: bool  # KITTY_WINDOW_ID or TERM_PROGRAM names a kitty-protocol terminal
+    # COLORTERM says 24-bit colour: placeholders carry the image id in their colour, which a
+    # 256-colour downgrade would turn into another image's id.
+    truecolor: bool = True
 
 
 def tmux_graphics() -> TmuxGraphics:
@@ -100,6 +105,7 @@ def tmux_graphics() -> TmuxGraphics:
         _tmux("display", "-p", "#{client_termname}"),
         _tmux("display", "-p", "#{client_termfeatures}"),
         bool(os.environ.get("KITTY_WINDOW_ID")) or any(t in program for t in _KITTY_TERMS),
+        os.environ.get("COLORTERM", "").lower() in ("truecolor", "24bit"),
     )
 
 
@@ -116,11 +122,13 @@ def choose_tmux_graphics(g: TmuxGraphics) -> tuple[str, str, str | None]:
     """(mode, why, advice) for images inside tmux: kitty placeholders, sixel or half blocks."""
     kitty = g.kitty_env or any(t in (g.client_term or "").lower() for t in _KITTY_TERMS)
     passthrough = (g.passthrough or "off") in ("on", "all")
-    if kitty and passthrough:
+    if kitty and passthrough and g.truecolor:
         return "kitty", "kitty Unicode placeholders through tmux passthrough", None
     sixel = "sixel" in (g.client_features or "").split(",")
     if sixel and _version_at_least(g.version, 3, 4):
         return "sixel", f"sixel (tmux {g.version} draws it for the outer terminal)", None
+    if kitty and passthrough:
+        return "halfblock", "half blocks (kitty placeholders need 24-bit colour)", TRUECOLOR_ADVICE
     if kitty:
         return "halfblock", "half blocks (tmux does not pass kitty graphics through)", PASSTHROUGH_ADVICE
     advice = None

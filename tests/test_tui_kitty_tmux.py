@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import shlex
 import shutil
 import subprocess
@@ -23,7 +24,7 @@ from PIL import Image as PILImage
 from rich.console import Console
 from test_cli import TMUX, cli
 
-from runt_tui.doctor import PASSTHROUGH_ADVICE, TmuxGraphics, choose_tmux_graphics
+from runt_tui.doctor import PASSTHROUGH_ADVICE, TRUECOLOR_ADVICE, TmuxGraphics, choose_tmux_graphics
 from runt_tui.tui.kitty_tmux import (
     PLACEHOLDER,
     diacritics,
@@ -99,13 +100,14 @@ def test_textual_images_kitty_writer_is_wrapped_inside_tmux(monkeypatch: pytest.
     (TmuxGraphics("3.3a", "off", "xterm-256color", "sixel", False), "halfblock", True),
     (TmuxGraphics("next-3.5", None, "foot", "sixel", False), "sixel", False),
     (TmuxGraphics(None, None, None, None, False), "halfblock", True),
+    (TmuxGraphics("3.4", "on", "xterm-kitty", "", False, truecolor=False), "halfblock", True),
 ])
 def test_protocol_choice_inside_tmux(g: TmuxGraphics, mode: str, advised: bool) -> None:
     chosen, why, advice = choose_tmux_graphics(g)
     assert chosen == mode and why
     assert (advice is not None) == advised
     if mode == "halfblock" and "kitty" in (g.client_term or ""):
-        assert advice == PASSTHROUGH_ADVICE
+        assert advice == (PASSTHROUGH_ADVICE if g.truecolor else TRUECOLOR_ADVICE)
 
 
 @pytest.mark.skipif(TMUX is None, reason="tmux is not installed")
@@ -121,7 +123,8 @@ def test_doctor_reports_images_and_passthrough_in_tmux(tmp_path: Path, passthrou
     try:
         tmux("set", "-g", "allow-passthrough", passthrough)
         socket = tmux("display", "-p", "#{socket_path}").strip()
-        env = {**os.environ, "TMUX": f"{socket},0,0", "RUNT_TUI_HOME": str(tmp_path / "home"), "KITTY_WINDOW_ID": "1"}
+        env = {**os.environ, "TMUX": f"{socket},0,0", "RUNT_TUI_HOME": str(tmp_path / "home"), "KITTY_WINDOW_ID": "1",
+               "COLORTERM": "truecolor"}
         done = cli("doctor", env=env, cwd=tmp_path)
         assert done.returncode == 0, done.stderr
         assert f"allow-passthrough:   {passthrough}" in done.stdout
@@ -150,6 +153,7 @@ def test_auto_inside_tmux_with_passthrough_picks_kitty_and_wraps(tmp_path: Path,
     monkeypatch.setattr(tgp, "_send_tgp_message", tgp._send_tgp_message)
     monkeypatch.setattr(graphics, "_is_terminal", lambda: True)
     monkeypatch.setenv("KITTY_WINDOW_ID", "1")
+    monkeypatch.setenv("COLORTERM", "truecolor")
     try:
         socket = tmux("display", "-p", "#{socket_path}").strip()
         monkeypatch.setenv("TMUX", f"{socket},0,0")
@@ -177,11 +181,14 @@ def test_app_in_tmux_draws_kitty_placeholders_that_tmux_keeps(tmp_path: Path) ->
     try:
         t.run("new-session", "-d", "-s", "keep", "sleep 120")  # the server, holding the option
         t.run("set", "-g", "allow-passthrough", "on")
-        env = f"RUNT_TUI_HOME={shlex.quote(str(home))} TERM=xterm-256color KITTY_WINDOW_ID=1"
+        env = f"RUNT_TUI_HOME={shlex.quote(str(home))} TERM=xterm-256color COLORTERM=truecolor KITTY_WINDOW_ID=1"
         command = f"env {env} {shlex.join(runt_tui(str(nb), '--name', 'ann'))}; sleep 60"
         t.run("new-session", "-d", "-s", "a", "-x", "100", "-y", "30", command)
         screen = t.wait("a", lambda s: PLACEHOLDER in s, timeout=90)
         assert "<img>" not in screen  # the pixels, not the text fallback
+        coloured = t.run("capture-pane", "-p", "-e", "-t", "a")
+        # The placeholder's 24-bit colour names the image (a 256-colour one would name another).
+        assert re.search("\x1b\\[38;2;\\d+;\\d+;\\d+m" + PLACEHOLDER, coloured), coloured
         t.keys("a", "q")
     finally:
         t.close()

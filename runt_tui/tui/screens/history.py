@@ -10,6 +10,7 @@ from peers and notebooks: all of it passes the sanitizer.
 
 from __future__ import annotations
 
+import asyncio
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.console import Group, RenderableType
@@ -21,8 +22,8 @@ from textual.screen import Screen
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
-from runt_tui.client.restore import group_line, restore, timeline
-from runt_tui.doc import HistoryGroup, NotebookDoc, notebook_diff
+from runt_tui.client.restore import group_line, restore
+from runt_tui.doc import HistoryGroup, NotebookDoc, change_history, group_history, notebook_diff
 from runt_tui.render.sanitize import safe_text
 from runt_tui.tui.screens.dialogs import ConfirmScreen
 
@@ -80,6 +81,7 @@ class HistoryScreen(Screen[None]):
         self.session = session
         self.cell_id = cell_id
         self.groups: list[HistoryGroup] = []
+        self.snapshot: NotebookDoc | None = None
 
     def compose(self) -> ComposeResult:
         yield Static(Text("History", style="bold"), id="history-title")
@@ -95,8 +97,15 @@ class HistoryScreen(Screen[None]):
         self.reload()
 
     def reload(self) -> None:
-        """Read the timeline again from the replica and show the newest group."""
-        _, groups = timeline(self.session)
+        """Read the timeline again (off the event loop) and show the newest group."""
+        self.run_worker(self._load(), exclusive=True, group="history-load")
+
+    async def _load(self) -> None:
+        # A fork taken now is read in a thread: a long history never holds the app, and
+        # edits arriving meanwhile touch only the replica.
+        snapshot = self.session.doc.fork()
+        groups = await asyncio.to_thread(lambda: group_history(snapshot, change_history(snapshot)))
+        self.snapshot = snapshot
         self.groups = list(reversed(groups))
         options = self.query_one("#history-list", OptionList)
         options.clear_options()
@@ -117,7 +126,8 @@ class HistoryScreen(Screen[None]):
 
     def _show(self, index: int) -> None:
         group = self.groups[index]
-        self.query_one("#history-preview", Static).update(preview(self.session.doc, group, self.cell_id))
+        if self.snapshot is not None:
+            self.query_one("#history-preview", Static).update(preview(self.snapshot, group, self.cell_id))
 
     def action_close(self) -> None:
         self.dismiss(None)

@@ -6,10 +6,16 @@ from now; `r` and `c` restore as new changes, which the other client sees.
 
 from __future__ import annotations
 
+import shutil
+import tempfile
+import time
 from pathlib import Path
+from typing import Any
 
+import pytest
 from conftest import InProcessDaemons, until, write_notebook
 from textual.app import App, ComposeResult
+from textual.pilot import Pilot
 from textual.widgets import Static
 
 from runt_tui.client import AsyncSession
@@ -67,3 +73,50 @@ async def test_step_back_and_restore_seen_by_another_client(home: Path, daemons:
     finally:
         await alice.close()
         await bob.close()
+
+
+# ---- snapshot ----------------------------------------------------------------------------------
+
+
+def test_history_screen_snapshot(snap_compare: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The screen over the notebook app: two authors' edits, stepped back to before them.
+
+    Times come from a fixed clock in UTC (the embedded daemon and the app share it).
+    """
+    from pytest_textual_snapshot import SVGImageExtension
+
+    import runt_tui.doc.writer as writer
+    from runt_tui.tui.app import NotebookApp
+    from runt_tui.tui.app_options import AppOptions
+    from runt_tui.tui.testing import write_notebook as write_cells
+
+    snapshots = Path(__file__).resolve().parent.parent / "snapshots"
+    monkeypatch.setattr(SVGImageExtension, "dirname", classmethod(
+        lambda cls, *, test_location: str(snapshots / Path(test_location.filepath).stem)))
+    clock = [1_767_225_600.0]  # 2026-01-01 00:00 UTC
+    monkeypatch.setattr(writer, "now", lambda: clock[0])
+    monkeypatch.setenv("TZ", "UTC")
+    time.tzset()
+    home = Path(tempfile.mkdtemp(prefix="rt-", dir="/tmp"))
+    path = write_cells(home / "notebook.ipynb", [("markdown", "# Rain"), ("code", "rain = [3, 1, 2]\nsum(rain)")])
+    app = NotebookApp(AppOptions(path=path, name="alice", embedded=True, home=home / "state", images="halfblock",
+                                 start_kernel=False))
+
+    async def history(pilot: Pilot[None]) -> None:
+        await wait_until(pilot, lambda: app.ready and app.pane.settled)
+        cells = app.session.get_cells()
+        await app.session.set_source(cells[1].id, "rain = [3, 1, 2, 5]\nsum(rain)")
+        clock[0] += 120
+        await app.session.set_source(cells[0].id, "# Rain, by city")
+        app.push_screen(HistoryScreen(app.session, cells[1].id))
+        await wait_until(pilot, lambda: "Same as now" in screen_text(app))
+        await pilot.press("end")
+        await wait_until(pilot, lambda: "Differences from now" in screen_text(app))
+        await pilot.pause(0.2)
+
+    try:
+        assert snap_compare(app, terminal_size=(110, 30), run_before=history)
+    finally:
+        monkeypatch.delenv("TZ")
+        time.tzset()
+        shutil.rmtree(home, ignore_errors=True)

@@ -32,7 +32,6 @@ from runt_tui.tui.kitty_tmux import (
     kitty_command,
     placeholder_rows,
     tmux_wrap,
-    transmit,
 )
 
 
@@ -40,22 +39,6 @@ def test_tmux_wrap_doubles_every_escape() -> None:
     seq = kitty_command("QUJD", a="t", i=7)
     assert seq == "\x1b_Ga=t,i=7;QUJD\x1b\\"
     assert tmux_wrap(seq) == "\x1bPtmux;\x1b\x1b_Ga=t,i=7;QUJD\x1b\x1b\\\x1b\\"
-
-
-def test_transmit_sends_chunks_then_a_virtual_placement() -> None:
-    data = "A" * 5000
-    plain = transmit(42, data, 10, 3, tmux=False)
-    assert plain == [
-        "\x1b_Ga=t,f=100,i=42,m=1,q=2;" + "A" * 4096 + "\x1b\\",
-        "\x1b_Gi=42,m=0,q=2;" + "A" * 904 + "\x1b\\",
-        "\x1b_Ga=p,U=1,i=42,c=10,r=3,q=2\x1b\\",
-    ]
-    wrapped = transmit(42, data, 10, 3, tmux=True)
-    assert wrapped == [tmux_wrap(s) for s in plain]
-    for seq in wrapped:
-        body = seq[len("\x1bPtmux;") : -2]
-        assert body.count("\x1b") == 2 * plain[wrapped.index(seq)].count("\x1b")
-        assert "\x1b\x1b_G" in body
 
 
 def test_placeholders_carry_row_column_and_id() -> None:
@@ -88,8 +71,14 @@ def test_textual_images_kitty_writer_is_wrapped_inside_tmux(monkeypatch: pytest.
     commands = sent.split("\x1bPtmux;")[1:]
     assert commands and sent.startswith("\x1bPtmux;")
     assert all(c.startswith("\x1b\x1b_G") and c.endswith("\x1b\x1b\\\x1b\\") for c in commands)
-    assert "U=1" in commands[-1] and "a=p" in commands[-1]
-    assert PLACEHOLDER in capture.get()  # the cells hold placeholders, which tmux keeps as text
+    assert "U=1" in commands[-1] and "a=p" in commands[-1]  # a virtual placement
+    assert all(f"i={image.terminal_image_id}" in c for c in commands)
+    # The cells hold placeholders (which tmux keeps as text), exactly as kitty expects them.
+    colour, rows = placeholder_rows(image.terminal_image_id, 4, 2)
+    shown = capture.get()
+    assert all(row in shown for row in rows)
+    r, g, b = (int(colour[i : i + 2], 16) for i in (1, 3, 5))
+    assert f"\x1b[38;2;{r};{g};{b}m" in shown
 
 
 @pytest.mark.parametrize(("g", "mode", "advised"), [

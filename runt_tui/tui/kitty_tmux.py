@@ -9,7 +9,8 @@ placement commands must reach the outer terminal, wrapped in tmux's
 passthrough (`ESC Ptmux; ... ESC \\`, every ESC doubled), which needs
 `allow-passthrough on`. textual-image draws the placeholders already; inside
 tmux its command writer is wrapped (`install_passthrough`). The builders here
-are pure, so tests check the exact bytes.
+are pure, so tests check the exact bytes (and that textual-image's cells are
+what `placeholder_rows` says kitty expects).
 """
 
 from __future__ import annotations
@@ -20,7 +21,6 @@ from typing import Any
 PLACEHOLDER = "\U0010eeee"
 APC_START = "\x1b_G"
 ST = "\x1b\\"
-CHUNK = 4096
 
 
 def diacritics() -> list[int]:
@@ -40,22 +40,6 @@ def kitty_command(payload: str | None = None, **keys: int | str | None) -> str:
     """One kitty graphics command: ESC _G keys ; payload ESC \\."""
     body = ",".join(f"{k}={v}" for k, v in keys.items() if v is not None)
     return APC_START + body + (f";{payload}" if payload else "") + ST
-
-
-def transmit(image_id: int, png_b64: str, cols: int, rows: int, *, tmux: bool) -> list[str]:
-    """The commands that send a PNG (base64) in chunks and place it virtually over cols x rows cells."""
-    out: list[str] = []
-    rest = png_b64
-    first = True
-    while rest or first:
-        chunk, rest = rest[:CHUNK], rest[CHUNK:]
-        keys: dict[str, int | str | None] = {"i": image_id, "m": 1 if rest else 0, "q": 2}
-        if first:
-            keys = {"a": "t", "f": 100, **keys}
-        out.append(kitty_command(chunk, **keys))
-        first = False
-    out.append(kitty_command(a="p", U=1, i=image_id, c=cols, r=rows, q=2))
-    return [tmux_wrap(s) for s in out] if tmux else out
 
 
 def placeholder_rows(image_id: int, cols: int, rows: int) -> tuple[str, list[str]]:

@@ -71,6 +71,20 @@ def test_a_writer_re_signs_once_its_signature_is_old(monkeypatch: pytest.MonkeyP
     assert times == [1_000_000.0, 1_000_000.0, 1_000_030.0, 1_000_030.0, 1_000_060.0, 1_000_060.0]
 
 
+def test_a_document_made_before_authors_gets_the_map_and_signs_from_then() -> None:
+    from automerge.core import ROOT
+
+    doc = NotebookDoc.new()
+    with doc.transaction() as tx:
+        tx.delete(ROOT, "authors")
+    doc.author = "alice"
+    cid = doc.insert_cell(0, "code", "x")
+    assert change_history(doc)[-1].author is None  # nowhere to sign
+    assert doc.ensure_authors() is True and doc.ensure_authors() is False
+    doc.set_source(cid, "y")
+    assert change_history(doc)[-1].author == "alice"
+
+
 def test_groups_are_consecutive_changes_by_one_author_in_one_minute(monkeypatch: pytest.MonkeyPatch) -> None:
     alice, bob, clock = two_authors(monkeypatch)
     a = alice.insert_cell(0, "code", "a")

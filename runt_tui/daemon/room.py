@@ -45,6 +45,7 @@ class Room(RoomHistory, RoomPersistence, RoomFiles):
         self.path = path
         self.notebook_id = notebook_id
         doc.author = DAEMON_AUTHOR  # outputs, prepares and disk merges, in the history
+        doc.ensure_authors()  # a document persisted before the history had authors
         self.doc = doc
         self.store = store
         self.meta = meta

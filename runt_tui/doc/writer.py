@@ -9,9 +9,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from automerge.core import ObjType, ScalarType, Transaction
+from automerge.core import ROOT, ObjType, ScalarType, Transaction
 
-from runt_tui.doc.authors import authors_obj, needs_signature, now, sign
+from runt_tui.doc.authors import AUTHORS_KEY, authors_obj, needs_signature, now, sign
 from runt_tui.doc.reader import DocReader
 from runt_tui.doc.schema import dumps
 
@@ -37,6 +37,14 @@ class DocWriter(DocReader):
             if signature is not None and self.author is not None:
                 sign(tx, signature[0], self.__dict__["_actor_full"], self.author, signature[1])
                 self.__dict__["_signed_at"] = signature[1]
+
+    def ensure_authors(self) -> bool:
+        """Create the root `authors` map in a document made before it existed (daemon only)."""
+        if authors_obj(self._doc) is not None:
+            return False
+        with self._doc.transaction() as tx:
+            tx.put_object(ROOT, AUTHORS_KEY, ObjType.Map)
+        return True
 
     def _signature_due(self) -> tuple[bytes, float] | None:
         """(authors map, time) when this transaction should refresh our authors entry."""

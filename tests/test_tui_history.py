@@ -14,13 +14,13 @@ from typing import Any
 
 import pytest
 from conftest import InProcessDaemons, until, write_notebook
+from support.tui import screen_text, wait_until
 from textual.app import App, ComposeResult
 from textual.pilot import Pilot
 from textual.widgets import Static
 
 from runt_tui.client import AsyncSession
 from runt_tui.tui.screens.history import HistoryScreen
-from runt_tui.tui.testing import screen_text, wait_until
 
 
 class Host(App[None]):
@@ -84,11 +84,11 @@ def test_history_screen_snapshot(snap_compare: Any, tmp_path: Path, monkeypatch:
     Times come from a fixed clock in UTC (the embedded daemon and the app share it).
     """
     from pytest_textual_snapshot import SVGImageExtension
+    from support.tui import write_notebook as write_cells
 
     import runt_tui.doc.writer as writer
     from runt_tui.tui.app import NotebookApp
     from runt_tui.tui.app_options import AppOptions
-    from runt_tui.tui.testing import write_notebook as write_cells
 
     snapshots = Path(__file__).resolve().parent.parent / "snapshots"
     monkeypatch.setattr(SVGImageExtension, "dirname", classmethod(
@@ -108,7 +108,7 @@ def test_history_screen_snapshot(snap_compare: Any, tmp_path: Path, monkeypatch:
         await app.session.set_source(cells[1].id, "rain = [3, 1, 2, 5]\nsum(rain)")
         clock[0] += 120
         await app.session.set_source(cells[0].id, "# Rain, by city")
-        app.push_screen(HistoryScreen(app.session, cells[1].id))
+        await pilot.press("j", "H")  # the key, on the second cell (the one `c` restores)
         await wait_until(pilot, lambda: "Same as now" in screen_text(app))
         await pilot.press("end")
         await wait_until(pilot, lambda: "Differences from now" in screen_text(app))

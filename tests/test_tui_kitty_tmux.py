@@ -159,9 +159,8 @@ def test_auto_inside_tmux_with_passthrough_picks_kitty_and_wraps(tmp_path: Path,
 
 @pytest.mark.skipif(TMUX is None, reason="tmux is not installed")
 def test_app_in_tmux_draws_kitty_placeholders_that_tmux_keeps(tmp_path: Path) -> None:
+    from support.tui import png, write_notebook
     from test_tui_tmux import Tmux, runt_tui
-
-    from runt_tui.tui.testing import png, write_notebook
 
     nb = write_notebook(tmp_path / "img.ipynb", [("code", "show()")], {
         0: [{"output_type": "display_data", "metadata": {}, "data": {"image/png": png(64, 32), "text/plain": "<img>"}}]})

@@ -37,6 +37,7 @@ class CellActions(AppCore):
             self.pane.reveal(cid, bottom=bottom)
         if old != cid:
             self.publish_presence()
+            self.panes_changed(runtime=False)
 
     def _index(self) -> int:
         order = self.pane.order

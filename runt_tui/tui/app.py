@@ -14,9 +14,10 @@ from runt_tui.client import AsyncSession
 from runt_tui.tui.app_options import AppOptions
 from runt_tui.tui.keyroute import KeyRouter
 from runt_tui.tui.keys import COMMAND_ONLY, COMMANDS, app_bindings
+from runt_tui.tui.panes import PaneActions, PaneSet
 
 
-class NotebookApp(KeyRouter):
+class NotebookApp(PaneActions, KeyRouter):
     """`runt-tui NOTEBOOK`: one notebook, shared live with every other terminal on it."""
 
     CSS_PATH = "app.tcss"
@@ -29,10 +30,23 @@ class NotebookApp(KeyRouter):
         connecting: asyncio.Task[None] | None = None,
     ) -> None:
         super().__init__(options, session, connecting)
+        self.panes = PaneSet(self)
 
     def compose(self) -> ComposeResult:
-        yield self.pane
+        with self.panes.container:
+            yield self.pane
+            yield self.panes.output
+            yield self.panes.kernel
         yield self.status_bar
+
+    def on_mount(self) -> None:
+        self.panes.start(self.size.width)
+
+    def on_resize(self) -> None:
+        self.panes.resized(self.size.width)
+
+    def panes_changed(self, everything: bool = False, runtime: bool = True) -> None:
+        self.panes.refresh(all_panes=everything, runtime=runtime)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if not self.ready and action not in ("quit", "help", "command_palette"):

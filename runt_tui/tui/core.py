@@ -84,7 +84,7 @@ class AppCore(App[None]):
         self.cell_clipboard: list[CellCopy] = []
         self.deleted: list[CellCopy] = []
         self._marks: dict[str, tuple[PeerMark, ...]] = {}
-        self._statuses: dict[str, tuple[str, str]] = {}
+        self._statuses: dict[str, tuple[str, str, str]] = {}
         self._last_runtime: dict[str, Any] = {}
         self._presence_timer: Any = None
         self.bridge = SessionBridge(self.session, self, lambda: self.selected if self.buffer else None,
@@ -140,6 +140,7 @@ class AppCore(App[None]):
         self.publish_presence()
         if self.follow is not None:
             self.apply_follow()
+        self.panes_changed(everything=True)
         if self.options.start_kernel:
             self.run_worker(self._start_kernel(), name="start-kernel", group="kernel")
 
@@ -209,30 +210,32 @@ class AppCore(App[None]):
         replica = self.session.replica
         assert replica is not None
         v = replica.doc.cell(cid)
-        status, requester = self._statuses.get(cid, ("", ""))
+        status, requester, colour = self._statuses.get(cid, ("", "", ""))
         outputs: tuple[dict[str, Any], ...] = ()
         if v.cell_type == "code" and v.outputs_json:
             outputs = tuple(replica.resolved_outputs(v))
         return CellModel(
             id=cid, cell_type=v.cell_type, source=v.source, rev=v.rev, orev=v.orev,
-            execution_count=v.execution_count, status=status, requester=requester,
+            execution_count=v.execution_count, status=status, requester=requester, requester_colour=colour,
             outputs=outputs, attachments=v.attachments, peers=self._marks.get(cid, ()),
             expanded=cid in self.expanded, blobs_epoch=self.blobs_epoch if outputs else 0,
             selected=cid == self.selected, editing=cid == self.selected and self.mode == "edit",
         )
 
-    def _cell_statuses(self) -> dict[str, tuple[str, str]]:
+    def _cell_statuses(self) -> dict[str, tuple[str, str, str]]:
         runtime = self.session.runtime
-        out: dict[str, tuple[str, str]] = {}
+        out: dict[str, tuple[str, str, str]] = {}
+        colours = {str(p.get("peer_id")): str(p.get("colour") or "") for p in self.session.peer_list}
         executions = runtime.get("executions") or {}
         if isinstance(executions, dict):
             for cid, ex in executions.items():
                 if isinstance(ex, dict) and ex.get("status") in ("error", "cancelled"):
-                    out[str(cid)] = (str(ex["status"]), "")
+                    out[str(cid)] = (str(ex["status"]), "", "")
         for item in runtime.get("queue") or []:
             if isinstance(item, dict) and item.get("cell"):
-                who = (item.get("requester") or {}).get("name") or ""
-                out[str(item["cell"])] = (str(item.get("status") or "queued"), str(who))
+                who = item.get("requester") or {}
+                colour = who.get("colour") or colours.get(str(who.get("peer_id")), "")
+                out[str(item["cell"])] = (str(item.get("status") or "queued"), str(who.get("name") or ""), str(colour))
         return out
 
     def _peer_marks(self) -> dict[str, tuple[PeerMark, ...]]:
@@ -301,6 +304,7 @@ class AppCore(App[None]):
             self.apply_follow(changed)
         if self.mode == "edit":  # a remote edit above may have pushed the cursor off screen
             self.call_after_refresh(self.keep_cursor_visible)
+        self.panes_changed(runtime=bool(p.runtime or p.presence or p.structure))
 
     def _runtime_changed(self) -> set[str]:
         runtime = self.session.runtime
@@ -349,6 +353,9 @@ class AppCore(App[None]):
 
     def keep_cursor_visible(self) -> None:
         """Hook: scroll the editor's cursor into view (see CellActions)."""
+
+    def panes_changed(self, everything: bool = False, runtime: bool = True) -> None:
+        """Hook: redraw the output and kernel panes (see PaneActions)."""
 
     def caret(self) -> tuple[str, int] | None:
         """Hook: the edited cell and its cursor's screen row (see CellActions)."""

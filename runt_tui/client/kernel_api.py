@@ -138,6 +138,11 @@ class KernelAPI:
         """Interrupt the running cell; queued cells are cancelled."""
         await self.request("interrupt")
 
+    async def clear_queue(self: _Host) -> int:
+        """Cancel every queued cell (the running one goes on); returns how many were dropped."""
+        header, _ = await self.request("clear_queue")
+        return int(header.get("cancelled") or 0)
+
     async def restart_kernel(self: _Host) -> dict[str, Any]:
         """Restart the kernel (outputs stay, counts restart)."""
         header, _ = await self.request("restart_kernel", timeout=120)

@@ -135,6 +135,8 @@ class ReadAPI:
         """The peers in the room (name, colour, focused cell, cursor)."""
         return list(self.peer_list)
 
-    async def set_presence(self: _Host, cell: str | None, cursor: Any = None, mode: str | None = None) -> None:
-        """Publish the focused cell, cursor and mode to the other peers."""
-        await self.request("presence", presence={"cell": cell, "cursor": cursor, "mode": mode})
+    async def set_presence(
+        self: _Host, cell: str | None, cursor: Any = None, mode: str | None = None, follow: str | None = None,
+    ) -> None:
+        """Publish the focused cell, cursor, mode and whom we follow (a peer id, "" the running cell)."""
+        await self.request("presence", presence={"cell": cell, "cursor": cursor, "mode": mode, "follow": follow})

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import time
 import uuid
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -184,7 +185,8 @@ async def h_presence(d: Daemon, c: ClientConn, h: dict[str, Any], p: bytes) -> R
     info = h.get("presence")
     if not isinstance(info, dict):
         raise RequestError(ErrorCode.BAD_REQUEST, "'presence' must be an object")
-    link.presence = {k: info[k] for k in ("cell", "cursor", "mode", "selection") if k in info}
+    link.presence = {k: info[k] for k in ("cell", "cursor", "mode", "selection", "follow") if k in info}
+    link.presence["active_at"] = time.time()
     if isinstance(h.get("name"), str):
         link.name = h["name"][:64]
     room.publish_presence()

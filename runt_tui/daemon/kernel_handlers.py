@@ -46,7 +46,7 @@ async def h_execute(d: Daemon, c: ClientConn, h: dict[str, Any], p: bytes) -> Re
     except (TypeError, ValueError):
         raise RequestError(ErrorCode.BAD_REQUEST, "'heads' must be hex strings") from None
     link = c.rooms[room.key]
-    ex = kernel_of(d, room).execute(cell, heads, {"peer_id": link.peer_id, "name": link.name})
+    ex = kernel_of(d, room).execute(cell, heads, _who(link))
     if not h.get("wait"):
         return ex.summary(), b""
     timeout = h.get("limit")
@@ -60,15 +60,26 @@ async def h_execute(d: Daemon, c: ClientConn, h: dict[str, Any], p: bytes) -> Re
 async def h_interrupt(d: Daemon, c: ClientConn, h: dict[str, Any], p: bytes) -> Reply:
     """Interrupt the running cell and cancel the queue."""
     room = _room(d, c, h)
-    await kernel_of(d, room).interrupt()
+    await kernel_of(d, room).interrupt(_who(c.rooms[room.key]))
     return {}, b""
+
+
+async def h_clear_queue(d: Daemon, c: ClientConn, h: dict[str, Any], p: bytes) -> Reply:
+    """Cancel every queued cell; the running one goes on."""
+    room = _room(d, c, h)
+    return {"cancelled": kernel_of(d, room).clear_queue(_who(c.rooms[room.key]))}, b""
+
+
+def _who(link: Any) -> dict[str, Any]:
+    """How a request's peer is named in the queue, history and cancellations."""
+    return {"peer_id": link.peer_id, "name": link.name, "colour": link.colour}
 
 
 async def h_restart_kernel(d: Daemon, c: ClientConn, h: dict[str, Any], p: bytes) -> Reply:
     """Restart the kernel (outputs stay)."""
     room = _room(d, c, h)
     try:
-        state = await kernel_of(d, room).restart()
+        state = await kernel_of(d, room).restart(_who(c.rooms[room.key]))
     except KernelLaunchError as e:
         raise RequestError(ErrorCode.KERNEL_ERROR, str(e)) from None
     return {"kernel": state}, b""
@@ -144,6 +155,7 @@ KERNEL_HANDLERS: dict[str, Any] = {
     "start_kernel": h_start_kernel,
     "execute": h_execute,
     "interrupt": h_interrupt,
+    "clear_queue": h_clear_queue,
     "restart_kernel": h_restart_kernel,
     "shutdown_kernel": h_shutdown_kernel,
     "input_reply": h_input_reply,

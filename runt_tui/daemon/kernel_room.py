@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from runt_tui.daemon.kernel_meta import record_kernel
 from runt_tui.daemon.outputs_writer import CellOutputWriter
+from runt_tui.daemon.queue_log import POLL_SECONDS, QueueLog, kernel_facts
 from runt_tui.doc import DocError, is_panic
 from runt_tui.kernel import (
     DisplayIdIndex,
@@ -145,6 +146,10 @@ class RoomKernel:
         # whose execution may have changed since (see _executions_changed).
         self._sent: dict[str, tuple[Any, ...]] = {}
         self._watch: set[str] = set()
+        # History, cancellations with who caused them, the kernel process and its log (kernel pane).
+        self.qlog = QueueLog(self._describe_cell)
+        room.runtime_extra.update(self.qlog.runtime_parts())
+        self._poller = asyncio.get_running_loop().create_task(self._poll(), name=f"kernel-poll-{room.key}")
 
     # ---- state -----------------------------------------------------------
 
@@ -200,6 +205,27 @@ class RoomKernel:
     def _pid(self) -> int | None:
         return self.session.pid if self.session is not None else None
 
+    def _describe_cell(self, cell_id: str) -> str:
+        ids = self.room.doc.cell_ids()
+        if cell_id not in ids:
+            return "(a deleted cell)"
+        first = self.room.doc.cell(cell_id).source.split("\n", 1)[0][:40]
+        return f"#{ids.index(cell_id) + 1} {first}".rstrip()
+
+    async def _poll(self) -> None:
+        """Every few seconds: the kernel's memory and CPU, new kernel log lines, expired cancellations."""
+        while True:
+            await asyncio.sleep(POLL_SECONDS)
+            try:
+                if self.qlog.poll(self._pid() if self.alive else None):
+                    self._publish()
+            except Exception:  # the pane's facts are never worth the queue
+                log.exception("room %s: polling the kernel failed", self.room.key)
+
+    def _notify(self, peer: str, message: str) -> None:
+        if peer in self.room.peers:
+            self.room.send_event({"type": "notice", "level": "warning", "message": message}, only=peer)
+
     @property
     def busy(self) -> bool:
         """True while a cell is queued or running (or taken from the queue)."""
@@ -243,7 +269,7 @@ class RoomKernel:
         self.status = "dead"
         self.error = reason
         self.input_request = None
-        self._cancel_queue(f"kernel died: {reason}")
+        self._cancel_queue(f"kernel died: {reason}", {"name": "the kernel's death"})
         self.room.send_event({"type": "notice", "level": "error", "message": f"Kernel died: {reason}"})
         self._publish()
 
@@ -275,13 +301,14 @@ class RoomKernel:
                 raise
             self.status = "idle" if session.status in ("idle", "starting") else str(session.status)
             log.info("room %s: kernel %s started (pid %s)", self.room.key, name, self._pid())
+            self.qlog.kernel_started(session.log_path, False, kernel_facts(session))
             self._publish()
             record_kernel(self.room, session.kernelspec_metadata(), session.kernel_info)
             return self.kernel_state()
 
-    async def interrupt(self) -> None:
-        """Stop the running cell and cancel everything queued."""
-        self._cancel_queue("interrupted")
+    async def interrupt(self, by: dict[str, Any] | None = None) -> None:
+        """Stop the running cell and cancel everything queued (`by`: the peer who asked)."""
+        self._cancel_queue("interrupted", by)
         current = self.current
         if current is not None and current.status == "queued":
             # Taken from the queue but not sent yet (the kernel is starting
@@ -293,9 +320,9 @@ class RoomKernel:
             log.info("room %s: kernel %s interrupted (pid %s)", self.room.key, self.name, self._pid())
             await self.session.interrupt()
 
-    async def restart(self) -> dict[str, Any]:
+    async def restart(self, by: dict[str, Any] | None = None) -> dict[str, Any]:
         """Restart the kernel (outputs stay); queued cells are cancelled."""
-        self._cancel_queue("kernel restarted")
+        self._cancel_queue("kernel restarted", by)
         if self.session is None or self.status in ("none", "shutdown"):
             return await self.start()
         self.status, self.error = "restarting", None
@@ -309,6 +336,8 @@ class RoomKernel:
         self.index = DisplayIdIndex()
         self.status = "idle"
         log.info("room %s: kernel %s restarted (pid %s)", self.room.key, self.name, self._pid())
+        if self.session is not None:
+            self.qlog.kernel_started(self.session.log_path, True, kernel_facts(self.session))
         self._publish()
         if self.session is not None:
             record_kernel(self.room, self.session.kernelspec_metadata(), self.session.kernel_info)
@@ -330,12 +359,23 @@ class RoomKernel:
         """Shut down and stop the queue worker (room closing)."""
         await self.shutdown()
         self._worker.cancel()
+        self._poller.cancel()
 
-    def _cancel_queue(self, reason: str) -> None:
+    def _cancel_queue(self, reason: str, by: dict[str, Any] | None = None) -> None:
+        dropped = []
         while self.queue:
             ex = self.queue.popleft()
             ex.finish("cancelled", {"ename": "Cancelled", "evalue": reason, "traceback": []})
+            dropped.append(ex.queue_entry())
+        if dropped:
+            self.qlog.cancel(dropped, by, reason, self._notify)
         self._publish()
+
+    def clear_queue(self, by: dict[str, Any] | None = None) -> int:
+        """Cancel every queued cell; the running one goes on. Returns how many were dropped."""
+        count = len(self.queue)
+        self._cancel_queue("queue cleared", by)
+        return count
 
     # ---- execution -------------------------------------------------------
 
@@ -374,6 +414,8 @@ class RoomKernel:
                     ex.finish("error", {"ename": "DocumentError", "evalue": str(e), "traceback": []})
                 finally:
                     self.current = None
+                    if ex.started_at is not None:
+                        self.qlog.finished(ex.summary(brief=True))
                     # Now, not at the next iteration: everyone sees the
                     # execution finished before the requester gets the answer.
                     self._publish_now()
@@ -446,7 +488,7 @@ class RoomKernel:
         elif status == "error":
             err = acc.error
             info = {"ename": err.ename, "evalue": err.evalue, "traceback": list(err.traceback)} if err else None
-            self._cancel_queue("a previous cell raised an error")
+            self._cancel_queue("a previous cell raised an error", ex.requester)
             ex.finish("error", info, doc.heads())
         else:
             ex.finish("cancelled", {"ename": "Aborted", "evalue": str(reply.get("reason", "aborted")), "traceback": []}, doc.heads())

@@ -54,7 +54,7 @@ class PeerLink:
             "colour": self.colour,
             "kind": self.kind,
             "joined_at": self.joined_at,
-            **{k: v for k, v in self.presence.items() if k in ("cell", "cursor", "mode", "selection")},
+            **{k: v for k, v in self.presence.items() if k in ("cell", "cursor", "mode", "selection", "follow", "active_at")},
         }
 
 

@@ -313,6 +313,7 @@ class CellActions(AppCore):
         self.follow = None if self.follow == "" else ""
         self.apply_follow()
         self.refresh_status()
+        self.publish_presence()
 
     def action_follow_next_peer(self) -> None:
         names = [str(p.get("name")) for p in self.session.peer_list if p.get("peer_id") != self.session.peer_id]
@@ -323,6 +324,7 @@ class CellActions(AppCore):
         self.follow = names[i] if i < len(names) else None
         self.apply_follow()
         self.refresh_status()
+        self.publish_presence()
 
     def action_unfollow(self) -> None:
         self.stop_following()
@@ -331,6 +333,7 @@ class CellActions(AppCore):
         if self.follow is not None:
             self.follow = None
             self.refresh_status()
+            self.publish_presence()
 
     def apply_follow(self, changed: set[str] | None = None) -> None:
         target = self._follow_target()

@@ -390,5 +390,8 @@ class AppCore(App[None]):
     def _send_presence(self) -> None:
         self._presence_timer = None
         cursor = self.cursor_pos if self.mode == "edit" else None
-        coro = self.session.set_presence(self.selected, cursor, self.mode)
+        follow = self.follow
+        if follow:  # others see whom we follow by peer id
+            follow = next((str(p.get("peer_id")) for p in self.session.peer_list if p.get("name") == follow), None)
+        coro = self.session.set_presence(self.selected, cursor, self.mode, follow)
         self.run_worker(coro, name="presence", group="presence", exclusive=True, exit_on_error=False)

@@ -1,0 +1,159 @@
+"""Pilot tests of the kernel and output panes and the layout, against a real daemon and ipykernel."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from textual.pilot import Pilot
+
+from runt_tui.client import AsyncSession
+from runt_tui.tui.app import NotebookApp
+from runt_tui.tui.app_options import AppOptions
+from runt_tui.tui.layout import read_remembered
+from runt_tui.tui.testing import screen_text, wait_until, write_notebook
+
+SLEEPER = "import time\nfor _ in range(600): time.sleep(0.05)"
+Pair = tuple[NotebookApp, Pilot[None], AsyncSession, AsyncSession]
+
+
+@asynccontextmanager
+async def alice_and_bob(tmp_path: Path, cells: list[tuple[str, str]], panes: tuple[str, ...] | None = ("cells", "kernel"),
+                        size: tuple[int, int] = (160, 45), kernel: bool = True,
+                        outputs: dict[int, list[dict[str, Any]]] | None = None) -> AsyncIterator[Pair]:
+    """Alice in the app (kernel pane shown), Bob as a second client on the same daemon."""
+    path = write_notebook(tmp_path / "nb.ipynb", cells, outputs)
+    home = Path(tempfile.mkdtemp(prefix="rt-", dir="/tmp"))
+    sa = AsyncSession(path=path, name="alice", embedded=True, home=home, kind="tui")
+    sb = AsyncSession(path=path, name="bob", home=home, kind="tui", autostart=False)
+    app = NotebookApp(AppOptions(path=path, images="halfblock", start_kernel=kernel, panes=panes,
+                                 config=tmp_path / "config.toml"), session=sa)
+    try:
+        async with app.run_test(size=size) as pilot:
+            await wait_until(pilot, lambda: app.ready and app.pane.settled)
+            await sb.connect()
+            if kernel:
+                await wait_until(pilot, lambda: sa.kernel_status() == "idle", timeout=60)
+            yield app, pilot, sa, sb
+            if kernel:
+                await sa.shutdown_kernel()
+    finally:
+        await sb.close()
+        await sa.close()
+        shutil.rmtree(home, ignore_errors=True)
+
+
+def kernel_text(app: NotebookApp) -> str:
+    return app.panes.kernel.plain()
+
+
+async def test_kernel_pane_names_who_queued_and_interrupt_tells_the_requester(tmp_path: Path) -> None:
+    cells = [("code", SLEEPER), ("code", "print('second')"), ("code", "x = 3")]
+    async with alice_and_bob(tmp_path, cells) as (app, pilot, sa, sb):
+        notices: list[dict[str, Any]] = []
+        sb.event_listeners.append(lambda e: notices.append(e) if e.get("type") == "notice" else None)
+        ids = sb.doc.cell_ids()
+        await sb.queue_execution(ids[0])
+        await sb.queue_execution(ids[1])
+        await wait_until(pilot, lambda: "#2 print('second')  bob" in kernel_text(app))
+        await wait_until(pilot, lambda: "▶" in kernel_text(app) and "#1 import time  bob" in kernel_text(app))
+        # The cells pane marks the queued cell apart from the running one.
+        await wait_until(pilot, lambda: "[…]" in screen_text(app) and "[*]" in screen_text(app))
+        app.panes.focus("kernel")
+        await pilot.press("i")
+        await wait_until(pilot, lambda: "cancelled by alice" in kernel_text(app))
+        await wait_until(pilot, lambda: any("cancelled by alice" in str(n.get("message")) for n in notices))
+        message = next(str(n["message"]) for n in notices if "cancelled by alice" in str(n.get("message")))
+        assert "#2 print('second')" in message and "interrupted" in message
+        # The running cell ended by the interrupt and is in the history, newest first.
+        await wait_until(pilot, lambda: "History" in kernel_text(app) and "error" in kernel_text(app).split("History")[1])
+
+
+async def test_history_enter_jumps_to_the_cell(tmp_path: Path) -> None:
+    cells = [("code", "a = 1"), ("code", "b = 2"), ("code", "1/0")]
+    async with alice_and_bob(tmp_path, cells) as (app, pilot, sa, sb):
+        ids = sb.doc.cell_ids()
+        await sb.execute_cell(ids[1])
+        await sb.execute_cell(ids[2])
+        await wait_until(pilot, lambda: "#3 1/0  bob" in kernel_text(app).split("History", 1)[1])
+        history = kernel_text(app).split("History", 1)[1]
+        assert history.index("#3 1/0") < history.index("#2 b = 2")  # newest first
+        assert "✗" in screen_text(app)  # the failed cell is marked in the cells pane
+        app.panes.focus("kernel")
+        rows = app.panes.kernel.rows
+        target = next(i for i, r in enumerate(rows) if r.section == "History" and r.cell == ids[1])
+        app.panes.kernel.list.highlighted = target
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: app.selected == ids[1])
+
+
+async def test_kernel_pane_shows_process_facts_peers_and_log(tmp_path: Path) -> None:
+    cells = [("code", "import sys, os\nos.write(2, b'kernel-stderr-line\\n')")]
+    async with alice_and_bob(tmp_path, cells) as (app, pilot, sa, sb):
+        await sb.set_presence(sb.doc.cell_ids()[0], None, "edit")
+        await wait_until(pilot, lambda: "pid " in kernel_text(app) and "mem " in kernel_text(app), timeout=30)
+        text = kernel_text(app)
+        assert "python3" in text and "transport ipc" in text and "env " in text
+        await wait_until(pilot, lambda: "bob" in kernel_text(app).split("Peers", 1)[1])
+        peers = kernel_text(app).split("Peers", 1)[1]
+        assert "alice (you)" in peers and "edit" in peers
+        # The kernel's own stderr (fd 2, outside any output capture) reaches the log section.
+        await sb.execute_cell(sb.doc.cell_ids()[0])
+        await wait_until(pilot, lambda: "kernel-stderr-line" in kernel_text(app).split("Kernel log", 1)[1], timeout=30)
+
+
+async def test_clear_queue_keeps_the_running_cell(tmp_path: Path) -> None:
+    cells = [("code", SLEEPER), ("code", "y = 2")]
+    async with alice_and_bob(tmp_path, cells) as (app, pilot, sa, sb):
+        ids = sb.doc.cell_ids()
+        await sb.queue_execution(ids[0])
+        await sb.queue_execution(ids[1])
+        await wait_until(pilot, lambda: "#2 y = 2  bob" in kernel_text(app))
+        app.panes.focus("kernel")
+        await pilot.press("C")
+        await wait_until(pilot, lambda: "cancelled by alice (queue cleared)" in kernel_text(app))
+        assert sa.runtime["queue"][0]["cell"] == ids[0]  # still running
+        await sa.interrupt()
+
+
+LONG = "".join(f"line {i} of the output\n" for i in range(3000))
+
+
+async def test_output_pane_shows_everything_searches_and_copies(tmp_path: Path) -> None:
+    outputs = {0: [{"output_type": "stream", "name": "stdout", "text": LONG}]}
+    async with alice_and_bob(tmp_path, [("code", "print('x')")], panes=("cells", "output"), kernel=False,
+                             outputs=outputs) as (app, pilot, sa, sb):
+        view = app.panes.output.view
+        await wait_until(pilot, lambda: len(view.content.lines) == 3000)
+        app.panes.focus("output")
+        await pilot.press("G")
+        await wait_until(pilot, lambda: "line 2999 of the output" in screen_text(app))
+        await pilot.press("g")
+        await wait_until(pilot, lambda: "line 0 of the output" in screen_text(app))
+        await pilot.press("slash")
+        await pilot.press(*"line 1500 ", "enter")
+        await wait_until(pilot, lambda: view.matches == [(1500, 0)])
+        assert "line 1500 of the output" in screen_text(app) and "1/1" in screen_text(app)
+        written: list[str] = []
+        app._driver.write = written.append  # type: ignore[union-attr,method-assign]
+        await pilot.press("v", "j", "y")
+        assert any("\x1b]52;c;" in w for w in written) or app.notify is not None
+        import base64
+        payload = next(w for w in written if w.startswith("\x1b]52;c;"))
+        assert base64.b64decode(payload[7:-1]).decode() == "line 1500 of the output\nline 1501 of the output\n"
+
+
+async def test_layout_toggles_and_is_remembered_per_size_class(tmp_path: Path) -> None:
+    async with alice_and_bob(tmp_path, [("code", "1")], panes=None, size=(130, 30), kernel=False) as (app, pilot, sa, sb):
+        assert app.panes.layout is not None and app.panes.layout.panes == ("cells", "kernel")
+        await pilot.press("f3")
+        await wait_until(pilot, lambda: app.panes.output.display)
+        assert app.panes.layout.panes == ("cells", "output", "kernel")
+        assert read_remembered(tmp_path / "config.toml") == {"medium": ("cells", "output", "kernel")}
+        await pilot.press("f4")
+        assert read_remembered(tmp_path / "config.toml") == {"medium": ("cells", "output")}
+        assert not app.panes.kernel.display

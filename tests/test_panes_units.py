@@ -219,8 +219,8 @@ def test_queue_rows_name_the_requester_with_a_live_timer() -> None:
     }
     rows = queue_rows(runtime, _cells, {"p1": "#ff0000"}, now=112.0)
     text = "\n".join(r.text.plain for r in rows)
-    assert "▶ 12s #1 import time  bob" in text
-    assert "… queued #2 print('x')  ann" in text  # the escape is gone
+    assert "▶ 12s bob #1 import time" in text
+    assert "… queued ann #2 print('x')" in text  # the escape is gone
     assert "cancelled by bob (interrupted)" in text and "(deleted gone)" in text
     assert [r.cell for r in rows[1:]] == ["c1", "c2", "gone"]
     assert has_timer(runtime) and not has_timer({"queue": []})

@@ -93,8 +93,8 @@ def kernel_rows(runtime: Mapping[str, Any], now: float) -> list[Row]:
     name = strip_controls(str(kernel.get("name") or "no kernel"), one_line=True)
     display = strip_controls(str(info.get("display_name") or ""), one_line=True)
     rows = [heading("Kernel"), Row(Text.assemble(
-        (name, "bold"), (f" ({display})" if display and display != name else "", ""), "  ",
-        (status, STATUS_STYLE.get(status, "dim")),
+        (f"● {status}", STATUS_STYLE.get(status, "dim")), "  ",
+        (name, "bold"), (f" ({display})" if display and display != name else "", ""),
     ))]
     facts: list[str] = []
     if kernel.get("pid"):
@@ -132,17 +132,17 @@ def queue_rows(runtime: Mapping[str, Any], cells: CellLookup, colours: Mapping[s
         else:
             state = Text("… queued", style="yellow")
         rows.append(Row(Text.assemble(
-            state, " ", cell_label(cid, cells), "  ", person(entry.get("requester"), colours),
-            (f" {clock(ex.get('queued_at'))}", "dim"),
+            state, " ", person(entry.get("requester"), colours), " ", cell_label(cid, cells),
+            (f"  {clock(ex.get('queued_at'))}", "dim"),
         ), cell=cid or None, section="Queue"))
     for entry in runtime.get("cancelled") or []:
         if not isinstance(entry, dict):
             continue
         cid = str(entry.get("cell") or "")
         rows.append(Row(Text.assemble(
-            ("✗ ", "red"), cell_label(cid, cells), "  ", person(entry.get("requester"), colours),
-            (" cancelled by ", "dim"), person(entry.get("by"), colours),
-            (f" ({strip_controls(str(entry.get('reason') or ''), one_line=True)[:40]})", "dim"),
+            ("✗ cancelled by ", "red"), person(entry.get("by"), colours),
+            (f" ({strip_controls(str(entry.get('reason') or ''), one_line=True)[:40]}): ", "dim"),
+            person(entry.get("requester"), colours), " ", cell_label(cid, cells),
         ), cell=cid or None, section="Queue"))
     return rows
 
@@ -154,13 +154,13 @@ def history_rows(runtime: Mapping[str, Any], cells: CellLookup, colours: Mapping
     for h in history[:MAX_HISTORY_ROWS]:
         cid = str(h.get("cell") or "")
         status = str(h.get("status") or "")
-        mark = {"done": ("✓", "green"), "error": ("✗ error", "red"), "cancelled": ("– cancelled", "dim")}.get(status, (status, "dim"))
+        mark = {"done": ("✓", "green"), "error": ("✗", "bold red"), "cancelled": ("–", "dim")}.get(status, ("?", "dim"))
         count = h.get("execution_count")
         took = h.get("duration")
         rows.append(Row(Text.assemble(
-            (f"[{count if count is not None else ' '}] ".rjust(7), "dim"), cell_label(cid, cells), "  ",
-            person(h.get("requester"), colours),
-            (f" {duration(took)}" if isinstance(took, (int, float)) else "", "dim"), " ", mark,
+            mark, (f" [{count if count is not None else ' '}]", "dim"),
+            (f" {duration(took)}" if isinstance(took, (int, float)) else "", "dim"), " ",
+            person(h.get("requester"), colours), " ", cell_label(cid, cells),
         ), cell=cid or None, section="History"))
     return rows
 
@@ -204,9 +204,11 @@ def pane_rows(runtime: Mapping[str, Any], peers: Sequence[Mapping[str, Any]], me
     """Every row of the kernel pane, top to bottom."""
     colours = {str(p.get("peer_id")): str(p.get("colour") or "") for p in peers}
     blank = Row(Text(""))
-    return [*kernel_rows(runtime, now), blank, *queue_rows(runtime, cells, colours, now), blank,
-            *history_rows(runtime, cells, colours), blank, *peer_rows(peers, me, cells, now), blank,
-            *log_rows(runtime)]
+    rows = [*kernel_rows(runtime, now), blank, *queue_rows(runtime, cells, colours, now), blank,
+            *history_rows(runtime, cells, colours), blank, *peer_rows(peers, me, cells, now), blank]
+    for row in rows:  # one line each, cut at the pane's edge; log lines below wrap to be read whole
+        row.text.no_wrap, row.text.overflow = True, "ellipsis"
+    return rows + log_rows(runtime)
 
 
 def has_timer(runtime: Mapping[str, Any]) -> bool:

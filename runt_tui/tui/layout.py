@@ -22,7 +22,7 @@ CONFIG_TABLE = "panes"
 # Width weights move by this much per key press, within these bounds.
 WEIGHT_STEP = 1
 MIN_WEIGHT, MAX_WEIGHT = 1, 8
-DEFAULT_WEIGHTS = {"cells": 4, "output": 3, "kernel": 2}
+DEFAULT_WEIGHTS = {"cells": 4, "output": 3, "kernel": 3}
 
 
 class PanesError(ValueError):

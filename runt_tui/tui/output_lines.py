@@ -70,6 +70,13 @@ class OutputLines:
     starts: list[int] = field(default_factory=list)
     _sizes: list[int] = field(default_factory=list)
     _plain: dict[int, str] = field(default_factory=dict)
+    # The longest text line seen (in code points; escapes counted): the width to scroll sideways.
+    widest: int = 0
+
+    def _extend(self, lines: list[str]) -> None:
+        if lines:
+            self.widest = max(self.widest, max(map(len, lines)))
+        self.lines.extend(lines)
 
     def set_outputs(self, outputs: Sequence[Mapping[str, Any]], heights: Mapping[int, int]) -> int:
         """Take the cell's outputs; returns the first line that changed (len(lines) if none).
@@ -115,7 +122,7 @@ class OutputLines:
         del self.lines[first:]
         self._plain = {k: v for k, v in self._plain.items() if k < first}
         if added:
-            self.lines.extend(tail.split("\n"))
+            self._extend(tail.split("\n"))
         self.outputs[last] = new
         self._sizes[last] = len(new_text)
         return first
@@ -123,7 +130,7 @@ class OutputLines:
     def _append(self, index: int, output: Mapping[str, Any], height: int) -> None:
         self.starts.append(len(self.lines))
         if is_text(output):
-            self.lines.extend(text_lines(output))
+            self._extend(text_lines(output))
             self._sizes.append(len(_text(output.get("text"))))
         else:
             block = Block(index, max(1, height))

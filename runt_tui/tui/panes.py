@@ -146,7 +146,7 @@ class PaneActions:
             return None
         cell = replica.doc.cell(cid)
         if cell.cell_type != "code":
-            return ShownCell(cid, self.cell_ids().index(cid) + 1, None, ())
+            return ShownCell(cid, self.cell_ids().index(cid) + 1, None, (), cell_type=cell.cell_type)
         outputs = tuple(replica.resolved_outputs(cell)) if cell.outputs_json else ()
         status = self._statuses.get(cid, ("", "", ""))[0]
         return ShownCell(cid, self.cell_ids().index(cid) + 1, cell.execution_count, outputs, status == "running")

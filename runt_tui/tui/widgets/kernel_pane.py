@@ -54,7 +54,8 @@ class KernelPane(Vertical):
 
     def refresh_content(self) -> None:
         """Rebuild the rows from the runtime state; only changed rows are redrawn."""
-        rows = self.source()
+        width = max(8, self.list.scrollable_content_region.width or self.size.width)
+        rows = [self._fit(r, width) for r in self.source()]
         old = self.rows
         self.rows = rows
         same_shape = len(rows) == len(old) and all(a.cell == b.cell and a.section == b.section for a, b in zip(rows, old, strict=True))
@@ -70,6 +71,20 @@ class KernelPane(Vertical):
                 if (r.section, r.cell) == keep:
                     self.list.highlighted = i
                     break
+
+    @staticmethod
+    def _fit(row: Row, width: int) -> Row:
+        """A one-line row cut at the pane's width (Textual's list would wrap it)."""
+        if not row.text.no_wrap or row.text.cell_len <= width:
+            return row
+        text = row.text.copy()
+        text.truncate(width, overflow="ellipsis")
+        return Row(text, row.cell, row.section)
+
+    def on_resize(self) -> None:
+        if self.rows:
+            self.rows = []
+            self.refresh_content()
 
     def _highlighted_key(self) -> tuple[str, str | None] | None:
         index = self.list.highlighted

@@ -29,6 +29,7 @@ class ShownCell:
     execution_count: int | None
     outputs: Sequence[Mapping[str, Any]]
     running: bool = False
+    cell_type: str = "code"
 
 
 class OutputPane(Vertical):
@@ -82,6 +83,8 @@ class OutputPane(Vertical):
         text = Text()
         if shown is None:
             text.append("Output  (no cell)", style="dim")
+        elif shown.cell_type != "code":
+            text.append(f"#{shown.number} {shown.cell_type} cell: no outputs", style="dim")
         else:
             count = "" if shown.execution_count is None else str(shown.execution_count)
             text.append(f"Out #{shown.number} [{count or ' '}]", style="bold")

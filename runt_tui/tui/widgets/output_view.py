@@ -20,6 +20,8 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from runt_tui.render import RenderOptions, render_output
+from runt_tui.render.common import Guarded
+from runt_tui.render.halfblock import HAVE_PIL, HalfBlockImage
 from runt_tui.render.sanitize import ansi_text, clean_segments
 from runt_tui.render.stream import fold_line
 from runt_tui.tui.output_lines import OutputLines, is_text, wrap_starts
@@ -28,6 +30,18 @@ MATCH = Style(reverse=True)
 CURRENT = Style(reverse=True, bold=True, underline=True)
 CURSOR = Style(bgcolor="grey30")
 SELECTED = Style(bgcolor="blue")
+IMAGE_MAX_ROWS = 200
+
+
+class FullWidthImage(HalfBlockImage):
+    """A half-block image scaled to the pane's width, up or down (bounded in height)."""
+
+    def _cols(self, available: int) -> int:
+        natural_w, natural_h = self.payload.natural_size()
+        cols = min(available, self.max_width)
+        if natural_h * cols / max(1, natural_w) / 2 > self.max_rows:
+            cols = max(1, natural_w * self.max_rows * 2 // max(1, natural_h))
+        return max(1, cols)
 
 
 class OutputView(ScrollView, can_focus=True):
@@ -89,8 +103,12 @@ class OutputView(ScrollView, can_focus=True):
 
     def _render_block(self, index: int, output: Mapping[str, Any], width: int) -> None:
         result = render_output(output, width=width, options=self.options)
+        renderable = result.renderable
+        if result.image is not None and HAVE_PIL and self.options.images != "none":
+            image = FullWidthImage(result.image, max_width=width, max_rows=IMAGE_MAX_ROWS, theme=self.options.theme)
+            renderable = Guarded(image, result.mime or "image")
         console = self.app.console
-        lines = console.render_lines(result.renderable, console.options.update(width=width), pad=False)
+        lines = console.render_lines(renderable, console.options.update(width=width), pad=False)
         strips = [Strip(clean_segments(line)).crop(0, width) for line in lines] or [Strip([])]
         self._blocks[index] = strips
         self._block_text[index] = [s.text for s in strips]
@@ -108,7 +126,7 @@ class OutputView(ScrollView, can_focus=True):
 
     def _update_size(self) -> None:
         rows = self._rows()
-        self.virtual_size = Size(self._width if self.wrap else max(self._width, 400), rows)
+        self.virtual_size = Size(self._width if self.wrap else max(self._width, self.content.widest), rows)
 
     def _rows(self) -> int:
         if not self.wrap:

@@ -342,6 +342,14 @@ class CellActions(AppCore):
         if target != self.selected or changed is None or target in changed:
             self.select_cell(target, bottom=True)
 
+    def _last_started(self) -> str | None:
+        """The cell whose execution started last: a quick cell ran between two runtime events."""
+        executions = self.session.runtime.get("executions") or {}
+        started = [(ex["started_at"], str(cid)) for cid, ex in executions.items()
+                   if isinstance(ex, dict) and isinstance(ex.get("started_at"), (int, float))]
+        latest = max(started, default=None)
+        return latest[1] if latest is not None and latest[1] in self.session.doc else None
+
     def _follow_target(self) -> str | None:
         if self.follow is None:
             return None
@@ -349,7 +357,7 @@ class CellActions(AppCore):
             for item in self.session.runtime.get("queue") or []:
                 if isinstance(item, dict) and item.get("status") == "running":
                     return str(item.get("cell"))
-            return None
+            return self._last_started()
         for peer in self.session.peer_list:
             if peer.get("name") == self.follow and peer.get("peer_id") != self.session.peer_id:
                 cell = peer.get("cell")

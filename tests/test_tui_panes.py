@@ -157,3 +157,32 @@ async def test_layout_toggles_and_is_remembered_per_size_class(tmp_path: Path) -
         await pilot.press("f4")
         assert read_remembered(tmp_path / "config.toml") == {"medium": ("cells", "output")}
         assert not app.panes.kernel.display
+
+
+async def test_output_pane_holds_a_20_mb_stream_in_full(tmp_path: Path) -> None:
+    from test_tui_large import BIG_LINES, big_notebook_bytes
+
+    path = tmp_path / "big.ipynb"
+    path.write_bytes(big_notebook_bytes())
+    session = AsyncSession(path=path, name="alice", embedded=True, home=tmp_path / "home", kind="tui")
+    app = NotebookApp(AppOptions(path=path, images="halfblock", start_kernel=False, panes=("cells", "output"),
+                                 config=tmp_path / "config.toml"), session=session)
+    try:
+        async with app.run_test(size=(160, 40)) as pilot:
+            await wait_until(pilot, lambda: app.ready and app.pane.settled, timeout=120)
+            view = app.panes.output.view
+            ids = session.doc.cell_ids()
+            await pilot.press("j")
+            await wait_until(pilot, lambda: len(view.content.lines) == BIG_LINES, timeout=60)
+            assert f"Out #2 [2]  1 output" in screen_text(app)
+            app.panes.focus("output")
+            await pilot.press("G")
+            await wait_until(pilot, lambda: view.cursor == BIG_LINES - 1)
+            await pilot.press("escape", "j", "j")  # back to the cells pane: the next big output
+            await wait_until(pilot, lambda: app.selected == ids[3])
+            await wait_until(pilot, lambda: len(view.content.lines) == BIG_LINES, timeout=60)
+            await pilot.press("j")  # the 5 MB PNG, drawn at the pane's width
+            await wait_until(pilot, lambda: app.selected == ids[4] and len(view.content.lines) > 20, timeout=60)
+            assert app.pane.settled
+    finally:
+        await session.close()

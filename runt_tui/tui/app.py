@@ -45,8 +45,8 @@ class NotebookApp(PaneActions, KeyRouter):
     def on_resize(self) -> None:
         self.panes.resized(self.size.width)
 
-    def panes_changed(self, everything: bool = False, runtime: bool = True) -> None:
-        self.panes.refresh(all_panes=everything, runtime=runtime)
+    def panes_changed(self, everything: bool = False, runtime: bool = True, cells: set[str] | None = None) -> None:
+        self.panes.refresh(all_panes=everything, runtime=runtime, cells=cells)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if not self.ready and action not in ("quit", "help", "command_palette"):

@@ -304,7 +304,7 @@ class AppCore(App[None]):
             self.apply_follow(changed)
         if self.mode == "edit":  # a remote edit above may have pushed the cursor off screen
             self.call_after_refresh(self.keep_cursor_visible)
-        self.panes_changed(runtime=bool(p.runtime or p.presence or p.structure))
+        self.panes_changed(runtime=bool(p.runtime or p.presence or p.structure), cells=changed)
 
     def _runtime_changed(self) -> set[str]:
         runtime = self.session.runtime
@@ -354,7 +354,7 @@ class AppCore(App[None]):
     def keep_cursor_visible(self) -> None:
         """Hook: scroll the editor's cursor into view (see CellActions)."""
 
-    def panes_changed(self, everything: bool = False, runtime: bool = True) -> None:
+    def panes_changed(self, everything: bool = False, runtime: bool = True, cells: set[str] | None = None) -> None:
         """Hook: redraw the output and kernel panes (see PaneActions)."""
 
     def caret(self) -> tuple[str, int] | None:

@@ -39,7 +39,7 @@ class PaneSet:
         self.container = Horizontal(id="panes")
         self.layout: PaneLayout | None = None
         self.chosen = app.options.panes is not None
-        self._shown_key: tuple[Any, ...] | None = None
+        self._shown_cell: str | None = None
 
     @property
     def config(self) -> Any:
@@ -113,17 +113,18 @@ class PaneSet:
         else:
             self.app.set_focus(None)
 
-    def refresh(self, all_panes: bool = False, runtime: bool = True) -> None:
-        """Redraw the visible output and kernel panes from the session."""
+    def refresh(self, all_panes: bool = False, runtime: bool = True, cells: set[str] | None = None) -> None:
+        """Redraw the visible panes from the session: the output pane when its cell changed or another is selected.
+
+        Reading a cell's outputs costs what they hold (a 20 MB stream is parsed
+        again), so an edit elsewhere in the notebook never rereads them.
+        """
         if not self.app.ready:
             return
-        if self.output.display:
-            shown = self.app.shown_output()  # type: ignore[attr-defined]
-            key = None if shown is None else (shown.cell_id, shown.execution_count, shown.running, len(shown.outputs),
-                                              id(shown.outputs[-1]) if shown.outputs else 0)
-            if all_panes or key != self._shown_key:
-                self._shown_key = key
-                self.output.refresh_content()
+        selected = self.app.selected
+        if self.output.display and (all_panes or selected != self._shown_cell or (cells and selected in cells)):
+            self._shown_cell = selected
+            self.output.refresh_content()
         if self.kernel.display and (all_panes or runtime):
             self.kernel.refresh_content()
 

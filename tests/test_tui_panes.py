@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import shutil
 import tempfile
 from collections.abc import AsyncIterator
@@ -93,14 +94,14 @@ async def test_history_enter_jumps_to_the_cell(tmp_path: Path) -> None:
 
 async def test_kernel_pane_shows_process_facts_peers_and_log(tmp_path: Path) -> None:
     cells = [("code", "import sys, os\nos.write(2, b'kernel-stderr-line\\n')")]
-    async with alice_and_bob(tmp_path, cells) as (app, pilot, _sa, sb):
-        await sb.set_presence(sb.doc.cell_ids()[0], None, "edit")
+    async with alice_and_bob(tmp_path, cells) as (app, pilot, sa, sb):
+        await sb.set_presence(sb.doc.cell_ids()[0], None, "edit", follow=sa.peer_id)
         await wait_until(pilot, lambda: "pid " in kernel_text(app) and "mem " in kernel_text(app), timeout=30)
         text = kernel_text(app)
         assert "python3" in text and "transport ipc" in text and "env " in text
         await wait_until(pilot, lambda: "bob" in kernel_text(app).split("Peers", 1)[1])
         peers = kernel_text(app).split("Peers", 1)[1]
-        assert "alice (you)" in peers and "edit" in peers
+        assert "alice (you)" in peers and "bob  #1 import sys, os  edit  follows alice" in peers
         # The kernel's own stderr (fd 2, outside any output capture) reaches the log section.
         await sb.execute_cell(sb.doc.cell_ids()[0])
         await wait_until(pilot, lambda: "kernel-stderr-line" in kernel_text(app).split("Kernel log", 1)[1], timeout=30)
@@ -141,8 +142,6 @@ async def test_output_pane_shows_everything_searches_and_copies(tmp_path: Path) 
         written: list[str] = []
         app._driver.write = written.append  # type: ignore[union-attr,method-assign]
         await pilot.press("v", "j", "y")
-        assert any("\x1b]52;c;" in w for w in written) or app.notify is not None
-        import base64
         payload = next(w for w in written if w.startswith("\x1b]52;c;"))
         assert base64.b64decode(payload[7:-1]).decode() == "line 1500 of the output\nline 1501 of the output\n"
 
@@ -174,7 +173,7 @@ async def test_output_pane_holds_a_20_mb_stream_in_full(tmp_path: Path) -> None:
             ids = session.doc.cell_ids()
             await pilot.press("j")
             await wait_until(pilot, lambda: len(view.content.lines) == BIG_LINES, timeout=60)
-            assert f"Out #2 [2]  1 output" in screen_text(app)
+            assert "Out #2 [2]  1 output" in screen_text(app)
             app.panes.focus("output")
             await pilot.press("G")
             await wait_until(pilot, lambda: view.cursor == BIG_LINES - 1)
@@ -186,3 +185,40 @@ async def test_output_pane_holds_a_20_mb_stream_in_full(tmp_path: Path) -> None:
             assert app.pane.settled
     finally:
         await session.close()
+
+
+async def test_output_pane_saves_by_mime_wraps_and_cells_pane_copies_source(tmp_path: Path) -> None:
+    from runt_tui.tui.testing import png
+
+    image = png(8, 4)
+    outputs = {0: [{"output_type": "stream", "name": "stdout", "text": "w" * 150 + "\n"},
+                   {"output_type": "display_data", "metadata": {}, "data": {"image/png": image, "text/plain": "<img>"}}]}
+    async with alice_and_bob(tmp_path, [("code", "show()")], panes=("cells", "output"), kernel=False,
+                             size=(120, 40), outputs=outputs) as (app, pilot, _sa, _sb):
+        view = app.panes.output.view
+        await wait_until(pilot, lambda: len(view.content.lines) > 2)
+        written: list[str] = []
+        app._driver.write = written.append  # type: ignore[union-attr,method-assign]
+        await pilot.press("Y")  # the cells pane: the selected cell's source, through OSC 52
+        assert written == ["\x1b]52;c;" + base64.b64encode(b"show()").decode() + "\x07"]
+        app.panes.focus("output")
+        assert "w" * 100 not in screen_text(app)  # cut at the pane's edge
+        await pilot.press("W")
+        await wait_until(pilot, lambda: view.wrap)
+        await pilot.pause(0.1)
+        assert sum(1 for line in screen_text(app).splitlines() if "wwwwwwwwww" in line) >= 3
+        target = tmp_path / "picture.png"
+        await pilot.press("G", "S")
+        await wait_until(pilot, lambda: len(app.screen_stack) > 1)
+        prompt = app.screen.query_one("Input")
+        prompt.value = str(target)  # type: ignore[attr-defined]
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: target.exists())
+        assert target.read_bytes() == base64.b64decode(image)
+        await pilot.press("g", "S")  # the stream, as text, to a file that exists: refused
+        await wait_until(pilot, lambda: len(app.screen_stack) > 1)
+        prompt = app.screen.query_one("Input")
+        prompt.value = str(target)  # type: ignore[attr-defined]
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: len(app.screen_stack) == 1)
+        assert target.read_bytes() == base64.b64decode(image)  # never overwritten

@@ -153,13 +153,21 @@ def test_output_pane_follows_and_kernel_pane_names_the_runner(tmux: Tmux, tmp_pa
     tmux.wait("cy", lambda s: "▶" in s and "ann #1 import time" in s and "queued ann #2" in s)
     tmux.wait("bob", lambda s: "done here" in s)  # following moved to the next running cell
     tmux.wait("cy", lambda s: "✓ [2]" in s and "ann #2 print(" in s)
-    # Copy B's output through OSC 52: with set-clipboard on, tmux takes it into its paste buffer.
-    tmux.run("set", "-g", "set-clipboard", "on")
+    # Copy B's output. tmux drops OSC 52 from programs unless set-clipboard is on:
+    # then the text goes to tmux's paste buffer directly, and B says why.
+    tmux.run("set", "-g", "set-clipboard", "off")
     tmux.keys("bob", "w")
+    tmux.keys("bob", "y")
+    tmux.wait("bob", lambda s: "paste buffer" in s)
+    assert tmux.run("show-buffer") == "done here\n"
+    tmux.run("delete-buffer")
+    # With set-clipboard on, OSC 52 goes through: tmux takes it into its paste buffer.
+    tmux.run("set", "-g", "set-clipboard", "on")
     tmux.keys("bob", "y")
     deadline = time.monotonic() + 30
     while "done here" not in tmux.run("show-buffer") and time.monotonic() < deadline:
         time.sleep(0.1)
     assert tmux.run("show-buffer") == "done here\n"
+    tmux.wait("bob", lambda s: "OSC 52 through tmux" in s)
     for name in ("ann", "bob", "cy"):
         tmux.keys(name, "q")

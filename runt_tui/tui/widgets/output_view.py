@@ -28,8 +28,8 @@ from runt_tui.tui.output_lines import OutputLines, is_text, wrap_starts
 
 MATCH = Style(reverse=True)
 CURRENT = Style(reverse=True, bold=True, underline=True)
-CURSOR = Style(bgcolor="grey30")
-SELECTED = Style(bgcolor="blue")
+CURSOR = {True: Style(bgcolor="grey30"), False: Style(bgcolor="grey85")}  # by dark theme
+SELECTED = {True: Style(bgcolor="dark_blue"), False: Style(bgcolor="light_sky_blue1")}
 IMAGE_MAX_ROWS = 200
 
 
@@ -198,10 +198,11 @@ class OutputView(ScrollView, can_focus=True):
             strip = strip.crop(scroll_x, scroll_x + width)
         strip = strip.extend_cell_length(width).crop(0, width)
         lo, hi = self.selection()
+        dark = self.app.current_theme.dark
         if self.has_focus and lo <= index <= hi and self.select_from is not None:
-            strip = strip.apply_style(SELECTED)
+            strip = strip.apply_style(SELECTED[dark])
         elif self.has_focus and index == self.cursor:
-            strip = strip.apply_style(CURSOR)
+            strip = strip.apply_style(CURSOR[dark])
         return strip.apply_style(self.rich_style)
 
     # ---- cursor, selection, search -------------------------------------------------

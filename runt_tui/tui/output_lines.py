@@ -55,9 +55,10 @@ def text_lines(output: Mapping[str, Any]) -> list[str]:
         text = "\n".join(str(t) for t in trace) if isinstance(trace, list) and trace else f"{output.get('ename')}: {output.get('evalue')}"
     else:
         text = _text((output.get("data") or {}).get("text/plain"))
-    if text.endswith("\n"):
-        text = text[:-1]
-    return text.split("\n")
+    lines = text.split("\n")
+    if len(lines) > 1 and not lines[-1]:  # a final newline ends the last line (no copy of a big text)
+        lines.pop()
+    return lines
 
 
 @dataclass

@@ -70,10 +70,10 @@ class OutputPane(Vertical):
         old = self.shown
         self.shown = shown
         if shown is None:
-            self.view.clear()
+            self.view.show_cell(None)
         else:
             if old is None or old.cell_id != shown.cell_id:
-                self.view.clear()
+                self.view.show_cell(shown.cell_id)
                 self.view.move_cursor(0)
             self.view.set_outputs(shown.outputs, self.app.current_theme.dark)
         self._update_header()

@@ -8,6 +8,7 @@ text lines wrap or not, and a line cursor with a visual selection says what
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import Any
@@ -31,6 +32,8 @@ CURRENT = Style(reverse=True, bold=True, underline=True)
 CURSOR = {True: Style(bgcolor="grey30"), False: Style(bgcolor="grey85")}  # by dark theme
 SELECTED = {True: Style(bgcolor="dark_blue"), False: Style(bgcolor="light_sky_blue1")}
 IMAGE_MAX_ROWS = 200
+# Cells whose split lines are kept, so going back to a big output costs a comparison, not a split.
+CACHED_CELLS = 4
 
 
 class FullWidthImage(HalfBlockImage):
@@ -66,6 +69,23 @@ class OutputView(ScrollView, can_focus=True):
         self._starts: list[int] | None = None
         self._strips: dict[int, tuple[int, list[Strip]]] = {}
         self._width = 0
+        self.cell_id: str | None = None
+        self._kept: OrderedDict[str, tuple[OutputLines, dict[int, list[Strip]], dict[int, list[str]], int, RenderOptions]] = OrderedDict()
+
+    def show_cell(self, cell_id: str | None) -> None:
+        """Switch to another cell's outputs, keeping the lines of the last few cells shown."""
+        if cell_id == self.cell_id:
+            return
+        if self.cell_id is not None and self.content.lines:
+            self._kept[self.cell_id] = (self.content, self._blocks, self._block_text, self._width, self.options)
+            self._kept.move_to_end(self.cell_id)
+            while len(self._kept) > CACHED_CELLS:
+                self._kept.popitem(last=False)
+        self.cell_id = cell_id
+        self.clear()
+        kept = self._kept.pop(cell_id, None) if cell_id is not None else None
+        if kept is not None and kept[3] == self._width and kept[4] == self.options:
+            self.content, self._blocks, self._block_text = kept[0], kept[1], kept[2]
 
     # ---- content -------------------------------------------------------------
 
@@ -116,8 +136,8 @@ class OutputView(ScrollView, can_focus=True):
     def clear(self) -> None:
         """Show nothing."""
         self.content = OutputLines()
-        self._blocks.clear()
-        self._block_text.clear()
+        self._blocks = {}
+        self._block_text = {}
         self._strips.clear()
         self._starts = None
         self.cursor, self.select_from, self.matches, self.match_index = 0, None, [], -1
@@ -264,6 +284,7 @@ class OutputView(ScrollView, can_focus=True):
         if width != self._width and self.content.outputs:
             outputs = self.content.outputs
             self.content = OutputLines()
-            self._blocks.clear()
+            self._blocks = {}
+            self._kept.clear()
             self._strips.clear()
             self.set_outputs(outputs, self.options.theme == "dark")

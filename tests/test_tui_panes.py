@@ -222,3 +222,22 @@ async def test_output_pane_saves_by_mime_wraps_and_cells_pane_copies_source(tmp_
         await pilot.press("enter")
         await wait_until(pilot, lambda: len(app.screen_stack) == 1)
         assert target.read_bytes() == base64.b64decode(image)  # never overwritten
+
+
+async def test_panes_resize_and_focus_from_the_keyboard(tmp_path: Path) -> None:
+    async with alice_and_bob(tmp_path, [("code", "1")], panes=("cells", "output", "kernel"), size=(160, 30),
+                             kernel=False) as (app, pilot, _sa, _sb):
+        output = app.panes.output
+        before = output.size.width
+        await pilot.press("w")  # the keys go to the output pane
+        assert app.panes.focused_pane() == "output"
+        await pilot.press("greater_than_sign", "greater_than_sign")
+        await wait_until(pilot, lambda: output.size.width > before)
+        await pilot.press("w")
+        assert app.panes.focused_pane() == "kernel"
+        await pilot.press("w", "w")
+        assert app.panes.focused_pane() == "output"
+        await pilot.press("less_than_sign", "less_than_sign", "less_than_sign", "less_than_sign")
+        await wait_until(pilot, lambda: output.size.width < before)
+        await pilot.press("escape")  # back to the cells
+        assert app.panes.focused_pane() == "cells"

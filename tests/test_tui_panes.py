@@ -241,3 +241,24 @@ async def test_panes_resize_and_focus_from_the_keyboard(tmp_path: Path) -> None:
         await wait_until(pilot, lambda: output.size.width < before)
         await pilot.press("escape")  # back to the cells
         assert app.panes.focused_pane() == "cells"
+
+
+async def test_kernel_pane_actions_restart_asks_change_kernel_lists_run_all(tmp_path: Path) -> None:
+    from runt_tui.tui.screens.dialogs import ChoiceScreen, ConfirmScreen
+
+    cells = [("code", "a = 1"), ("code", "b = a + 1"), ("code", "b * 10")]
+    async with alice_and_bob(tmp_path, cells) as (app, pilot, sa, _sb):
+        app.panes.focus("kernel")
+        await pilot.press("0")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: len(app.screen_stack) == 1)
+        await pilot.press("K")
+        await wait_until(pilot, lambda: isinstance(app.screen, ChoiceScreen))
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: len(app.screen_stack) == 1)
+        app.panes.focus("kernel")
+        await pilot.press("A")
+        ids = sa.doc.cell_ids()
+        await wait_until(pilot, lambda: all(sa.doc.cell(c).execution_count for c in ids), timeout=60)
+        await wait_until(pilot, lambda: "✓ [3]" in kernel_text(app) and "alice #3 b * 10" in kernel_text(app))

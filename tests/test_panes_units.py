@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from runt_tui.daemon.queue_log import QueueLog, cancel_notice, cpu_percent, proc_sample, split_log
+from runt_tui.protocol.runtime import ExecutionSummary, KernelInfo, QueueEntry, Requester
 from runt_tui.settings import load_settings
 from runt_tui.tui.clipboard import MAX_OSC52_BYTES, osc52, plan_copy
 from runt_tui.tui.kernel_view import duration, has_timer, pane_rows, peer_rows, queue_rows
@@ -215,7 +216,7 @@ def test_queue_rows_name_the_requester_with_a_live_timer() -> None:
             {"exec_id": "x2", "seq": 2, "cell": "c2", "status": "queued", "requester": {"peer_id": "p2", "name": "ann"}},
         ],
         "executions": {"c1": {"started_at": 100.0, "queued_at": 99.0}, "c2": {"queued_at": 99.5}},
-        "cancelled": [{"cell": "gone", "requester": {"name": "ann"}, "by": {"name": "bob"}, "reason": "interrupted"}],
+        "cancelled": {"x0": {"cell": "gone", "requester": {"name": "ann"}, "by": {"name": "bob"}, "reason": "interrupted"}},
     }
     rows = queue_rows(runtime, _cells, {"p1": "#ff0000"}, now=112.0)
     text = "\n".join(r.text.plain for r in rows)
@@ -241,10 +242,11 @@ def test_peer_rows_idle_and_follow() -> None:
 def test_pane_rows_sections_and_duration() -> None:
     rows = pane_rows({"kernel": {"status": "idle", "name": "python3", "pid": 5},
                       "kernel_info": {"rss": 50 * 2**20, "cpu": 3.0, "started_at": 40.0, "transport": "ipc"},
-                      "kernel_log": ["warn \x07me"], "history": []}, [], None, _cells, now=100.0)
+                      "kernel_log": {"1": "second", "0": "warn \x07me"}, "history": {}}, [], None, _cells, now=100.0)
     text = "\n".join(r.text.plain for r in rows)
     for part in ("Kernel", "pid 5  up 1m00s  mem 50 MiB  cpu 3%", "transport ipc", "Queue", "History", "Peers", "Kernel log", "warn me"):
         assert part in text
+    assert text.index("warn me") < text.index("second")  # log lines oldest first
     assert duration(0.25) == "0.2s" and duration(3700) == "1h01m"
 
 
@@ -254,22 +256,29 @@ def test_pane_rows_sections_and_duration() -> None:
 def test_cancel_notifies_each_requester_with_their_cells() -> None:
     qlog = QueueLog(lambda cid: f"#{cid}")
     sent: list[tuple[str, str]] = []
-    entries = [{"exec_id": "x1", "cell": "1", "requester": {"peer_id": "a", "name": "ann"}},
-               {"exec_id": "x2", "cell": "2", "requester": {"peer_id": "b", "name": "bob"}},
-               {"exec_id": "x3", "cell": "3", "requester": {"peer_id": "a", "name": "ann"}}]
-    qlog.cancel(entries, {"name": "cy"}, "interrupted", lambda peer, msg: sent.append((peer, msg)))
+    ann, bob = Requester("a", "ann"), Requester("b", "bob")
+    entries = [QueueEntry("x1", 1, "1", "queued", ann), QueueEntry("x2", 2, "2", "queued", bob),
+               QueueEntry("x3", 3, "3", "queued", ann)]
+    qlog.cancel(entries, Requester("c", "cy"), "interrupted", lambda peer, msg: sent.append((peer, msg)))
     assert sorted(sent) == [("a", "Your cells #1, #3 were cancelled by cy (interrupted)"),
                             ("b", "Your cell #2 was cancelled by cy (interrupted)")]
-    assert [c["by"] for c in qlog.runtime_parts()["cancelled"]()] == [{"name": "cy"}] * 3
+    changed = qlog.cancelled.changed()
+    assert changed is not None and [c.by.name for c in changed.values() if c] == ["cy"] * 3
+    assert qlog.cancelled.changed() is None  # nothing new since
     assert "and 2 more" in cancel_notice([str(i) for i in range(10)], None, "x")
 
 
-def test_history_newest_first_with_duration() -> None:
+def test_history_keeps_the_last_and_sends_changes() -> None:
     qlog = QueueLog(str)
-    qlog.finished({"exec_id": "x1", "cell": "a", "status": "done", "started_at": 1.0, "finished_at": 3.5})
-    qlog.finished({"exec_id": "x2", "cell": "b", "status": "error", "started_at": 4.0, "finished_at": 4.5})
-    history = qlog.runtime_parts()["history"]()
-    assert [h["cell"] for h in history] == ["b", "a"] and history[1]["duration"] == 2.5
+    me = Requester("p", "ann")
+    qlog.finished(ExecutionSummary("x1", "a", "done", me, 0.0, 1.0, 3.5))
+    qlog.finished(ExecutionSummary("x2", "b", "error", me, 0.0, 4.0, 4.5))
+    assert qlog.history.items["x1"].duration == 2.5
+    assert set(qlog.history.changed() or {}) == {"x1", "x2"}
+    for i in range(3, 40):
+        qlog.finished(ExecutionSummary(f"x{i}", "c", "done", me, 0.0, 5.0, 6.0))
+    changed = qlog.history.changed() or {}
+    assert changed["x1"] is None and changed["x39"] is not None and len(qlog.history.items) == 30
 
 
 def test_kernel_log_tail_and_proc(tmp_path: Path) -> None:
@@ -277,14 +286,15 @@ def test_kernel_log_tail_and_proc(tmp_path: Path) -> None:
     log = tmp_path / "kernel.log"
     log.write_bytes(b"one\ntwo\npart")
     qlog = QueueLog(str)
-    qlog.kernel_started(log, False, {"transport": "ipc"})
-    assert qlog.poll(None) and list(qlog.log) == ["one", "two"]
+    qlog.kernel_started(log, False, KernelInfo(transport="ipc"))
+    assert qlog.poll(None) and list(qlog.log.items.values()) == ["one", "two"]
     assert not qlog.poll(None)
     with open(log, "ab") as f:
         f.write(b"ial\n")
-    assert qlog.poll(None) and list(qlog.log)[-1] == "partial"
+    assert qlog.poll(None) and list(qlog.log.items.values())[-1] == "partial"
     log.write_bytes(b"fresh\n")  # truncated by a fresh start
-    assert qlog.poll(None) and list(qlog.log)[-1] == "fresh"
+    assert qlog.poll(None) and list(qlog.log.items.values())[-1] == "fresh"
+    assert qlog.poll(os.getpid()) and qlog.info.rss and qlog.info.transport == "ipc"
     sample = proc_sample(os.getpid())
     assert sample is not None and sample[1] > 0
     assert proc_sample(2**22 + 12345) is None

@@ -23,6 +23,9 @@ from test_tui_snapshots import (
 )
 from textual.pilot import Pilot
 
+from runt_tui.protocol.codec import decode
+from runt_tui.protocol.payloads import PeerInfo
+from runt_tui.protocol.runtime import decode_runtime
 from runt_tui.tui import panes as panes_module
 from runt_tui.tui.app import NotebookApp
 from runt_tui.tui.app_options import AppOptions
@@ -37,24 +40,29 @@ ANN = {"peer_id": "p3", "name": "ann", "colour": "#98c379"}
 
 def runtime(running: str, queued: str) -> dict[str, Any]:
     """A kernel with a running cell (bob's), a queued one (ann's), history, a cancellation and log lines."""
-    ids = ["", queued, running]
     return {
         "kernel": {"status": "busy", "name": "python3", "pid": 4242},
         "kernel_info": {"display_name": "Python 3 (ipykernel)", "started_at": NOW - 754, "rss": 87 * 2**20,
                         "cpu": 12.5, "env": "/home/alice/proj/.venv", "transport": "ipc"},
         "queue": [
-            {"exec_id": "x7", "seq": 7, "cell": ids[2], "status": "running", "requester": BOB},
-            {"exec_id": "x8", "seq": 8, "cell": ids[1], "status": "queued", "requester": ANN},
+            {"exec_id": "x7", "seq": 7, "cell": running, "status": "running", "requester": BOB},
+            {"exec_id": "x8", "seq": 8, "cell": queued, "status": "queued", "requester": ANN},
         ],
-        "executions": {ids[2]: {"status": "running", "queued_at": NOW - 20, "started_at": NOW - 13},
-                       ids[1]: {"status": "queued", "queued_at": NOW - 5}},
-        "history": [
-            {"exec_id": "x6", "cell": ids[1], "status": "error", "requester": ANN, "execution_count": 5, "duration": 0.3},
-            {"exec_id": "x5", "cell": ids[2], "status": "done", "requester": BOB, "execution_count": 4, "duration": 74.0},
-        ],
-        "cancelled": [{"exec_id": "x4", "cell": ids[1], "requester": ANN, "by": BOB, "reason": "interrupted", "at": NOW - 30}],
-        "kernel_log": ["[IPKernelApp] WARNING | debugger warning: It seems that frozen modules are being used",
-                       "/tmp/x.py:3: DeprecationWarning: old API"],
+        "executions": {
+            running: {"exec_id": "x7", "cell": running, "status": "running", "requester": BOB,
+                      "queued_at": NOW - 20, "started_at": NOW - 13},
+            queued: {"exec_id": "x8", "cell": queued, "status": "queued", "requester": ANN, "queued_at": NOW - 5},
+        },
+        "history": {
+            "x6": {"exec_id": "x6", "cell": queued, "status": "error", "requester": ANN, "execution_count": 5,
+                   "duration": 0.3, "finished_at": NOW - 40},
+            "x5": {"exec_id": "x5", "cell": running, "status": "done", "requester": BOB, "execution_count": 4,
+                   "duration": 74.0, "finished_at": NOW - 60},
+        },
+        "cancelled": {"x4": {"exec_id": "x4", "cell": queued, "requester": ANN, "by": BOB, "reason": "interrupted",
+                             "at": NOW - 30}},
+        "kernel_log": {"0": "[IPKernelApp] WARNING | debugger warning: It seems that frozen modules are being used",
+                       "1": "/tmp/x.py:3: DeprecationWarning: old API"},
     }
 
 
@@ -92,8 +100,8 @@ def frozen(steps: Callable[[Pilot[None]], Awaitable[None]] | None = None) -> Cal
         app.bridge.detach()
         ids = app.cell_ids()
         code = [c for c in ids if app.session.doc.cell(c).cell_type == "code"]
-        app.session.runtime = runtime(code[-1], code[0])
-        app.session.peer_list = peers(ids, str(app.session.peer_id))
+        app.session._set_state(decode_runtime(runtime(code[-1], code[0])))
+        app.session.peer_list = [decode(PeerInfo, p) for p in peers(ids, str(app.session.peer_id))]
         app._statuses = app._cell_statuses()
         app._marks = app._peer_marks()
         app.pane.refresh_all()

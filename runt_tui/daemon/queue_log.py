@@ -4,7 +4,8 @@
 were cancelled by someone, the kernel started); `poll()` runs every couple of
 seconds while a kernel lives, sampling `/proc` and reading new lines of the
 kernel's own log file. Everything is published in the room's runtime state
-(`history`, `cancelled`, `kernel_info`, `kernel_log`), small and bounded.
+(`history`, `cancelled`, `kernel_info`, `kernel_log`, protocol/runtime.py),
+small and bounded; events carry only the entries added or dropped since the last one.
 """
 
 from __future__ import annotations
@@ -12,11 +13,21 @@ from __future__ import annotations
 import json
 import os
 import time
-from collections import deque
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Generic, TypeVar
+
+from runt_tui.kernel import KernelSession
+from runt_tui.protocol.runtime import (
+    CancelledEntry,
+    ExecutionSummary,
+    HistoryEntry,
+    KernelInfo,
+    QueueEntry,
+    Requester,
+)
+
+T = TypeVar("T")
 
 HISTORY = 30
 LOG_LINES = 200
@@ -81,55 +92,80 @@ def split_log(pending: str, data: str) -> tuple[list[str], str]:
     return [ln.rstrip("\r")[:LOG_LINE_CHARS] for ln in lines], rest[-LOG_LINE_CHARS:]
 
 
-def cancel_notice(cells: list[str], by: dict[str, Any] | None, reason: str) -> str:
+def cancel_notice(cells: list[str], by: Requester | None, reason: str) -> str:
     """The message a requester gets when their queued cells are dropped."""
-    who = str((by or {}).get("name") or "the kernel")
+    who = by.name if by is not None and by.name else "the kernel"
     names = ", ".join(cells[:8]) + (f" and {len(cells) - 8} more" if len(cells) > 8 else "")
     return f"{'Your cell' if len(cells) == 1 else 'Your cells'} {names} {'was' if len(cells) == 1 else 'were'} cancelled by {who} ({reason})"
 
 
-@dataclass
+class DeltaMap(Generic[T]):
+    """Entries that are added and dropped, never changed: the whole map, and what changed since last asked."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.items: dict[str, T] = {}
+        self._sent: set[str] = set()
+
+    def add(self, key: str, value: T) -> None:
+        """Add an entry, dropping the oldest beyond the limit."""
+        self.items[key] = value
+        while len(self.items) > self.limit:
+            del self.items[next(iter(self.items))]
+
+    def drop(self, keys: Iterable[str]) -> None:
+        """Remove entries."""
+        for key in list(keys):
+            self.items.pop(key, None)
+
+    def changed(self) -> dict[str, T | None] | None:
+        """Entries added since the last call, None for those dropped; None when nothing changed."""
+        now = set(self.items)
+        out: dict[str, T | None] = {k: None for k in self._sent - now}
+        out.update({k: self.items[k] for k in now - self._sent})
+        self._sent = now
+        return out or None
+
+
 class QueueLog:
     """History, cancellations, process facts and log lines of one room's kernel."""
 
-    # (cell id) -> "#3 first line" as the notebook has it now, for notices.
-    describe_cell: Callable[[str], str]
-    history: deque[dict[str, Any]] = field(default_factory=lambda: deque(maxlen=HISTORY))
-    cancelled: list[dict[str, Any]] = field(default_factory=list)
-    log: deque[str] = field(default_factory=lambda: deque(maxlen=LOG_LINES))
-    info: dict[str, Any] = field(default_factory=dict)
-    _log_path: Path | None = None
-    _log_offset: int = 0
-    _log_pending: str = ""
-    _cpu: tuple[float, int] | None = None
+    def __init__(self, describe_cell: Callable[[str], str]) -> None:
+        # (cell id) -> "#3 first line" as the notebook has it now, for notices.
+        self.describe_cell = describe_cell
+        self.history: DeltaMap[HistoryEntry] = DeltaMap(HISTORY)
+        self.cancelled: DeltaMap[CancelledEntry] = DeltaMap(1000)
+        self.log: DeltaMap[str] = DeltaMap(LOG_LINES)
+        self.info = KernelInfo()
+        self._log_path: Path | None = None
+        self._log_offset = 0
+        self._log_pending = ""
+        self._log_lines = 0
+        self._cpu: tuple[float, int] | None = None
 
-    def finished(self, summary: dict[str, Any]) -> None:
-        """An execution ended (done, error or cancelled): newest first in the history."""
-        started, ended = summary.get("started_at"), summary.get("finished_at")
-        took = ended - started if isinstance(started, float) and isinstance(ended, float) else None
-        self.history.appendleft({
-            "exec_id": summary.get("exec_id"), "cell": summary.get("cell"), "status": summary.get("status"),
-            "requester": summary.get("requester"), "execution_count": summary.get("execution_count"),
-            "duration": took, "finished_at": ended,
-        })
+    def finished(self, summary: ExecutionSummary) -> None:
+        """An execution that ran ended (done, error or cancelled while running)."""
+        started, ended = summary.started_at, summary.finished_at
+        took = ended - started if started is not None and ended is not None else None
+        self.history.add(summary.exec_id, HistoryEntry(
+            summary.exec_id, summary.cell, summary.status, summary.requester, summary.execution_count, took, ended,
+        ))
 
-    def cancel(self, entries: Iterable[dict[str, Any]], by: dict[str, Any] | None, reason: str,
+    def cancel(self, entries: Iterable[QueueEntry], by: Requester | None, reason: str,
                notify: Callable[[str, str], None]) -> None:
         """Queued executions were dropped by `by`: list them, and tell each requester which of theirs."""
         now = time.time()
+        who = by or Requester("", "the kernel")
         per_peer: dict[str, list[str]] = {}
         for e in entries:
-            self.cancelled.append({"exec_id": e.get("exec_id"), "cell": e.get("cell"), "requester": e.get("requester"),
-                                   "by": by, "reason": reason, "at": now})
-            peer = (e.get("requester") or {}).get("peer_id")
-            if isinstance(peer, str):
-                per_peer.setdefault(peer, []).append(self.describe_cell(str(e.get("cell"))))
+            self.cancelled.add(e.exec_id, CancelledEntry(e.exec_id, e.cell, e.requester, who, reason, now))
+            per_peer.setdefault(e.requester.peer_id, []).append(self.describe_cell(e.cell))
         for peer, cells in per_peer.items():
             notify(peer, cancel_notice(cells, by, reason))
 
-    def kernel_started(self, log_path: Path, restarted: bool, facts: dict[str, Any]) -> None:
+    def kernel_started(self, log_path: Path, restarted: bool, facts: KernelInfo) -> None:
         """A kernel (re)started: its facts, and its log read from the start (a fresh start truncated it)."""
-        self.info = {**facts, "started_at": time.time()}
+        self.info = KernelInfo(facts.display_name, facts.language, facts.env, facts.transport, time.time())
         self._cpu = None
         if not restarted:
             self._log_path, self._log_offset, self._log_pending = log_path, 0, ""
@@ -141,18 +177,17 @@ class QueueLog:
             sample = proc_sample(pid)
             if sample is not None:
                 now = (time.time(), sample[0])
-                if self._cpu is not None:
-                    self.info["cpu"] = round(cpu_percent(self._cpu, now), 1)
+                cpu = round(cpu_percent(self._cpu, now), 1) if self._cpu is not None else None
                 self._cpu = now
-                self.info["rss"] = sample[1]
+                i = self.info
+                self.info = KernelInfo(i.display_name, i.language, i.env, i.transport, i.started_at, sample[1], cpu)
                 changed = True
         return self._read_log() or changed
 
     def _prune(self) -> bool:
-        keep = [c for c in self.cancelled if time.time() - c["at"] < CANCELLED_KEEP]
-        changed = len(keep) != len(self.cancelled)
-        self.cancelled = keep
-        return changed
+        old = [k for k, c in self.cancelled.items.items() if time.time() - c.at >= CANCELLED_KEEP]
+        self.cancelled.drop(old)
+        return bool(old)
 
     def _read_log(self) -> bool:
         path = self._log_path
@@ -171,27 +206,18 @@ class QueueLog:
             return False
         self._log_offset += len(data)
         lines, self._log_pending = split_log(self._log_pending, data.decode("utf-8", "replace"))
-        self.log.extend(lines)
+        for line in lines:
+            self.log.add(str(self._log_lines), line)
+            self._log_lines += 1
         return bool(lines)
-
-    def runtime_parts(self) -> dict[str, Callable[[], Any]]:
-        """The runtime-state entries this log publishes."""
-        return {
-            "history": lambda: list(self.history),
-            "cancelled": lambda: [dict(c) for c in self.cancelled],
-            "kernel_info": lambda: dict(self.info),
-            "kernel_log": lambda: list(self.log),
-        }
 
 
 POLL_SECONDS = 2.0
 
 
-def kernel_facts(session: Any) -> dict[str, Any]:
+def kernel_facts(session: KernelSession) -> KernelInfo:
     """Display name, language, environment and transport of a started kernel session."""
     spec = session.kernelspec_metadata()
     pid = session.pid
-    return {
-        "display_name": spec.get("display_name"), "language": spec.get("language"),
-        "env": env_of(pid) if pid else None, "transport": transport_of(session.connection_file),
-    }
+    return KernelInfo(spec.get("display_name"), spec.get("language"), env_of(pid) if pid else None,
+                      transport_of(session.connection_file))

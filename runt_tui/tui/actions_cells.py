@@ -316,7 +316,7 @@ class CellActions(AppCore):
         self.publish_presence()
 
     def action_follow_next_peer(self) -> None:
-        names = [str(p.get("name")) for p in self.session.peer_list if p.get("peer_id") != self.session.peer_id]
+        names = [p.name for p in self.session.peer_list if p.peer_id != self.session.peer_id]
         if not names:
             self.notify("nobody else is here to follow", timeout=2)
             return
@@ -344,9 +344,8 @@ class CellActions(AppCore):
 
     def _last_started(self) -> str | None:
         """The cell whose execution started last: a quick cell ran between two runtime events."""
-        executions = self.session.runtime.get("executions") or {}
-        started = [(ex["started_at"], str(cid)) for cid, ex in executions.items()
-                   if isinstance(ex, dict) and isinstance(ex.get("started_at"), (int, float))]
+        started = [(ex.started_at, cid) for cid, ex in self.session.state.executions.items()
+                   if ex.started_at is not None]
         latest = max(started, default=None)
         return latest[1] if latest is not None and latest[1] in self.session.doc else None
 
@@ -354,12 +353,11 @@ class CellActions(AppCore):
         if self.follow is None:
             return None
         if self.follow == "":
-            for item in self.session.runtime.get("queue") or []:
-                if isinstance(item, dict) and item.get("status") == "running":
-                    return str(item.get("cell"))
+            for item in self.session.state.queue:
+                if item.status == "running":
+                    return item.cell
             return self._last_started()
         for peer in self.session.peer_list:
-            if peer.get("name") == self.follow and peer.get("peer_id") != self.session.peer_id:
-                cell = peer.get("cell")
-                return str(cell) if cell else None
+            if peer.name == self.follow and peer.peer_id != self.session.peer_id:
+                return peer.cell or None
         return None

@@ -80,6 +80,28 @@ def cell_label(cid: str, cells: CellLookup) -> Text:
     return Text.assemble((f"#{number} ", "bold"), line or ("(empty)", "dim"))
 
 
+def entries(part: object, order: str) -> list[dict[str, Any]]:
+    """A runtime part kept by key (history, cancelled) as its entries, newest `order` value first."""
+    values = part.values() if isinstance(part, dict) else part if isinstance(part, list) else []
+    found = [v for v in values if isinstance(v, dict)]
+
+    def stamp(v: dict[str, Any]) -> float:
+        value = v.get(order)
+        return float(value) if isinstance(value, (int, float)) else 0.0
+
+    return sorted(found, key=stamp, reverse=True)
+
+
+def log_lines(part: object) -> list[str]:
+    """The kernel's log lines, oldest first (kept by line number)."""
+    if isinstance(part, list):
+        return [str(x) for x in part]
+    if isinstance(part, dict):
+        keyed = sorted((int(k), str(v)) for k, v in part.items() if str(k).isdigit())
+        return [line for _, line in keyed]
+    return []
+
+
 def heading(title: str, extra: str = "") -> Row:
     """A section title."""
     return Row(Text.assemble((title, "bold underline"), (f" {extra}" if extra else "", "dim")), section=title)
@@ -135,9 +157,7 @@ def queue_rows(runtime: Mapping[str, Any], cells: CellLookup, colours: Mapping[s
             state, " ", person(entry.get("requester"), colours), " ", cell_label(cid, cells),
             (f"  {clock(ex.get('queued_at'))}", "dim"),
         ), cell=cid or None, section="Queue"))
-    for entry in runtime.get("cancelled") or []:
-        if not isinstance(entry, dict):
-            continue
+    for entry in reversed(entries(runtime.get("cancelled"), "at")):
         cid = str(entry.get("cell") or "")
         rows.append(Row(Text.assemble(
             ("✗ cancelled by ", "red"), person(entry.get("by"), colours),
@@ -149,7 +169,7 @@ def queue_rows(runtime: Mapping[str, Any], cells: CellLookup, colours: Mapping[s
 
 def history_rows(runtime: Mapping[str, Any], cells: CellLookup, colours: Mapping[str, str]) -> list[Row]:
     """The last executions, newest first: count, cell, who, duration, ok/error."""
-    history = [h for h in runtime.get("history") or [] if isinstance(h, dict)]
+    history = entries(runtime.get("history"), "finished_at")
     rows = [heading("History", "Enter: go to the cell" if history else "nothing run yet")]
     for h in history[:MAX_HISTORY_ROWS]:
         cid = str(h.get("cell") or "")
@@ -193,7 +213,7 @@ def peer_rows(peers: Sequence[Mapping[str, Any]], me: str | None, cells: CellLoo
 
 def log_rows(runtime: Mapping[str, Any]) -> list[Row]:
     """The kernel's own stderr/stdout lines (outside any cell), oldest first."""
-    lines = [str(line) for line in runtime.get("kernel_log") or []][-MAX_LOG_ROWS:]
+    lines = log_lines(runtime.get("kernel_log"))[-MAX_LOG_ROWS:]
     rows = [heading("Kernel log", "" if lines else "empty")]
     rows += [Row(Text(strip_controls(line, one_line=True), style="dim"), section="Kernel log") for line in lines]
     return rows

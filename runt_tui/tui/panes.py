@@ -163,7 +163,7 @@ class PaneActions:
                 return None
             return index[cid] + 1, doc.cell(cid).source.split("\n", 1)[0]
 
-        return pane_rows(self.session.runtime, self.session.peer_list, self.session.peer_id, lookup, time.time())
+        return pane_rows(self.session.runtime, self.session.peers(), self.session.peer_id, lookup, time.time())
 
     def jump_to_cell(self: Any, cid: str) -> None:
         """Select `cid` (Enter on a queue or history row), showing the cells pane's view of it."""

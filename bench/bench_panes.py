@@ -25,11 +25,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
+from support.tui import wait_until  # noqa: E402
+
 from runt_tui.client import AsyncSession  # noqa: E402
 from runt_tui.tui.app import NotebookApp  # noqa: E402
 from runt_tui.tui.app_options import AppOptions  # noqa: E402
 from runt_tui.tui.output_lines import OutputLines  # noqa: E402
-from runt_tui.tui.testing import wait_until  # noqa: E402
 
 LINE = "0123456789 " * 7 + "\n"
 STEP = 64 * 1024

@@ -10,13 +10,13 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+from support.tui import screen_text, wait_until, write_notebook
 from textual.pilot import Pilot
 
 from runt_tui.client import AsyncSession
 from runt_tui.tui.app import NotebookApp
 from runt_tui.tui.app_options import AppOptions
 from runt_tui.tui.layout import read_remembered
-from runt_tui.tui.testing import screen_text, wait_until, write_notebook
 
 SLEEPER = "import time\nfor _ in range(600): time.sleep(0.05)"
 Pair = tuple[NotebookApp, Pilot[None], AsyncSession, AsyncSession]
@@ -188,7 +188,7 @@ async def test_output_pane_holds_a_20_mb_stream_in_full(tmp_path: Path) -> None:
 
 
 async def test_output_pane_saves_by_mime_wraps_and_cells_pane_copies_source(tmp_path: Path) -> None:
-    from runt_tui.tui.testing import png
+    from support.tui import png
 
     image = png(8, 4)
     outputs = {0: [{"output_type": "stream", "name": "stdout", "text": "w" * 150 + "\n"},

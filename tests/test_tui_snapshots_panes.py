@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from support.tui import wait_until, write_notebook
 from test_tui_snapshots import (
     GALLERY,
     GALLERY_OUTPUTS,
@@ -29,7 +30,6 @@ from runt_tui.protocol.runtime import decode_runtime
 from runt_tui.tui import panes as panes_module
 from runt_tui.tui.app import NotebookApp
 from runt_tui.tui.app_options import AppOptions
-from runt_tui.tui.testing import wait_until, write_notebook
 
 __all__ = ["baselines_in_snapshots_dir", "home"]
 
@@ -102,8 +102,7 @@ def frozen(steps: Callable[[Pilot[None]], Awaitable[None]] | None = None) -> Cal
         code = [c for c in ids if app.session.doc.cell(c).cell_type == "code"]
         app.session._set_state(decode_runtime(runtime(code[-1], code[0])))
         app.session.peer_list = [decode(PeerInfo, p) for p in peers(ids, str(app.session.peer_id))]
-        app._statuses = app._cell_statuses()
-        app._marks = app._peer_marks()
+        app.cell_view.reset()
         app.pane.refresh_all()
         app.refresh_status()
         app.panes.refresh(all_panes=True)

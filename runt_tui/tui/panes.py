@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import logging
 import time
-from typing import TYPE_CHECKING, Any
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from textual.containers import Horizontal
 from textual.widget import Widget
@@ -23,7 +24,7 @@ from runt_tui.tui.widgets.kernel_pane import KernelPane
 from runt_tui.tui.widgets.output_pane import OutputPane, ShownCell
 
 if TYPE_CHECKING:
-    from runt_tui.tui.core import AppCore
+    from runt_tui.tui.app import NotebookApp
 
 log = logging.getLogger("runt_tui.tui")
 TICK_SECONDS = 1.0
@@ -32,17 +33,18 @@ TICK_SECONDS = 1.0
 class PaneSet:
     """The panes of one app: widgets, the layout in force, and their refreshes."""
 
-    def __init__(self, app: AppCore) -> None:
+    def __init__(self, app: NotebookApp, actions: PaneActions) -> None:
         self.app = app
-        self.output = OutputPane(app.shown_output, id="output")  # type: ignore[attr-defined]
-        self.kernel = KernelPane(app.kernel_rows, app.jump_to_cell, id="kernel")  # type: ignore[attr-defined]
+        self.output = OutputPane(actions.shown_output, id="output")
+        self.kernel = KernelPane(actions.kernel_rows, actions.jump_to_cell, id="kernel")
+        self.actions = actions
         self.container = Horizontal(id="panes")
         self.layout: PaneLayout | None = None
         self.chosen = app.options.panes is not None
         self._shown_cell: str | None = None
 
     @property
-    def config(self) -> Any:
+    def config(self) -> Path:
         """The config file remembering the layout per size class."""
         return self.app.options.config or config_path()
 
@@ -135,85 +137,87 @@ class PaneSet:
 
 
 class PaneActions:
-    """The app's side of the panes: what they show and the actions bound to their keys."""
+    """The app's side of the panes: what they show, and the actions bound to their keys."""
 
-    panes: PaneSet
+    def __init__(self, app: NotebookApp) -> None:
+        self.app = app
 
-    def shown_output(self: Any) -> ShownCell | None:
+    def shown_output(self) -> ShownCell | None:
         """The selected cell, for the output pane (following the running cell moves the selection)."""
-        cid = self.selected
-        replica = self.session.replica
+        app = self.app
+        cid = app.selected
+        replica = app.session.replica
         if cid is None or replica is None or cid not in replica.doc:
             return None
         cell = replica.doc.cell(cid)
+        number = app.cell_ids().index(cid) + 1
         if cell.cell_type != "code":
-            return ShownCell(cid, self.cell_ids().index(cid) + 1, None, (), cell_type=cell.cell_type)
+            return ShownCell(cid, number, None, (), cell_type=cell.cell_type)
         outputs = tuple(replica.resolved_outputs(cell)) if cell.outputs_json else ()
-        status = self._statuses.get(cid, ("", "", ""))[0]
-        return ShownCell(cid, self.cell_ids().index(cid) + 1, cell.execution_count, outputs, status == "running")
+        status = app.cell_view.statuses.get(cid, ("", ""))[0]
+        return ShownCell(cid, number, cell.execution_count, outputs, status == "running")
 
-    def kernel_rows(self: Any) -> list[Row]:
+    def kernel_rows(self) -> list[Row]:
         """The kernel pane's rows from the runtime state and the peers."""
-        order = self.cell_ids()
-        index = {cid: i for i, cid in enumerate(order)}
-        doc = self.session.doc
+        session = self.app.session
+        index = {cid: i for i, cid in enumerate(self.app.cell_ids())}
+        doc = session.doc
 
         def lookup(cid: str) -> tuple[int, str] | None:
             if cid not in index:
                 return None
             return index[cid] + 1, doc.cell(cid).source.split("\n", 1)[0]
 
-        return pane_rows(self.session.runtime, self.session.peers(), self.session.peer_id, lookup, time.time())
+        return pane_rows(session.runtime, session.peers(), session.peer_id, lookup, time.time())
 
-    def jump_to_cell(self: Any, cid: str) -> None:
-        """Select `cid` (Enter on a queue or history row), showing the cells pane's view of it."""
-        if cid in self.session.doc:
-            self.stop_following()
-            self.select_cell(cid)
-            self.panes.refresh()
+    def jump_to_cell(self, cid: str) -> None:
+        """Select `cid` (Enter on a queue, history or peer row)."""
+        app = self.app
+        if cid in app.session.doc:
+            app.view_actions.stop_following()
+            app.cell_actions.select_cell(cid)
         else:
-            self.notify("that cell was deleted", timeout=3)
+            app.notify("that cell was deleted", timeout=3)
 
-    def action_toggle_pane(self: Any, pane: str) -> None:
-        self.panes.toggle(pane)
+    def action_toggle_pane(self, pane: str) -> None:
+        self.app.panes.toggle(pane)
 
-    def action_next_pane(self: Any) -> None:
-        layout = self.panes.layout
-        if layout is None:
+    def action_next_pane(self) -> None:
+        panes = self.app.panes
+        if panes.layout is None:
             return
-        visible = list(layout.panes)
-        current = self.panes.focused_pane()
-        nxt = visible[(visible.index(current) + 1) % len(visible)] if current in visible else visible[0]
-        self.panes.focus(nxt)
+        visible = list(panes.layout.panes)
+        current = panes.focused_pane()
+        panes.focus(visible[(visible.index(current) + 1) % len(visible)] if current in visible else visible[0])
 
-    def action_resize_pane(self: Any, step: int) -> None:
-        layout = self.panes.layout
-        if layout is not None:
-            self.panes.apply(layout.resized(self.panes.focused_pane(), step))
+    def action_resize_pane(self, step: int) -> None:
+        panes = self.app.panes
+        if panes.layout is not None:
+            panes.apply(panes.layout.resized(panes.focused_pane(), step))
 
-    def action_copy_source(self: Any) -> None:
+    def action_copy_source(self) -> None:
         """Copy the selected cell's source to the system clipboard (OSC 52)."""
-        if self.selected is None:
-            return
-        source = self.session.doc.cell(self.selected).source
-        copied, message = copy_text(source, self.copy_to_clipboard, "cell source")
-        self.notify(message, severity="information" if copied else "warning", timeout=5)
+        app = self.app
+        if app.selected is not None:
+            self._copy(app.session.doc.cell(app.selected).source, "cell source")
 
-    def action_copy_output(self: Any) -> None:
+    def action_copy_output(self) -> None:
         """Copy every output of the selected cell to the system clipboard."""
         shown = self.shown_output()
-        text = outputs_plain(shown.outputs) if shown is not None else ""
-        copied, message = copy_text(text, self.copy_to_clipboard, "output")
-        self.notify(message, severity="information" if copied else "warning", timeout=5)
+        self._copy(outputs_plain(shown.outputs) if shown is not None else "", "output")
 
-    def action_clear_queue(self: Any) -> None:
+    def _copy(self, text: str, what: str) -> None:
+        copied, message = copy_text(text, self.app.copy_to_clipboard, what)
+        self.app.notify(message, severity="information" if copied else "warning", timeout=5)
+
+    def action_clear_queue(self) -> None:
         """Drop every queued cell (the running one goes on)."""
-        self.run_worker(self._clear_queue(), name="clear-queue", group="kernel", exit_on_error=False)
+        self.app.run_worker(self._clear_queue(), name="clear-queue", group="kernel", exit_on_error=False)
 
-    async def _clear_queue(self: Any) -> None:
+    async def _clear_queue(self) -> None:
         try:
-            dropped = await self.session.clear_queue()
+            dropped = await self.app.session.clear_queue()
         except Exception as e:
-            self.notify(f"clear queue: {e}", severity="error", timeout=6)
+            self.app.notify(f"clear queue: {e}", severity="error", timeout=6)
             return
-        self.notify(f"cleared {dropped} queued cell{'s' if dropped != 1 else ''}", timeout=3)
+        self.app.notify(f"cleared {dropped} queued cell{'s' if dropped != 1 else ''}", timeout=3)

@@ -2,11 +2,18 @@
 
     python bench/bench_tui.py [--cells 1100] [--keys 40] [--starts 5]
 
+    python bench/bench_tui.py --panes-only     # only the kernel-pane comparison
+
 Prints: process start to notebook visible (7 cells; 1,100 cells with resident
 memory), keystroke in terminal A to the character on terminal B's screen (p50,
 p90), and the jump to the last cell of the 1,100-cell notebook. Targets (issue
 5): 0.35 s; 1.0 s and 250 MB; 50 ms; 0.2 s. Polling `capture-pane` costs a few
 milliseconds per look, which is included in every figure.
+
+Then, while a cell runs, the same keystroke latency with B showing the cells
+pane alone (the baseline, same run) and with B also showing the kernel pane,
+whose running-cell timer redraws every second (issue 12): the ratio of the
+p50s should stay near 1.
 """
 
 from __future__ import annotations
@@ -39,8 +46,8 @@ class Tmux:
         assert TMUX is not None
         return subprocess.run([TMUX, "-L", self.socket, *args], capture_output=True, text=True).stdout
 
-    def shell(self, name: str) -> None:
-        self.run("new-session", "-d", "-s", name, "-x", "80", "-y", "24", "sh")
+    def shell(self, name: str, width: int = 80) -> None:
+        self.run("new-session", "-d", "-s", name, "-x", str(width), "-y", "24", "sh")
         time.sleep(0.3)
 
     def launch(self, name: str, args: list[str]) -> float:
@@ -103,6 +110,74 @@ def hold_room(home: Path, path: Path) -> subprocess.Popen[bytes]:
     return proc
 
 
+def run_forever(home: Path, path: Path) -> subprocess.Popen[bytes]:
+    """A script client adding a cell that runs for minutes and queuing it (the kernel pane's timer ticks)."""
+    code = (
+        "import time; from runt_tui.client import Session; "
+        f"s = Session(path={str(path)!r}); s.connect(); s.start_kernel(); "
+        "c = s.create_cell('import time\\nwhile True: time.sleep(0.5)'); "
+        "s.queue_execution(c); print('ok', flush=True); time.sleep(600)"
+    )
+    proc = subprocess.Popen([sys.executable, "-c", code], env={**os.environ, "RUNT_TUI_HOME": str(home)},
+                            stdout=subprocess.PIPE)
+    assert proc.stdout is not None
+    proc.stdout.readline()
+    return proc
+
+
+def key_lags(t: Tmux, typist: str, watcher: str, count: int, typed: str) -> tuple[list[float], str]:
+    """Type `count` letters in `typist`'s open editor; seconds until each shows on `watcher`'s screen."""
+    lags: list[float] = []
+    for i in range(count):
+        typed += "abcdefghijklmnopqrstuvwxyz"[i % 26]
+        needle = typed[-8:]
+        start = time.perf_counter()
+        t.keys(typist, typed[-1], literal=True)
+        end = t.wait(watcher, lambda screen: needle in screen, timeout=10)  # noqa: B023 (waited for here)
+        lags.append(end - start)
+        time.sleep(0.03)
+    return lags, typed
+
+
+def kernel_pane_latency(t: Tmux, home: Path, small: Path, keys: int) -> None:
+    """Keystroke A -> B while a cell runs: B with the cells pane alone, then with the kernel pane too."""
+    t.shell("ka")
+    t.launch("ka", [str(small), "--name", "ann", "--images", "halfblock", "--panes", "cells"])
+    t.wait("ka", lambda s: " CMD " in s and "Welcome" in s)
+    runner = run_forever(home, small)
+    try:
+        t.wait("ka", lambda s: "busy" in s)
+        t.keys("ka", "j", "Enter")
+        t.wait("ka", lambda s: " EDIT " in s)
+        t.keys("ka", "End")
+        # Both watchers run at once (same load); rounds alternate which one is timed.
+        windows = {"kb": "cells", "kc": "cells,kernel"}
+        for name, panes in windows.items():
+            t.shell(name, width=160)  # wide enough to show the typed line whole
+            t.launch(name, [str(small), "--name", name, "--images", "halfblock", "--panes", panes])
+            t.wait(name, lambda s: " CMD " in s and "import sys" in s)
+        t.wait("kc", lambda s: "▶" in s)  # the running cell's timer is on screen
+        time.sleep(0.5)
+        typed = ""
+        lags: dict[str, list[float]] = {"kb": [], "kc": []}
+        rounds = 8
+        for r in range(rounds):
+            for name in (("kb", "kc") if r % 2 == 0 else ("kc", "kb")):
+                more, typed = key_lags(t, "ka", name, max(1, keys // rounds), typed)
+                lags[name] += more
+        p50s = {}
+        for name, label in (("kb", "cells pane only (baseline)"), ("kc", "cells + kernel pane")):
+            p50s[name] = statistics.median(lags[name]) * 1000
+            p90 = statistics.quantiles(lags[name], n=10)[-1] * 1000
+            print(f"keystroke A -> B, cell running, {label:27s} p50 {p50s[name]:.0f} ms  p90 {p90:.0f} ms")
+        print(f"kernel pane timer: p50 ratio with/without {p50s['kc'] / p50s['kb']:.2f} "
+              "(1.00 = unchanged; noise on a shared machine ~±0.2)")
+        for name in windows:
+            t.keys(name, "q")
+    finally:
+        runner.terminate()
+
+
 def start_to_visible(t: Tmux, name: str, path: Path, marker: str) -> tuple[float, float]:
     t.shell(name)
     start = t.launch(name, [str(path), "--name", name, "--images", "halfblock"])
@@ -116,6 +191,7 @@ def main() -> None:
     parser.add_argument("--cells", type=int, default=1100)
     parser.add_argument("--keys", type=int, default=40)
     parser.add_argument("--starts", type=int, default=5, help="launches per notebook (the median is printed)")
+    parser.add_argument("--panes-only", action="store_true", help="only the kernel-pane latency comparison")
     args = parser.parse_args()
     if TMUX is None:
         print("tmux is not installed")
@@ -127,6 +203,10 @@ def main() -> None:
     try:
         small = work / "tour.ipynb"
         shutil.copy(ROOT / "examples" / "tour.ipynb", small)
+        if args.panes_only:
+            runt(home, "daemon", "start")
+            kernel_pane_latency(t, home, small, args.keys)
+            return
         big = work / "big.ipynb"
         subprocess.run([sys.executable, str(ROOT / "bench" / "gen_notebook.py"), str(big), "--cells", str(args.cells)],
                        check=True, capture_output=True)
@@ -163,20 +243,13 @@ def main() -> None:
         t.wait("small", lambda s: " EDIT " in s)
         t.keys("small", "End")
         time.sleep(0.5)
-        lags: list[float] = []
-        typed = ""
-        for i in range(args.keys):
-            ch = "abcdefghijklmnopqrstuvwxyz"[i % 26]
-            typed += ch
-            needle = typed[-8:]
-            start = time.perf_counter()
-            t.keys("small", ch, literal=True)
-            end = t.wait("b", lambda s, n=needle: n in s, timeout=10)
-            lags.append(end - start)
-            time.sleep(0.03)
+        lags, _ = key_lags(t, "small", "b", args.keys, "")
         p50 = statistics.median(lags) * 1000
         p90 = statistics.quantiles(lags, n=10)[-1] * 1000
         print(f"keystroke A -> B screen:          p50 {p50:.0f} ms  p90 {p90:.0f} ms  (target p50 50 ms)")
+        for name in ("small", "big", "b"):
+            t.keys(name, "Escape", "q")
+        kernel_pane_latency(t, home, small, args.keys)
     finally:
         t.close()
         for proc in holders:

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 if TYPE_CHECKING:
     import typer
 
-_VALUE_OPTIONS = {"--name", "--kernel", "--images", "--layout", "--theme"}
+_VALUE_OPTIONS = {"--name", "--kernel", "--images", "--layout", "--theme", "--panes"}
 _COMMANDS = ("daemon", "ps", "open", "run", "mcp", "doctor", "history")
 _IMAGES = ("auto", "kitty", "sixel", "halfblock", "none")
 _LAYOUTS = ("cells", "outputs")
@@ -79,6 +79,9 @@ def open_notebook(
     ] = None,
     layout: Annotated[str, typer.Option(metavar="L", help="cells, or outputs (sources collapsed).")] = "cells",
     theme: Annotated[str | None, typer.Option(help="A Textual theme, e.g. textual-light.")] = None,
+    panes: Annotated[
+        str | None, typer.Option(metavar="P,..", help="Panes to show, in order: any of cells,output,kernel.")
+    ] = None,
     create: Annotated[bool, typer.Option("--create", help="Allow a NOTEBOOK name not ending in .ipynb.")] = False,
 ) -> None:
     """Open NOTEBOOK in this terminal, shared live with every other terminal on it."""
@@ -88,14 +91,27 @@ def open_notebook(
     if layout not in _LAYOUTS:
         typer.echo(f"runt-tui: --layout must be cells or outputs, not {layout!r}", err=True)
         raise typer.Exit(2)
-    problem = notebook_name_problem(notebook, create)
+    problem = notebook_name_problem(notebook, create) or _panes_problem(panes)
     if problem is not None:
         typer.echo(f"runt-tui: {problem}", err=True)
         raise typer.Exit(2)
     if _is_url(notebook) and embedded:
         typer.echo("runt-tui: --embedded does not apply to an ssh:// notebook (it uses the server's daemon)", err=True)
         raise typer.Exit(2)
-    raise typer.Exit(_run(notebook, name, kernel, embedded, images, follow, layout, theme))
+    raise typer.Exit(_run(notebook, name, kernel, embedded, images, follow, layout, theme, panes))
+
+
+def _panes_problem(panes: str | None) -> str | None:
+    """What is wrong with a --panes value (None when it is fine or absent)."""
+    if panes is None:
+        return None
+    from runt_tui.tui.layout import PanesError, parse_panes
+
+    try:
+        parse_panes(panes)
+    except PanesError as e:
+        return str(e)
+    return None
 
 
 def _is_url(notebook: str | Path) -> bool:
@@ -104,9 +120,10 @@ def _is_url(notebook: str | Path) -> bool:
 
 def _run(
     notebook: Path | str, name: str | None, kernel: str | None, embedded: bool, images: str,
-    follow: str | None, layout: str, theme: str | None,
+    follow: str | None, layout: str, theme: str | None, panes: str | None = None,
 ) -> int:
     from runt_tui.tui.app_options import AppOptions
+    from runt_tui.tui.layout import parse_panes
     from runt_tui.tui.startup import launch
 
     url = str(notebook) if _is_url(notebook) else None
@@ -121,6 +138,7 @@ def _run(
     options = AppOptions(
         path=Path(notebook), url=url, name=name, kernel=kernel, embedded=embedded, images=images,  # type: ignore[arg-type]
         follow=follow, layout=layout, theme=theme,  # type: ignore[arg-type]
+        panes=parse_panes(panes) if panes else None,
     )
     return launch(options)
 
@@ -239,12 +257,14 @@ def fast_open_args(argv: list[str]) -> dict[str, Any] | None:
     notebook: Path | str = positional[0] if _is_url(positional[0]) else Path(positional[0])
     if images not in _IMAGES or layout not in _LAYOUTS or notebook_name_problem(notebook, "--create" in flags):
         return None
+    if _panes_problem(values.get("--panes")) is not None:
+        return None
     if isinstance(notebook, str) and "--embedded" in flags:
         return None
     return {
         "notebook": notebook, "name": values.get("--name"), "kernel": values.get("--kernel"),
         "embedded": "--embedded" in flags, "images": images, "follow": values.get("--follow"), "layout": layout,
-        "theme": values.get("--theme"),
+        "theme": values.get("--theme"), "panes": values.get("--panes"),
     }
 
 

@@ -103,7 +103,8 @@ def load_settings(config: Path | None = None, **overrides: Any) -> Settings:
             data = tomllib.loads(path.read_text(encoding="utf-8"))
         except (OSError, tomllib.TOMLDecodeError) as e:
             raise ValueError(f"{path}: {e}") from None
-        section = data.get("daemon", data)
+        # Without a [daemon] table the top level holds the settings; [panes] is the app's (tui/layout.py).
+        section = data.get("daemon", {k: v for k, v in data.items() if k != "panes"})
         if isinstance(section, dict):
             values.update(section)
     for f in fields(Settings):

@@ -113,3 +113,14 @@ def test_doctor_reads_tmux_escape_time(tmp_path: Path, escape_time: int, advised
         assert ("set -sg escape-time 10" in done.stdout) == advised
     finally:
         subprocess.run([TMUX, "-L", server, "kill-server"], capture_output=True, timeout=30, check=False)
+
+
+def test_panes_option_is_parsed_and_checked(tmp_path: Path) -> None:
+    fast = fast_open_args(route_argv(["nb.ipynb", "--panes", "output", "--follow"]))
+    assert fast is not None and fast["panes"] == "output" and fast["follow"] == ""
+    assert fast_open_args(route_argv(["nb.ipynb", "--panes", "kernel,cells"]))["panes"] == "kernel,cells"  # type: ignore[index]
+    assert fast_open_args(route_argv(["nb.ipynb", "--panes", "bogus"])) is None  # left to Typer, which refuses it
+    env = {**os.environ, "RUNT_TUI_HOME": str(tmp_path / "home")}
+    bad = cli(str(tmp_path / "nb.ipynb"), "--panes", "cells,bogus", env=env, cwd=tmp_path)
+    assert bad.returncode == 2 and "unknown pane 'bogus'" in bad.stderr
+    assert "--panes" in cli("--help").stdout

@@ -78,10 +78,11 @@ def valid(room: str, cell: str, heads: list[str], digest: str) -> dict[str, dict
     return {
         "ping": {}, "hello": {}, "status": {}, "kernelspecs": {},
         "join": {"notebook_id": "fields", "name": "raw", "colour": "#123456", "kind": "script"},
-        "leave": r, "save": {**r, "force": False}, "interrupt": r, "restart_kernel": r, "shutdown_kernel": r,
+        "leave": r, "save": {**r, "force": False}, "interrupt": r, "clear_queue": r, "restart_kernel": r,
+        "shutdown_kernel": r,
         "ack": {**r, "heads": heads, "wait": 5},
         "prepare": {**r, "cells": [cell]},
-        "presence": {**r, "presence": {"cell": cell, "cursor": 0, "mode": "edit"}, "name": "raw"},
+        "presence": {**r, "presence": {"cell": cell, "cursor": 0, "mode": "edit", "follow": "p1"}, "name": "raw"},
         "blob": {"digest": digest},
         "start_kernel": {**r, "kernel_name": None},
         "execute": {**r, "cell": cell, "heads": heads, "wait": False, "limit": None},

@@ -36,6 +36,7 @@ from runt_tui.protocol.payloads import (
     PeerInfo,
     Presence,
     PresenceEvent,
+    QueueCleared,
     RoomStatus,
     RuntimeEvent,
     SaveResult,
@@ -43,11 +44,14 @@ from runt_tui.protocol.payloads import (
     event_header,
 )
 from runt_tui.protocol.runtime import (
+    CancelledEntry,
     ExecError,
     ExecutionSummary,
     FileState,
     FinishedExecution,
+    HistoryEntry,
     InputRequest,
+    KernelInfo,
     KernelState,
     PersistState,
     QueueEntry,
@@ -83,6 +87,8 @@ STATE = RuntimeState(
     executions={"c0": summary("c0", "error"), "c1": summary("c1", "running", 2)},
 )
 PEER = PeerInfo("p1", "alice", "#e06c75", "tui", 100.0, "c1", [3, 4], "edit", 7)
+HISTORY = HistoryEntry("x1", "c1", "error", ALICE, 3, 0.25, 9.5)
+CANCELLED = CancelledEntry("x2", "c2", ALICE, Requester("p2", "bob", "#61afef"), "interrupted", 10.0)
 
 SHAPES: list[Payload] = [
     ALICE, FAILED, entry(3), summary("c9"), summary("c9", "error"),
@@ -101,6 +107,14 @@ SHAPES: list[Payload] = [
     RuntimeEvent(RuntimeUpdate(version=1)), PresenceEvent([PEER]), NoticeEvent("info", "merged"),
     InputRequestEvent("c1", "?", True, "x1", ALICE), InputPromptEvent("c1", "?", False, "x1", ALICE),
     EpochEvent("e2"), DaemonStopping("runt-tui daemon stop"), ErrorEvent("NOT_JOINED", "sync for unknown room"),
+    # The kernel pane's parts (daemon/queue_log.py).
+    Requester("p2", "bob", "#61afef"), HISTORY, CANCELLED, KernelInfo("Python 3", "python", "/v", "ipc", 1.0, 2048, 3.5),
+    KernelInfo(), QueueCleared(3), Presence("c1", None, "command", follow="p2"),
+    PeerInfo("p2", "bob", "#fff", follow="", active_at=99.5),
+    RuntimeState(kernel_info=KernelInfo(rss=1), history={"x1": HISTORY}, cancelled={"x2": CANCELLED},
+                 kernel_log={"0": "warning", "1": "more"}),
+    RuntimeUpdate(history_changed={"x1": HISTORY, "x0": None}, cancelled_changed={"x2": CANCELLED},
+                  kernel_log_changed={"5": "line", "0": None}),
 ]
 
 
@@ -218,3 +232,13 @@ def test_encode_refuses_what_is_not_json() -> None:
     with pytest.raises(TypeError):
         encode({"a": object()})
     assert encode([ALICE, None, {"k": (1, 2)}]) == [{"peer_id": "p1", "name": "alice"}, None, {"k": [1, 2]}]
+
+
+def test_kernel_pane_parts_merge_by_key() -> None:
+    state = RuntimeState(history={"x0": HISTORY}, kernel_log={"0": "a"})
+    after = state.apply(decode_update(RuntimeUpdate(
+        history_changed={"x1": HISTORY, "x0": None}, cancelled_changed={"x2": CANCELLED},
+        kernel_log_changed={"1": "b"}, kernel_info=KernelInfo(cpu=5.0),
+    ).to_json()))
+    assert set(after.history) == {"x1"} and after.cancelled["x2"].by.name == "bob"
+    assert after.kernel_log == {"0": "a", "1": "b"} and after.kernel_info.cpu == 5.0

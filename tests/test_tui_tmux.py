@@ -37,7 +37,8 @@ class Tmux:
         return done.stdout
 
     def start(self, name: str, argv: list[str]) -> None:
-        env = f"RUNT_TUI_HOME={shlex.quote(str(self.home))} TERM=xterm-256color"
+        config = shlex.quote(str(self.home / "config"))
+        env = f"RUNT_TUI_HOME={shlex.quote(str(self.home))} XDG_CONFIG_HOME={config} TERM=xterm-256color"
         command = f"env {env} {shlex.join(argv)}; sleep 60"
         self.run("new-session", "-d", "-s", name, "-x", "80", "-y", "24", command)
 
@@ -132,3 +133,40 @@ def test_keys_in_one_burst_and_esc_sequences_in_tmux(tmux: Tmux, tmp_path: Path)
         time.sleep(0.1)  # the daemon saves a moment after the last edit
     sources = ["".join(c["source"]) for c in json.loads(nb.read_text())["cells"]]
     assert sources == ["hello worlda = 1", "qqzzb = 2"]
+
+
+def test_output_pane_follows_and_kernel_pane_names_the_runner(tmux: Tmux, tmp_path: Path) -> None:
+    """A runs cells; B shows only the running cell's outputs (`--panes output --follow`), C only the kernel."""
+    code = "import time\nfor i in range(40):\n    print(f'tick {i}', flush=True)\n    time.sleep(0.1)"
+    nb = write_notebook(tmp_path / "panes.ipynb", [("code", code), ("code", "print('done ' + 'here')")])
+    tmux.start("ann", runt_tui(str(nb), "--name", "ann"))
+    tmux.wait("ann", lambda s: "tick" in s and "idle" in s)
+    tmux.start("bob", runt_tui(str(nb), "--name", "bob", "--panes", "output", "--follow"))
+    tmux.wait("bob", lambda s: "following the running cell" in s)
+    tmux.start("cy", runt_tui(str(nb), "--name", "cy", "--panes", "kernel"))
+    tmux.wait("cy", lambda s: "Peers 3" in s)
+    tmux.keys("ann", "C-r")  # run the first cell and select the second
+    tmux.keys("ann", "C-e")  # queue the second
+    screen = tmux.wait("bob", lambda s: "tick 5" in s and "running" in s)
+    assert "import time" not in screen  # the output pane alone: no sources
+    tmux.wait("cy", lambda s: "▶" in s and "ann #1 import time" in s and "queued ann #2" in s)
+    tmux.wait("bob", lambda s: "done here" in s)  # following moved to the next running cell
+    tmux.wait("cy", lambda s: "✓ [2]" in s and "ann #2 print(" in s)
+    # Copy B's output. tmux drops OSC 52 from programs unless set-clipboard is on:
+    # then the text goes to tmux's paste buffer directly, and B says why.
+    tmux.run("set", "-g", "set-clipboard", "off")
+    tmux.keys("bob", "w")
+    tmux.keys("bob", "y")
+    tmux.wait("bob", lambda s: "paste buffer" in s)
+    assert tmux.run("show-buffer") == "done here\n"
+    tmux.run("delete-buffer")
+    # With set-clipboard on, OSC 52 goes through: tmux takes it into its paste buffer.
+    tmux.run("set", "-g", "set-clipboard", "on")
+    tmux.keys("bob", "y")
+    deadline = time.monotonic() + 30
+    while "done here" not in tmux.run("show-buffer") and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert tmux.run("show-buffer") == "done here\n"
+    tmux.wait("bob", lambda s: "OSC 52 through tmux" in s)
+    for name in ("ann", "bob", "cy"):
+        tmux.keys(name, "q")

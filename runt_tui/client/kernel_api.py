@@ -12,9 +12,10 @@ from runt_tui.client.link import DaemonError
 from runt_tui.doc import blob_refs
 from runt_tui.protocol.codec import decode
 from runt_tui.protocol.jsontypes import JSONDict
-from runt_tui.protocol.payloads import KernelAnswer, KernelReply, KernelspecsReply
+from runt_tui.protocol.payloads import KernelAnswer, KernelReply, KernelspecsReply, QueueCleared
 from runt_tui.protocol.requests import (
     ClearOutputs,
+    ClearQueue,
     Complete,
     Execute,
     InputReply,
@@ -130,6 +131,11 @@ class KernelAPI:
     async def interrupt(self: SessionHost) -> None:
         """Interrupt the running cell; queued cells are cancelled."""
         await self.ask(Interrupt())
+
+    async def clear_queue(self: SessionHost) -> int:
+        """Cancel every queued cell (the running one goes on); returns how many were dropped."""
+        header, _ = await self.ask(ClearQueue())
+        return decode(QueueCleared, header, "clear_queue reply").cancelled
 
     async def restart_kernel(self: SessionHost) -> JSONDict:
         """Restart the kernel (outputs stay, counts restart)."""

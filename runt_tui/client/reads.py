@@ -110,7 +110,8 @@ class ReadAPI:
         return [p.to_json() for p in self.peer_list]
 
     async def set_presence(
-        self: SessionHost, cell: str | None, cursor: int | list[int] | None = None, mode: str | None = None
+        self: SessionHost, cell: str | None, cursor: int | list[int] | None = None, mode: str | None = None,
+        follow: str | None = None,
     ) -> None:
-        """Publish the focused cell, cursor and mode to the other peers."""
-        await self.ask(SetPresence(Presence(cell, cursor, mode)))
+        """Publish the focused cell, cursor, mode and whom we follow (a peer id, "" the running cell)."""
+        await self.ask(SetPresence(Presence(cell, cursor, mode, follow=follow)))

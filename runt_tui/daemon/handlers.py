@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import time
 import uuid
 from collections.abc import Awaitable
 from pathlib import Path
@@ -192,6 +193,7 @@ async def h_presence(d: Daemon, c: ClientConn, h: Header, p: bytes) -> Reply:
     link = c.rooms[room.key]
     r = decode(SetPresence, h, "presence")
     link.presence = r.presence
+    link.active_at = time.time()
     if r.name is not None:
         link.name = r.name[:64]
     room.publish_presence()

@@ -10,11 +10,12 @@ from runt_tui.daemon.kernel_room import RoomKernel
 from runt_tui.kernel import KernelLaunchError, list_kernelspecs
 from runt_tui.protocol import ErrorCode
 from runt_tui.protocol.codec import decode
-from runt_tui.protocol.payloads import KernelAnswer, KernelReply, KernelspecsReply
+from runt_tui.protocol.payloads import KernelAnswer, KernelReply, KernelspecsReply, QueueCleared
 from runt_tui.protocol.requests import ClearOutputs, Complete, Execute, InputReply, StartKernel
 from runt_tui.protocol.runtime import Requester
 
 if TYPE_CHECKING:
+    from runt_tui.daemon.peers import PeerLink
     from runt_tui.daemon.room import Room
     from runt_tui.daemon.server import ClientConn, Daemon
 
@@ -43,7 +44,7 @@ async def h_execute(d: Daemon, c: ClientConn, h: Header, p: bytes) -> Reply:
     r = decode(Execute, h, "execute")
     heads = hex_heads(r.heads or [])
     link = c.rooms[room.key]
-    ex = kernel_of(d, room).execute(r.cell, heads, Requester(link.peer_id, link.name))
+    ex = kernel_of(d, room).execute(r.cell, heads, _who(link))
     if not r.wait:
         return ex.summary().to_json(), b""
     try:
@@ -56,15 +57,26 @@ async def h_execute(d: Daemon, c: ClientConn, h: Header, p: bytes) -> Reply:
 async def h_interrupt(d: Daemon, c: ClientConn, h: Header, p: bytes) -> Reply:
     """Interrupt the running cell and cancel the queue."""
     room = _room(d, c, h)
-    await kernel_of(d, room).interrupt()
+    await kernel_of(d, room).interrupt(_who(c.rooms[room.key]))
     return {}, b""
+
+
+async def h_clear_queue(d: Daemon, c: ClientConn, h: Header, p: bytes) -> Reply:
+    """Cancel every queued cell; the running one goes on."""
+    room = _room(d, c, h)
+    return QueueCleared(kernel_of(d, room).clear_queue(_who(c.rooms[room.key]))).to_json(), b""
+
+
+def _who(link: PeerLink) -> Requester:
+    """How a request's peer is named in the queue, history and cancellations."""
+    return Requester(link.peer_id, link.name, link.colour)
 
 
 async def h_restart_kernel(d: Daemon, c: ClientConn, h: Header, p: bytes) -> Reply:
     """Restart the kernel (outputs stay)."""
     room = _room(d, c, h)
     try:
-        state = await kernel_of(d, room).restart()
+        state = await kernel_of(d, room).restart(_who(c.rooms[room.key]))
     except KernelLaunchError as e:
         raise RequestError(ErrorCode.KERNEL_ERROR, str(e)) from None
     return KernelReply(state).to_json(), b""
@@ -134,6 +146,7 @@ KERNEL_HANDLERS: dict[str, Handler] = {
     "start_kernel": h_start_kernel,
     "execute": h_execute,
     "interrupt": h_interrupt,
+    "clear_queue": h_clear_queue,
     "restart_kernel": h_restart_kernel,
     "shutdown_kernel": h_shutdown_kernel,
     "input_reply": h_input_reply,

@@ -15,6 +15,7 @@ from runt_tui.daemon.exec_queue import ExecQueue
 from runt_tui.daemon.execution import Execution
 from runt_tui.daemon.kernel_meta import record_kernel
 from runt_tui.daemon.output_flush import OutputFlusher
+from runt_tui.daemon.queue_log import POLL_SECONDS, QueueLog, kernel_facts
 from runt_tui.daemon.widgets import RoomWidgets
 from runt_tui.doc import DocError, NotebookDoc, is_panic
 from runt_tui.kernel import KernelDiedError, KernelLaunchError, KernelSession, OutputAccumulator
@@ -50,6 +51,9 @@ class RoomKernel:
         self._publish_handle: asyncio.Handle | None = None
         self.widgets = RoomWidgets(lambda event, payload: room.send_event(event, payload))
         room.save_hooks.append(self.widgets.add_to_notebook)
+        # History, cancellations with who caused them, the kernel process and its log (kernel pane).
+        self.qlog = QueueLog(self._describe_cell)
+        self._poller = asyncio.get_running_loop().create_task(self._poll(), name=f"kernel-poll-{room.key}")
 
     # ---- state -----------------------------------------------------------
 
@@ -74,6 +78,27 @@ class RoomKernel:
 
     def _pid(self) -> int | None:
         return self.session.pid if self.session is not None else None
+
+    def _describe_cell(self, cell_id: str) -> str:
+        ids = self.room.doc.cell_ids()
+        if cell_id not in ids:
+            return "(a deleted cell)"
+        first = self.room.doc.cell(cell_id).source.split("\n", 1)[0][:40]
+        return f"#{ids.index(cell_id) + 1} {first}".rstrip()
+
+    async def _poll(self) -> None:
+        """Every few seconds: the kernel's memory and CPU, new kernel log lines, expired cancellations."""
+        while True:
+            await asyncio.sleep(POLL_SECONDS)
+            try:
+                if self.qlog.poll(self._pid() if self.alive else None):
+                    self._publish()
+            except Exception:  # the pane's facts are never worth the queue
+                log.exception("room %s: polling the kernel failed", self.room.key)
+
+    def _notify(self, peer: str, message: str) -> None:
+        if peer in self.room.peers:
+            self.room.send_event(NoticeEvent("warning", message), only=peer)
 
     def rebind(self, doc: NotebookDoc) -> None:
         """The room's document object was replaced (same content): outputs go to the new one."""
@@ -113,7 +138,7 @@ class RoomKernel:
         self.error = reason
         self.input_request = None
         self.widgets.reset(f"kernel died: {reason}")
-        self._cancel_queue(f"kernel died: {reason}")
+        self._cancel_queue(f"kernel died: {reason}", Requester("", "the kernel's death"))
         self.room.send_event(NoticeEvent("error", f"Kernel died: {reason}"))
         self._publish()
 
@@ -147,13 +172,14 @@ class RoomKernel:
                 raise
             self.status = "idle" if session.status in ("idle", "starting") else str(session.status)
             log.info("room %s: kernel %s started (pid %s)", self.room.key, name, self._pid())
+            self.qlog.kernel_started(session.log_path, False, kernel_facts(session))
             self._publish()
             record_kernel(self.room, session.kernelspec_metadata(), session.kernel_info)
             return self.kernel_state()
 
-    async def interrupt(self) -> None:
+    async def interrupt(self, by: Requester | None = None) -> None:
         """Stop the running cell and cancel everything queued."""
-        self._cancel_queue("interrupted")
+        self._cancel_queue("interrupted", by)
         current = self.current
         if current is not None and current.status == "queued":
             # Taken from the queue but not sent yet (the kernel is starting
@@ -165,9 +191,9 @@ class RoomKernel:
             log.info("room %s: kernel %s interrupted (pid %s)", self.room.key, self.name, self._pid())
             await self.session.interrupt()
 
-    async def restart(self) -> KernelState:
+    async def restart(self, by: Requester | None = None) -> KernelState:
         """Restart the kernel (outputs stay); queued cells are cancelled."""
-        self._cancel_queue("kernel restarted")
+        self._cancel_queue("kernel restarted", by)
         if self.session is None or self.status in ("none", "shutdown"):
             return await self.start()
         self.status, self.error = "restarting", None
@@ -182,6 +208,8 @@ class RoomKernel:
         self.outputs.reset_index()
         self.status = "idle"
         log.info("room %s: kernel %s restarted (pid %s)", self.room.key, self.name, self._pid())
+        if self.session is not None:
+            self.qlog.kernel_started(self.session.log_path, True, kernel_facts(self.session))
         self._publish()
         if self.session is not None:
             record_kernel(self.room, self.session.kernelspec_metadata(), self.session.kernel_info)
@@ -204,9 +232,19 @@ class RoomKernel:
         """Shut down and stop the queue worker (room closing)."""
         await self.shutdown()
         self._worker.cancel()
+        self._poller.cancel()
 
-    def _cancel_queue(self, reason: str) -> None:
+    def clear_queue(self, by: Requester | None = None) -> int:
+        """Cancel every queued cell; the running one goes on. Returns how many were dropped."""
+        count = len(self.jobs.queue)
+        self._cancel_queue("queue cleared", by)
+        return count
+
+    def _cancel_queue(self, reason: str, by: Requester | None = None) -> None:
+        dropped = [e.queue_entry() for e in self.jobs.queue]
         self.jobs.cancel(reason)
+        if dropped:
+            self.qlog.cancel(dropped, by, reason, self._notify)
         self._publish()
 
     # ---- execution -------------------------------------------------------
@@ -244,6 +282,8 @@ class RoomKernel:
                     ex.finish("error", ExecError("DocumentError", str(e)))
                 finally:
                     self.jobs.current = None
+                    if ex.started_at is not None:
+                        self.qlog.finished(ex.summary(brief=True))
                     # Now, not at the next iteration: everyone sees the
                     # execution finished before the requester gets the answer.
                     self._publish_now()
@@ -322,7 +362,7 @@ class RoomKernel:
         elif status == "error":
             err = acc.error
             info = ExecError(err.ename, err.evalue, list(err.traceback)) if err else None
-            self._cancel_queue("a previous cell raised an error")
+            self._cancel_queue("a previous cell raised an error", ex.requester)
             ex.finish("error", info, heads)
         else:
             reason = str(reply.get("reason", "aborted"))

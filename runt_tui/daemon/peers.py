@@ -47,12 +47,15 @@ class PeerLink:
     joined_at: float = field(default_factory=time.time)
     presence: Presence = field(default_factory=Presence)
     kind: str = "tui"
+    # When the peer last published its presence: how long it has been idle.
+    active_at: float | None = None
 
     def describe(self) -> PeerInfo:
         """The public view of this peer."""
         p = self.presence
         return PeerInfo(
-            self.peer_id, self.name, self.colour, self.kind, self.joined_at, p.cell, p.cursor, p.mode, p.selection
+            self.peer_id, self.name, self.colour, self.kind, self.joined_at, p.cell, p.cursor, p.mode, p.selection,
+            p.follow, self.active_at,
         )
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from runt_tui.protocol.jsontypes import JSONDict
-from runt_tui.protocol.runtime import KernelState, RuntimeState, RuntimeUpdate
+from runt_tui.protocol.runtime import KernelInfo, KernelState, RuntimeState, RuntimeUpdate
 
 if TYPE_CHECKING:
     from runt_tui.daemon.room import Room
@@ -31,6 +31,10 @@ def snapshot(room: Room) -> RuntimeState:
         queue=kernel.jobs.queue_entries() if kernel is not None else [],
         executions=kernel.jobs.executions() if kernel is not None else {},
         extra={name: getter() for name, getter in room.runtime_extra.items()},
+        kernel_info=kernel.qlog.info if kernel is not None else KernelInfo(),
+        history=dict(kernel.qlog.history.items) if kernel is not None else {},
+        cancelled=dict(kernel.qlog.cancelled.items) if kernel is not None else {},
+        kernel_log=dict(kernel.qlog.log.items) if kernel is not None else {},
     )
 
 
@@ -47,6 +51,10 @@ def update(room: Room) -> RuntimeUpdate:
         queue_changed=kernel.jobs.queue_changed() if kernel is not None else None,
         executions_changed=kernel.jobs.executions_changed() if kernel is not None else None,
         extra=_json_parts(room),
+        kernel_info=kernel.qlog.info if kernel is not None else KernelInfo(),
+        history_changed=kernel.qlog.history.changed() if kernel is not None else None,
+        cancelled_changed=kernel.qlog.cancelled.changed() if kernel is not None else None,
+        kernel_log_changed=kernel.qlog.log.changed() if kernel is not None else None,
     )
 
 

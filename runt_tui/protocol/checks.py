@@ -112,8 +112,9 @@ PRESENCE = record(
         "cursor": Field(_position, "a character offset or a list of up to 4", nullable=True),
         "mode": text(32, nullable=True),
         "selection": Field(_position, "a character offset or a list of up to 4", nullable=True),
+        "follow": text(256, nullable=True, expected="a peer id, or empty for the running cell"),
     },
-    "an object with cell, cursor, mode and selection",
+    "an object with cell, cursor, mode, selection and follow",
     required=True,
 )
 

@@ -36,6 +36,8 @@ class Presence(Payload):
     cursor: Position | None = field(default=None, metadata=OMIT_NONE)
     mode: str | None = field(default=None, metadata=OMIT_NONE)
     selection: Position | None = field(default=None, metadata=OMIT_NONE)
+    # Whom this peer follows: a peer id, or "" for the running cell.
+    follow: str | None = field(default=None, metadata=OMIT_NONE)
 
 
 @dataclass(frozen=True)
@@ -51,6 +53,9 @@ class PeerInfo(Payload):
     cursor: Position | None = field(default=None, metadata=OMIT_NONE)
     mode: str | None = field(default=None, metadata=OMIT_NONE)
     selection: Position | None = field(default=None, metadata=OMIT_NONE)
+    follow: str | None = field(default=None, metadata=OMIT_NONE)
+    # When the peer last published its presence (moved, changed mode): its idle time.
+    active_at: float | None = field(default=None, metadata=OMIT_NONE)
 
 
 @dataclass(frozen=True)
@@ -94,6 +99,13 @@ class KernelReply(Payload):
     """The answer to `start_kernel` and `restart_kernel`."""
 
     kernel: KernelState
+
+
+@dataclass(frozen=True)
+class QueueCleared(Payload):
+    """The answer to `clear_queue`: how many queued executions were cancelled."""
+
+    cancelled: int
 
 
 @dataclass(frozen=True)

@@ -186,6 +186,13 @@ class Interrupt(Request):
 
 
 @dataclass(frozen=True)
+class ClearQueue(Request):
+    """Cancel every queued cell; the running one goes on (answered with `QueueCleared`)."""
+
+    TYPE: ClassVar[str] = "clear_queue"
+
+
+@dataclass(frozen=True)
 class RestartKernel(Request):
     """Restart the kernel."""
 
@@ -290,7 +297,7 @@ REQUESTS: dict[str, type[Request]] = {
     cls.TYPE: cls
     for cls in (
         Ping, Hello, Status, Stop, Join, Leave, Ack, Save, Prepare, SetPresence, Blob, Kernelspecs, StartKernel,
-        Execute, Interrupt, RestartKernel, ShutdownKernel, InputReply, Complete, Inspect, ClearOutputs,
+        Execute, Interrupt, ClearQueue, RestartKernel, ShutdownKernel, InputReply, Complete, Inspect, ClearOutputs,
         Widgets, WidgetUpdate, WidgetCustom, WidgetRequestState, CommInfo,
     )
 }
@@ -300,6 +307,7 @@ __all__ = [
     "Ack",
     "Blob",
     "ClearOutputs",
+    "ClearQueue",
     "CommInfo",
     "Complete",
     "Execute",

@@ -35,6 +35,7 @@ class Requester(Payload):
 
     peer_id: str
     name: str
+    colour: str | None = field(default=None, metadata=OMIT_NONE)
 
 
 @dataclass(frozen=True)
@@ -102,6 +103,44 @@ class KernelState(Payload):
 
 
 @dataclass(frozen=True)
+class HistoryEntry(Payload):
+    """A finished execution in the kernel pane's history."""
+
+    exec_id: str
+    cell: str
+    status: str
+    requester: Requester
+    execution_count: int | None = None
+    duration: float | None = None
+    finished_at: float | None = None
+
+
+@dataclass(frozen=True)
+class CancelledEntry(Payload):
+    """A queued execution dropped before it ran, and who caused it (an interrupt, a restart, ...)."""
+
+    exec_id: str
+    cell: str
+    requester: Requester
+    by: Requester
+    reason: str
+    at: float
+
+
+@dataclass(frozen=True)
+class KernelInfo(Payload):
+    """Facts about the kernel process for the kernel pane (memory in bytes, CPU in % of one core)."""
+
+    display_name: str | None = None
+    language: str | None = None
+    env: str | None = None
+    transport: str | None = None
+    started_at: float | None = None
+    rss: int | None = None
+    cpu: float | None = None
+
+
+@dataclass(frozen=True)
 class SaveState(Payload):
     """The autosave of the .ipynb: saved, unsaved, saving, paused, read-only or error."""
 
@@ -138,6 +177,12 @@ class RuntimeState(Payload):
     kernel: KernelState = KernelState()
     queue: list[QueueEntry] = field(default_factory=list)
     executions: dict[str, ExecutionSummary] = field(default_factory=dict)
+    # The kernel pane's parts (daemon/queue_log.py): history and cancellations by exec_id,
+    # the kernel's own log lines by line number.
+    kernel_info: KernelInfo = KernelInfo()
+    history: dict[str, HistoryEntry] = field(default_factory=dict)
+    cancelled: dict[str, CancelledEntry] = field(default_factory=dict)
+    kernel_log: dict[str, str] = field(default_factory=dict)
     # Parts this side does not know (a newer peer's), as JSON.
     extra: JSONDict = field(default_factory=dict)
 
@@ -169,6 +214,10 @@ class RuntimeUpdate(Payload):
     kernel: KernelState = KernelState()
     queue_changed: dict[str, QueueEntry | None] | None = field(default=None, metadata=OMIT_NONE)
     executions_changed: dict[str, ExecutionSummary | None] | None = field(default=None, metadata=OMIT_NONE)
+    kernel_info: KernelInfo = KernelInfo()
+    history_changed: dict[str, HistoryEntry | None] | None = field(default=None, metadata=OMIT_NONE)
+    cancelled_changed: dict[str, CancelledEntry | None] | None = field(default=None, metadata=OMIT_NONE)
+    kernel_log_changed: dict[str, str | None] | None = field(default=None, metadata=OMIT_NONE)
     extra: JSONDict = field(default_factory=dict)
 
 
@@ -239,11 +288,14 @@ def _apply_changes(target: dict[str, V], changes: Mapping[str, object]) -> None:
 
 
 __all__ = [
+    "CancelledEntry",
     "ExecError",
     "ExecutionSummary",
     "FileState",
     "FinishedExecution",
+    "HistoryEntry",
     "InputRequest",
+    "KernelInfo",
     "KernelState",
     "PersistState",
     "QueueEntry",

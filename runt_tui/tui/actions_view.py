@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from runt_tui.tui.derive import follow_target, next_follow, other_peer_names
+from runt_tui.tui.derive import follow_target, last_started, next_follow, other_peer_names
 
 if TYPE_CHECKING:
     from runt_tui.tui.app import NotebookApp
@@ -67,7 +67,9 @@ class ViewActions:
         app = self.app
         session = app.session
         target = follow_target(app.follow, session.state, session.peer_list, session.peer_id)
-        if target is None or app.mode == "edit":
+        if target is None and app.follow == "":  # nothing runs now: keep the cell that ran last
+            target = last_started(session.state)
+        if target is None or target not in session.doc or app.mode == "edit":
             return
         if target != app.selected or changed is None or target in changed:
             app.cell_actions.select_cell(target, bottom=True)

@@ -47,6 +47,7 @@ from runt_tui.tui.keyroute import KeyRouter
 from runt_tui.tui.keys import COMMAND_ONLY, COMMANDS, app_bindings
 from runt_tui.tui.lifecycle import Lifecycle
 from runt_tui.tui.model import ViewFlags
+from runt_tui.tui.panes import PaneActions, PaneSet
 from runt_tui.tui.session_updates import SessionUpdates
 from runt_tui.tui.widgets.cell import CellWidget
 from runt_tui.tui.widgets.editor import CellEditor
@@ -60,6 +61,7 @@ ACTION_OBJECTS: tuple[tuple[str, type], ...] = (
     ("view_actions", ViewActions),
     ("kernel_actions", KernelActions),
     ("widget_actions", WidgetActions),
+    ("pane_actions", PaneActions),
 )
 
 
@@ -111,9 +113,15 @@ class NotebookApp(App[None]):
         self.pane = CellsPane(self.cell_view.model_for, self.cell_view.view_flags, id="cells")
         self.pane.caret = self.edit_actions.caret
         self.status_bar = StatusBar(id="status")
+        self.pane_actions = PaneActions(self)
+        # The output and kernel panes beside the cells (tui/panes.py).
+        self.panes = PaneSet(self, self.pane_actions)
 
     def compose(self) -> ComposeResult:
-        yield self.pane
+        with self.panes.container:
+            yield self.pane
+            yield self.panes.output
+            yield self.panes.kernel
         yield self.status_bar
 
     # ---- the reactives' watchers --------------------------------------------
@@ -129,9 +137,11 @@ class NotebookApp(App[None]):
         doc = self.session.doc
         self.pane.update_cells(c for c in (old, new) if c is not None and c in doc)
         self.publish_presence()
+        self.panes.refresh(runtime=False)
 
     def watch_follow(self) -> None:
         self.refresh_status()
+        self.publish_presence()  # others see whom we follow
         if self.ready:
             self.view_actions.apply_follow()
 
@@ -170,7 +180,10 @@ class NotebookApp(App[None]):
     def _send_presence(self) -> None:
         self._presence_timer = None
         cursor = self.edit.cursor_pos if self.mode == "edit" else None
-        coro = self.session.set_presence(self.selected, cursor, self.mode)
+        follow = self.follow
+        if follow:  # others see whom we follow by peer id
+            follow = next((p.peer_id for p in self.session.peer_list if p.name == follow), None)
+        coro = self.session.set_presence(self.selected, cursor, self.mode, follow)
         self.run_worker(coro, name="presence", group="presence", exclusive=True, exit_on_error=False)
 
     # ---- Textual's entry points -----------------------------------------------
@@ -191,7 +204,11 @@ class NotebookApp(App[None]):
             self.theme = self.options.theme
         self.set_class(self.layout_mode == "outputs", "-layout-outputs")
         self.key_router.check_escape_time()
+        self.panes.start(self.size.width)
         self.run_worker(self.lifecycle.open(), name="open-notebook", group="session", exclusive=True)
+
+    def on_resize(self) -> None:
+        self.panes.resized(self.size.width)
 
     async def on_unmount(self) -> None:
         await self.lifecycle.close()

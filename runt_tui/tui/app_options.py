@@ -30,5 +30,9 @@ class AppOptions:
     line_numbers: bool = False
     # Start the kernel as soon as the notebook is open (tests turn it off).
     start_kernel: bool = True
+    # --panes: the panes to show, in order (None: remembered per size class, else by width).
+    panes: tuple[str, ...] | None = None
+    # Where the chosen panes are remembered (None: the user's config file).
+    config: Path | None = None
     # Milliseconds local keystrokes are batched before they reach the document.
     batch_ms: int = 20

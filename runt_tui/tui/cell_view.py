@@ -10,7 +10,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from runt_tui.tui.derive import CellStatuses, PeerMarks, cell_statuses, changed_keys, peer_marks
+from runt_tui.tui.derive import (
+    CellStatuses,
+    PeerMarks,
+    cell_statuses,
+    changed_keys,
+    peer_marks,
+    requester_colours,
+)
 from runt_tui.tui.graphics import resolved_mode
 from runt_tui.tui.model import CellModel, ViewFlags
 
@@ -27,19 +34,22 @@ class CellView:
         # Bumped when blobs arrive: the cells showing outputs draw again.
         self.blobs_epoch = 0
         self.statuses: CellStatuses = {}
+        self.colours: dict[str, str] = {}
         self.marks: PeerMarks = {}
 
     def reset(self) -> None:
         """Derive everything afresh from the session (once connected)."""
         session = self.app.session
         self.statuses = cell_statuses(session.state)
+        self.colours = requester_colours(session.state)
         self.marks = peer_marks(session.peer_list, session.peer_id)
 
     def runtime_changed(self) -> set[str]:
         """The runtime state changed: the cells whose status changed."""
         statuses = cell_statuses(self.app.session.state)
-        changed = changed_keys(statuses, self.statuses)
-        self.statuses = statuses
+        colours = requester_colours(self.app.session.state)
+        changed = changed_keys(statuses, self.statuses) | changed_keys(colours, self.colours)
+        self.statuses, self.colours = statuses, colours
         return changed
 
     def presence_changed(self) -> set[str]:
@@ -97,6 +107,7 @@ class CellView:
         return CellModel(
             id=cell_id, cell_type=v.cell_type, source=v.source, rev=v.rev, orev=v.orev,
             execution_count=v.execution_count, status=status, requester=requester,
+            requester_colour=self.colours.get(cell_id, ""),
             outputs=outputs, attachments=v.attachments, peers=self.marks.get(cell_id, ()),
             expanded=cell_id in self.expanded, blobs_epoch=self.blobs_epoch if outputs else 0,
             selected=cell_id == app.selected, editing=cell_id == app.selected and app.mode == "edit",

@@ -47,6 +47,18 @@ def cell_statuses(runtime: RuntimeState) -> CellStatuses:
     return out
 
 
+def requester_colours(runtime: RuntimeState) -> dict[str, str]:
+    """The colour of whoever queued or runs each cell (the cells pane draws `[…]` / `[*]` in it)."""
+    return {item.cell: item.requester.colour for item in runtime.queue if item.cell and item.requester.colour}
+
+
+def last_started(runtime: RuntimeState) -> str | None:
+    """The cell whose execution started last (a quick cell may run between two runtime events)."""
+    started = [(ex.started_at, cell_id) for cell_id, ex in runtime.executions.items() if ex.started_at is not None]
+    latest = max(started, default=None)
+    return latest[1] if latest is not None else None
+
+
 def peer_marks(peers: Peers, me: str | None) -> PeerMarks:
     """The other peers on each cell, with their cursor when they are editing it."""
     marks: dict[str, list[PeerMark]] = {}

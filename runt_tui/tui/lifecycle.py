@@ -82,6 +82,7 @@ class Lifecycle:
         app.publish_presence()
         if app.follow is not None:
             app.view_actions.apply_follow()
+        app.panes.refresh(all_panes=True)
         if app.options.start_kernel:
             app.run_worker(self.start_kernel(), name="start-kernel", group="kernel")
 

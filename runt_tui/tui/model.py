@@ -52,6 +52,8 @@ class CellModel:
     execution_count: int | None = None
     status: str = ""  # "", "queued", "running", "done", "error", "cancelled"
     requester: str = ""
+    # The colour of whoever queued or runs the cell (#rrggbb), drawn in its gutter.
+    requester_colour: str = ""
     outputs: tuple[dict[str, Any], ...] = field(default=(), compare=False)
     attachments: dict[str, Any] | None = field(default=None, compare=False)
     peers: tuple[PeerMark, ...] = ()

@@ -30,18 +30,29 @@ def render_options(flags: ViewFlags, expanded: bool = False) -> RenderOptions:
     )
 
 
+def _requester_style(model: CellModel, fallback: str) -> Style | str:
+    colour = model.requester_colour
+    if len(colour) == 7 and colour.startswith("#"):
+        return Style(color=colour, bold=True)
+    return fallback
+
+
 def prompt(model: CellModel) -> Text:
-    """The execution prompt: [n], [*] running, [ ] queued or never run."""
+    """The execution prompt: [n], [*] running, […] queued, ✗[n] ended in error; [ ] never run.
+
+    Queued and running prompts take the colour of whoever asked for the run.
+    """
     if model.cell_type != "code":
         return Text(" " * (GUTTER - 1))
     if model.status == "running":
-        return Text("[*]".rjust(GUTTER - 1), style="bold yellow")
+        return Text("[*]".rjust(GUTTER - 1), style=_requester_style(model, "bold yellow"))
     if model.status == "queued":
-        return Text("[ ]".rjust(GUTTER - 1), style="yellow")
+        return Text("[…]".rjust(GUTTER - 1), style=_requester_style(model, "yellow"))
     count = "" if model.execution_count is None else str(model.execution_count)
     label = f"[{count or ' '}]"
-    style = "red" if model.status == "error" else "dim"
-    return Text(label.rjust(GUTTER - 1)[-(GUTTER - 1) :], style=style)
+    if model.status == "error":
+        return Text(f"✗{label}".rjust(GUTTER - 1)[-(GUTTER - 1) :], style="bold red")
+    return Text(label.rjust(GUTTER - 1)[-(GUTTER - 1) :], style="dim")
 
 
 def gutter(model: CellModel) -> Text:

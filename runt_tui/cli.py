@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     import typer
 
 _VALUE_OPTIONS = {"--name", "--kernel", "--images", "--layout", "--theme"}
-_COMMANDS = ("daemon", "ps", "open", "run", "mcp", "doctor")
+_COMMANDS = ("daemon", "ps", "open", "run", "mcp", "doctor", "history")
 _IMAGES = ("auto", "kitty", "sixel", "halfblock", "none")
 _LAYOUTS = ("cells", "outputs")
 
@@ -155,6 +155,10 @@ def _build_app() -> typer.Typer:
     from runt_tui.cli_doctor import doctor
 
     app.command("doctor")(doctor)
+
+    from runt_tui.cli_history import history
+
+    app.command("history")(history)
 
     from runt_tui.cli_mcp import mcp
 

@@ -106,3 +106,15 @@ async def test_setting_the_reactives_updates_classes_status_and_presence(tmp_pat
                                             for p in script.peer_list))
         app.line_numbers = True
         await wait_until(pilot, lambda: app.pane.mounted[ids[0]].flags.line_numbers)
+
+
+async def test_cells_report_their_heights_to_the_pane(tmp_path: Path) -> None:
+    """Each mounted cell's measured height reaches the pane (CellWidget.Resized), which sizes its spacers with it."""
+    async with app_and_script(tmp_path) as (app, pilot, session, _script):
+        ids = session.doc.cell_ids()
+        await wait_until(pilot, lambda: all(c in app.pane.heights for c in ids))
+        for cell_id in ids:
+            assert app.pane.heights[cell_id] == app.pane.mounted[cell_id].outer_size.height
+        await pilot.press("enter", "end", "enter", *"more")  # a second line: the cell grows
+        await wait_until(pilot, lambda: app.pane.heights[ids[0]] == app.pane.mounted[ids[0]].outer_size.height
+                         and "more" in session.doc.source(ids[0]))

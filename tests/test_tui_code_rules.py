@@ -13,6 +13,8 @@ TUI = Path(__file__).resolve().parent.parent / "runt_tui" / "tui"
 ALLOWED_PRIVATE = {
     # KeyRouter runs a key's binding in the app's own loop; Textual has no public call for that.
     "_check_bindings",
+    # kitty_tmux.py wraps textual-image's one kitty-command writer in tmux passthrough (no public hook).
+    "_send_tgp_message",
 }
 # Private modules imported on purpose (metakeys.py: Textual's key parser; graphics.py: the cell size in pixels).
 ALLOWED_PRIVATE_MODULES = {"textual._xterm_parser", "textual_image._terminal"}

@@ -29,8 +29,10 @@ DeltaListener = Callable[[DocDelta], None]
 class Replica:
     """A local replica: reads with no round trip, edits applied at once and synced behind."""
 
-    def __init__(self, doc: NotebookDoc) -> None:
+    def __init__(self, doc: NotebookDoc, author: str | None = None) -> None:
         doc.prepares = False
+        # Our changes are signed with the peer's name (the history shows who wrote what).
+        doc.author = author
         self.doc = doc
         # Unsynced sources of a lost epoch waiting for the daemon to prepare their cells.
         self.unreplayed: dict[str, str] = {}
@@ -122,6 +124,7 @@ class Replica:
         """Adopt the daemon's document of a new epoch, replaying our unsynced source edits on it."""
         pending = self.unsynced_sources()
         doc.prepares = False
+        doc.author = self.doc.author
         self.doc = doc
         self.sync = SyncPeer(doc)
         base = doc.heads()

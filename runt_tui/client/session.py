@@ -184,7 +184,7 @@ class AsyncSession(Pushed, ReadAPI, WriteAPI, KernelAPI, WidgetAPI):
             self._heartbeat_interval = joined.heartbeat_interval
         epoch = joined.epoch
         if self.replica is None:
-            self.replica = Replica(NotebookDoc.load(data))
+            self.replica = Replica(NotebookDoc.load(data), author=self.name)
             if self.transport is not None:
                 self.replica.blobs = self.transport.blob_cache()
         elif epoch != self.epoch:

@@ -19,6 +19,7 @@ from runt_tui.daemon.room_history import RoomHistory
 from runt_tui.daemon.room_open import load_room
 from runt_tui.daemon.room_persist import RoomPersistence
 from runt_tui.doc import Baseline, DocError, FileBlobStore, NotebookDoc
+from runt_tui.doc.authors import DAEMON_AUTHOR
 from runt_tui.doc.history import acknowledges
 from runt_tui.protocol.jsontypes import JSONDict, JSONValue
 from runt_tui.protocol.payloads import Event, PresenceEvent, RuntimeEvent, SaveResult, event_header
@@ -47,6 +48,8 @@ class Room(RoomHistory, RoomPersistence, RoomFiles):
         self.key = key
         self.path = path
         self.notebook_id = notebook_id
+        doc.author = DAEMON_AUTHOR  # outputs, prepares and disk merges, in the history
+        doc.ensure_authors()  # a document persisted before the history had authors
         self.doc = doc
         self.store = store
         self.meta = meta

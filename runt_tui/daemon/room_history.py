@@ -136,6 +136,7 @@ class RoomHistory:
 
     def _swap_doc(self, doc: NotebookDoc) -> None:
         """Replace the document object (same content): sync states and output writers follow."""
+        doc.author = self.doc.author
         self.doc = doc
         self._snapshot = None
         for link in self.peers.values():

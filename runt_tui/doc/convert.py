@@ -10,6 +10,7 @@ from automerge.core import ROOT, Document, ObjType, ScalarType
 if TYPE_CHECKING:
     from nbformat import NotebookNode
 
+from runt_tui.doc.authors import AUTHORS_KEY
 from runt_tui.doc.blobs import (
     DEFAULT_THRESHOLD,
     BlobSink,
@@ -56,6 +57,7 @@ def doc_from_notebook(
                 tx.put(extra, map_key(k), ScalarType.Str, dumps(to_plain(v)))
         cells_obj = tx.put_object(ROOT, "cells", ObjType.Map)
         stamps = tx.put_object(ROOT, "stamps", ObjType.Map)
+        tx.put_object(ROOT, AUTHORS_KEY, ObjType.Map)
         for cell, pos in zip(cells, positions, strict=True):
             cid = str(cell["id"])
             c = tx.put_object(cells_obj, cid, ObjType.Map)

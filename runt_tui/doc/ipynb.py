@@ -86,13 +86,8 @@ def _reject_constant(name: str) -> Any:
     raise _NonFinite(name)
 
 
-def parse_notebook(data: bytes | str, name: str | os.PathLike[str], validate: bool = True) -> NotebookNode:
-    """Parse notebook text into a v4.5 NotebookNode, upgrading and adding ids.
-
-    `validate=False` skips the schema check, for text already validated (what we wrote).
-    """
-    import nbformat  # imported on first use: it costs ~0.1 s at start-up
-
+def _decode_text(data: bytes | str, name: str | os.PathLike[str]) -> str:
+    """The notebook's text: UTF-8 decoded, a leading BOM dropped, never empty."""
     if isinstance(data, bytes):
         try:
             text = data.decode("utf-8")
@@ -104,8 +99,13 @@ def parse_notebook(data: bytes | str, name: str | os.PathLike[str], validate: bo
         text = text[1:]
     if not text.strip():
         raise NotebookFileError(name, "the file is empty, not a notebook")
+    return text
+
+
+def _load_json(text: str, name: str | os.PathLike[str]) -> Any:
+    """The parsed JSON, or a NotebookFileError saying where and why it is not JSON."""
     try:
-        raw = json.loads(text, parse_constant=_reject_constant)
+        return json.loads(text, parse_constant=_reject_constant)
     except _NonFinite as e:
         raise NotebookFileError(name, f"not valid JSON: it contains {e}, which JSON does not allow") from None
     except RecursionError:
@@ -115,13 +115,17 @@ def parse_notebook(data: bytes | str, name: str | os.PathLike[str], validate: bo
         raise NotebookFileError(
             name, f"not valid JSON at line {e.lineno} column {e.colno}: {e.msg}{trunc}"
         ) from None
+
+
+def _check_shape(raw: Any, name: str | os.PathLike[str]) -> int:
+    """The notebook's major nbformat version, once the JSON has a notebook's outline."""
     if not isinstance(raw, dict):
         raise NotebookFileError(
             name, f"not a notebook: the JSON is a {type(raw).__name__}, not an object"
         )
     if "nbformat" not in raw or not isinstance(raw.get("nbformat"), int):
         raise NotebookFileError(name, "not a notebook: no integer 'nbformat' version field")
-    major = raw["nbformat"]
+    major: int = raw["nbformat"]
     if major > 4:
         raise NotebookFileError(name, f"nbformat {major} is newer than this program understands")
     if major == 4 and not isinstance(raw.get("cells"), list):
@@ -134,6 +138,13 @@ def parse_notebook(data: bytes | str, name: str | os.PathLike[str], validate: bo
         json.dumps(raw, ensure_ascii=False).encode("utf-8")
     except (UnicodeEncodeError, ValueError):
         raise NotebookFileError(name, "not a valid notebook: it contains unpaired surrogate escapes") from None
+    return major
+
+
+def _upgraded(raw: dict[str, Any], major: int, name: str | os.PathLike[str]) -> Any:
+    """The notebook as an nbformat v4.5 node (older versions converted), ids repaired."""
+    import nbformat  # imported on first use: it costs ~0.1 s at start-up
+
     try:
         # The per-version reader re-joins line lists and strips transient keys.
         nb = nbformat.versions[major].to_notebook_json(raw)
@@ -151,6 +162,18 @@ def parse_notebook(data: bytes | str, name: str | os.PathLike[str], validate: bo
     nb.metadata.pop("orig_nbformat", None)
     nb.metadata.pop("orig_nbformat_minor", None)
     _repair(nb)
+    return nb
+
+
+def parse_notebook(data: bytes | str, name: str | os.PathLike[str], validate: bool = True) -> NotebookNode:
+    """Parse notebook text into a v4.5 NotebookNode, upgrading and adding ids.
+
+    `validate=False` skips the schema check, for text already validated (what we wrote).
+    """
+    import nbformat
+
+    raw = _load_json(_decode_text(data, name), name)
+    nb = _upgraded(raw, _check_shape(raw, name), name)
     try:
         if validate:
             nbformat.validate(_without_unknown_keys(nb))

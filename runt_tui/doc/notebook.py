@@ -8,6 +8,7 @@ from typing import Any
 
 from automerge.core import ROOT, Document, ObjType, ScalarType, Transaction
 
+from runt_tui.doc.authors import AUTHORS_KEY
 from runt_tui.doc.editing import SourceEditor
 from runt_tui.doc.fracindex import n_keys_between
 from runt_tui.doc.ipynb import CELL_ID_RE, new_cell_id
@@ -60,6 +61,7 @@ class NotebookDoc(SourceEditor):
             tx.put_object(ROOT, "extra", ObjType.Map)
             tx.put_object(ROOT, "cells", ObjType.Map)
             tx.put_object(ROOT, "stamps", ObjType.Map)
+            tx.put_object(ROOT, AUTHORS_KEY, ObjType.Map)
         return cls(doc)
 
     @classmethod

@@ -1,7 +1,8 @@
 """The document schema: key names, the cell view, and the small errors of the doc layer.
 
 Root:  schema_version, epoch, nbformat, nbformat_minor, metadata{key: json},
-       extra{key: json} (unknown top-level keys), cells{id: cell}.
+       extra{key: json} (unknown top-level keys), cells{id: cell},
+       stamps{cell:actor: token}, authors{actor hex: json {name, t}} (authors.py).
 Cell:  id, cell_type, position (fractional index), source (str), text (Text,
        optional), lines (list of str, optional), metadata{key: json},
        attachments (json, optional), extra{key: json}, execution_count

@@ -9,8 +9,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from automerge.core import ObjType, ScalarType, Transaction
+from automerge.core import ROOT, ObjType, ScalarType, Transaction
 
+from runt_tui.doc.authors import AUTHORS_KEY, authors_obj, needs_signature, now, sign
 from runt_tui.doc.reader import DocReader
 from runt_tui.doc.schema import dumps
 
@@ -22,12 +23,41 @@ def _token() -> str:
 class DocWriter(DocReader):
     """Transactions and the fields only the daemon writes (outputs, execution counts)."""
 
+    # The name this writer signs its changes with in the `authors` map (authors.py);
+    # None: it does not sign (forks, tests, the bare document).
+    author: str | None = None
+
     @contextmanager
     def transaction(self) -> Iterator[Transaction]:
         """One Automerge transaction: committed on success, rolled back on error."""
         _ = self._actor
+        signature = self._signature_due()
         with self._doc.transaction() as tx:
             yield tx
+            if signature is not None and self.author is not None:
+                sign(tx, signature[0], self.__dict__["_actor_full"], self.author, signature[1])
+                self.__dict__["_signed_at"] = signature[1]
+
+    def ensure_authors(self) -> bool:
+        """Create the root `authors` map in a document made before it existed (daemon only)."""
+        if authors_obj(self._doc) is not None:
+            return False
+        with self._doc.transaction() as tx:
+            tx.put_object(ROOT, AUTHORS_KEY, ObjType.Map)
+        return True
+
+    def _signature_due(self) -> tuple[bytes, float] | None:
+        """(authors map, time) when this transaction should refresh our authors entry."""
+        if self.author is None:
+            return None
+        t = now()
+        if not needs_signature(self.__dict__.get("_signed_at"), t):
+            return None
+        authors = authors_obj(self._doc)
+        if authors is None:
+            return None
+        self.__dict__.setdefault("_actor_full", self._doc.get_actor().hex())
+        return authors, t
 
     def _stamp(self, tx: Transaction, cell_id: str) -> None:
         """Mark a cell as changed in the root `stamps` map, read by change detection."""

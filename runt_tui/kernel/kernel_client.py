@@ -26,6 +26,7 @@ from runt_tui.kernel.launch import (
     make_manager,
     remove_sockets,
 )
+from runt_tui.kernel.plotting import inline_plots_env
 from runt_tui.kernel.proctree import ProcessTree
 from runt_tui.kernel.router import InputHandler, IopubTap, Message, MessageHandler, Router
 from runt_tui.kernel.wire import BadMessage, decode
@@ -234,7 +235,7 @@ class KernelSession(KernelRequests):
     # -- internals -------------------------------------------------------
 
     def _env(self) -> dict[str, str]:
-        return {**os.environ, **self._extra_env}
+        return {**inline_plots_env(os.environ), **self._extra_env}
 
     def _require_manager(self) -> AsyncKernelManager:
         if self._km is None:

@@ -14,6 +14,7 @@ from typing import Any
 from jupyter_client.kernelspec import NoSuchKernel
 from jupyter_client.manager import AsyncKernelManager
 
+from runt_tui.kernel.plotting import inline_plots_argv
 from runt_tui.kernel.proctree import ProcessTree
 from runt_tui.private import UnsafePath, check_private_dir, check_private_entry, open_private
 
@@ -113,7 +114,7 @@ def make_manager(runtime_dir: Path, kernel_name: str | None) -> AsyncKernelManag
         raise KernelLaunchError(f"cannot read kernelspec {kernel_name!r}: {exc}") from exc
     if spec is None or not spec.argv:
         raise KernelLaunchError(f"kernelspec {kernel_name!r} has no command")
-    spec.argv = _own_launcher(list(spec.argv))
+    spec.argv = inline_plots_argv(_own_launcher(list(spec.argv)))
     return km
 
 

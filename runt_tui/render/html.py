@@ -205,14 +205,8 @@ def table_to_rich(node: Node, options: RenderOptions) -> RenderableType | None:
     return Group(table, marker("  ".join(notes))) if notes else table
 
 
-def _build_table(node: Node, options: RenderOptions) -> tuple[Table, list[str]] | None:
-    rows: list[tuple[bool, Node]] = []
-    _collect_rows(node, False, rows)
-    cells_per_row = [
-        [c for c in tr.children if isinstance(c, Node) and c.tag in ("td", "th")] for _, tr in rows
-    ]
-    if not any(cells_per_row):
-        return None
+def _count_head_rows(rows: list[tuple[bool, Node]], cells_per_row: list[list[Node]]) -> int:
+    """How many leading rows are the header: the <thead> rows, else leading all-<th> rows."""
     n_head = 0
     while n_head < len(rows) and rows[n_head][0]:
         n_head += 1
@@ -224,9 +218,14 @@ def _build_table(node: Node, options: RenderOptions) -> tuple[Table, list[str]] 
             n_head += 1
         if n_head == len(rows):
             n_head = 1
-    max_cols = max(1, options.max_table_cols)
-    hidden_rows = max(0, len(rows) - n_head - max(1, options.max_table_rows))
-    kept = cells_per_row[: len(rows) - hidden_rows]
+    return n_head
+
+
+_Grid = tuple[dict[tuple[int, int], Text], dict[tuple[int, int], bool], int]
+
+
+def _grid(kept: list[list[Node]], max_cols: int, options: RenderOptions) -> _Grid:
+    """Each cell's text and whether it is a <th>, by (row, column) with spans laid out, and the widest row."""
     texts: dict[tuple[int, int], Text] = {}
     is_th: dict[tuple[int, int], bool] = {}
     widest = 0
@@ -245,25 +244,53 @@ def _build_table(node: Node, options: RenderOptions) -> tuple[Table, list[str]] 
                     for dc in range(min(colspan, max_cols - c)):
                         is_th[(r + dr, c + dc)] = cell.tag == "th"
             c += colspan
+    return texts, is_th, widest
+
+
+def _build_table(node: Node, options: RenderOptions) -> tuple[Table, list[str]] | None:
+    rows: list[tuple[bool, Node]] = []
+    _collect_rows(node, False, rows)
+    cells_per_row = [
+        [c for c in tr.children if isinstance(c, Node) and c.tag in ("td", "th")] for _, tr in rows
+    ]
+    if not any(cells_per_row):
+        return None
+    n_head = _count_head_rows(rows, cells_per_row)
+    max_cols = max(1, options.max_table_cols)
+    hidden_rows = max(0, len(rows) - n_head - max(1, options.max_table_rows))
+    kept = cells_per_row[: len(rows) - hidden_rows]
+    texts, is_th, widest = _grid(kept, max_cols, options)
     ncols = min(widest, max_cols)
     if ncols == 0:
         return None
+    notes: list[str] = []
+    if hidden_rows:
+        notes.append(f"… {plural(hidden_rows, 'more row')}")
+    if widest > ncols:
+        notes.append(f"… {plural(widest - ncols, 'more column')}")
+    return _table(node, options, texts, is_th, (n_head, len(kept), ncols)), notes
+
+
+def _table(
+    node: Node,
+    options: RenderOptions,
+    texts: dict[tuple[int, int], Text],
+    is_th: dict[tuple[int, int], bool],
+    shape: tuple[int, int, int],
+) -> Table:
+    """The Rich table of a laid-out grid: `shape` is (header rows, rows kept, columns)."""
+    n_head, n_kept, ncols = shape
     empty = Text()
     head_rows = [
         r
         for r in range(n_head)
         if any(texts.get((r, c), empty).plain.strip() for c in range(ncols))
     ]
-    body = range(n_head, len(kept))
+    body = range(n_head, n_kept)
     n_index = 0
-    if len(kept) > n_head:
+    if n_kept > n_head:
         while n_index < ncols and is_th.get((n_head, n_index), False):
             n_index += 1
-    notes: list[str] = []
-    if hidden_rows:
-        notes.append(f"… {plural(hidden_rows, 'more row')}")
-    if widest > ncols:
-        notes.append(f"… {plural(widest - ncols, 'more column')}")
     table = Table(
         box=box.SIMPLE_HEAD,
         show_header=bool(head_rows),
@@ -287,7 +314,7 @@ def _build_table(node: Node, options: RenderOptions) -> tuple[Table, list[str]] 
         )
     for r in body:
         table.add_row(*(texts.get((r, c), Text()) for c in range(ncols)))
-    return table, notes
+    return table
 
 
 def render_html(source: str, options: RenderOptions) -> RenderableType | None:

@@ -6,6 +6,7 @@ import json
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from .charts import is_chart
 from .common import PayloadError, text_of
 from .images import RASTER_MIMES, ImagePayload
 from .render_options import DEFAULT_MIME_ORDER
@@ -16,7 +17,7 @@ def check_payload(mime: str, value: object) -> None:
     if mime in RASTER_MIMES:
         ImagePayload.probe(mime, value)
         return
-    if mime == "application/json" or mime.endswith("+json"):
+    if mime == "application/json" or mime.endswith("+json") or is_chart(mime):
         # nbformat stores JSON payloads as parsed values; a string is accepted
         # only if it parses, since some producers double-encode.
         if isinstance(value, str):

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from rich.console import Group, RenderableType
 from rich.text import Text
 
+from .charts import chart_png, chart_spec, chart_summary, is_chart
 from .common import Guarded, PayloadError, payload_size, placeholder, text_of
 from .halfblock import image_renderable
 from .html import render_html
@@ -165,6 +166,8 @@ def _render_mime(
         dims = svg_size(svg)
         label = f"{mime} {dims[0]}×{dims[1]}" if dims else mime
         return RenderResult(placeholder(label, payload_size(value)), "display_data", mime)
+    if is_chart(mime):
+        return _render_chart(mime, value, width, options)
     if mime == "application/json" or mime.endswith("+json"):
         return RenderResult(render_json(value, options), "display_data", mime)
     text = text_of(value)
@@ -182,6 +185,19 @@ def _render_mime(
     # text/plain and any other text/* the caller ranked: ANSI text, head kept.
     block, hidden = ansi_block(text, options, keep="head")
     return RenderResult(block, "display_data", mime, hidden_lines=hidden)
+
+
+def _render_chart(mime: str, value: object, width: int, options: RenderOptions) -> RenderResult | None:
+    """A chart drawn as an image when a converter is installed (and images are on), else summarised."""
+    spec = chart_spec(value)
+    if spec is None:
+        return None
+    png = None if options.images == "none" else chart_png(mime, spec)
+    if png is None:
+        return RenderResult(chart_summary(mime, spec), "display_data", mime)
+    payload = ImagePayload.from_bytes(png)
+    shown = image_renderable(payload, width=width, options=options, pixels_in_rich=False)
+    return RenderResult(shown, "display_data", mime, payload)
 
 
 def _render_bundle(

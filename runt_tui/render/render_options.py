@@ -10,11 +10,20 @@ Theme = Literal["dark", "light"]
 
 # Richest first: a bundle usually carries text/plain as a fallback, so anything the
 # terminal can show more faithfully must rank above it.  image/gif is not in the
-# brief's list but costs nothing and matplotlib animations emit it.
+# brief's list but costs nothing and matplotlib animations emit it.  Charts (Vega-Lite,
+# Vega, Plotly: render/charts.py) rank below a ready-made raster and above their bundle's
+# HTML and text, which are scripts or a bare repr in a terminal.
 DEFAULT_MIME_ORDER: tuple[str, ...] = (
     "image/png",
     "image/jpeg",
     "image/gif",
+    "application/vnd.vegalite.v6+json",
+    "application/vnd.vegalite.v6.json",
+    "application/vnd.vegalite.v5+json",
+    "application/vnd.vegalite.v4+json",
+    "application/vnd.vegalite.v3+json",
+    "application/vnd.vega.v5+json",
+    "application/vnd.plotly.v1+json",
     "image/svg+xml",
     "text/markdown",
     "text/html",

@@ -1,4 +1,4 @@
-"""View actions: output expansion, layout, line numbers, theme, and follow mode.
+"""View actions: output expansion, layout, line numbers, theme, history, and follow mode.
 
 Layout, line numbers and follow are app reactives (app.py): these actions only
 flip them, and the app's watchers redraw, set CSS classes and refresh the
@@ -35,6 +35,12 @@ class ViewActions:
 
     def action_toggle_dark(self) -> None:
         self.app.theme = "textual-light" if self.app.current_theme.dark else "textual-dark"
+
+    def action_history(self) -> None:
+        """The history screen, with the selected cell as the one `c` restores."""
+        from runt_tui.tui.screens.history import HistoryScreen
+
+        self.app.push_screen(HistoryScreen(self.app.session, self.app.selected))
 
     # ---- follow -----------------------------------------------------------------
 

@@ -41,8 +41,10 @@ def detect_protocol() -> str:
     is first imported and records the answer as `renderable.Image`; importing
     `textual_image.widget` also measures the cell size while that still works.
     """
-    if not _is_terminal() or os.environ.get("TMUX"):
-        return "halfblock"  # tmux passes no graphics protocol through by default
+    if not _is_terminal():
+        return "halfblock"
+    if os.environ.get("TMUX"):
+        return tmux_protocol()
     try:
         import textual_image.renderable as renderable
         import textual_image.widget  # noqa: F401  (measures the cell size once)
@@ -54,6 +56,28 @@ def detect_protocol() -> str:
     if chosen is renderable.SixelImage:
         return "sixel"
     return "halfblock"
+
+
+def tmux_protocol() -> str:
+    """Inside tmux: kitty placeholders through passthrough, tmux's own sixel (3.4+), else half blocks.
+
+    textual-image's own probe would ask tmux, which answers for itself; doctor.py
+    asks tmux about the outer terminal and its settings instead.
+    """
+    from runt_tui.doctor import choose_tmux_graphics, tmux_graphics
+
+    mode, _, _ = choose_tmux_graphics(tmux_graphics())
+    if mode == "halfblock":
+        return mode
+    try:
+        import textual_image.widget  # noqa: F401  (measures the cell size once)
+    except Exception:
+        return "halfblock"
+    if mode == "kitty":
+        from runt_tui.tui.kitty_tmux import install_passthrough
+
+        install_passthrough()
+    return mode
 
 
 def prepare_images(mode: str) -> str:
@@ -70,6 +94,10 @@ def prepare_images(mode: str) -> str:
             _resolved = "halfblock"
         else:
             _resolved = mode if mode in ("kitty", "sixel") else "halfblock"
+            if _resolved == "kitty" and os.environ.get("TMUX"):
+                from runt_tui.tui.kitty_tmux import install_passthrough
+
+                install_passthrough()
     return _resolved
 
 

@@ -64,6 +64,7 @@ KEYS: tuple[Key, ...] = (
     Key("l", "toggle_line_numbers", "Toggle line numbers"),
     Key("f", "follow_running", "Follow the running cell (again: stop)"),
     Key("F,shift+f", "follow_next_peer", "Follow the next peer", shown="Shift+F"),
+    Key("H,shift+h", "history", "History: the notebook as it was; restore", shown="Shift+H"),
     Key("R,shift+r", "reconnect", "Reconnect after `runt-tui daemon stop`", shown="Shift+R"),
     Key("question_mark,f1", "help", "This help", shown="? / F1"),
     Key("ctrl+p", "command_palette", "Command palette: every action", shown="Ctrl+P"),
@@ -150,6 +151,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("Make raw cell", "Change the cell type to raw", "set_type('raw')"),
     Command("Toggle dark / light theme", "Switch between the dark and light themes", "toggle_dark"),
     Command("Reconnect to the daemon", "Start the daemon again after `runt-tui daemon stop`", "reconnect"),
+    Command("Notebook history", "Every change by author and minute; step back, restore as new changes", "history"),
     Command("Keys", "Show every key", "help"),
     Command("Quit", "Leave this notebook (the kernel lives on for others)", "quit"),
 )

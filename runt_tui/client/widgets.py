@@ -17,26 +17,29 @@ import asyncio
 import base64
 import binascii
 import logging
-from collections.abc import Callable
-from typing import Any, Protocol
+from collections.abc import Callable, Coroutine
+from typing import Protocol
 
+from runt_tui.protocol.jsontypes import JSONDict
 from runt_tui.protocol.payloads import WidgetEvent
-from runt_tui.protocol.widget_buffers import decode_states, put_buffers, state_to_frame
+from runt_tui.protocol.widget_buffers import WidgetState, decode_states, put_buffers, state_to_frame
 
 log = logging.getLogger("runt_tui.client")
 
 WidgetListener = Callable[[str | None], None]
+# A request or refresh run in the background; its result is not used.
+Background = Coroutine[object, object, object]
 
 
 class _Requester(Protocol):
     peer_id: str
 
     async def request(
-        self, rtype: str, payload: bytes = b"", timeout: float | None = 60.0, **fields: Any
-    ) -> tuple[dict[str, Any], bytes]: ...
+        self, rtype: str, payload: bytes = b"", timeout: float | None = 60.0, **fields: object
+    ) -> tuple[JSONDict, bytes]: ...
 
 
-def snapshot_states(header: dict[str, Any], payload: bytes) -> dict[str, dict[str, Any]]:
+def snapshot_states(header: JSONDict, payload: bytes) -> dict[str, WidgetState]:
     """The models of a `widgets` answer, with each buffer back at its path."""
     states, buffers = decode_states(header, payload)
     models = {str(k): dict(v) for k, v in (states or {}).items() if isinstance(v, dict)} if isinstance(states, dict) else {}
@@ -47,7 +50,7 @@ def snapshot_states(header: dict[str, Any], payload: bytes) -> dict[str, dict[st
     return models
 
 
-def event_state(event: WidgetEvent, payload: bytes) -> dict[str, Any]:
+def event_state(event: WidgetEvent, payload: bytes) -> WidgetState:
     """The state a `widget` event carries, with its buffers; ValueError when malformed."""
     state, buffers = decode_states({"states_length": event.states_length, "buffers": event.buffers}, payload)
     if not isinstance(state, dict):
@@ -55,7 +58,7 @@ def event_state(event: WidgetEvent, payload: bytes) -> dict[str, Any]:
     return put_buffers(state, [e.get("path") or [] for e, _ in buffers], [b for _, b in buffers])
 
 
-def saved_model_state(entry: Any) -> dict[str, Any] | None:
+def saved_model_state(entry: object) -> WidgetState | None:
     """A model's state from a notebook's saved widget state (JupyterLab's layout, base64 buffers)."""
     state = entry.get("state") if isinstance(entry, dict) else None
     if not isinstance(entry, dict) or not isinstance(state, dict):
@@ -78,7 +81,7 @@ class WidgetMirror:
 
     def __init__(self, session: _Requester) -> None:
         self._session = session
-        self.models: dict[str, dict[str, Any]] = {}
+        self.models: dict[str, WidgetState] = {}
         # model_id -> key -> seq of our last change of it not yet echoed.
         self._pending: dict[str, dict[str, int]] = {}
         self._seq = 0
@@ -87,7 +90,7 @@ class WidgetMirror:
         self.reset_reason: str | None = None
         # Models the kernel closed (`widget.close()`): their views say so.
         self.closed: set[str] = set()
-        self._tasks: set[asyncio.Task[Any]] = set()
+        self._tasks: set[asyncio.Task[object]] = set()
 
     async def refresh(self) -> None:
         """Take the daemon's whole state (joining late, or after a reconnect)."""
@@ -130,7 +133,7 @@ class WidgetMirror:
             return
         self._notify(model_id)
 
-    def _apply(self, model_id: str, state: dict[str, Any], origin: Any, seq: Any) -> None:
+    def _apply(self, model_id: str, state: WidgetState, origin: str | None, seq: int | None) -> None:
         pending = self._pending.get(model_id, {})
         ours = origin is not None and origin == self._session.peer_id
         target = self.models[model_id]
@@ -141,7 +144,7 @@ class WidgetMirror:
                 continue
             target[key] = value
 
-    def set(self, model_id: str, **changes: Any) -> None:
+    def set(self, model_id: str, **changes: object) -> None:
         """Change a model here at once and send the change (a slider moved, a box ticked)."""
         if model_id not in self.models:
             return
@@ -155,16 +158,16 @@ class WidgetMirror:
                                           buffers=meta, seq=self._seq))
         self._notify(model_id)
 
-    def send(self, model_id: str, content: dict[str, Any]) -> None:
+    def send(self, model_id: str, content: JSONDict) -> None:
         """A custom message to the kernel-side widget (a Button's click)."""
         self._spawn(self._session.request("widget_custom", model_id=model_id, content=content))
 
-    def _spawn(self, coro: Any) -> None:
+    def _spawn(self, coro: Background) -> None:
         task = asyncio.get_running_loop().create_task(coro)
         self._tasks.add(task)
         task.add_done_callback(self._done)
 
-    def _done(self, task: asyncio.Task[Any]) -> None:
+    def _done(self, task: asyncio.Task[object]) -> None:
         self._tasks.discard(task)
         if not task.cancelled() and task.exception() is not None:
             log.warning("widget change not applied: %s", task.exception())
@@ -184,23 +187,23 @@ class WidgetAPI:
     _mirror: WidgetMirror | None = None
 
     async def request(
-        self, rtype: str, payload: bytes = b"", timeout: float | None = 60.0, **fields: Any
-    ) -> tuple[dict[str, Any], bytes]:
+        self, rtype: str, payload: bytes = b"", timeout: float | None = 60.0, **fields: object
+    ) -> tuple[JSONDict, bytes]:
         raise NotImplementedError
 
-    async def widgets(self) -> dict[str, dict[str, Any]]:
+    async def widgets(self) -> dict[str, WidgetState]:
         """Every live widget model's state, by model id (binary values as bytes)."""
         header, payload = await self.request("widgets")
         return snapshot_states(header, payload)
 
-    async def widget_state(self, model_id: str) -> dict[str, Any]:
+    async def widget_state(self, model_id: str) -> WidgetState:
         """One model's state; KeyError when the room has no such model."""
         models = await self.widgets()
         if model_id not in models:
             raise KeyError(f"no widget model {model_id!r}")
         return models[model_id]
 
-    async def update_widget(self, model_id: str, **changes: Any) -> None:
+    async def update_widget(self, model_id: str, **changes: object) -> None:
         """Change a model's state as a user would (the kernel and every client see it)."""
         if self._mirror is not None and model_id in self._mirror.models:
             self._mirror.set(model_id, **changes)
@@ -209,22 +212,21 @@ class WidgetAPI:
         clean, meta, payload = state_to_frame(changes)
         await self.request("widget_update", payload, model_id=model_id, state=clean, buffers=meta)
 
-    async def send_widget_message(self, model_id: str, content: dict[str, Any]) -> None:
+    async def send_widget_message(self, model_id: str, content: JSONDict) -> None:
         """A custom message to the kernel-side widget: `{"event": "click"}` presses a Button."""
         await self.request("widget_custom", model_id=model_id, content=content)
 
-    async def comm_info(self, target_name: str | None = "jupyter.widget") -> dict[str, Any]:
+    async def comm_info(self, target_name: str | None = "jupyter.widget") -> JSONDict:
         """The kernel's comm_info_reply (its open comms of `target_name`)."""
         header, _ = await self.request("comm_info", target_name=target_name)
-        return dict(header.get("reply") or {})
+        reply = header.get("reply")
+        return dict(reply) if isinstance(reply, dict) else {}
 
     def widget_mirror(self) -> WidgetMirror:
         """This session's live copy of the widget models (filled in the background)."""
         if self._mirror is None:
             self._mirror = WidgetMirror(self)
-            task = asyncio.get_running_loop().create_task(self._mirror.refresh())
-            self._mirror._tasks.add(task)
-            task.add_done_callback(self._mirror._done)
+            self._mirror._spawn(self._mirror.refresh())
         return self._mirror
 
     def _on_widget_event(self, event: WidgetEvent, payload: bytes) -> None:

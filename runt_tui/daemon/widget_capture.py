@@ -9,9 +9,10 @@ deferred `clear_output(wait=True)`).
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
 
 from runt_tui.kernel import OutputAccumulator
+from runt_tui.protocol.jsontypes import JSONValue
 
 OUTPUT_MESSAGES = frozenset({"stream", "display_data", "execute_result", "error", "clear_output", "update_display_data"})
 
@@ -19,12 +20,12 @@ OUTPUT_MESSAGES = frozenset({"stream", "display_data", "execute_result", "error"
 class _Capture:
     """One Output model capturing the outputs of one parent message."""
 
-    def __init__(self, model_id: str, base: list[Any]) -> None:
+    def __init__(self, model_id: str, base: list[JSONValue]) -> None:
         self.model_id = model_id
         self.base = base
         self.acc = OutputAccumulator(model_id)
 
-    def outputs(self) -> list[Any]:
+    def outputs(self) -> list[JSONValue]:
         return [*self.base, *self.acc.outputs()]
 
 
@@ -34,7 +35,7 @@ class OutputCaptures:
     def __init__(self) -> None:
         self._by_parent: dict[str, _Capture] = {}
 
-    def set_msg_id(self, model_id: str, msg_id: Any, outputs: Any) -> None:
+    def set_msg_id(self, model_id: str, msg_id: object, outputs: object) -> None:
         """An Output model's `msg_id` changed: start capturing that parent's outputs (or stop, on '')."""
         self.forget(model_id)
         if isinstance(msg_id, str) and msg_id:
@@ -50,11 +51,12 @@ class OutputCaptures:
         """Forget every capture (kernel restarted)."""
         self._by_parent.clear()
 
-    def feed(self, msg: dict[str, Any]) -> tuple[str, list[Any]] | None:
+    def feed(self, msg: Mapping[str, object]) -> tuple[str, list[JSONValue]] | None:
         """(model_id, its outputs now) when an Output model captures `msg`, else None."""
         if msg.get("msg_type") not in OUTPUT_MESSAGES:
             return None
-        parent = (msg.get("parent_header") or {}).get("msg_id")
+        header = msg.get("parent_header")
+        parent = header.get("msg_id") if isinstance(header, dict) else None
         cap = self._by_parent.get(parent) if isinstance(parent, str) else None
         if cap is None:
             return None

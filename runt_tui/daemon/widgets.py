@@ -18,20 +18,27 @@ from __future__ import annotations
 import asyncio
 import copy
 import logging
-from collections.abc import Callable
+import typing
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
 
 from runt_tui.daemon.widget_capture import OutputCaptures
+from runt_tui.protocol.jsontypes import JSONDict, JSONValue
 from runt_tui.protocol.payloads import WidgetEvent
-from runt_tui.protocol.widget_buffers import encode_states, put_buffers, split_buffers
+from runt_tui.protocol.widget_buffers import (
+    Path,
+    WidgetState,
+    encode_states,
+    put_buffers,
+    split_buffers,
+)
 
 log = logging.getLogger("runt_tui.daemon")
 
 TARGET = "jupyter.widget"
 STATE_MIME = "application/vnd.jupyter.widget-state+json"
 # Sends a comm message to the kernel: (msg_type, content, buffers) -> msg_id.
-CommSender = Callable[[str, dict[str, Any], list[bytes]], str]
+CommSender = Callable[[str, dict[str, object], list[bytes]], str]
 EventSender = Callable[[WidgetEvent, bytes], None]
 
 
@@ -40,14 +47,14 @@ class WidgetModel:
     """One widget model: its state (binary values inline as bytes) and the echoes we wait for."""
 
     model_id: str
-    state: dict[str, Any]
+    state: WidgetState
     # key -> msg_id of our last update of it whose echo has not come back.
     expected_echo: dict[str, str] = field(default_factory=dict)
 
-    def saved(self) -> dict[str, Any]:
+    def saved(self) -> JSONDict:
         """This model as JupyterLab writes it into the notebook's widget state."""
         clean, paths, buffers = split_buffers(self.state)
-        entry: dict[str, Any] = {
+        entry: JSONDict = {
             "model_name": str(self.state.get("_model_name", "")),
             "model_module": str(self.state.get("_model_module", "")),
             "model_module_version": str(self.state.get("_model_module_version", "")),
@@ -57,19 +64,43 @@ class WidgetModel:
             import base64
 
             entry["buffers"] = [
-                {"encoding": "base64", "path": p, "data": base64.b64encode(b).decode("ascii")}
+                {"encoding": "base64", "path": _json_path(p), "data": base64.b64encode(b).decode("ascii")}
                 for p, b in zip(paths, buffers, strict=True)
             ]
         return entry
 
 
-def _msg_state(data: dict[str, Any], msg: dict[str, Any]) -> dict[str, Any]:
+def _json_path(path: Path) -> list[JSONValue]:
+    """A buffer's path as a JSON list (the same keys and indexes)."""
+    return list(path)
+
+
+def _object(value: object) -> Mapping[str, object]:
+    """A JSON object from a kernel message, or {} when it is missing or not an object."""
+    return value if isinstance(value, dict) else {}
+
+
+def _msg_state(data: Mapping[str, object], msg: Mapping[str, object]) -> WidgetState:
     state = data.get("state")
     if not isinstance(state, dict):
         return {}
     paths = data.get("buffer_paths") or []
-    buffers = [bytes(b) for b in msg.get("buffers") or []]
+    raw = msg.get("buffers")
+    buffers = [bytes(b) for b in raw if isinstance(b, bytes | bytearray | memoryview)] if isinstance(raw, list | tuple) else []
     return put_buffers(dict(state), paths if isinstance(paths, list) else [], buffers)
+
+
+@dataclass
+class _Queued:
+    """A widget event waiting for the end of this loop iteration, with the state it carries."""
+
+    op: str
+    state: WidgetState
+    model_id: str | None = None
+    origin: str | None = None
+    seq: int | None = None
+    reason: str | None = None
+    content: JSONValue = None
 
 
 class RoomWidgets:
@@ -81,24 +112,24 @@ class RoomWidgets:
         self.models: dict[str, WidgetModel] = {}
         self.captures = OutputCaptures()
         # The state of the models the last kernel had, kept for saving after it went.
-        self.last_saved: dict[str, Any] | None = None
-        self._outbox: list[tuple[dict[str, Any], bytes]] = []
+        self.last_saved: JSONDict | None = None
+        self._outbox: list[_Queued] = []
         self._flush_handle: asyncio.Handle | None = None
 
     # ---- from the kernel ---------------------------------------------------
 
-    def on_iopub(self, msg: dict[str, Any]) -> bool:
+    def on_iopub(self, msg: Mapping[str, object]) -> bool:
         """Take a comm message, or an output an Output model captures; False for anything else."""
         msg_type = msg.get("msg_type")
-        content = msg.get("content") or {}
+        content = _object(msg.get("content"))
         if msg_type == "comm_open":
             if content.get("target_name") == TARGET:
-                self._open(str(content.get("comm_id")), content.get("data") or {}, msg)
+                self._open(str(content.get("comm_id")), _object(content.get("data")), msg)
             return True
         if msg_type == "comm_msg":
             model = self.models.get(str(content.get("comm_id")))
             if model is not None:
-                self._comm_msg(model, content.get("data") or {}, msg)
+                self._comm_msg(model, _object(content.get("data")), msg)
             return True
         if msg_type == "comm_close":
             self._close(str(content.get("comm_id")))
@@ -112,18 +143,18 @@ class RoomWidgets:
             self._emit_update(model_id, {"outputs": outputs})
         return True
 
-    def _open(self, model_id: str, data: dict[str, Any], msg: dict[str, Any]) -> None:
+    def _open(self, model_id: str, data: Mapping[str, object], msg: Mapping[str, object]) -> None:
         state = _msg_state(data, msg)
         self.models[model_id] = WidgetModel(model_id, state)
         self._capture_changed(model_id, state)
-        self._emit({"op": "open", "model_id": model_id}, state)
+        self._emit(_Queued("open", state, model_id=model_id))
 
-    def _comm_msg(self, model: WidgetModel, data: dict[str, Any], msg: dict[str, Any]) -> None:
+    def _comm_msg(self, model: WidgetModel, data: Mapping[str, object], msg: Mapping[str, object]) -> None:
         method = data.get("method")
         if method in ("update", "echo_update"):
             state = _msg_state(data, msg)
             if method == "echo_update":
-                parent = (msg.get("parent_header") or {}).get("msg_id")
+                parent = _object(msg.get("parent_header")).get("msg_id")
                 for key in list(state):
                     expected = model.expected_echo.get(key)
                     if expected is None:
@@ -136,14 +167,16 @@ class RoomWidgets:
                 self._capture_changed(model.model_id, state)
                 self._emit_update(model.model_id, state)
         elif method == "custom":
-            self._emit({"op": "custom", "model_id": model.model_id, "content": data.get("content")}, {})
+            # Decoded from the kernel's JSON, so a JSON value as it is.
+            content = typing.cast(JSONValue, data.get("content"))
+            self._emit(_Queued("custom", {}, model_id=model.model_id, content=content))
 
     def _close(self, model_id: str) -> None:
         if self.models.pop(model_id, None) is not None:
             self.captures.forget(model_id)
-            self._emit({"op": "close", "model_id": model_id}, {})
+            self._emit(_Queued("close", {}, model_id=model_id))
 
-    def _capture_changed(self, model_id: str, state: dict[str, Any]) -> None:
+    def _capture_changed(self, model_id: str, state: WidgetState) -> None:
         if "msg_id" in state:
             model = self.models.get(model_id)
             outputs = model.state.get("outputs") if model is not None else None
@@ -151,17 +184,17 @@ class RoomWidgets:
 
     # ---- from clients ------------------------------------------------------
 
-    def update(self, model_id: str, state: dict[str, Any], origin: str, seq: int) -> None:
+    def update(self, model_id: str, state: WidgetState, origin: str, seq: int) -> None:
         """A client changed a model: apply it, tell every client, send it to the kernel."""
         model = self._model(model_id)
         model.state.update(state)
-        self._emit({"op": "update", "model_id": model_id, "origin": origin, "seq": seq}, state)
+        self._emit(_Queued("update", state, model_id=model_id, origin=origin, seq=seq))
         clean, paths, buffers = split_buffers(state)
         msg_id = self._send(model_id, {"method": "update", "state": clean, "buffer_paths": paths}, buffers)
         for key in state:
             model.expected_echo[key] = msg_id
 
-    def custom(self, model_id: str, content: dict[str, Any]) -> None:
+    def custom(self, model_id: str, content: JSONDict) -> None:
         """A client's custom message (a Button's click) to the kernel-side widget."""
         self._model(model_id)
         self._send(model_id, {"method": "custom", "content": content}, [])
@@ -177,7 +210,7 @@ class RoomWidgets:
             raise KeyError(f"no widget model {model_id!r} (the kernel may have restarted)")
         return model
 
-    def _send(self, model_id: str, data: dict[str, Any], buffers: list[bytes]) -> str:
+    def _send(self, model_id: str, data: dict[str, object], buffers: list[bytes]) -> str:
         if self.sender is None:
             raise KeyError("no kernel is running")
         return self.sender("comm_msg", {"comm_id": model_id, "data": data}, buffers)
@@ -190,41 +223,39 @@ class RoomWidgets:
             self.last_saved = self.saved_state()
         self.models.clear()
         self.captures.clear()
-        self._emit({"op": "reset", "reason": reason}, {})
+        self._emit(_Queued("reset", {}, reason=reason))
 
-    def snapshot(self) -> tuple[dict[str, Any], bytes]:
+    def snapshot(self) -> tuple[JSONDict, bytes]:
         """Every model's state: header fields and payload (see protocol/widget_buffers.encode_states)."""
-        states: dict[str, Any] = {}
-        entries: list[tuple[dict[str, Any], bytes]] = []
+        states: JSONDict = {}
+        entries: list[tuple[JSONDict, bytes]] = []
         for model_id, model in self.models.items():
             clean, paths, buffers = split_buffers(model.state)
             states[model_id] = clean
-            entries.extend(({"model_id": model_id, "path": p}, b) for p, b in zip(paths, buffers, strict=True))
+            entries.extend(({"model_id": model_id, "path": _json_path(p)}, b) for p, b in zip(paths, buffers, strict=True))
         return encode_states(states, entries)
 
-    def saved_state(self) -> dict[str, Any] | None:
+    def saved_state(self) -> JSONDict | None:
         """The notebook's `metadata.widgets` value (JupyterLab's layout), or None with nothing to save."""
         if not self.models:
             return self.last_saved
-        return {
-            "version_major": 2,
-            "version_minor": 0,
-            "state": {mid: m.saved() for mid, m in self.models.items()},
-        }
+        state: JSONDict = {mid: m.saved() for mid, m in self.models.items()}
+        return {"version_major": 2, "version_minor": 0, "state": state}
 
     # ---- events --------------------------------------------------------------
 
-    def _emit_update(self, model_id: str, state: dict[str, Any]) -> None:
+    def _emit_update(self, model_id: str, state: WidgetState) -> None:
         # Kernel-side updates of one model within one loop iteration travel as one
         # event (a tqdm loop sends thousands); a client's own changes never merge.
-        last = self._outbox[-1][0] if self._outbox else None
-        if last is not None and last.get("op") == "update" and last.get("model_id") == model_id and "origin" not in last:
-            last["state"].update(copy.copy(state))
+        last = self._outbox[-1] if self._outbox else None
+        if last is not None and last.op == "update" and last.model_id == model_id and last.origin is None:
+            last.state.update(copy.copy(state))
             return
-        self._emit({"op": "update", "model_id": model_id}, state)
+        self._emit(_Queued("update", state, model_id=model_id))
 
-    def _emit(self, event: dict[str, Any], state: dict[str, Any]) -> None:
-        self._outbox.append(({**event, "state": dict(state)}, b""))
+    def _emit(self, event: _Queued) -> None:
+        event.state = dict(event.state)
+        self._outbox.append(event)
         if self._flush_handle is None:
             try:
                 self._flush_handle = asyncio.get_running_loop().call_soon(self.flush)
@@ -235,25 +266,27 @@ class RoomWidgets:
         """Send the queued widget events, each state and its buffers in the payload."""
         self._flush_handle = None
         out, self._outbox = self._outbox, []
-        for event, _ in out:
-            clean, paths, buffers = split_buffers(event.pop("state"))
+        for event in out:
+            clean, paths, buffers = split_buffers(event.state)
             fields, payload = encode_states(clean, [({"path": p}, b) for p, b in zip(paths, buffers, strict=True)])
             shaped = WidgetEvent(
-                op=str(event["op"]), states_length=int(fields["states_length"]), buffers=fields["buffers"],
-                model_id=event.get("model_id"), origin=event.get("origin"), seq=event.get("seq"),
-                reason=event.get("reason"), content=event.get("content"),
+                op=event.op, states_length=int(fields["states_length"]), buffers=fields["buffers"],
+                model_id=event.model_id, origin=event.origin, seq=event.seq,
+                reason=event.reason, content=event.content,
             )
             try:
                 self._send_event(shaped, payload)
             except Exception:  # a peer that cannot take it is dropped by the room
                 log.exception("widget event not sent")
 
-    def add_to_notebook(self, nb: Any) -> None:
+    def add_to_notebook(self, nb: JSONDict) -> None:
         """Put the live models' state into a notebook about to be saved (`metadata.widgets`)."""
         saved = self.saved_state()
         if saved is None:
             return  # no kernel made widgets: whatever the file had stays
         metadata = nb.setdefault("metadata", {})
+        if not isinstance(metadata, dict):
+            return  # not a notebook's metadata: left as it is rather than replaced
         widgets = metadata.get("widgets")
         # Assigned whole: a NotebookNode copies a dict it is given.
         metadata["widgets"] = {**(widgets if isinstance(widgets, dict) else {}), STATE_MIME: saved}

@@ -10,9 +10,11 @@ a large image never bloats (or overflows) a header.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, TypeAlias
 
 Path = list[str | int]
+# A model's state: JSON, with its binary values inline as bytes (narrow a value before use).
+WidgetState: TypeAlias = dict[str, object]
 
 
 def split_buffers(state: dict[str, Any]) -> tuple[dict[str, Any], list[Path], list[bytes]]:

@@ -14,10 +14,12 @@ from typing import TYPE_CHECKING, Annotated, Any
 if TYPE_CHECKING:
     import typer
 
-_VALUE_OPTIONS = {"--name", "--kernel", "--images", "--layout", "--theme"}
+_VALUE_OPTIONS = {"--name", "--kernel", "--images", "--layout", "--theme", "--keys"}
 _COMMANDS = ("daemon", "ps", "open", "run", "mcp", "doctor")
 _IMAGES = ("auto", "kitty", "sixel", "halfblock", "none")
 _LAYOUTS = ("cells", "outputs")
+_KEYS = ("default", "vi")
+_FLAGS = ("--embedded", "--create", "--view")
 
 
 def _version(value: bool) -> None:
@@ -80,6 +82,10 @@ def open_notebook(
     layout: Annotated[str, typer.Option(metavar="L", help="cells, or outputs (sources collapsed).")] = "cells",
     theme: Annotated[str | None, typer.Option(help="A Textual theme, e.g. textual-light.")] = None,
     create: Annotated[bool, typer.Option("--create", help="Allow a NOTEBOOK name not ending in .ipynb.")] = False,
+    keys: Annotated[
+        str | None, typer.Option(metavar="KEYS", help="Editor keys: default, or vi (config file: keys = \"vi\").")
+    ] = None,
+    view: Annotated[bool, typer.Option("--view", help="Watch only: no kernel, no edits (a viewer peer).")] = False,
 ) -> None:
     """Open NOTEBOOK in this terminal, shared live with every other terminal on it."""
     if images not in _IMAGES:
@@ -92,10 +98,13 @@ def open_notebook(
     if problem is not None:
         typer.echo(f"runt-tui: {problem}", err=True)
         raise typer.Exit(2)
+    if keys is not None and keys not in _KEYS:
+        typer.echo(f"runt-tui: --keys must be default or vi, not {keys!r}", err=True)
+        raise typer.Exit(2)
     if _is_url(notebook) and embedded:
         typer.echo("runt-tui: --embedded does not apply to an ssh:// notebook (it uses the server's daemon)", err=True)
         raise typer.Exit(2)
-    raise typer.Exit(_run(notebook, name, kernel, embedded, images, follow, layout, theme))
+    raise typer.Exit(_run(notebook, name, kernel, embedded, images, follow, layout, theme, keys, view))
 
 
 def _is_url(notebook: str | Path) -> bool:
@@ -104,7 +113,7 @@ def _is_url(notebook: str | Path) -> bool:
 
 def _run(
     notebook: Path | str, name: str | None, kernel: str | None, embedded: bool, images: str,
-    follow: str | None, layout: str, theme: str | None,
+    follow: str | None, layout: str, theme: str | None, keys: str | None = None, view: bool = False,
 ) -> int:
     from runt_tui.tui.app_options import AppOptions
     from runt_tui.tui.startup import launch
@@ -118,9 +127,17 @@ def _run(
         except SSHURLError as e:
             print(f"runt-tui: {e}", file=sys.stderr)
             return 2
+    if keys is None:
+        from runt_tui.settings import client_settings
+
+        try:
+            keys = client_settings().get("keys", "default")
+        except ValueError as e:
+            print(f"runt-tui: {e}", file=sys.stderr)
+            return 2
     options = AppOptions(
         path=Path(notebook), url=url, name=name, kernel=kernel, embedded=embedded, images=images,  # type: ignore[arg-type]
-        follow=follow, layout=layout, theme=theme,  # type: ignore[arg-type]
+        follow=follow, layout=layout, theme=theme, keys=keys, view=view, start_kernel=not view,  # type: ignore[arg-type]
     )
     return launch(options)
 
@@ -210,7 +227,7 @@ def fast_open_args(argv: list[str]) -> dict[str, Any] | None:
         arg = argv[i]
         if arg.startswith("--") and arg != "--":
             key, eq, value = arg.partition("=")
-            if key in ("--embedded", "--create") and not eq:
+            if key in _FLAGS and not eq:
                 flags.add(key)
             elif key in _VALUE_OPTIONS or key == "--follow":
                 if not eq:
@@ -233,14 +250,16 @@ def fast_open_args(argv: list[str]) -> dict[str, Any] | None:
     images = values.get("--images", "auto")
     layout = values.get("--layout", "cells")
     notebook: Path | str = positional[0] if _is_url(positional[0]) else Path(positional[0])
-    if images not in _IMAGES or layout not in _LAYOUTS or notebook_name_problem(notebook, "--create" in flags):
+    keys = values.get("--keys")
+    bad_keys = keys is not None and keys not in _KEYS
+    if images not in _IMAGES or layout not in _LAYOUTS or bad_keys or notebook_name_problem(notebook, "--create" in flags):
         return None
     if isinstance(notebook, str) and "--embedded" in flags:
         return None
     return {
         "notebook": notebook, "name": values.get("--name"), "kernel": values.get("--kernel"),
         "embedded": "--embedded" in flags, "images": images, "follow": values.get("--follow"), "layout": layout,
-        "theme": values.get("--theme"),
+        "theme": values.get("--theme"), "keys": keys, "view": "--view" in flags,
     }
 
 

@@ -9,6 +9,7 @@ from typing import Literal
 
 ImagesFlag = Literal["auto", "kitty", "sixel", "halfblock", "none"]
 Layout = Literal["cells", "outputs"]
+Keys = Literal["default", "vi"]
 
 
 @dataclass
@@ -32,3 +33,7 @@ class AppOptions:
     start_kernel: bool = True
     # Milliseconds local keystrokes are batched before they reach the document.
     batch_ms: int = 20
+    # The editor's keys: "vi" for vi's modes, motions and operators inside a cell.
+    keys: Keys = "default"
+    # Watch only (`--view`): no kernel started, every edit refused, shown to others as a viewer.
+    view: bool = False

@@ -5,7 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from runt_tui.doc import NotebookDoc
-from runt_tui.tui.notebook_search import SOURCE, SearchIndex, find_cell, next_hit, output_text
+from runt_tui.tui.notebook_search import (
+    SOURCE,
+    NotebookSearch,
+    SearchIndex,
+    find_cell,
+    next_hit,
+    output_text,
+)
 
 
 def _doc() -> NotebookDoc:
@@ -88,3 +95,25 @@ def test_find_cell_by_number_or_id() -> None:
     assert find_cell("abc", order) == "abc123"
     assert find_cell("ab", order) is None  # ambiguous
     assert find_cell("", order) is None
+
+
+def test_notebook_search_steps_through_hits_as_the_document_changes() -> None:
+    doc = _doc()
+    search = NotebookSearch()
+    order = doc.cell_ids()
+    first = search.start(doc, order, "needle", from_index=1)
+    assert first is not None and (first.cell_id, first.part) == ("b", SOURCE)
+    assert search.describe() == "/needle: match 2 of 5, cell 2 (source)"
+    nxt = search.step(doc, order, True)
+    assert nxt is not None and (nxt.cell_id, nxt.part) == ("c", 0)
+    doc.set_source("a", "needle needle")  # two hits before the current one now
+    prev = search.step(doc, order, False)
+    assert prev is not None and prev.cell_id == "b"
+    assert search.describe().startswith("/needle: match 3 of 6")
+    last = search.step(doc, order, False)
+    back = search.step(doc, order, False)
+    assert last is not None and back is not None and (last.cell_id, back.cell_id) == ("a", "a")
+    wrapped = search.step(doc, order, False)
+    assert wrapped is not None and wrapped.cell_id == "c"  # wrapped to the last hit
+    assert search.start(doc, order, "absent", 0) is None
+    assert search.describe() == "/absent: not found"

@@ -164,3 +164,47 @@ def find_cell(target: str, order: list[str]) -> str | None:
         return target
     matches = [cid for cid in order if cid.startswith(target)]
     return matches[0] if len(matches) == 1 else None
+
+
+class NotebookSearch:
+    """The notebook's `/` search: the query, its hits, and the hit `n` / `N` last moved to."""
+
+    def __init__(self) -> None:
+        self.index = SearchIndex()
+        self.query = ""
+        self.hits: list[Hit] = []
+        self.current: Hit | None = None
+
+    def start(self, doc: NotebookDoc, order: list[str], query: str, from_index: int) -> Hit | None:
+        """Search for `query`; the first hit at or after cell `from_index` (wrapping)."""
+        self.query, self.current = query, None
+        return self.step(doc, order, True, from_index)
+
+    def step(self, doc: NotebookDoc, order: list[str], forward: bool, from_index: int = 0) -> Hit | None:
+        """Move to the next (previous) hit, searching the document as it is now."""
+        self.index.refresh(doc, order)
+        self.hits = self.index.search(self.query, order)
+        if not self.hits:
+            self.current = None
+            return None
+        if self.current is None:
+            n = next_hit(self.hits, None, forward, from_index)
+        else:
+            key = (self.current.index, self.current.part, self.current.start)
+            keys = [(h.index, h.part, h.start) for h in self.hits]
+            if forward:
+                n = next((i for i, k in enumerate(keys) if k > key), 0)
+            else:
+                n = next((i for i in reversed(range(len(keys))) if keys[i] < key), len(keys) - 1)
+        self.current = self.hits[n] if n is not None else None
+        return self.current
+
+    def describe(self) -> str:
+        """Where the current hit is, for the status line."""
+        hit = self.current
+        if hit is None:
+            return f"/{self.query}: not found"
+        where = "source" if hit.part == SOURCE else f"output {hit.part + 1}"
+        n = self.hits.index(hit) + 1
+        more = "+" if len(self.hits) >= 10_000 else ""
+        return f"/{self.query}: match {n} of {len(self.hits)}{more}, cell {hit.index + 1} ({where})"

@@ -16,6 +16,7 @@ from runt_tui.daemon.peers import PeerLink
 from runt_tui.daemon.persist import room_key
 from runt_tui.daemon.room import Room
 from runt_tui.daemon.room_files import same_inode
+from runt_tui.daemon.viewers import sync_refusal
 from runt_tui.daemon.watcher import FileWatcher
 from runt_tui.doc import DocError, FileBlobStore, is_panic
 from runt_tui.protocol import (
@@ -351,6 +352,11 @@ class Daemon:
         epoch = frame.header.get("epoch")
         if epoch is not None and epoch != room.doc.epoch:
             return  # sent before the client adopted the compacted document: it replays its edits
+        refused = sync_refusal(link.kind, room.doc, frame.payload)
+        if refused is not None:
+            log.info("%s: %s", client.label(), refused)
+            self._safe_send(client, make_event("error", room=key, code=ErrorCode.READ_ONLY.value, message=refused))
+            return
         try:
             room.receive_sync(link.peer_id, frame.payload)
         except DocError as e:

@@ -11,6 +11,7 @@ from runt_tui.doc import NotebookDoc
 from runt_tui.tui.core import AppCore
 from runt_tui.tui.editsync import EditBuffer, UndoHistory
 from runt_tui.tui.model import CellCopy
+from runt_tui.tui.view_mode import REFUSAL
 from runt_tui.tui.widgets.editor import CellEditor
 
 log = logging.getLogger("runt_tui.tui")
@@ -66,6 +67,9 @@ class CellActions(AppCore):
         cid = self.selected
         if cid is None or self.buffer is not None:
             return
+        if self.options.view:
+            self.notify(REFUSAL, severity="warning", timeout=3)
+            return
         await self._prepare_for_editing(cid)
         if cid != self.selected or self.buffer is not None or cid not in self.session.doc:
             return
@@ -81,6 +85,8 @@ class CellActions(AppCore):
         editor.buffer = buffer
         self.buffer, self.editor = buffer, editor
         self.mode = "edit"
+        if self.vi is not None:
+            self.vi.opened()
         self.set_class(True, "-edit-mode")
         await widget.start_editing(editor)
         if not editor.is_attached:
@@ -110,6 +116,8 @@ class CellActions(AppCore):
         if buffer is not None:
             buffer.close()
         self.mode = "command"
+        if self.vi is not None:
+            self.vi.closed()
         self.set_class(False, "-edit-mode")
         self.screen.set_focus(None)
         if editor is not None:
@@ -264,15 +272,20 @@ class CellActions(AppCore):
 
     # ---- undo / redo of one's own text edits ----------------------------------
 
-    def _replay(self, undo: bool) -> None:
+    def replay_own(self, undo: bool) -> bool:
+        """Undo (redo) this terminal's last edit of the open cell; False when there was none."""
         editor, buffer = self.editor, self.buffer
         if editor is None or buffer is None:
-            return
+            return False
         cursor = buffer.replay(undo)
         if cursor is None:
             self.notify("nothing to undo" if undo else "nothing to redo", timeout=1.5)
-            return
+            return False
         editor.move_cursor(editor.location_of(cursor))
+        return True
+
+    def _replay(self, undo: bool) -> None:
+        self.replay_own(undo)
 
     def action_undo(self) -> None:
         self._replay(True)

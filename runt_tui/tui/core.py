@@ -18,6 +18,8 @@ from runt_tui.tui.bridge import Pending, SessionBridge, SessionUpdate
 from runt_tui.tui.editsync import EditBuffer, UndoHistory
 from runt_tui.tui.graphics import resolved_mode
 from runt_tui.tui.model import CellCopy, CellModel, PeerMark, ViewFlags
+from runt_tui.tui.search_actions import SearchActions
+from runt_tui.tui.vi.binding import ViBinding
 from runt_tui.tui.widgets.editor import CellEditor
 from runt_tui.tui.widgets.pane import CellsPane
 from runt_tui.tui.widgets.status import StatusBar, StatusInfo, kernel_state
@@ -67,7 +69,7 @@ class AppCore(App[None]):
         self._connecting = connecting
         self.session = session or AsyncSession(
             path=None if options.url else options.path, url=options.url, name=options.name,
-            embedded=options.embedded, home=options.home, kind="tui",
+            embedded=options.embedded, home=options.home, kind="viewer" if options.view else "tui",
         )
         self.selected: str | None = None
         self.mode = "command"
@@ -92,6 +94,8 @@ class AppCore(App[None]):
         self.pane = CellsPane(self.model_for, self.view_flags, id="cells")
         self.pane.caret = self.caret
         self.status_bar = StatusBar(id="status")
+        self.vi = ViBinding() if options.keys == "vi" else None
+        self.finder: SearchActions  # made by the app (it needs the cell actions)
 
     def notify(
         self, message: str, *, title: str = "", severity: SeverityLevel = "information",
@@ -126,7 +130,7 @@ class AppCore(App[None]):
             self.exit(return_code=1, message=safe_text(f"runt-tui: {message}"))
             return
         doc = self.session.doc
-        if len(doc) == 0:
+        if len(doc) == 0 and not self.options.view:
             self.session.edit(lambda d: d.insert_cell(0, "code", ""))
         self.bridge.attach()
         order = doc.cell_ids()
@@ -219,6 +223,7 @@ class AppCore(App[None]):
             outputs=outputs, attachments=v.attachments, peers=self._marks.get(cid, ()),
             expanded=cid in self.expanded, blobs_epoch=self.blobs_epoch if outputs else 0,
             selected=cid == self.selected, editing=cid == self.selected and self.mode == "edit",
+            search=self.finder.highlight,
         )
 
     def _cell_statuses(self) -> dict[str, tuple[str, str]]:
@@ -249,6 +254,14 @@ class AppCore(App[None]):
             )
             marks.setdefault(str(peer["cell"]), []).append(mark)
         return {k: tuple(v) for k, v in marks.items()}
+
+    def cell_order(self) -> list[str]:
+        """The cells in the order the pane shows them."""
+        return list(self.pane.order)
+
+    def redraw_cells(self) -> None:
+        """Redraw every drawn cell (the search highlight changed)."""
+        self.pane.update_cells(list(self.pane.mounted))
 
     def cell_ids(self) -> list[str]:
         """The current cell order."""
@@ -361,7 +374,8 @@ class AppCore(App[None]):
         runtime = self.session.runtime
         name, status, queue = kernel_state(runtime)
         peers = tuple(
-            (str(p.get("name") or "peer"), str(p.get("colour") or ""))
+            (str(p.get("name") or "peer") + (" (viewer)" if p.get("kind") == "viewer" else ""),
+             str(p.get("colour") or ""))
             for p in self.session.peer_list
             if p.get("peer_id") != self.session.peer_id
         )
@@ -371,9 +385,16 @@ class AppCore(App[None]):
             save=str((runtime.get("save") or {}).get("state") or "saved"),
             file=str((runtime.get("file") or {}).get("state") or "ok"),
             connection=self.session.connection_state, mode=self.mode, follow=self.follow,
+            detail=self._mode_detail(), message=self.finder.status,
             peers=peers, me=(self.session.name, self.session.colour),
             title=path.rsplit("/", 1)[-1],
         ))
+
+    def _mode_detail(self) -> str:
+        """vi's mode while editing with vi keys; VIEW for a read-only viewer."""
+        if self.mode == "edit" and self.vi is not None:
+            return self.vi.label
+        return "VIEW" if self.options.view else ""
 
     def publish_presence(self) -> None:
         """Tell the others where we are (throttled to one request per 50 ms)."""

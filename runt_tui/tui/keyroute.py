@@ -30,6 +30,8 @@ from textual.widget import Widget
 
 from runt_tui import doctor
 from runt_tui.tui.actions_kernel import KernelActions
+from runt_tui.tui.vi.binding import key_token
+from runt_tui.tui.vi.route import vi_key
 
 # A hang guard for the editor to catch up with the keys already sent to it.
 _DRAIN_GUARD = 5.0
@@ -103,7 +105,16 @@ class KeyRouter(KernelActions):
         editor = self.editor
         if editor is None or self.focused is not editor:
             return False
-        if typed_by_editor(event):
+        typed = typed_by_editor(event)
+        if self.vi is not None and not (typed and self.vi.types_itself(key_token(event))):
+            await drained(editor)
+            if self.editor is not editor or self.mode != "edit":
+                return False
+        if self.vi is not None:
+            handled = await vi_key(self, self.vi, editor, event, typed)
+            if handled is not None:
+                return handled
+        if typed:
             return False  # into the editor's queue, behind the keys before it
         await drained(editor)
         if self.editor is not editor or self.mode != "edit":

@@ -1,0 +1,53 @@
+"""Routing an edit-mode key through vi: the editor types in insert mode, the engine does the rest."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from textual import events
+from textual.notifications import SeverityLevel
+
+from runt_tui.tui.vi.binding import ViBinding, ViEditor, key_token
+
+
+class ViHost(Protocol):
+    """What vi needs of the app."""
+
+    async def action_command_mode(self) -> None: ...
+
+    def replay_own(self, undo: bool) -> bool: ...
+
+    def refresh_status(self) -> None: ...
+
+    def notify(self, message: str, *, title: str = "", severity: SeverityLevel = "information",
+               timeout: float | None = None, markup: bool = False) -> None: ...
+
+
+async def vi_key(host: ViHost, vi: ViBinding, editor: ViEditor, event: events.Key, typed: bool) -> bool | None:
+    """Handle one key of an editor in vi mode, after the editor has typed every key before it.
+
+    `typed`: the editor would type this key. Returns True when vi handled it,
+    False to let the editor type it, None for the usual edit-mode routing
+    (the app's bindings: run, save, complete, arrows).
+    """
+    token = key_token(event)
+    if vi.types_itself(token):
+        vi.record(token)
+        return False if typed else None
+    before = vi.label
+    result = vi.handle(editor, token)
+    if result.action == "pass":
+        return None
+    if result.action == "leave":
+        await host.action_command_mode()
+        return True
+    if result.action in ("undo", "redo"):
+        for _ in range(result.count):
+            if not host.replay_own(result.action == "undo"):
+                break
+        vi.after_undo(editor)
+    if result.message:
+        host.notify(result.message, timeout=2)
+    if vi.label != before:
+        host.refresh_status()
+    return True

@@ -18,6 +18,7 @@ from textual.widgets import Static
 
 from runt_tui.render import ImagePayload
 from runt_tui.tui.model import CellModel, ViewFlags
+from runt_tui.tui.search_marks import mark_line
 from runt_tui.tui.widgets.cellrender import (
     GUTTER,
     GutterLayout,
@@ -28,7 +29,6 @@ from runt_tui.tui.widgets.cellrender import (
     output_parts,
     source_renderable,
 )
-from runt_tui.tui.search_marks import mark_line
 from runt_tui.tui.widgets.editor import CellEditor, RemoteCursor
 from runt_tui.tui.widgets.guard import GuardedRender, GuardedStatic
 

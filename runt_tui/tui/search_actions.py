@@ -30,6 +30,8 @@ class SearchHost(Protocol):
 
     def refresh_status(self) -> None: ...
 
+    def call_later(self, callback: Callable[..., Any], *args: Any) -> bool: ...
+
     def push_screen(self, screen: Any, callback: Callable[[str | None], None] | None = None) -> Any: ...
 
     def notify(self, message: str, *, title: str = "", severity: SeverityLevel = "information",
@@ -47,11 +49,15 @@ class SearchActions:
 
     def prompt_search(self) -> None:
         """Ask for the text to search (`/`)."""
-        self.host.push_screen(LinePrompt("/", "search sources and outputs · Enter · Esc"), self._search)
+        self.host.push_screen(LinePrompt("/", "search sources and outputs · Enter · Esc"), self._after(self._search))
 
     def prompt_goto(self) -> None:
         """Ask for a cell number or id (`:`)."""
-        self.host.push_screen(LinePrompt(":", "cell number or id · Enter · Esc"), self._goto)
+        self.host.push_screen(LinePrompt(":", "cell number or id · Enter · Esc"), self._after(self._goto))
+
+    def _after(self, then: Callable[[str | None], None]) -> Callable[[str | None], None]:
+        """Run `then` once the prompt has gone (a message shown while it closes would go with it)."""
+        return lambda answer: None if self.host.call_later(then, answer) else None
 
     def _search(self, query: str | None) -> None:
         if query is None:

@@ -127,6 +127,9 @@ def _run(
         except SSHURLError as e:
             print(f"runt-tui: {e}", file=sys.stderr)
             return 2
+    if view and url is None and not Path(notebook).is_file():
+        print(f"runt-tui: --view: {notebook} does not exist (a viewer creates nothing)", file=sys.stderr)
+        return 2
     if keys is None:
         from runt_tui.settings import client_settings
 

@@ -39,3 +39,10 @@ def test_bad_keys_are_refused_before_anything_starts(tmp_path: Path) -> None:
 def test_help_lists_keys_and_view(tmp_path: Path) -> None:
     done = cli("--help", env={**os.environ, "RUNT_TUI_HOME": str(tmp_path / "home")})
     assert "--keys" in done.stdout and "--view" in done.stdout
+
+
+def test_view_of_a_missing_notebook_is_refused(tmp_path: Path) -> None:
+    env = {**os.environ, "RUNT_TUI_HOME": str(tmp_path / "home")}
+    done = cli(str(tmp_path / "missing.ipynb"), "--view", env=env)
+    assert done.returncode == 2 and "a viewer creates nothing" in done.stderr
+    assert not (tmp_path / "missing.ipynb").exists() and not (tmp_path / "home").exists()

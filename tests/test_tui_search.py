@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 from typing import Any
 
@@ -53,7 +54,7 @@ async def test_matches_are_highlighted_until_esc(tmp_path: Path) -> None:
             """A segment of exactly the match, on another background than the text before it."""
             for strip in app.screen._compositor.render_strips():
                 segs = list(strip)
-                for before, seg in zip(segs, segs[1:], strict=False):
+                for before, seg in itertools.pairwise(segs):
                     if seg.text == "needle" and seg.style and before.style and seg.style.bgcolor != before.style.bgcolor:
                         return True
             return False
@@ -65,7 +66,7 @@ async def test_matches_are_highlighted_until_esc(tmp_path: Path) -> None:
 
 
 async def test_not_found_and_n_without_a_search(tmp_path: Path) -> None:
-    async with opened(tmp_path) as (app, pilot, session):
+    async with opened(tmp_path) as (app, pilot, _session):
         first = app.selected
         await pilot.press("n")
         await wait_until(pilot, lambda: any("no search yet" in n.message for n in app._notifications))

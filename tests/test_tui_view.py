@@ -41,18 +41,18 @@ async def test_viewer_refuses_edits_with_a_message(tmp_path: Path) -> None:
 
 
 async def test_viewer_sees_edits_and_others_see_a_viewer(tmp_path: Path) -> None:
-    async with opened(tmp_path) as (app, pilot, session):
-        async with AsyncSession(path=session.path, name="bob", home=tmp_path / "home", autostart=False,
-                                kind="viewer") as bob:
-            await wait_until(pilot, lambda: "bob (viewer)" in screen_text(app))
-            await session.set_source(session.doc.cell_ids()[1], "x = 42")
-            await until(lambda: bob.doc.source(bob.doc.cell_ids()[1]) == "x = 42", "the edit at the viewer")
+    async with opened(tmp_path) as (app, pilot, session), AsyncSession(
+        path=session.path, name="bob", home=tmp_path / "home", autostart=False, kind="viewer",
+    ) as bob:
+        await wait_until(pilot, lambda: "bob (viewer)" in screen_text(app))
+        await session.set_source(session.doc.cell_ids()[1], "x = 42")
+        await until(lambda: bob.doc.source(bob.doc.cell_ids()[1]) == "x = 42", "the edit at the viewer")
 
 
 async def test_viewer_on_a_notebook_without_cells_adds_none(tmp_path: Path) -> None:
     path = write_notebook(tmp_path / "empty.ipynb", [])
     data = path.read_bytes()
-    async with opened(tmp_path, path=path, view=True) as (app, pilot, session):
+    async with opened(tmp_path, path=path, view=True) as (_app, pilot, session):
         await pilot.pause(0.3)
         assert len(session.doc) == 0
     assert path.read_bytes() == data

@@ -57,7 +57,10 @@ class SearchActions:
 
     def _after(self, then: Callable[[str | None], None]) -> Callable[[str | None], None]:
         """Run `then` once the prompt has gone (a message shown while it closes would go with it)."""
-        return lambda answer: None if self.host.call_later(then, answer) else None
+        def later(answer: str | None) -> None:
+            self.host.call_later(then, answer)
+
+        return later
 
     def _search(self, query: str | None) -> None:
         if query is None:

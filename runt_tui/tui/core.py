@@ -255,14 +255,6 @@ class AppCore(App[None]):
             marks.setdefault(str(peer["cell"]), []).append(mark)
         return {k: tuple(v) for k, v in marks.items()}
 
-    def cell_order(self) -> list[str]:
-        """The cells in the order the pane shows them."""
-        return list(self.pane.order)
-
-    def redraw_cells(self) -> None:
-        """Redraw every drawn cell (the search highlight changed)."""
-        self.pane.update_cells(list(self.pane.mounted))
-
     def cell_ids(self) -> list[str]:
         """The current cell order."""
         return self.session.doc.cell_ids() if self.session.replica is not None else []
@@ -385,16 +377,11 @@ class AppCore(App[None]):
             save=str((runtime.get("save") or {}).get("state") or "saved"),
             file=str((runtime.get("file") or {}).get("state") or "ok"),
             connection=self.session.connection_state, mode=self.mode, follow=self.follow,
-            detail=self._mode_detail(), message=self.finder.status,
+            detail=self.vi.label if self.mode == "edit" and self.vi else "VIEW" if self.options.view else "",
+            message=self.finder.status,
             peers=peers, me=(self.session.name, self.session.colour),
             title=path.rsplit("/", 1)[-1],
         ))
-
-    def _mode_detail(self) -> str:
-        """vi's mode while editing with vi keys; VIEW for a read-only viewer."""
-        if self.mode == "edit" and self.vi is not None:
-            return self.vi.label
-        return "VIEW" if self.options.view else ""
 
     def publish_presence(self) -> None:
         """Tell the others where we are (throttled to one request per 50 ms)."""

@@ -14,6 +14,7 @@ from textual.notifications import SeverityLevel
 from runt_tui.client import AsyncSession
 from runt_tui.tui.notebook_search import Hit, NotebookSearch, find_cell
 from runt_tui.tui.screens.line_prompt import LinePrompt
+from runt_tui.tui.widgets.pane import CellsPane
 
 
 class SearchHost(Protocol):
@@ -21,12 +22,9 @@ class SearchHost(Protocol):
 
     session: AsyncSession
     selected: str | None
-
-    def cell_order(self) -> list[str]: ...
+    pane: CellsPane
 
     def select_cell(self, cid: str | None, reveal: bool = True, bottom: bool = False) -> None: ...
-
-    def redraw_cells(self) -> None: ...
 
     def refresh_status(self) -> None: ...
 
@@ -69,7 +67,7 @@ class SearchActions:
             query = self.search.query  # an empty `/` searches the last text again, as in vim
         if not query:
             return
-        order = self.host.cell_order()
+        order = list(self.host.pane.order)
         start = order.index(self.host.selected) if self.host.selected in order else 0
         self._show(self.search.start(self.host.session.doc, order, query, start))
 
@@ -78,13 +76,13 @@ class SearchActions:
         if not self.search.query:
             self.host.notify("no search yet: / searches the notebook", timeout=3)
             return
-        self._show(self.search.step(self.host.session.doc, self.host.cell_order(), forward))
+        self._show(self.search.step(self.host.session.doc, list(self.host.pane.order), forward))
 
     def clear(self) -> None:
         """Stop highlighting (Esc in command mode)."""
         if self.highlight or self.status:
             self.highlight, self.status = "", ""
-            self.host.redraw_cells()
+            self._redraw()
             self.host.refresh_status()
 
     def _show(self, hit: Hit | None) -> None:
@@ -95,13 +93,17 @@ class SearchActions:
         else:
             self.highlight = self.search.query
             self.host.select_cell(hit.cell_id)
-        self.host.redraw_cells()
+        self._redraw()
         self.host.refresh_status()
+
+    def _redraw(self) -> None:
+        """Redraw every drawn cell: the highlight changed."""
+        self.host.pane.update_cells(list(self.host.pane.mounted))
 
     def _goto(self, target: str | None) -> None:
         if not target:
             return
-        order = self.host.cell_order()
+        order = list(self.host.pane.order)
         cid = find_cell(target, order)
         if cid is None:
             self.host.notify(f"no cell {target.strip()!r} (a number 1-{len(order)} or a cell id)", severity="warning")

@@ -77,3 +77,12 @@ async def test_default_keys_are_unchanged(tmp_path: Path) -> None:
         await pilot.press("j", "enter", "end", *"dd", "escape")
         await wait_until(pilot, lambda: source(session, 1) == "x = 1dd")
         assert app.mode == "command"
+
+
+async def test_esc_then_a_key_merged_by_tmux_is_esc_then_that_key(tmp_path: Path) -> None:
+    async with opened(tmp_path, [("code", "abc")], keys="vi") as (app, pilot, session):
+        await pilot.press("enter", "end", "alt+x")  # Esc (to normal: on "c"), then x deletes it
+        await wait_until(pilot, lambda: source(session, 0) == "ab")
+        assert app.mode == "edit" and app.vi is not None and app.vi.label == "NORMAL"
+        await pilot.press("alt+j")  # Esc in normal mode leaves the cell, then j moves in command mode
+        await wait_until(pilot, lambda: app.mode == "command")

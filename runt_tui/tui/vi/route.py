@@ -8,6 +8,7 @@ from textual import events
 from textual.notifications import SeverityLevel
 
 from runt_tui.tui.vi.binding import ViBinding, ViEditor, key_token
+from runt_tui.tui.vi.state import NORMAL
 
 
 class ViHost(Protocol):
@@ -30,10 +31,20 @@ async def vi_key(host: ViHost, vi: ViBinding, editor: ViEditor, event: events.Ke
     False to let the editor type it, None for the usual edit-mode routing
     (the app's bindings: run, save, complete, arrows).
     """
+    plain = event.key[4:] if event.key.startswith("alt+") and len(event.key) > 4 else None
+    if plain is not None and vi.mode != NORMAL and vi.state.prompt is None:
+        # tmux turns Esc then a key, pressed quickly, into Alt+key: in vi that is Esc, then the key.
+        await feed_token(host, vi, editor, "escape")
+        return await feed_token(host, vi, editor, plain)
     token = key_token(event)
     if vi.types_itself(token):
         vi.record(token)
         return False if typed else None
+    return await feed_token(host, vi, editor, token)
+
+
+async def feed_token(host: ViHost, vi: ViBinding, editor: ViEditor, token: str) -> bool | None:
+    """Feed one key to the engine and carry out what it asks of the app."""
     before = vi.label
     result = vi.handle(editor, token)
     if result.action == "pass":

@@ -12,7 +12,7 @@ from power_support import opened, source
 
 from runt_tui.client import AsyncSession
 from runt_tui.doc import Edit
-from runt_tui.tui.testing import wait_until
+from runt_tui.tui.testing import screen_text, wait_until
 
 EDITOR = textwrap.dedent('''
     import os, pathlib, sys, time
@@ -58,6 +58,7 @@ async def test_editor_change_merges_with_a_collaborators_typing(tmp_path: Path, 
             expected = "FIRST line\nsecond line (bob)"
             await wait_until(pilot, lambda: source(session, 1) == expected)
             await until(lambda: bob.doc.source(cid) == expected, "the merged text at bob")
+            await wait_until(pilot, lambda: "FIRST line" in screen_text(app))  # redrawn
         assert app.mode == "command"
         # The editor's change is this terminal's own edit: undo takes it back, bob's typing stays.
         await pilot.press("enter", "ctrl+z", "escape")

@@ -22,6 +22,7 @@ from runt_tui.tui.external_edit import (
     without_added_newline,
     write_temp,
 )
+from runt_tui.tui.widgets.pane import CellsPane
 
 log = logging.getLogger("runt_tui.tui")
 
@@ -31,6 +32,7 @@ class ExternalHost(Protocol):
 
     session: AsyncSession
     histories: dict[str, UndoHistory]
+    pane: CellsPane
 
     def language(self) -> str: ...
 
@@ -82,6 +84,7 @@ async def edit_in_external_editor(host: ExternalHost, cell_id: str) -> None:
             host.notify("the cell was deleted while it was open in the editor", severity="warning")
             return
         count = apply_external(buffer, base, edited)
+        host.pane.update_cells([cell_id])  # a local edit: no update comes back from the session
         host.notify("no change" if count == 0 else "the editor's change was merged into the cell", timeout=3)
     finally:
         buffer.close()

@@ -25,7 +25,7 @@ from runt_tui.tui.vi import (
 from runt_tui.tui.vi.state import parse
 from runt_tui.tui.vi.visual import visual_span
 
-_NAMES = {"<Esc>": "escape", "<CR>": "enter", "<BS>": "backspace", "<C-r>": "ctrl+r", "<C-e>": "ctrl+e"}
+_NAMES = {"<Esc>": "escape", "<CR>": "enter", "<Del>": "delete", "<BS>": "backspace", "<C-r>": "ctrl+r", "<C-e>": "ctrl+e"}
 
 
 def keys_of(spec: str) -> list[str]:
@@ -73,6 +73,11 @@ CASES = [
     ("$", "|abc\nde", "ab|c\nde"),
     ("$ then j keeps the end", "|abc\ndefgh", "abc\ndefg|h"),
     ("gg", "a\nb\n|c", "|a\nb\nc"),
+    ("Enter goes to the next line's first non-blank", "|a\n  b", "a\n  |b"),
+    ("- goes to the previous line's first non-blank", "  a\n|b", "  |a\nb"),
+    ("Enter on the last line stays", "a\n|b", "a\n|b"),
+    ("d Enter deletes two lines", "|a\nb\nc", "|c"),
+    ("Delete deletes the character", "|ab", "|b"),
     ("G", "|a\n  b", "a\n  |b"),
     ("2G", "|a\n b\nc", "a\n |b\nc"),
     ("3gg", "|a\nb\n c", "a\nb\n |c"),
@@ -175,6 +180,8 @@ KEYS = {
     "j keeps the column": "j", "j onto a shorter line": "j", "jj remembers the column": "jj", "k": "k",
     "j on the last line stays": "j", "5j goes as far as it can": "5j", "w": "w", "w over punctuation": "w",
     "W over punctuation": "W", "w to the next line": "w", "w stops at an empty line": "w", "3w": "3w",
+    "Enter goes to the next line's first non-blank": "<CR>", "- goes to the previous line's first non-blank": "-",
+    "Enter on the last line stays": "<CR>", "d Enter deletes two lines": "d<CR>", "Delete deletes the character": "<Del>",
     "b": "b", "bb": "bb", "b to the previous line": "b", "e": "e", "ee": "ee", "0": "0", "^": "^", "$": "$",
     "$ then j keeps the end": "$j", "gg": "gg", "G": "G", "2G": "2G", "3gg": "3gg",
     "x": "x", "x on the last character": "x", "3x": "3x", "x stops at the line end": "5x", "X": "X",

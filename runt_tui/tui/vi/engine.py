@@ -37,7 +37,10 @@ from runt_tui.tui.vi.text import clamp_normal, find_text, line_start
 from runt_tui.tui.vi.visual import visual_key
 
 # Shorthands for an operator and a motion.
-ALIASES = {"x": ("d", "l"), "X": ("d", "h"), "D": ("d", "$"), "C": ("c", "$"), "s": ("c", "l"), "S": ("c", "c")}
+ALIASES = {
+    "x": ("d", "l"), "delete": ("d", "l"), "X": ("d", "h"), "D": ("d", "$"), "C": ("c", "$"), "s": ("c", "l"),
+    "S": ("c", "c"),
+}
 INSERTS = frozenset("iaIAoO")
 
 

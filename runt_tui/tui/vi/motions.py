@@ -22,7 +22,9 @@ EXCLUSIVE, INCLUSIVE, LINEWISE = "exclusive", "inclusive", "linewise"
 # The wanted column after `$`: the end of every line j / k reach.
 END_COLUMN = 1 << 30
 
-MOTIONS = frozenset({"h", "l", "j", "k", "w", "b", "e", "W", "B", "E", "0", "^", "$", "gg", "G", " ", "backspace"})
+MOTIONS = frozenset({
+    "h", "l", "j", "k", "w", "b", "e", "W", "B", "E", "0", "^", "$", "gg", "G", " ", "backspace", "enter", "-",
+})
 
 
 @dataclass(frozen=True)
@@ -90,6 +92,9 @@ def move(text: str, pos: int, key: str, count: int, has_count: bool, column: int
         return Motion(first_nonblank(text, line_start(text, pos)), EXCLUSIVE)
     if key == "$":
         return _line_end_motion(text, pos, count)
+    if key in ("enter", "-"):
+        row = row_of(text, pos) + (count if key == "enter" else -count)
+        return _to_row(text, row) if 0 <= row <= last_row(text) else None
     if key == "gg":
         return _to_row(text, count - 1 if has_count else 0)
     if key == "G":

@@ -89,3 +89,17 @@ async def test_esc_then_a_key_merged_by_tmux_is_esc_then_that_key(tmp_path: Path
         assert app.mode == "edit" and app.vi is not None and app.vi.label == "NORMAL"
         await pilot.press("alt+j")  # Esc in normal mode leaves the cell, then j moves in command mode
         await wait_until(pilot, lambda: app.mode == "command")
+
+
+async def test_j_and_k_at_the_edge_walk_to_the_next_cell_in_normal_mode(tmp_path: Path) -> None:
+    cells = [("code", "a = 1\nb = 2"), ("code", "c = 3")]
+    async with opened(tmp_path, cells, keys="vi") as (app, pilot, session):
+        ids = session.doc.cell_ids()
+        await pilot.press("enter", "escape", "j", "j")
+        await wait_until(pilot, lambda: app.editor is not None and app.editor.cell_id == ids[1])
+        assert app.vi is not None and app.vi.label == "NORMAL"
+        await pilot.press("x")
+        await wait_until(pilot, lambda: source(session, 1) == " = 3")
+        await pilot.press("k")
+        await wait_until(pilot, lambda: app.editor is not None and app.editor.cell_id == ids[0])
+        assert app.vi.label == "NORMAL"

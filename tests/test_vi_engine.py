@@ -239,6 +239,13 @@ def test_escape_in_normal_mode_leaves_and_undo_is_the_apps() -> None:
     assert feed(s, "ctrl+e", "ab", 0).action == "pass"
     assert feed(s, "up", "ab", 0).action == "pass"
     assert feed(s, "Q", "ab", 0).action == ""
+    # j / k at the edge of the cell walk to the next / previous cell
+    down = feed(s, "j", "a\nb", 2)
+    assert (down.action, down.count) == ("walk", 1)
+    up = feed(s, "k", "a\nb", 0)
+    assert (up.action, up.count) == ("walk", -1)
+    assert feed(s, "j", "a\nb", 0).action == ""
+    assert feed_keys(s, ["d", "j"], "a", 0).action == ""  # an operator never walks
 
 
 def test_insert_mode_passes_keys_and_records_them() -> None:

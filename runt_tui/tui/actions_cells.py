@@ -131,6 +131,10 @@ class CellActions(AppCore):
     def on_cell_editor_leave(self, message: CellEditor.Leave) -> None:
         self.run_worker(self._walk(message.direction), name="walk", group="edit")
 
+    async def walk(self, direction: int) -> None:
+        """Edit the next (+1) or previous (-1) cell."""
+        await self._walk(direction)
+
     async def _walk(self, direction: int) -> None:
         order = self.pane.order
         i = self._index() + direction

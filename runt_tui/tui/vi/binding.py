@@ -82,6 +82,10 @@ class ViBinding:
         """The editor closed: the next cell starts afresh (the register and `.` are kept)."""
         self.state = to_normal(self.state)
 
+    def normal(self) -> None:
+        """Normal mode (a cell reached with j / k at the edge of the one before)."""
+        self.state = to_normal(self.state)
+
     def types_itself(self, token: str) -> bool:
         """True when the editor types this key (insert mode) and the engine only records it."""
         return self.state.mode == INSERT and token != "escape" and self.state.prompt is None

@@ -93,6 +93,9 @@ def run_command(state: ViState, cmd: Command, text: str, cursor: int) -> ViResul
     key = cmd.key
     if key in MOTIONS:
         motion = move(text, cursor, key, cmd.count, cmd.has_count, state.column)
+        if motion is None and key in ("j", "k") and not cmd.has_count:
+            # At the cell's edge j / k go on to the next / previous cell (JupyterLab's vim keys do).
+            return ViResult(state, text, cursor, action="walk", count=1 if key == "j" else -1)
         if motion is None:
             return ViResult(state, text, cursor)
         column = motion.column if key in ("j", "k", "$") else None

@@ -18,6 +18,8 @@ class ViHost(Protocol):
 
     def replay_own(self, undo: bool) -> bool: ...
 
+    async def walk(self, direction: int) -> None: ...
+
     def refresh_status(self) -> None: ...
 
     def notify(self, message: str, *, title: str = "", severity: SeverityLevel = "information",
@@ -51,6 +53,11 @@ async def feed_token(host: ViHost, vi: ViBinding, editor: ViEditor, token: str) 
         return None
     if result.action == "leave":
         await host.action_command_mode()
+        return True
+    if result.action == "walk":
+        await host.walk(result.count)
+        vi.normal()  # the next cell opens in normal mode, as this one was
+        host.refresh_status()
         return True
     if result.action in ("undo", "redo"):
         for _ in range(result.count):

@@ -47,7 +47,8 @@ class ViResult:
     """What one key did: the new state, text and cursor, and what the editor must do.
 
     action: "" (done), "pass" (the editor handles the key as usual), "undo" / "redo"
-    (`count` times, through the app's own-edits-only undo), "leave" (to command mode).
+    (`count` times, through the app's own-edits-only undo), "leave" (to command mode),
+    "walk" (to the next cell, `count` +1, or the previous one, -1).
     """
 
     state: ViState

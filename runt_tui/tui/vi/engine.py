@@ -20,7 +20,7 @@ from runt_tui.tui.vi.motions import (
     span,
     word_for_operator,
 )
-from runt_tui.tui.vi.ops import apply_operator, insert_at, put, type_keys, typeable
+from runt_tui.tui.vi.ops import apply_operator, insert_at, put, small_change, type_keys, typeable
 from runt_tui.tui.vi.state import (
     INSERT,
     NORMAL,
@@ -92,7 +92,7 @@ def run_command(state: ViState, cmd: Command, text: str, cursor: int) -> ViResul
         return _operate(state, cmd, text, cursor)
     key = cmd.key
     if key in MOTIONS:
-        motion = move(text, cursor, key, cmd.count, cmd.has_count, state.column)
+        motion = move(text, cursor, key, cmd.count, cmd.has_count, state.column, cmd.arg)
         if motion is None and key in ("j", "k") and not cmd.has_count:
             # At the cell's edge j / k go on to the next / previous cell (JupyterLab's vim keys do).
             return ViResult(state, text, cursor, action="walk", count=1 if key == "j" else -1)
@@ -115,6 +115,11 @@ def _other(state: ViState, cmd: Command, text: str, cursor: int) -> ViResult:
     key = cmd.key
     if key in ("p", "P"):
         done = put(state, text, cursor, cmd.count, key == "P")
+        if done is None:
+            return ViResult(state, text, cursor)
+        return ViResult(replace(state, last_change=Change(cmd.keys, cmd.count)), done[0], done[1])
+    if key in ("r", "J", "~"):
+        done = small_change(key, text, cursor, cmd.count, cmd.arg)
         if done is None:
             return ViResult(state, text, cursor)
         return ViResult(replace(state, last_change=Change(cmd.keys, cmd.count)), done[0], done[1])
@@ -145,7 +150,7 @@ def _operate(state: ViState, cmd: Command, text: str, cursor: int) -> ViResult:
     if op == "c" and cmd.key in ("w", "W") and cursor < len(text) and not text[cursor].isspace():
         motion = change_word_end(text, cursor, cmd.count, cmd.key == "W")
     else:
-        motion = move(text, cursor, cmd.key, cmd.count, cmd.has_count, state.column)
+        motion = move(text, cursor, cmd.key, cmd.count, cmd.has_count, state.column, cmd.arg)
         if motion is not None and cmd.key in ("w", "W"):
             motion = word_for_operator(text, cursor, motion)
     if motion is None:

@@ -24,6 +24,7 @@ END_COLUMN = 1 << 30
 
 MOTIONS = frozenset({
     "h", "l", "j", "k", "w", "b", "e", "W", "B", "E", "0", "^", "$", "gg", "G", " ", "backspace", "enter", "-",
+    "f", "F", "t", "T",
 })
 
 
@@ -74,8 +75,27 @@ def _line_end_motion(text: str, pos: int, count: int) -> Motion:
     return Motion(end - 1, INCLUSIVE, END_COLUMN)
 
 
-def move(text: str, pos: int, key: str, count: int, has_count: bool, column: int | None) -> Motion | None:
+def _find(text: str, pos: int, key: str, count: int, char: str) -> Motion | None:
+    """`f` / `t` (forwards) and `F` / `T` (backwards): the count-th `char` on the line."""
+    start, end = line_start(text, pos), line_end(text, pos)
+    at = pos
+    for _ in range(count):
+        at = text.find(char, at + 1, end) if key in "ft" else text.rfind(char, start, at)
+        if at < 0:
+            return None
+    if key == "f":
+        return Motion(at, INCLUSIVE)
+    if key == "t":
+        return Motion(at - 1, INCLUSIVE) if at - 1 > pos else None
+    return Motion(at if key == "F" else at + 1, EXCLUSIVE)
+
+
+def move(
+    text: str, pos: int, key: str, count: int, has_count: bool, column: int | None, arg: str = "",
+) -> Motion | None:
     """Where motion `key` (repeated `count` times) takes the cursor at `pos`; None when it cannot move."""
+    if key in ("f", "F", "t", "T"):
+        return _find(text, pos, key, count, arg)
     if key in ("h", "l", " ", "backspace"):
         return _horizontal(text, pos, key, count)
     if key in ("j", "k"):

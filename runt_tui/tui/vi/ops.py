@@ -106,3 +106,30 @@ def type_keys(text: str, cursor: int, keys: tuple[str, ...]) -> tuple[str, int]:
     for key in keys:
         text, cursor = type_key(text, cursor, key)
     return text, cursor
+
+
+def small_change(key: str, text: str, cursor: int, count: int, arg: str) -> tuple[str, int] | None:
+    """`r` (replace characters), `J` (join lines), `~` (switch case); None when it cannot be done."""
+    end = line_end(text, cursor)
+    if key == "r":
+        if cursor + count > end:
+            return None
+        return text[:cursor] + arg * count + text[cursor + count :], cursor + count - 1
+    if key == "~":
+        stop = min(end, cursor + count)
+        if stop <= cursor:
+            return None
+        new = text[:cursor] + text[cursor:stop].swapcase() + text[stop:]
+        return new, clamp_normal(new, stop)
+    at = cursor
+    for _ in range(max(1, count - 1)):
+        nl = line_end(text, at)
+        if nl >= len(text):
+            return None if at == cursor else (text, at)
+        nxt = first_nonblank(text, nl + 1)
+        rest = text[nxt : line_end(text, nxt)]
+        left = text[:nl].rstrip(" \t") if rest else text[:nl]
+        glue = "" if not rest or not left or left.endswith("\n") or rest.startswith(")") else " "
+        text = left + glue + text[nxt:]
+        at = len(left)
+    return text, at

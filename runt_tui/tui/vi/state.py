@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 
 NORMAL, INSERT, VISUAL, VISUAL_LINE = "normal", "insert", "visual", "visual-line"
 OPERATORS = frozenset({"d", "c", "y"})
+# Keys followed by a character: find on the line, till it, replace with it.
+ARG_KEYS = frozenset({"f", "F", "t", "T", "r"})
 
 
 @dataclass(frozen=True)
@@ -68,6 +70,7 @@ class Command:
     has_count: bool = False
     operator: str | None = None
     keys: tuple[str, ...] = ()  # the keys without the counts (for `.`)
+    arg: str = ""  # the character after f F t T r
 
 
 PENDING = "pending"
@@ -99,13 +102,21 @@ def parse(keys: tuple[str, ...], operators: frozenset[str] = OPERATORS) -> Comma
         i += 1
         if key != "gg":
             return INVALID
+    arg = ""
+    if key in ARG_KEYS:
+        if i + 1 >= len(keys):
+            return PENDING
+        arg = keys[i + 1]
+        i += 1
+        if len(arg) != 1:
+            return INVALID
     if i + 1 != len(keys):
         return INVALID
     count = (count1 or 1) * (count2 or 1)
     plain = tuple(k for k in (operator, key) if k is not None)
     if key == "gg":
         plain = (*plain[:-1], "g", "g")
-    return Command(key, count, count1 is not None or count2 is not None, operator, plain)
+    return Command(key, count, count1 is not None or count2 is not None, operator, (*plain, *((arg,) if arg else ())), arg)
 
 
 def mode_label(state: ViState) -> str:

@@ -41,7 +41,7 @@ def visual_key(state: ViState, key: str, text: str, cursor: int) -> ViResult:
     state = replace(state, keys=())
     if isinstance(parsed, str) or parsed.key not in MOTIONS:
         return ViResult(state, text, cursor, action="" if len(key) == 1 or len(keys) > 1 else "pass")
-    motion = move(text, cursor, parsed.key, parsed.count, parsed.has_count, state.column)
+    motion = move(text, cursor, parsed.key, parsed.count, parsed.has_count, state.column, parsed.arg)
     if motion is None:
         return ViResult(state, text, cursor)
     column = motion.column if parsed.key in ("j", "k", "$") else None

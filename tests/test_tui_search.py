@@ -88,3 +88,23 @@ async def test_colon_goes_to_a_cell_by_number_or_id(tmp_path: Path) -> None:
         await pilot.press("colon", *"999", "enter")
         await wait_until(pilot, lambda: any("no cell '999'" in n.message for n in app._notifications))
         assert app.selected == ids[7]
+
+
+async def test_palette_goes_to_a_cell_and_searches(tmp_path: Path) -> None:
+    cells = [("code", f"c{i}") for i in range(50)]
+    async with opened(tmp_path, cells) as (app, pilot, session):
+        ids = session.doc.cell_ids()
+        await pilot.press("ctrl+p")
+        await pilot.press(*"Go to cell")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, LinePrompt))
+        await pilot.press(*"42", "enter")
+        await wait_until(pilot, lambda: app.selected == ids[41])
+        await pilot.press("ctrl+p")
+        await pilot.press(*"Search notebook")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, LinePrompt))
+        await pilot.press(*"c7", "enter")
+        await wait_until(pilot, lambda: app.selected == ids[7])

@@ -17,7 +17,7 @@ async def test_viewer_is_listed_and_its_requests_are_refused(home: Path, daemon:
     write_notebook(nb, ["x = 1", "print(x)"])
     async with AsyncSession(path=nb, name="editor", home=home, autostart=False) as editor, \
             AsyncSession(path=nb, name="watcher", home=home, autostart=False, kind="viewer") as viewer:
-        await until(lambda: any(p.get("kind") == "viewer" and p.get("name") == "watcher" for p in editor.peer_list),
+        await until(lambda: any(p.kind == "viewer" and p.name == "watcher" for p in editor.peer_list),
                     "the viewer in the editor's peer list")
         for call in (viewer.execute_cell("c0"), viewer.prepare_sources(["c0"]), viewer.save(),
                      viewer.start_kernel(), viewer.clear_outputs(["c0"])):

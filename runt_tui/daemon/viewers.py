@@ -44,3 +44,4 @@ def sync_refusal(kind: str, doc: NotebookDoc, data: bytes) -> str | None:
     if kind != VIEWER or not adds_changes(doc, data):
         return None
     return f"edit refused: {REFUSED}"
+

@@ -7,12 +7,12 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+from support.tui import wait_until, write_notebook
 from textual.pilot import Pilot
 
 from runt_tui.client import AsyncSession
 from runt_tui.tui.app import NotebookApp
 from runt_tui.tui.app_options import AppOptions
-from runt_tui.tui.testing import wait_until, write_notebook
 
 CELLS = [("markdown", "# Title"), ("code", "x = 1"), ("code", "y = 2"), ("raw", "raw text")]
 

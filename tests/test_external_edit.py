@@ -7,9 +7,9 @@ from pathlib import Path
 from conftest import until, write_notebook
 
 from runt_tui.client import AsyncSession
+from runt_tui.client.editsync import EditBuffer, UndoHistory
 from runt_tui.daemon.server import Daemon
 from runt_tui.doc import Edit
-from runt_tui.tui.editsync import EditBuffer, UndoHistory
 from runt_tui.tui.external_edit import (
     apply_external,
     editor_command,

@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 from conftest import until
 from power_support import opened, source
+from support.tui import screen_text, wait_until
 
 from runt_tui.client import AsyncSession
 from runt_tui.doc import Edit
-from runt_tui.tui.testing import screen_text, wait_until
 
 EDITOR = textwrap.dedent('''
     import os, pathlib, sys, time

@@ -7,16 +7,16 @@ from pathlib import Path
 from typing import Any
 
 from power_support import opened
+from support.tui import screen_text, wait_until
 
 from runt_tui.tui.screens.line_prompt import LinePrompt
-from runt_tui.tui.testing import screen_text, wait_until
 
 
 def big_notebook() -> tuple[list[tuple[str, str]], dict[int, list[dict[str, Any]]]]:
-    cells = [("code", f"value_{i} = {i}") for i in range(300)]
-    cells[250] = ("code", "needle = 'in a source'")
+    cells = [("code", f"value_{i} = {i}") for i in range(150)]
+    cells[130] = ("code", "needle = 'in a source'")
     cells[40] = ("markdown", "A *Needle* in markdown")
-    outputs = {120: [{"output_type": "stream", "name": "stdout", "text": "a needle in an output\n"}]}
+    outputs = {80: [{"output_type": "stream", "name": "stdout", "text": "a needle in an output\n"}]}
     return cells, outputs
 
 
@@ -24,22 +24,21 @@ async def test_search_finds_undrawn_cells_and_steps_with_n(tmp_path: Path) -> No
     cells, outputs = big_notebook()
     async with opened(tmp_path, cells, outputs=outputs) as (app, pilot, session):
         ids = session.doc.cell_ids()
-        assert ids[250] not in app.pane.mounted and ids[120] not in app.pane.mounted
+        assert ids[130] not in app.pane.mounted and ids[80] not in app.pane.mounted
         await pilot.press("slash")
         await wait_until(pilot, lambda: isinstance(app.screen, LinePrompt))
         await pilot.press(*"needle", "enter")
         await wait_until(pilot, lambda: app.selected == ids[40])
         assert "match 1 of 3, cell 41 (source)" in screen_text(app)
         await pilot.press("n")
-        await wait_until(pilot, lambda: app.selected == ids[120])
-        await wait_until(pilot, lambda: "a needle in an output" in screen_text(app))
-        assert "match 2 of 3, cell 121 (output 1)" in screen_text(app)
+        await wait_until(pilot, lambda: app.selected == ids[80] and ids[80] in app.pane.mounted)
+        assert "match 2 of 3, cell 81 (output 1)" in screen_text(app)
         await pilot.press("n")
-        await wait_until(pilot, lambda: app.selected == ids[250] and ids[250] in app.pane.mounted)
+        await wait_until(pilot, lambda: app.selected == ids[130] and ids[130] in app.pane.mounted)
         await pilot.press("n")  # wraps
         await wait_until(pilot, lambda: app.selected == ids[40])
         await pilot.press("N", "N")
-        await wait_until(pilot, lambda: app.selected == ids[120])
+        await wait_until(pilot, lambda: app.selected == ids[80])
 
 
 async def test_matches_are_highlighted_until_esc(tmp_path: Path) -> None:

@@ -13,12 +13,12 @@ from typing import Any
 
 import pytest
 from pytest_textual_snapshot import SVGImageExtension
+from support.tui import write_notebook
 from test_tui_snapshots import SNAPSHOTS, TOUR, TOUR_OUTPUTS, settled
 from textual.pilot import Pilot
 
 from runt_tui.tui.app import NotebookApp
 from runt_tui.tui.app_options import AppOptions
-from runt_tui.tui.testing import write_notebook
 
 
 @pytest.fixture(autouse=True)

@@ -12,9 +12,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from support.tui import write_notebook
 from test_tui_tmux import TMUX, Tmux, runt_tui
-
-from runt_tui.tui.testing import write_notebook
 
 pytestmark = pytest.mark.skipif(TMUX is None, reason="tmux is not installed")
 

@@ -6,10 +6,10 @@ from pathlib import Path
 
 from conftest import until
 from power_support import opened, source
+from support.tui import screen_text, wait_until
 
 from runt_tui.client import AsyncSession
 from runt_tui.doc import Edit
-from runt_tui.tui.testing import screen_text, wait_until
 
 
 async def test_insert_normal_and_command_modes(tmp_path: Path) -> None:

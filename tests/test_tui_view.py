@@ -6,9 +6,9 @@ from pathlib import Path
 
 from conftest import until
 from power_support import opened, source
+from support.tui import screen_text, wait_until, write_notebook
 
 from runt_tui.client import AsyncSession
-from runt_tui.tui.testing import screen_text, wait_until, write_notebook
 from runt_tui.tui.view_mode import REFUSAL
 
 

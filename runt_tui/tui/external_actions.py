@@ -6,13 +6,11 @@ import asyncio
 import contextlib
 import logging
 import os
-from typing import Protocol
+from typing import TYPE_CHECKING
 
 from textual.app import SuspendNotSupported
-from textual.notifications import SeverityLevel
 
-from runt_tui.client import AsyncSession
-from runt_tui.tui.editsync import EditBuffer, UndoHistory
+from runt_tui.client.editsync import EditBuffer, UndoHistory
 from runt_tui.tui.external_edit import (
     apply_external,
     editor_command,
@@ -22,43 +20,28 @@ from runt_tui.tui.external_edit import (
     without_added_newline,
     write_temp,
 )
-from runt_tui.tui.widgets.pane import CellsPane
+
+if TYPE_CHECKING:
+    from runt_tui.tui.app import NotebookApp
 
 log = logging.getLogger("runt_tui.tui")
 
 
-class ExternalHost(Protocol):
-    """What editing in $EDITOR needs of the app."""
-
-    session: AsyncSession
-    histories: dict[str, UndoHistory]
-    pane: CellsPane
-
-    def language(self) -> str: ...
-
-    def suspend(self) -> contextlib.AbstractContextManager[None]: ...
-
-    def batch_update(self) -> contextlib.AbstractContextManager[None]: ...
-
-    def notify(self, message: str, *, title: str = "", severity: SeverityLevel = "information",
-               timeout: float | None = None, markup: bool = False) -> None: ...
-
-
-async def _run_editor(host: ExternalHost, command: list[str]) -> int:
+async def _run_editor(app: NotebookApp, command: list[str]) -> int:
     """Run the editor on the terminal (the app suspended when it can be); its exit status."""
     with contextlib.ExitStack() as stack:
         # While suspended nothing may be drawn: the terminal is the editor's.
-        stack.enter_context(host.batch_update())
+        stack.enter_context(app.batch_update())
         with contextlib.suppress(SuspendNotSupported):
-            stack.enter_context(host.suspend())
+            stack.enter_context(app.suspend())
         # The event loop keeps running meanwhile: other peers' edits keep arriving.
         proc = await asyncio.create_subprocess_exec(*command)
         return await proc.wait()
 
 
-async def edit_in_external_editor(host: ExternalHost, cell_id: str) -> None:
+async def edit_in_external_editor(app: NotebookApp, cell_id: str) -> None:
     """Open the cell in the user's editor and merge what it wrote into the cell."""
-    session = host.session
+    session = app.session
     if cell_id not in session.doc:
         return
     try:
@@ -66,26 +49,26 @@ async def edit_in_external_editor(host: ExternalHost, cell_id: str) -> None:
     except Exception as e:  # offline: the buffer keeps the change until the daemon prepares the cell
         log.info("preparing %s for $EDITOR: %s", cell_id, e)
     cell = session.doc.cell(cell_id)
-    buffer = EditBuffer(session, cell_id, host.histories.setdefault(cell_id, UndoHistory()), lambda edits: None)
+    buffer = EditBuffer(session, cell_id, app.edit.histories.setdefault(cell_id, UndoHistory()), lambda edits: None)
     base = buffer.text
-    path = write_temp(base, suffix_for(cell.cell_type, host.language()))
+    path = write_temp(base, suffix_for(cell.cell_type, app.cell_view.language()))
     command = [*editor_command(os.environ), str(path)]
     try:
         try:
-            status = await _run_editor(host, command)
+            status = await _run_editor(app, command)
         except OSError as e:
-            host.notify(f"could not start {command[0]}: {e}", severity="error", timeout=8)
+            app.notify(f"could not start {command[0]}: {e}", severity="error", timeout=8)
             return
         if status != 0:
-            host.notify(f"{command[0]} exited with status {status}: the cell is unchanged", severity="warning")
+            app.notify(f"{command[0]} exited with status {status}: the cell is unchanged", severity="warning")
             return
         edited = without_added_newline(base, read_back(path))
         if cell_id not in session.doc:
-            host.notify("the cell was deleted while it was open in the editor", severity="warning")
+            app.notify("the cell was deleted while it was open in the editor", severity="warning")
             return
         count = apply_external(buffer, base, edited)
-        host.pane.update_cells([cell_id])  # a local edit: no update comes back from the session
-        host.notify("no change" if count == 0 else "the editor's change was merged into the cell", timeout=3)
+        app.pane.update_cells([cell_id])  # a local edit: no update comes back from the session
+        app.notify("no change" if count == 0 else "the editor's change was merged into the cell", timeout=3)
     finally:
         buffer.close()
         remove_temp(path)

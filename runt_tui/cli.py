@@ -14,10 +14,12 @@ from typing import TYPE_CHECKING, Annotated, Any
 if TYPE_CHECKING:
     import typer
 
-_VALUE_OPTIONS = {"--name", "--kernel", "--images", "--layout", "--theme", "--panes"}
+_VALUE_OPTIONS = {"--name", "--kernel", "--images", "--layout", "--theme", "--panes", "--keys"}
 _COMMANDS = ("daemon", "ps", "open", "run", "mcp", "doctor", "history")
 _IMAGES = ("auto", "kitty", "sixel", "halfblock", "none")
 _LAYOUTS = ("cells", "outputs")
+_KEYS = ("default", "vi")
+_FLAGS = ("--embedded", "--create", "--view")
 
 
 def _version(value: bool) -> None:
@@ -83,6 +85,10 @@ def open_notebook(
         str | None, typer.Option(metavar="P,..", help="Panes to show, in order: any of cells,output,kernel.")
     ] = None,
     create: Annotated[bool, typer.Option("--create", help="Allow a NOTEBOOK name not ending in .ipynb.")] = False,
+    keys: Annotated[
+        str | None, typer.Option(metavar="KEYS", help="Editor keys: default, or vi (config file: keys = \"vi\").")
+    ] = None,
+    view: Annotated[bool, typer.Option("--view", help="Watch only: no kernel, no edits (a viewer peer).")] = False,
 ) -> None:
     """Open NOTEBOOK in this terminal, shared live with every other terminal on it."""
     if images not in _IMAGES:
@@ -95,10 +101,13 @@ def open_notebook(
     if problem is not None:
         typer.echo(f"runt-tui: {problem}", err=True)
         raise typer.Exit(2)
+    if keys is not None and keys not in _KEYS:
+        typer.echo(f"runt-tui: --keys must be default or vi, not {keys!r}", err=True)
+        raise typer.Exit(2)
     if _is_url(notebook) and embedded:
         typer.echo("runt-tui: --embedded does not apply to an ssh:// notebook (it uses the server's daemon)", err=True)
         raise typer.Exit(2)
-    raise typer.Exit(_run(notebook, name, kernel, embedded, images, follow, layout, theme, panes))
+    raise typer.Exit(_run(notebook, name, kernel, embedded, images, follow, layout, theme, panes, keys, view))
 
 
 def _panes_problem(panes: str | None) -> str | None:
@@ -121,6 +130,7 @@ def _is_url(notebook: str | Path) -> bool:
 def _run(
     notebook: Path | str, name: str | None, kernel: str | None, embedded: bool, images: str,
     follow: str | None, layout: str, theme: str | None, panes: str | None = None,
+    keys: str | None = None, view: bool = False,
 ) -> int:
     from runt_tui.tui.app_options import AppOptions
     from runt_tui.tui.layout import parse_panes
@@ -135,9 +145,20 @@ def _run(
         except SSHURLError as e:
             print(f"runt-tui: {e}", file=sys.stderr)
             return 2
+    if view and url is None and not Path(notebook).is_file():
+        print(f"runt-tui: --view: {notebook} does not exist (a viewer creates nothing)", file=sys.stderr)
+        return 2
+    if keys is None:
+        from runt_tui.settings import client_settings
+
+        try:
+            keys = client_settings().get("keys", "default")
+        except ValueError as e:
+            print(f"runt-tui: {e}", file=sys.stderr)
+            return 2
     options = AppOptions(
         path=Path(notebook), url=url, name=name, kernel=kernel, embedded=embedded, images=images,  # type: ignore[arg-type]
-        follow=follow, layout=layout, theme=theme,  # type: ignore[arg-type]
+        follow=follow, layout=layout, theme=theme, keys=keys, view=view, start_kernel=not view,  # type: ignore[arg-type]
         panes=parse_panes(panes) if panes else None,
     )
     return launch(options)
@@ -232,7 +253,7 @@ def fast_open_args(argv: list[str]) -> dict[str, Any] | None:
         arg = argv[i]
         if arg.startswith("--") and arg != "--":
             key, eq, value = arg.partition("=")
-            if key in ("--embedded", "--create") and not eq:
+            if key in _FLAGS and not eq:
                 flags.add(key)
             elif key in _VALUE_OPTIONS or key == "--follow":
                 if not eq:
@@ -255,7 +276,9 @@ def fast_open_args(argv: list[str]) -> dict[str, Any] | None:
     images = values.get("--images", "auto")
     layout = values.get("--layout", "cells")
     notebook: Path | str = positional[0] if _is_url(positional[0]) else Path(positional[0])
-    if images not in _IMAGES or layout not in _LAYOUTS or notebook_name_problem(notebook, "--create" in flags):
+    keys = values.get("--keys")
+    bad_keys = keys is not None and keys not in _KEYS
+    if images not in _IMAGES or layout not in _LAYOUTS or bad_keys or notebook_name_problem(notebook, "--create" in flags):
         return None
     if _panes_problem(values.get("--panes")) is not None:
         return None
@@ -264,7 +287,7 @@ def fast_open_args(argv: list[str]) -> dict[str, Any] | None:
     return {
         "notebook": notebook, "name": values.get("--name"), "kernel": values.get("--kernel"),
         "embedded": "--embedded" in flags, "images": images, "follow": values.get("--follow"), "layout": layout,
-        "theme": values.get("--theme"), "panes": values.get("--panes"),
+        "theme": values.get("--theme"), "panes": values.get("--panes"), "keys": keys, "view": "--view" in flags,
     }
 
 

@@ -75,6 +75,37 @@ class Settings:
         return dataclasses.asdict(self)
 
 
+# Keys of the config file that the terminal app reads (at the top level or under
+# [tui]) and the daemon ignores, with the values each may take.
+CLIENT_SETTINGS: dict[str, tuple[str, ...]] = {"keys": ("default", "vi")}
+
+
+def _read_config(path: Path) -> dict[str, Any]:
+    if not path.is_file():
+        return {}
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as e:
+        raise ValueError(f"{path}: {e}") from None
+
+
+def client_settings(config: Path | None = None) -> dict[str, str]:
+    """The app's own settings from the config file (`keys = "vi"`); a bad value raises ValueError."""
+    path = config or config_path()
+    data = _read_config(path)
+    section = data.get("tui", data)
+    out: dict[str, str] = {}
+    if not isinstance(section, dict):
+        return out
+    for key, allowed in CLIENT_SETTINGS.items():
+        if key in section:
+            value = str(section[key])
+            if value not in allowed:
+                raise ValueError(f"{path}: {key} must be {' or '.join(allowed)}, not {value!r}")
+            out[key] = value
+    return out
+
+
 def _coerce(kind: type, raw: Any, name: str) -> Any:
     if kind is bool:
         if isinstance(raw, bool):
@@ -97,16 +128,10 @@ _TYPES: dict[str, type] = {"float": float, "int": int, "bool": bool, "str": str}
 def load_settings(config: Path | None = None, **overrides: Any) -> Settings:
     """Defaults < config file < RUNT_TUI_* environment < explicit overrides (flags)."""
     values: dict[str, Any] = {}
-    path = config or config_path()
-    if path.is_file():
-        try:
-            data = tomllib.loads(path.read_text(encoding="utf-8"))
-        except (OSError, tomllib.TOMLDecodeError) as e:
-            raise ValueError(f"{path}: {e}") from None
-        # Without a [daemon] table the top level holds the settings; [panes] is the app's (tui/layout.py).
-        section = data.get("daemon", {k: v for k, v in data.items() if k != "panes"})
-        if isinstance(section, dict):
-            values.update(section)
+    data = _read_config(config or config_path())
+    section = data.get("daemon", data)
+    if isinstance(section, dict):
+        values.update({k: v for k, v in section.items() if k not in CLIENT_SETTINGS and k not in ("tui", "panes")})
     for f in fields(Settings):
         env = os.environ.get(ENV_PREFIX + f.name.upper())
         if env is not None:

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from runt_tui.daemon.handlers import HANDLERS, RequestError
 from runt_tui.daemon.kernel_handlers import KERNEL_HANDLERS
+from runt_tui.daemon.viewers import viewer_refusal
 from runt_tui.daemon.widget_handlers import WIDGET_HANDLERS
 from runt_tui.doc import is_panic
 from runt_tui.protocol import (
@@ -55,6 +56,10 @@ async def answer_request(daemon: Daemon, client: ClientConn, frame: Frame) -> No
     room = frame.header.get("room")
     if rtype in ROOM_REQUESTS and (not isinstance(room, str) or room not in client.rooms or room not in daemon.rooms):
         refuse(daemon, client, rid, rtype, ErrorCode.NOT_JOINED, f"not joined to room {room!r}")
+        return
+    viewer = viewer_refusal(client.rooms[room].kind, rtype) if rtype in ROOM_REQUESTS and isinstance(room, str) else None
+    if viewer is not None:
+        refuse(daemon, client, rid, rtype, ErrorCode.READ_ONLY, viewer)
         return
     problem = check_request(rtype, frame.header)
     if problem is not None:

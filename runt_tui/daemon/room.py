@@ -18,11 +18,20 @@ from runt_tui.daemon.room_files import DiskFile, RoomFiles, SaveHook
 from runt_tui.daemon.room_history import RoomHistory
 from runt_tui.daemon.room_open import load_room
 from runt_tui.daemon.room_persist import RoomPersistence
+from runt_tui.daemon.viewers import sync_refusal
 from runt_tui.doc import Baseline, DocError, FileBlobStore, NotebookDoc
 from runt_tui.doc.authors import DAEMON_AUTHOR
 from runt_tui.doc.history import acknowledges
+from runt_tui.protocol import ErrorCode
 from runt_tui.protocol.jsontypes import JSONDict, JSONValue
-from runt_tui.protocol.payloads import Event, PresenceEvent, RuntimeEvent, SaveResult, event_header
+from runt_tui.protocol.payloads import (
+    ErrorEvent,
+    Event,
+    PresenceEvent,
+    RuntimeEvent,
+    SaveResult,
+    event_header,
+)
 from runt_tui.protocol.runtime import FileState, RuntimeState, SaveState
 from runt_tui.settings import Settings
 
@@ -158,6 +167,11 @@ class Room(RoomHistory, RoomPersistence, RoomFiles):
         link = self.peers.get(peer_id)
         if link is None:
             raise DocError("not joined to this room")
+        refused = sync_refusal(link.kind, self.doc, data)
+        if refused is not None:  # a viewer's edit: never applied
+            log.info("room %s: %s: %s", self.key, link.name, refused)
+            self.send_event(ErrorEvent(ErrorCode.READ_ONLY.value, refused), only=peer_id)
+            return
         before = self.doc.heads()
         link.sync.receive(data)
         changed = self.doc.heads() != before

@@ -10,6 +10,7 @@ import asyncio
 import logging
 from typing import TYPE_CHECKING
 
+from runt_tui.tui.view_mode import REFUSAL as VIEW_REFUSAL
 from runt_tui.tui.widgets.cell import CellWidget
 from runt_tui.tui.widgets.editor import CellEditor
 
@@ -31,6 +32,9 @@ class EditActions:
         cell_id = app.selected
         if cell_id is None or app.edit.is_open:
             return
+        if app.options.view:
+            app.notify(VIEW_REFUSAL, severity="warning", timeout=3)
+            return
         await self._prepare_for_editing(cell_id)
         if cell_id != app.selected or app.edit.is_open or cell_id not in app.session.doc:
             return
@@ -40,6 +44,8 @@ class EditActions:
             return
         code = app.session.doc.cell(cell_id).cell_type == "code"
         editor = app.edit.open(cell_id, app.cell_view.language() if code else "markdown")
+        if app.vi is not None:
+            app.vi.opened()
         app.mode = "edit"
         await widget.start_editing(editor)
         if not editor.is_attached:
@@ -66,6 +72,8 @@ class EditActions:
         """Close the editor, keeping the selection."""
         app = self.app
         editor = app.edit.close()
+        if app.vi is not None:
+            app.vi.closed()
         app.mode = "command"
         app.screen.set_focus(None)
         if editor is not None:

@@ -21,12 +21,13 @@ from __future__ import annotations
 
 import asyncio
 import functools
-from collections.abc import Callable, Coroutine, Iterable
+from collections.abc import Callable, Coroutine, Iterable, Mapping
 from typing import Any, ClassVar
 
 from textual import events
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import BindingType
+from textual.dom import DOMNode
 from textual.notifications import SeverityLevel
 from textual.reactive import var
 from textual.screen import Screen
@@ -35,6 +36,7 @@ from runt_tui.client import AsyncSession
 from runt_tui.render.sanitize import strip_controls
 from runt_tui.tui.actions_cells import CellActions
 from runt_tui.tui.actions_edit import EditActions
+from runt_tui.tui.actions_find import FindActions
 from runt_tui.tui.actions_kernel import KernelActions
 from runt_tui.tui.actions_view import ViewActions
 from runt_tui.tui.actions_widgets import WidgetActions
@@ -44,11 +46,14 @@ from runt_tui.tui.cell_view import CellView
 from runt_tui.tui.derive import Local, status_info
 from runt_tui.tui.edit_session import EditSession
 from runt_tui.tui.keyroute import KeyRouter
-from runt_tui.tui.keys import COMMAND_ONLY, COMMANDS, app_bindings
+from runt_tui.tui.keys import COMMAND_ONLY, COMMANDS, KEYS, app_bindings
 from runt_tui.tui.lifecycle import Lifecycle
 from runt_tui.tui.model import ViewFlags
 from runt_tui.tui.panes import PaneActions, PaneSet
 from runt_tui.tui.session_updates import SessionUpdates
+from runt_tui.tui.vi.binding import ViBinding
+from runt_tui.tui.view_mode import REFUSAL as VIEW_REFUSAL
+from runt_tui.tui.view_mode import action_name, refused_actions
 from runt_tui.tui.widgets.cell import CellWidget
 from runt_tui.tui.widgets.editor import CellEditor
 from runt_tui.tui.widgets.pane import CellsPane
@@ -62,7 +67,10 @@ ACTION_OBJECTS: tuple[tuple[str, type], ...] = (
     ("kernel_actions", KernelActions),
     ("widget_actions", WidgetActions),
     ("pane_actions", PaneActions),
+    ("find_actions", FindActions),
 )
+# The notebook actions a read-only viewer (`--view`) may not run.
+VIEW_REFUSED = refused_actions([*(k.action for k in KEYS), *(c.action for c in COMMANDS)])
 
 
 class NotebookApp(App[None]):
@@ -90,7 +98,7 @@ class NotebookApp(App[None]):
         self.options = options
         self.session = session or AsyncSession(
             path=None if options.url else options.path, url=options.url, name=options.name,
-            embedded=options.embedded, home=options.home, kind="tui",
+            embedded=options.embedded, home=options.home, kind="viewer" if options.view else "tui",
         )
         self.set_reactive(NotebookApp.follow, options.follow)
         self.set_reactive(NotebookApp.layout_mode, options.layout)
@@ -105,6 +113,9 @@ class NotebookApp(App[None]):
         self.view_actions = ViewActions(self)
         self.kernel_actions = KernelActions(self)
         self.widget_actions = WidgetActions(self)
+        self.find_actions = FindActions(self)
+        # vi's state (mode, register, last change) with `--keys vi`, kept from cell to cell.
+        self.vi = ViBinding() if options.keys == "vi" else None
         self.session_updates = SessionUpdates(self)
         self.key_router = KeyRouter(self)
         self.lifecycle = Lifecycle(self, connecting, owns_session=session is None or connecting is not None)
@@ -167,7 +178,9 @@ class NotebookApp(App[None]):
         if not self.ready:
             return
         s = self.session
-        local = Local(mode=self.mode, follow=self.follow, kernel_wanted=self.options.kernel or "")
+        detail = self.vi.label if self.mode == "edit" and self.vi else "VIEW" if self.options.view else ""
+        local = Local(mode=self.mode, follow=self.follow, kernel_wanted=self.options.kernel or "",
+                      detail=detail, message=self.find_actions.status)
         self.status_bar.show(status_info(
             s.state, s.peer_list, (s.peer_id, s.name, s.colour), s.connection_state, s.path or "", local,
         ))
@@ -226,6 +239,16 @@ class NotebookApp(App[None]):
     async def run_key_binding(self, key: str, priority: bool = False) -> bool:
         """Run the binding of `key` on the focus chain now; False when none handles it."""
         return await self._check_bindings(key, priority=priority)
+
+    async def run_action(
+        self, action: str | tuple[str, str, tuple[object, ...]], default_namespace: DOMNode | None = None,
+        namespaces: Mapping[str, DOMNode] | None = None,
+    ) -> bool:
+        """Every notebook action a viewer may not run is refused here, with the reason."""
+        if self.options.view and isinstance(action, str) and action_name(action) in VIEW_REFUSED:
+            self.notify(VIEW_REFUSAL, severity="warning", timeout=3)
+            return False
+        return await super().run_action(action, default_namespace, namespaces)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if not self.ready and action not in ("quit", "help", "command_palette"):

@@ -9,6 +9,7 @@ from typing import Literal
 
 ImagesFlag = Literal["auto", "kitty", "sixel", "halfblock", "none"]
 Layout = Literal["cells", "outputs"]
+Keys = Literal["default", "vi"]
 
 
 @dataclass
@@ -36,3 +37,7 @@ class AppOptions:
     config: Path | None = None
     # Milliseconds local keystrokes are batched before they reach the document.
     batch_ms: int = 20
+    # The editor's keys: "vi" for vi's modes, motions and operators inside a cell.
+    keys: Keys = "default"
+    # Watch only (`--view`): no kernel started, every edit refused, shown to others as a viewer.
+    view: bool = False

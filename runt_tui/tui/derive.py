@@ -27,6 +27,8 @@ class Local:
     mode: str = "command"
     follow: str | None = None
     kernel_wanted: str = ""
+    detail: str = ""  # vi's mode while editing with vi keys, VIEW for a read-only viewer
+    message: str = ""  # where the notebook search is
 
 
 def kernel_state(runtime: RuntimeState) -> tuple[str, str, int]:
@@ -90,13 +92,15 @@ def status_info(
 ) -> StatusInfo:
     """The status bar's content; `me` is this peer's (id, name, colour)."""
     name, status, queue = kernel_state(runtime)
-    others = tuple((p.name or "peer", p.colour) for p in peers if p.peer_id != me[0])
+    others = tuple(((p.name or "peer") + (" (viewer)" if p.kind == "viewer" else ""), p.colour)
+                   for p in peers if p.peer_id != me[0])
     return StatusInfo(
         kernel_name=name or local.kernel_wanted, kernel_status=status, queue=queue,
         save=runtime.save.state or "saved",
         file=runtime.file.state or "ok",
         connection=connection, mode=local.mode, follow=local.follow,
         peers=others, me=(me[1], me[2]), title=path.rsplit("/", 1)[-1],
+        detail=local.detail, message=local.message,
     )
 
 

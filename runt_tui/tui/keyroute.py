@@ -30,6 +30,9 @@ from textual import events
 from textual.widget import Widget
 
 from runt_tui import doctor
+from runt_tui.tui.vi.binding import key_token
+from runt_tui.tui.vi.route import vi_key
+from runt_tui.tui.widgets.editor import CellEditor
 
 if TYPE_CHECKING:
     from runt_tui.tui.app import NotebookApp
@@ -101,12 +104,27 @@ class KeyRouter:
         if plain is not None:
             await self.app.run_key_binding(plain)
 
+    async def _vi_key(self, event: events.Key, editor: CellEditor, typed: bool) -> bool | None:
+        """A key for vi (`--keys vi`): see vi/route.py; None for the usual edit-mode routing."""
+        app = self.app
+        assert app.vi is not None
+        if not (typed and app.vi.types_itself(key_token(event))):
+            await drained(editor)  # the engine reads the text: the keys before this one come first
+            if app.edit.editor is not editor or app.mode != "edit":
+                return False
+        return await vi_key(app, app.vi, editor, event, typed)
+
     async def _route_edit_key(self, event: events.Key) -> bool:
         app = self.app
         editor = app.edit.editor
         if editor is None or app.focused is not editor:
             return False
-        if typed_by_editor(event):
+        typed = typed_by_editor(event)
+        if app.vi is not None:
+            handled = await self._vi_key(event, editor, typed)
+            if handled is not None:
+                return handled
+        if typed:
             return False  # into the editor's queue, behind the keys before it
         await drained(editor)
         if app.edit.editor is not editor or app.mode != "edit":

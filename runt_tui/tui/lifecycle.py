@@ -69,7 +69,7 @@ class Lifecycle:
             app.exit(return_code=1, message=safe_text(f"runt-tui: {message}"))
             return
         doc = session.doc
-        if len(doc) == 0:
+        if len(doc) == 0 and not app.options.view:  # a viewer changes nothing
             session.edit(lambda d: d.insert_cell(0, "code", ""))
         app.bridge.attach()
         order = doc.cell_ids()

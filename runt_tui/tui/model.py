@@ -61,6 +61,7 @@ class CellModel:
     blobs_epoch: int = 0
     selected: bool = False
     editing: bool = False
+    search: str = ""  # the notebook search's text, highlighted where drawn
 
 
 def estimate_height(model: CellModel, flags: ViewFlags) -> int:

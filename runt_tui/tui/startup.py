@@ -69,7 +69,7 @@ def launch(options: AppOptions) -> int:
         connecting: asyncio.Task[None] | None = None
         if not options.embedded:
             session = AsyncSession(path=None if options.url else options.path, url=options.url,
-                                   name=options.name, home=options.home, kind="tui")
+                                   name=options.name, home=options.home, kind="viewer" if options.view else "tui")
             try:
                 # ssh:// only: ssh may ask for a password or a host key before the app takes the screen.
                 runner.run(session.prepare_transport())

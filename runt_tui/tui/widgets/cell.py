@@ -18,6 +18,7 @@ from textual.widgets import Static
 
 from runt_tui.render import ImagePayload
 from runt_tui.tui.model import CellModel, ViewFlags
+from runt_tui.tui.search_marks import mark_line
 from runt_tui.tui.widgets.cellrender import (
     GUTTER,
     GutterLayout,
@@ -72,6 +73,8 @@ class CellBody(GuardedRender, Widget):
         options = self.app.console_options.update(highlight=False, width=width, height=None)
         segments = console.render(self.post_render(SegmentsLine(rows[y]), base), options)
         line = next(iter(Segment.split_and_crop_lines(segments, width, include_new_lines=False, pad=False)), [])
+        if self.owner.model.search:
+            line = mark_line(line, self.owner.model.search)
         return Strip(line)
 
 
@@ -129,7 +132,7 @@ class CellWidget(GuardedRender, Widget):
     def _body_key(self) -> tuple[CellModel, ViewFlags, int]:
         # Selection and edit state are drawn by CSS classes on this widget, not
         # by the body: leaving them out lets j/k over a huge output reuse it.
-        return replace(self.model, selected=False, editing=False), self.flags, self._width()
+        return replace(self.model, selected=False, editing=False, search=""), self.flags, self._width()
 
     def body_renderable(self) -> RenderableType:
         """The Rich table for the non-editing state (cached by value)."""
@@ -192,6 +195,7 @@ class CellWidget(GuardedRender, Widget):
         if model == self.model and flags == self.flags:
             return
         type_changed = model.cell_type != self.model.cell_type
+        marked = model.search != self.model.search
         self.model, self.flags = model, flags
         if type_changed:
             self.set_classes(f"cell -{model.cell_type}")
@@ -209,6 +213,9 @@ class CellWidget(GuardedRender, Widget):
         elif self._body_cache is None or self._body_cache[0] != self._body_key():
             for body in self.query(CellBody):
                 body.refresh(layout=True)
+        elif marked:
+            for body in self.query(CellBody):
+                body.refresh()  # the same lines, marked again
 
     def _apply_state_classes(self) -> None:
         self.set_class(self.model.status == "running", "-running")

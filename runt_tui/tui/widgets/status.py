@@ -38,6 +38,8 @@ class StatusInfo:
     peers: tuple[tuple[str, str], ...] = field(default=())
     me: tuple[str, str] = ("", "")
     title: str = ""
+    detail: str = ""  # vi's mode, or VIEW for a read-only viewer
+    message: str = ""  # the notebook search's position
 
 
 def _clean(info: StatusInfo) -> StatusInfo:
@@ -51,7 +53,7 @@ def _clean(info: StatusInfo) -> StatusInfo:
         save=one(info.save), file=one(info.file), connection=one(info.connection), mode=info.mode,
         follow=None if info.follow is None else one(info.follow),
         peers=tuple((one(n), c) for n, c in info.peers), me=(one(info.me[0]), info.me[1]),
-        title=one(info.title),
+        title=one(info.title), detail=one(info.detail), message=one(info.message),
     )
 
 
@@ -61,6 +63,8 @@ def status_text(info: StatusInfo, width: int) -> Text:
     left = Text()
     mode = "EDIT" if info.mode == "edit" else "CMD"
     left.append(f" {mode} ", style="reverse bold" if info.mode == "edit" else "reverse")
+    if info.detail:
+        left.append(f" {info.detail} ", style="bold reverse magenta" if info.detail == "VIEW" else "bold")
     left.append(" ")
     kname = info.kernel_name or "kernel"
     left.append(f"{kname} ", style="bold")
@@ -77,6 +81,8 @@ def status_text(info: StatusInfo, width: int) -> Text:
         left.append(f"  {shown}", style="bold red reverse")
     if info.follow is not None:
         left.append(f"  following {info.follow or 'running cell'}", style="cyan")
+    if info.message:
+        left.append(f"  {info.message}", style="yellow")
     right = Text()
     me_name, me_colour = info.me
     if me_name:

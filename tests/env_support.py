@@ -12,6 +12,7 @@ import os
 import shutil
 import tempfile
 import zipfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -81,3 +82,45 @@ def offline_uv(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
     monkeypatch.setenv("UV_NO_CONFIG", "1")
     monkeypatch.setenv("UV_PYTHON_DOWNLOADS", "never")
     return links
+
+
+def write_env_notebook(path: Path, sources: list[str], metadata: dict[str, object] | None = None) -> list[str]:
+    """A notebook (ids c0, c1, ...) with extra notebook metadata, e.g. `{"runt": {"uv": ...}}`."""
+    import json
+
+    cells = [{"cell_type": "code", "id": f"c{i}", "metadata": {}, "source": s, "outputs": [],
+              "execution_count": None} for i, s in enumerate(sources)]
+    md = {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}, **(metadata or {})}
+    path.write_text(json.dumps({"cells": cells, "metadata": md, "nbformat": 4, "nbformat_minor": 5}, indent=1) + "\n")
+    return [f"c{i}" for i in range(len(sources))]
+
+
+class HangingIndex:
+    """A local 'package index' that accepts connections and never answers: uv waits on it."""
+
+    def __init__(self) -> None:
+        import socket
+
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(16)
+        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}/simple"
+
+    def close(self) -> None:
+        self.sock.close()
+
+
+@pytest.fixture
+def hanging_uv(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[HangingIndex]:
+    """uv pointed at an index that never answers (a build that stays in 'resolving')."""
+    index = HangingIndex()
+    monkeypatch.delenv("UV_OFFLINE", raising=False)
+    monkeypatch.delenv("UV_FIND_LINKS", raising=False)
+    monkeypatch.setenv("UV_INDEX_URL", index.url)
+    monkeypatch.setenv("UV_DEFAULT_INDEX", index.url)
+    monkeypatch.setenv("UV_HTTP_TIMEOUT", "600")
+    monkeypatch.setenv("UV_CACHE_DIR", str(tmp_path / "uv-cache"))
+    monkeypatch.setenv("UV_NO_CONFIG", "1")
+    monkeypatch.setenv("UV_PYTHON_DOWNLOADS", "never")
+    yield index
+    index.close()

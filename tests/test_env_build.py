@@ -8,11 +8,11 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from env_support import make_wheel, offline_uv, seed_store
+from env_support import HangingIndex, hanging_uv, make_wheel, offline_uv, seed_store
 
 from runt_tui.env import BuildCancelled, BuildError, EnvManager, Progress, resolve_request
 
-__all__ = ["offline_uv"]
+__all__ = ["hanging_uv", "offline_uv"]
 
 
 def _inline(*deps: str) -> object:
@@ -67,8 +67,7 @@ async def test_failing_build_reports_uv_error_and_leaves_nothing(offline_uv: Pat
     assert manager.store.keys() == [] and manager.builds == {}
 
 
-async def test_cancel_mid_build(offline_uv: Path, tmp_path: Path) -> None:
-    make_wheel(offline_uv, "slowpkg")
+async def test_cancel_mid_build(hanging_uv: HangingIndex, tmp_path: Path) -> None:
     manager = EnvManager(tmp_path / "envs")
     seed_store(manager.store.root)
     request = _inline("slowpkg")
@@ -79,11 +78,12 @@ async def test_cancel_mid_build(offline_uv: Path, tmp_path: Path) -> None:
             started.set()
 
     task = asyncio.ensure_future(manager.get(request, progress))  # type: ignore[arg-type]
-    await asyncio.wait_for(started.wait(), 60)
+    await asyncio.wait_for(started.wait(), 60)  # uv is waiting on the index that never answers
     assert manager.cancel(request.key())  # type: ignore[attr-defined]
     with pytest.raises(BuildCancelled):
         await task
     assert manager.store.keys() == [] and manager.store.ready(request.key()) is None  # type: ignore[attr-defined]
+    assert manager.builds == {}
 
 
 def _index_reachable() -> bool:

@@ -169,3 +169,26 @@ class Session:
     def clear_outputs(self, cell_ids: list[str]) -> None:
         """Clear cells' outputs."""
         self._run(self._async.clear_outputs(cell_ids))
+
+    # ---- environment -------------------------------------------------------
+
+    def trust_status(self) -> dict[str, Any]:
+        """Whether this machine trusts the notebook's dependencies, and what to show an approver."""
+        return self._run(self._async.trust_status())
+
+    def approve_trust(self, digest: str | None = None) -> dict[str, Any]:
+        """Approve the dependencies the last trust_status() showed (refused if they changed since)."""
+        return self._run(self._async.approve_trust(digest))
+
+    def add_dependencies(self, specs: list[str]) -> dict[str, Any]:
+        """Add dependencies to the notebook (re-signed when it was trusted)."""
+        return self._run(self._async.add_dependencies(specs))
+
+    def remove_dependencies(self, names: list[str]) -> dict[str, Any]:
+        """Remove dependencies from the notebook by name."""
+        return self._run(self._async.remove_dependencies(names))
+
+    def cancel_env_build(self) -> bool:
+        """Cancel the environment build of the notebook's kernel."""
+        result: bool = self._run(self._async.cancel_env_build())
+        return result

@@ -24,6 +24,7 @@ from runt_tui.kernel import (
 )
 
 if TYPE_CHECKING:
+    from runt_tui.daemon.env_room import RoomEnv
     from runt_tui.daemon.room import Room
 
 log = logging.getLogger("runt_tui.daemon")
@@ -111,9 +112,11 @@ class Execution:
 class RoomKernel:
     """Starts, feeds and watches the kernel of one room."""
 
-    def __init__(self, room: Room, runtime_dir: Path) -> None:
+    def __init__(self, room: Room, runtime_dir: Path, env: RoomEnv | None = None) -> None:
         self.room = room
         self.runtime_dir = runtime_dir
+        # The notebook's environment: which interpreter the kernel runs on (trust, build).
+        self.env = env
         self.session: KernelSession | None = None
         self.status = "none"
         self.name: str | None = None
@@ -265,7 +268,8 @@ class RoomKernel:
             self._publish()
             cwd = str(self.room.path.parent) if self.room.path is not None else None
             try:
-                await session.start(str(name), cwd=cwd)
+                python = await self.env.prepare() if self.env is not None else None
+                await session.start(str(name), cwd=cwd, python=python)
             except KernelLaunchError as e:
                 log.warning("room %s: kernel %s failed to start: %s", self.room.key, name, e)
                 self.status, self.error = "dead", str(e)
@@ -280,8 +284,10 @@ class RoomKernel:
             return self.kernel_state()
 
     async def interrupt(self) -> None:
-        """Stop the running cell and cancel everything queued."""
+        """Stop the running cell and cancel everything queued (and a wait for approval)."""
         self._cancel_queue("interrupted")
+        if self.env is not None:
+            self.env.decline("interrupted")
         current = self.current
         if current is not None and current.status == "queued":
             # Taken from the queue but not sent yet (the kernel is starting
@@ -296,6 +302,8 @@ class RoomKernel:
     async def restart(self) -> dict[str, Any]:
         """Restart the kernel (outputs stay); queued cells are cancelled."""
         self._cancel_queue("kernel restarted")
+        if self.env is not None and self.env.changed() and self.session is not None:
+            await self.shutdown()  # the dependencies changed: a new environment
         if self.session is None or self.status in ("none", "shutdown"):
             return await self.start()
         self.status, self.error = "restarting", None

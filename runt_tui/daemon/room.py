@@ -90,6 +90,7 @@ class Room(RoomHistory, RoomPersistence, RoomFiles):
         self.last_left: float | None = time.monotonic()
         self._peer_counter = 0
         self.kernel: Any = None  # a RoomKernel, created by the first kernel request
+        self.env: Any = None  # a RoomEnv (daemon/env_room.py), created with the kernel
         self._init_history()
         self._init_persistence()
 

@@ -18,6 +18,7 @@ from runt_tui.daemon.room import Room
 from runt_tui.daemon.room_files import same_inode
 from runt_tui.daemon.watcher import FileWatcher
 from runt_tui.doc import DocError, FileBlobStore, is_panic
+from runt_tui.env import EnvManager
 from runt_tui.protocol import (
     Connection,
     ErrorCode,
@@ -91,6 +92,8 @@ class Daemon:
         self.watcher = FileWatcher(self._on_file_event)
         self._idle_since: float | None = time.monotonic()
         self._bg: set[asyncio.Task[Any]] = set()
+        # Notebook environments, shared by every room (daemon/env_handlers.env_manager).
+        self.envs: EnvManager | None = None
 
     # ---- lifecycle -------------------------------------------------------
 
@@ -142,6 +145,8 @@ class Daemon:
             except Exception:
                 log.exception("closing room %s", room.key)
         self.rooms.clear()
+        if self.envs is not None:
+            await self.envs.close()
         for client in list(self.clients.values()):
             client.conn.close()
         for t in list(self._bg):

@@ -156,6 +156,11 @@ REQUEST_FIELDS: dict[str, dict[str, Field]] = {
     "complete": {"code": any_text(required=True), "cursor_pos": integer(0, 2**31, required=True), "wait": TIMEOUT},
     "inspect": {"code": any_text(required=True), "cursor_pos": integer(0, 2**31, required=True), "wait": TIMEOUT},
     "clear_outputs": {"cells": CELLS},
+    "env_trust": {},
+    "env_approve": {"digest": text(64, DIGEST, required=True, expected="the digest trust status gave")},
+    "env_cancel": {},
+    "env_deps": {"add": list_of(text(1024), 1000, "a list of dependency strings"),
+                 "remove": list_of(text(256), 1000, "a list of package names")},
 }
 
 # Requests about a room the client joined (the `room` field names it).

@@ -1,0 +1,97 @@
+"""Request handlers for a room's environment: trust status, approve, cancel, dependencies."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import TYPE_CHECKING, Any
+
+from runt_tui.daemon.env_room import ApprovalMismatch, RoomEnv
+from runt_tui.daemon.handlers import Reply, RequestError, _acknowledged, _room
+from runt_tui.env import DepsError, EnvManager, TrustError
+from runt_tui.protocol import ErrorCode
+from runt_tui.settings import env_store_dir
+
+if TYPE_CHECKING:
+    from runt_tui.daemon.room import Room
+    from runt_tui.daemon.server import ClientConn, Daemon
+
+
+def env_manager(d: Daemon) -> EnvManager:
+    """The daemon's environment store and builds (one for every room), created on first use."""
+    manager: EnvManager | None = d.envs
+    if manager is None:
+        manager = d.envs = EnvManager(env_store_dir(d.settings))
+        # Environments unused for env_gc_days go (none is in use yet: this is the first).
+        d._spawn(asyncio.to_thread(manager.store.gc, d.settings.env_gc_days, set()))
+    return manager
+
+
+def env_of(d: Daemon, room: Room) -> RoomEnv:
+    """The room's environment state, created on first use and published as runtime `env`."""
+    if room.env is None:
+        room.env = RoomEnv(room, env_manager(d))
+        room.runtime_extra["env"] = room.env.state
+    env: RoomEnv = room.env
+    return env
+
+
+def _who(c: ClientConn, room: Room) -> str:
+    link = c.rooms.get(room.key)
+    return str(getattr(link, "name", None) or "someone")
+
+
+async def _durable(room: Room) -> list[str]:
+    """Sync the metadata change to every peer and have it on disk; its heads, for the reply."""
+    room.flush_sync_now()
+    await _acknowledged(room, room.doc.heads())
+    return [x.hex() for x in room.doc.heads()]
+
+
+async def h_env_trust(d: Daemon, c: ClientConn, h: dict[str, Any], p: bytes) -> Reply:
+    """What an approver must be shown: the dependencies, what changed, typosquats, the digest."""
+    room = _room(d, c, h)
+    try:
+        return {"trust": env_of(d, room).trust_status()}, b""
+    except TrustError as e:
+        raise RequestError(ErrorCode.CONFLICT, str(e)) from None
+
+
+async def h_env_approve(d: Daemon, c: ClientConn, h: dict[str, Any], p: bytes) -> Reply:
+    """Sign the dependencies the approver saw (by digest); CONFLICT when they changed since."""
+    room = _room(d, c, h)
+    env = env_of(d, room)
+    try:
+        status = env.approve(str(h["digest"]), _who(c, room))
+    except ApprovalMismatch as e:
+        raise RequestError(ErrorCode.CONFLICT, str(e)) from None
+    except TrustError as e:
+        raise RequestError(ErrorCode.CONFLICT, str(e)) from None
+    return {"trust": status, "heads": await _durable(room)}, b""
+
+
+async def h_env_cancel(d: Daemon, c: ClientConn, h: dict[str, Any], p: bytes) -> Reply:
+    """Cancel the environment build (or the wait for approval) of the room's kernel."""
+    room = _room(d, c, h)
+    return {"cancelled": env_of(d, room).cancel()}, b""
+
+
+async def h_env_deps(d: Daemon, c: ClientConn, h: dict[str, Any], p: bytes) -> Reply:
+    """Add and remove dependencies in the notebook's `runt.uv` table (re-signed when trusted)."""
+    room = _room(d, c, h)
+    add = [str(x) for x in h.get("add") or []]
+    remove = [str(x) for x in h.get("remove") or []]
+    try:
+        result = env_of(d, room).change_deps(add, remove)
+    except DepsError as e:
+        raise RequestError(ErrorCode.BAD_REQUEST, str(e)) from None
+    except TrustError as e:
+        raise RequestError(ErrorCode.CONFLICT, str(e)) from None
+    return {**result, "heads": await _durable(room)}, b""
+
+
+ENV_HANDLERS: dict[str, Any] = {
+    "env_trust": h_env_trust,
+    "env_approve": h_env_approve,
+    "env_cancel": h_env_cancel,
+    "env_deps": h_env_deps,
+}

@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     import typer
 
 _VALUE_OPTIONS = {"--name", "--kernel", "--images", "--layout", "--theme"}
-_COMMANDS = ("daemon", "ps", "open", "run", "mcp", "doctor")
+_COMMANDS = ("daemon", "ps", "open", "run", "mcp", "doctor", "trust", "deps")
 _IMAGES = ("auto", "kitty", "sixel", "halfblock", "none")
 _LAYOUTS = ("cells", "outputs")
 
@@ -149,6 +149,11 @@ def _build_app() -> typer.Typer:
     from runt_tui.cli_run import run
 
     app.command("run")(run)
+
+    from runt_tui.cli_env import deps, trust
+
+    app.command("trust")(trust)
+    app.command("deps")(deps)
     # `runt-tui NOTEBOOK` is routed here (route_argv); the help calls it by that name.
     app.command("open", hidden=True, cls=NotebookCommand)(open_notebook)
 

@@ -273,7 +273,7 @@ class Daemon:
                     "notebook_id": r.notebook_id,
                     "cells": len(r.doc),
                     "peers": [p.describe() for p in r.peers.values()],
-                    **{k: v for k, v in r.runtime().items() if k in ("save", "file", "kernel")},
+                    **{k: v for k, v in r.runtime().items() if k in ("save", "file", "kernel", "env")},
                 }
                 for r in self.rooms.values()
             ],

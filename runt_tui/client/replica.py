@@ -78,10 +78,10 @@ class Replica:
         return delta
 
     def _note_blobs(self, delta: DocDelta) -> None:
-        for cid in delta.outputs | delta.added:
-            if cid not in self.doc:
+        for cell_id in delta.outputs | delta.added:
+            if cell_id not in self.doc:
                 continue
-            for out in self.doc.cell(cid).outputs:
+            for out in self.doc.cell(cell_id).outputs:
                 for digest in blob_refs(out).values():
                     if digest not in self.blobs:
                         self.missing_blobs.add(digest)
@@ -110,10 +110,10 @@ class Replica:
         """Cells whose source changed locally since the last acknowledged heads: id -> (type, source, index)."""
         out: dict[str, tuple[str, str, int]] = {}
         acked_ids = set(self.doc.cell_ids(self.acked_heads))
-        for i, cid in enumerate(self.doc.cell_ids()):
-            cell = self.doc.cell(cid)
-            if cid not in acked_ids or self.doc.source(cid, self.acked_heads) != cell.source:
-                out[cid] = (cell.cell_type, cell.source, i)
+        for i, cell_id in enumerate(self.doc.cell_ids()):
+            cell = self.doc.cell(cell_id)
+            if cell_id not in acked_ids or self.doc.source(cell_id, self.acked_heads) != cell.source:
+                out[cell_id] = (cell.cell_type, cell.source, i)
         return out
 
     def replace(self, doc: NotebookDoc) -> None:
@@ -123,16 +123,16 @@ class Replica:
         self.doc = doc
         self.sync = SyncPeer(doc)
         base = doc.heads()
-        for cid, (cell_type, source, index) in pending.items():
+        for cell_id, (cell_type, source, index) in pending.items():
             try:
-                if cid in doc:
-                    doc.set_source(cid, source)
+                if cell_id in doc:
+                    doc.set_source(cell_id, source)
                 else:
-                    doc.insert_cell(index, cell_type, source, cell_id=cid)
+                    doc.insert_cell(index, cell_type, source, cell_id=cell_id)
             except NotPreparedError:
-                self.unreplayed[cid] = source
+                self.unreplayed[cell_id] = source
             except DocError as e:
-                log.warning("could not replay edit of %s: %s", cid, e)
+                log.warning("could not replay edit of %s: %s", cell_id, e)
         self.acked_heads = base
         for listener in list(self.listeners):
             listener(DocDelta(structure=True, metadata=True, added=frozenset(doc.cell_ids())))

@@ -43,9 +43,9 @@ class WriteAPI:
         """Insert a cell (at the end by default) and return its id."""
         replica = self._replica()
         at = len(replica.doc) if index is None else index
-        cid: str = replica.edit(lambda d: d.insert_cell(at, cell_type, source))
+        cell_id: str = replica.edit(lambda d: d.insert_cell(at, cell_type, source))
         await self.sync_now()
-        return cid
+        return cell_id
 
     async def set_source(self: _Host, cell_id: str, text: str) -> None:
         """Replace a cell's source (as a minimal edit)."""
@@ -116,9 +116,9 @@ class WriteAPI:
             log.warning("could not prepare cells to replay edits: %s", e)
             replica.unreplayed.update(pending)
             return
-        for cid, source in pending.items():
-            if cid in replica.doc:
-                replica.doc.set_source(cid, source)
+        for cell_id, source in pending.items():
+            if cell_id in replica.doc:
+                replica.doc.set_source(cell_id, source)
         replica.flush()
 
     async def delete_cell(self: _Host, cell_id: str) -> None:

@@ -56,10 +56,10 @@ async def merge_disk(
 async def prepare_cells(doc: NotebookDoc, worker: DocWorker, cell_ids: list[str]) -> bool:
     """Prepare cells' sources for editing (see runt_tui.doc.schema); True when something changed."""
     async with worker.lock:
-        todo = [cid for cid in dict.fromkeys(cell_ids) if cid in doc and not doc.source_editable(cid)]
+        todo = [cell_id for cell_id in dict.fromkeys(cell_ids) if cell_id in doc and not doc.source_editable(cell_id)]
         if not todo:
             return False
-        if sum(len(doc.source(cid)) for cid in todo) <= PREPARE_ON_LOOP:
+        if sum(len(doc.source(cell_id)) for cell_id in todo) <= PREPARE_ON_LOOP:
             return doc.prepare_sources(todo)
         fork = doc.fork()
         changed = await worker.run(fork.prepare_sources, todo)

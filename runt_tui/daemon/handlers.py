@@ -5,8 +5,9 @@ from __future__ import annotations
 import logging
 import os
 import uuid
+from collections.abc import Awaitable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from runt_tui import __version__
 from runt_tui.daemon.docwork import prepare_cells
@@ -16,9 +17,19 @@ from runt_tui.doc import DocError, NotebookFileError
 from runt_tui.protocol import ErrorCode
 
 if TYPE_CHECKING:
+    from runt_tui.daemon.room import Room
     from runt_tui.daemon.server import ClientConn, Daemon
 
+# A request's header, as checked by protocol/fields.py before its handler runs.
+Header = dict[str, Any]
+# A handler's answer: the response's fields and payload.
 Reply = tuple[dict[str, Any], bytes]
+
+
+class Handler(Protocol):
+    """A request handler: the daemon, the asking connection, the request's header and payload."""
+
+    def __call__(self, d: Daemon, c: ClientConn, h: Header, p: bytes, /) -> Awaitable[Reply]: ...
 log = logging.getLogger("runt_tui.daemon")
 
 
@@ -40,23 +51,23 @@ def _str(header: dict[str, Any], key: str, required: bool = True) -> str | None:
     return value
 
 
-async def h_ping(d: Daemon, c: ClientConn, h: dict[str, Any], p: bytes) -> Reply:
+async def h_ping(d: Daemon, c: ClientConn, h: Header, p: bytes) -> Reply:
     """Heartbeat."""
     return {"pong": True}, b""
 
 
-async def h_status(d: Daemon, c: ClientConn, h: dict[str, Any], p: bytes) -> Reply:
+async def h_status(d: Daemon, c: ClientConn, h: Header, p: bytes) -> Reply:
     """Daemon status: pid, socket, rooms with peers, settings."""
     return d.status(), b""
 
 
-async def h_stop(d: Daemon, c: ClientConn, h: dict[str, Any], p: bytes) -> Reply:
+async def h_stop(d: Daemon, c: ClientConn, h: Header, p: bytes) -> Reply:
     """Ask the daemon to save everything and exit."""
     d.request_stop("runt-tui daemon stop")
     return {"stopping": True}, b""
 
 
-async def h_join(d: Daemon, c: ClientConn, h: dict[str, Any], p: bytes) -> Reply:
+async def h_join(d: Daemon, c: ClientConn, h: Header, p: bytes) -> Reply:
     """Join (opening if needed) the room of a path or a notebook_id; the payload is the document."""
     raw_path = _str(h, "path", required=False)
     notebook_id = _str(h, "notebook_id", required=False)
@@ -84,7 +95,7 @@ async def h_join(d: Daemon, c: ClientConn, h: dict[str, Any], p: bytes) -> Reply
     c.rooms[room.key] = link
     data = room.snapshot_bytes()
     room.add_peer(link)
-    log.info("room %s: %s joined (%s, client %d, peer %s)", room.key, name, link.kind, c.cid, peer_id)
+    log.info("room %s: %s joined (%s, client %d, peer %s)", room.key, name, link.kind, c.conn_id, peer_id)
     return {
         "room": room.key,
         "peer_id": peer_id,
@@ -99,14 +110,14 @@ async def h_join(d: Daemon, c: ClientConn, h: dict[str, Any], p: bytes) -> Reply
     }, data
 
 
-def _room(d: Daemon, c: ClientConn, h: dict[str, Any]) -> Any:
+def _room(d: Daemon, c: ClientConn, h: Header) -> Room:
     key = h.get("room")
     if not isinstance(key, str) or key not in c.rooms or key not in d.rooms:
         raise RequestError(ErrorCode.NOT_JOINED, f"not joined to room {key!r}")
     return d.rooms[key]
 
 
-async def h_leave(d: Daemon, c: ClientConn, h: dict[str, Any], p: bytes) -> Reply:
+async def h_leave(d: Daemon, c: ClientConn, h: Header, p: bytes) -> Reply:
     """Leave a room."""
     room = _room(d, c, h)
     link = c.rooms.pop(room.key)
@@ -115,7 +126,7 @@ async def h_leave(d: Daemon, c: ClientConn, h: dict[str, Any], p: bytes) -> Repl
     return {}, b""
 
 
-async def h_ack(d: Daemon, c: ClientConn, h: dict[str, Any], p: bytes) -> Reply:
+async def h_ack(d: Daemon, c: ClientConn, h: Header, p: bytes) -> Reply:
     """Answer once the daemon holds (in memory and on disk) every change up to the given heads."""
     room = _room(d, c, h)
     heads_raw = h.get("heads")
@@ -134,10 +145,10 @@ async def h_ack(d: Daemon, c: ClientConn, h: dict[str, Any], p: bytes) -> Reply:
     return {"heads": [x.hex() for x in room.doc.heads()]}, b""
 
 
-async def _acknowledged(room: Any, heads: list[bytes], timeout: float = 10.0) -> bool:
+async def _acknowledged(room: Room, heads: list[bytes], timeout: float = 10.0) -> bool:
     """room.wait_acknowledged, a failed write answered as CANNOT_PERSIST."""
     try:
-        ok: bool = await room.wait_acknowledged(heads, timeout)
+        ok = await room.wait_acknowledged(heads, timeout)
     except PersistFailed as e:
         raise RequestError(ErrorCode.CANNOT_PERSIST, str(e)) from None
     except EpochChanged as e:
@@ -145,7 +156,7 @@ async def _acknowledged(room: Any, heads: list[bytes], timeout: float = 10.0) ->
     return ok
 
 
-async def h_save(d: Daemon, c: ClientConn, h: dict[str, Any], p: bytes) -> Reply:
+async def h_save(d: Daemon, c: ClientConn, h: Header, p: bytes) -> Reply:
     """Save the notebook file now."""
     room = _room(d, c, h)
     try:
@@ -161,7 +172,7 @@ async def h_save(d: Daemon, c: ClientConn, h: dict[str, Any], p: bytes) -> Reply
     return result, b""
 
 
-async def h_prepare(d: Daemon, c: ClientConn, h: dict[str, Any], p: bytes) -> Reply:
+async def h_prepare(d: Daemon, c: ClientConn, h: Header, p: bytes) -> Reply:
     """Make cells' sources editable Text (see runt_tui.doc.schema); the change is sent before the reply."""
     room = _room(d, c, h)
     cells = h.get("cells")
@@ -177,7 +188,7 @@ async def h_prepare(d: Daemon, c: ClientConn, h: dict[str, Any], p: bytes) -> Re
     return {"heads": [x.hex() for x in room.doc.heads()]}, b""
 
 
-async def h_presence(d: Daemon, c: ClientConn, h: dict[str, Any], p: bytes) -> Reply:
+async def h_presence(d: Daemon, c: ClientConn, h: Header, p: bytes) -> Reply:
     """Update this peer's presence (focused cell, cursor, mode) and push it to the room."""
     room = _room(d, c, h)
     link = c.rooms[room.key]
@@ -191,7 +202,7 @@ async def h_presence(d: Daemon, c: ClientConn, h: dict[str, Any], p: bytes) -> R
     return {}, b""
 
 
-async def h_blob(d: Daemon, c: ClientConn, h: dict[str, Any], p: bytes) -> Reply:
+async def h_blob(d: Daemon, c: ClientConn, h: Header, p: bytes) -> Reply:
     """Fetch a blob by digest."""
     digest = _str(h, "digest")
     assert digest is not None
@@ -201,12 +212,12 @@ async def h_blob(d: Daemon, c: ClientConn, h: dict[str, Any], p: bytes) -> Reply
     return {"digest": digest, "size": len(data)}, data
 
 
-async def h_hello(d: Daemon, c: ClientConn, h: dict[str, Any], p: bytes) -> Reply:
+async def h_hello(d: Daemon, c: ClientConn, h: Header, p: bytes) -> Reply:
     """Describe the daemon to a newly connected client."""
     return {"version": __version__, "pid": os.getpid()}, b""
 
 
-HANDLERS: dict[str, Any] = {
+HANDLERS: dict[str, Handler] = {
     "ping": h_ping,
     "hello": h_hello,
     "status": h_status,
@@ -220,4 +231,4 @@ HANDLERS: dict[str, Any] = {
     "blob": h_blob,
 }
 
-__all__ = ["HANDLERS", "DocError", "RequestError"]
+__all__ = ["HANDLERS", "DocError", "Handler", "Header", "Reply", "RequestError"]

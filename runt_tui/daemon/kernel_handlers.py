@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from runt_tui.daemon.env_handlers import env_of
-from runt_tui.daemon.handlers import Reply, RequestError, _room
+from runt_tui.daemon.handlers import Handler, Header, Reply, RequestError, _room
 from runt_tui.daemon.kernel_room import RoomKernel
 from runt_tui.kernel import KernelLaunchError, list_kernelspecs
 from runt_tui.protocol import ErrorCode
@@ -20,11 +20,10 @@ def kernel_of(d: Daemon, room: Room) -> RoomKernel:
     """The room's kernel manager, created on first use."""
     if room.kernel is None:
         room.kernel = RoomKernel(room, d.home / "kernels" / room.key, env_of(d, room))
-    kernel: RoomKernel = room.kernel
-    return kernel
+    return room.kernel
 
 
-async def h_start_kernel(d: Daemon, c: ClientConn, h: dict[str, Any], p: bytes) -> Reply:
+async def h_start_kernel(d: Daemon, c: ClientConn, h: Header, p: bytes) -> Reply:
     """Start the room's kernel, or reuse the running one."""
     room = _room(d, c, h)
     name = h.get("kernel_name")
@@ -35,7 +34,7 @@ async def h_start_kernel(d: Daemon, c: ClientConn, h: dict[str, Any], p: bytes) 
     return {"kernel": state}, b""
 
 
-async def h_execute(d: Daemon, c: ClientConn, h: dict[str, Any], p: bytes) -> Reply:
+async def h_execute(d: Daemon, c: ClientConn, h: Header, p: bytes) -> Reply:
     """Queue a cell as of the requester's heads; with `wait`, answer when it finished."""
     room = _room(d, c, h)
     cell = h.get("cell")
@@ -58,14 +57,14 @@ async def h_execute(d: Daemon, c: ClientConn, h: dict[str, Any], p: bytes) -> Re
     return result, b""
 
 
-async def h_interrupt(d: Daemon, c: ClientConn, h: dict[str, Any], p: bytes) -> Reply:
+async def h_interrupt(d: Daemon, c: ClientConn, h: Header, p: bytes) -> Reply:
     """Interrupt the running cell and cancel the queue."""
     room = _room(d, c, h)
     await kernel_of(d, room).interrupt()
     return {}, b""
 
 
-async def h_restart_kernel(d: Daemon, c: ClientConn, h: dict[str, Any], p: bytes) -> Reply:
+async def h_restart_kernel(d: Daemon, c: ClientConn, h: Header, p: bytes) -> Reply:
     """Restart the kernel (outputs stay)."""
     room = _room(d, c, h)
     try:
@@ -75,14 +74,14 @@ async def h_restart_kernel(d: Daemon, c: ClientConn, h: dict[str, Any], p: bytes
     return {"kernel": state}, b""
 
 
-async def h_shutdown_kernel(d: Daemon, c: ClientConn, h: dict[str, Any], p: bytes) -> Reply:
+async def h_shutdown_kernel(d: Daemon, c: ClientConn, h: Header, p: bytes) -> Reply:
     """Shut the kernel down now."""
     room = _room(d, c, h)
     await kernel_of(d, room).shutdown()
     return {}, b""
 
 
-async def h_input_reply(d: Daemon, c: ClientConn, h: dict[str, Any], p: bytes) -> Reply:
+async def h_input_reply(d: Daemon, c: ClientConn, h: Header, p: bytes) -> Reply:
     """Answer the kernel's pending input() prompt."""
     room = _room(d, c, h)
     value = h.get("value")
@@ -93,7 +92,7 @@ async def h_input_reply(d: Daemon, c: ClientConn, h: dict[str, Any], p: bytes) -
     return {}, b""
 
 
-async def _kernel_request(d: Daemon, c: ClientConn, h: dict[str, Any], what: str) -> Reply:
+async def _kernel_request(d: Daemon, c: ClientConn, h: Header, what: str) -> Reply:
     room = _room(d, c, h)
     code, pos = h.get("code"), h.get("cursor_pos")
     if not isinstance(code, str) or not isinstance(pos, int):
@@ -111,17 +110,17 @@ async def _kernel_request(d: Daemon, c: ClientConn, h: dict[str, Any], what: str
     return {"reply": dict(reply)}, b""
 
 
-async def h_complete(d: Daemon, c: ClientConn, h: dict[str, Any], p: bytes) -> Reply:
+async def h_complete(d: Daemon, c: ClientConn, h: Header, p: bytes) -> Reply:
     """Ask the kernel for completions."""
     return await _kernel_request(d, c, h, "complete")
 
 
-async def h_inspect(d: Daemon, c: ClientConn, h: dict[str, Any], p: bytes) -> Reply:
+async def h_inspect(d: Daemon, c: ClientConn, h: Header, p: bytes) -> Reply:
     """Ask the kernel to inspect the object at the cursor."""
     return await _kernel_request(d, c, h, "inspect")
 
 
-async def h_clear_outputs(d: Daemon, c: ClientConn, h: dict[str, Any], p: bytes) -> Reply:
+async def h_clear_outputs(d: Daemon, c: ClientConn, h: Header, p: bytes) -> Reply:
     """Clear the outputs of some cells (the daemon is the only writer of outputs)."""
     room = _room(d, c, h)
     cells = h.get("cells")
@@ -131,7 +130,7 @@ async def h_clear_outputs(d: Daemon, c: ClientConn, h: dict[str, Any], p: bytes)
     return {}, b""
 
 
-async def h_kernelspecs(d: Daemon, c: ClientConn, h: dict[str, Any], p: bytes) -> Reply:
+async def h_kernelspecs(d: Daemon, c: ClientConn, h: Header, p: bytes) -> Reply:
     """The kernelspecs the daemon can start (read off disk in a thread)."""
     try:
         specs = await asyncio.to_thread(list_kernelspecs)
@@ -140,7 +139,7 @@ async def h_kernelspecs(d: Daemon, c: ClientConn, h: dict[str, Any], p: bytes) -
     return {"kernelspecs": specs}, b""
 
 
-KERNEL_HANDLERS: dict[str, Any] = {
+KERNEL_HANDLERS: dict[str, Handler] = {
     "kernelspecs": h_kernelspecs,
     "start_kernel": h_start_kernel,
     "execute": h_execute,

@@ -8,36 +8,24 @@ import logging
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from runt_tui.daemon.docwork import DocWorker
 from runt_tui.daemon.peers import PeerLink
 from runt_tui.daemon.persist import PersistFailed, RoomMeta, RoomStore
-from runt_tui.daemon.room_files import DiskFile, RoomFiles, base_cells, read_disk, sha256
+from runt_tui.daemon.room_files import DiskFile, RoomFiles
 from runt_tui.daemon.room_history import RoomHistory
-from runt_tui.daemon.room_persist import RoomPersistence, load_persisted, repair_meta
-from runt_tui.doc import (
-    Baseline,
-    DocError,
-    FileBlobStore,
-    NotebookDoc,
-    NotebookFileError,
-    adopt_ids,
-    doc_from_notebook,
-    load_baseline,
-    remove_stale_temps,
-)
+from runt_tui.daemon.room_open import load_room
+from runt_tui.daemon.room_persist import RoomPersistence
+from runt_tui.doc import Baseline, DocError, FileBlobStore, NotebookDoc
 from runt_tui.doc.history import acknowledges
-from runt_tui.doc.merge import merge_external
 from runt_tui.settings import Settings
 
+if TYPE_CHECKING:
+    from runt_tui.daemon.env_room import RoomEnv
+    from runt_tui.daemon.kernel_room import RoomKernel
+
 log = logging.getLogger("runt_tui.daemon")
-
-DEFAULT_METADATA: dict[str, Any] = {
-    "kernelspec": {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"},
-    "language_info": {"name": "python"},
-}
-
 
 class Room(RoomHistory, RoomPersistence, RoomFiles):
     """The daemon's state for one notebook (a file, or a notebook_id without a file)."""
@@ -89,8 +77,10 @@ class Room(RoomHistory, RoomPersistence, RoomFiles):
         self._closing = False
         self.last_left: float | None = time.monotonic()
         self._peer_counter = 0
-        self.kernel: Any = None  # a RoomKernel, created by the first kernel request
-        self.env: Any = None  # a RoomEnv (daemon/env_room.py), created with the kernel
+        # Created by the first kernel request.
+        self.kernel: RoomKernel | None = None
+        # The notebook's environment (trust, build), created with the kernel.
+        self.env: RoomEnv | None = None
         self._init_history()
         self._init_persistence()
 
@@ -108,83 +98,17 @@ class Room(RoomHistory, RoomPersistence, RoomFiles):
     ) -> Room:
         """Load a room from the state dir and/or the file; NotebookFileError for a bad file."""
         store = RoomStore(rooms_dir, key)
-        meta = store.read_meta()
-        snapshot: bytes | None = None
-        doc, damaged = await asyncio.to_thread(load_persisted, store, key)
-        disk = None
-        if path is not None:
-            for tmp in await asyncio.to_thread(remove_stale_temps, path):
-                log.info("room %s: removed %s, left by a save that was cut short", key, tmp)
-            disk = await asyncio.to_thread(read_disk, path)
-        conflict: str | None = None
-        if doc is not None and store.meta_damaged is not None:
-            meta, conflict = repair_meta(store, key, path, notebook_id, disk.data if disk is not None else None)
-        base: Baseline | None = None
-        invalid: NotebookFileError | None = None
-        if doc is None:
-            if disk is not None:
-                # Off the loop: ~0.15 s for 1k cells.
-                loaded, nb = await asyncio.to_thread(load_baseline, disk.data, path or "")
-                base = loaded
-                doc = await asyncio.to_thread(doc_from_notebook, nb, blobs, settings.blob_threshold)
-                meta = RoomMeta(
-                    path=str(path),
-                    baseline_sha256=loaded.sha,
-                    saved_heads=[h.hex() for h in doc.heads()],
-                )
-                store.write_baseline(disk.data)
-            else:
-                doc = NotebookDoc.new(metadata=DEFAULT_METADATA)
-                if path is not None:
-                    doc.insert_cell(0, "code", "")
-                meta = RoomMeta(path=str(path) if path else None, notebook_id=notebook_id)
-            snapshot = doc.save()
-            store.write_snapshot(snapshot)
-            store.write_meta(meta)
-        elif disk is not None and sha256(disk.data) != meta.baseline_sha256:
-            digest = sha256(disk.data)
-            pending = [bytes.fromhex(h) for h in meta.pending_heads]
-            if digest == meta.pending_sha256 and pending and doc.has_heads(pending):
-                # Our own save, cut short (crash) before it was recorded: not an external edit.
-                meta.saved_heads = list(meta.pending_heads)
-            else:
-                # The file changed while no daemon watched it: merge it against the baseline.
-                try:
-                    loaded, nb = await asyncio.to_thread(load_baseline, disk.data, path or "")
-                except NotebookFileError as e:
-                    invalid = e  # kept as is; autosave waits until it is fixed
-                else:
-                    base = loaded
-                    saved = [bytes.fromhex(h) for h in meta.saved_heads]
-                    if not all(loaded.kept):
-                        adopt_ids(nb.cells, loaded.kept, base_cells(doc, saved))
-                    # Nothing else holds the document yet, so the whole merge can run off the loop.
-                    heads = await asyncio.to_thread(
-                        merge_external, doc, saved, nb, blobs, settings.blob_threshold
-                    )
-                    log.info("room %s: merged changes made on disk while no daemon watched: %s", key, path)
-                    meta.saved_heads = [h.hex() for h in heads]
-            if invalid is None:
-                meta.baseline_sha256 = digest
-                meta.pending_sha256, meta.pending_heads = None, []
-                store.write_baseline(disk.data)
-                snapshot = doc.save()
-                store.write_snapshot(snapshot)
-                store.write_meta(meta)
-        if damaged and snapshot is None:
-            # What could be recovered, as a fresh snapshot: the damage is not read again.
-            snapshot = doc.save()
-            store.write_snapshot(snapshot)
-        room = cls(key, path, notebook_id, doc, store, meta, settings, blobs)
-        room._baseline = base
-        if invalid is not None:
-            room._invalid(invalid)
-        if snapshot is not None:
-            room._snapshot = (doc.heads(), snapshot)
-        if path is not None and disk is None:
+        loaded = await load_room(key, path, notebook_id, store, settings, blobs)
+        room = cls(key, path, notebook_id, loaded.doc, store, loaded.meta, settings, blobs)
+        room._baseline = loaded.baseline
+        if loaded.invalid is not None:
+            room._invalid(loaded.invalid)
+        if loaded.snapshot is not None:
+            room._snapshot = (loaded.doc.heads(), loaded.snapshot)
+        if loaded.no_file:
             room._schedule_save()
         if store.meta_damaged is not None:
-            await room._record_saved_heads(conflict)
+            await room._record_saved_heads(loaded.conflict)
         return room
 
     async def _record_saved_heads(self, conflict: str | None) -> None:

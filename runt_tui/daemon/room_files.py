@@ -214,6 +214,12 @@ class RoomFiles:
             return self._unchanged(heads)
         if disk is not None and _read_only(path):
             return self._read_only_state()
+        return await self._write(path, data, written, heads, disk, explicit)
+
+    async def _write(
+        self, path: Path, data: bytes, written: Baseline, heads: list[bytes], disk: DiskFile | None, explicit: bool
+    ) -> dict[str, Any]:
+        """Write the file, unless it changed since `disk` was read (FileChanged: the save starts over)."""
         self._set_save_state("saving")
         self._pending_write_sha = written.sha
         # Before the file holds these heads, the persisted document must, and the meta

@@ -36,6 +36,9 @@ from runt_tui.doc import NotebookDoc
 from runt_tui.doc.history import change_hash, rebuilt, sync_message_changes, without_orphans
 from runt_tui.settings import Settings
 
+if TYPE_CHECKING:
+    from runt_tui.daemon.kernel_room import RoomKernel
+
 log = logging.getLogger("runt_tui.daemon")
 
 MAX_ORPHANS = 1000
@@ -54,7 +57,7 @@ class RoomHistory:
     meta: RoomMeta
     settings: Settings
     peers: dict[str, PeerLink]
-    kernel: Any
+    kernel: RoomKernel | None
     save_state: dict[str, Any]
     persist_error: str | None
     _closing: bool

@@ -21,11 +21,13 @@ from runt_tui.doc import DocError, FileBlobStore, is_panic
 from runt_tui.env import EnvManager
 from runt_tui.protocol import (
     Connection,
+    ConnectionClosed,
     ErrorCode,
     Frame,
     FrameKind,
     InvalidMessage,
     ProtocolError,
+    TruncatedFrame,
     make_error_response,
     make_event,
     server_handshake,
@@ -38,10 +40,10 @@ log = logging.getLogger("runt_tui.daemon")
 class ClientConn:
     """One client connection: its frames, and the rooms it joined (implements Outbox)."""
 
-    def __init__(self, daemon: Daemon, conn: Connection, cid: int) -> None:
+    def __init__(self, daemon: Daemon, conn: Connection, conn_id: int) -> None:
         self.daemon = daemon
         self.conn = conn
-        self.cid = cid
+        self.conn_id = conn_id
         self.rooms: dict[str, PeerLink] = {}
         self.last_seen = time.monotonic()
         self.tasks: set[asyncio.Task[Any]] = set()
@@ -67,7 +69,7 @@ class ClientConn:
     def label(self) -> str:
         """How log lines name this client: its number and the names it joined with."""
         names = sorted({link.name for link in self.rooms.values()})
-        return f"client {self.cid}" + (f" ({', '.join(names)})" if names else "")
+        return f"client {self.conn_id}" + (f" ({', '.join(names)})" if names else "")
 
 
 class Daemon:
@@ -85,7 +87,7 @@ class Daemon:
         self._stop = asyncio.Event()
         # Why we were asked to stop; clients are told before they are disconnected.
         self._stop_reason: str | None = None
-        self._next_cid = 0
+        self._next_conn_id = 0
         self.started_at = time.time()
         self.blobs = FileBlobStore(home / "blobs")
         self.rooms_dir = home / "rooms"
@@ -282,16 +284,16 @@ class Daemon:
     # ---- connections -----------------------------------------------------
 
     async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        self._next_cid += 1
-        cid = self._next_cid
+        self._next_conn_id += 1
+        conn_id = self._next_conn_id
         try:
             await server_handshake(reader, writer, timeout=5.0)
         except (ProtocolError, OSError, TimeoutError) as e:
-            log.info("client %d: handshake failed: %s", cid, e)
+            log.info("client %d: handshake failed: %s", conn_id, e)
             writer.close()
             return
-        client = ClientConn(self, Connection(reader, writer), cid)
-        self.clients[cid] = client
+        client = ClientConn(self, Connection(reader, writer), conn_id)
+        self.clients[conn_id] = client
         try:
             await self._serve_client(client)
         finally:
@@ -300,7 +302,7 @@ class Daemon:
 
     def forget_client(self, client: ClientConn) -> None:
         """Remove a client from the daemon and its peers from their rooms (idempotent)."""
-        self.clients.pop(client.cid, None)
+        self.clients.pop(client.conn_id, None)
         links, client.rooms = client.rooms, {}
         for key, link in links.items():
             room = self.rooms.get(key)
@@ -322,7 +324,7 @@ class Daemon:
                 if not client.conn.closed and not _is_eof(e):
                     with contextlib.suppress(Exception):
                         client.conn.send(Frame(FrameKind.ERROR, {"code": ErrorCode.BAD_REQUEST.value, "message": str(e)}, b""))
-                log.info("client %d: %s", client.cid, e)
+                log.info("client %d: %s", client.conn_id, e)
                 return
             except (OSError, asyncio.IncompleteReadError):
                 return
@@ -378,6 +380,7 @@ class Daemon:
         await answer_request(self, client, frame)
 
 
-def _is_eof(e: Exception) -> bool:
-    return type(e).__name__ == "ConnectionClosed"
+def _is_eof(e: ProtocolError) -> bool:
+    """A clean end of the connection (between frames): nothing to tell the peer."""
+    return isinstance(e, ConnectionClosed) and not isinstance(e, TruncatedFrame)
 

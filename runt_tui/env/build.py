@@ -85,7 +85,9 @@ def uv_commands(request: EnvRequest, path: Path, wheelhouse: Path | None) -> lis
     """The uv invocations that build `request` into `path`."""
     uv = find_uv()
     venv = [uv, "venv", str(path), "--python", request.python(), "--quiet"]
-    install = [uv, "pip", "install", "-v", "--python", str(env_python(path))]
+    # Compiled at install time as pip does: a kernel must not pay for compiling IPython
+    # at every start where bytecode is never written (PYTHONDONTWRITEBYTECODE, read-only).
+    install = [uv, "pip", "install", "-v", "--compile-bytecode", "--python", str(env_python(path))]
     # A --find-links flag replaces UV_FIND_LINKS (comma-separated): pass both as flags.
     links = [x for x in os.environ.get("UV_FIND_LINKS", "").split(",") if x.strip()]
     if wheelhouse is not None:

@@ -14,7 +14,9 @@ _RULES: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"Downloading (?P<pkg>[^\s(]+)"), "downloading"),
     (re.compile(r"Building (?P<pkg>[^\s=]+)"), "building"),
     (re.compile(r"^Prepared \d+ packages?"), "installing"),
-    (re.compile(r"^Installed (?P<n>\d+) packages?"), "installed"),
+    # uv compiles the bytecode after installing, before it lists what it installed.
+    (re.compile(r"^Installed (?P<n>\d+) packages?"), "compiling"),
+    (re.compile(r"^Bytecode compiled"), "installed"),
     (re.compile(r"^ \+ (?P<pkg>[^\s=]+)"), "installed"),
 ]
 

@@ -198,3 +198,27 @@ async def test_cancel_mid_build_through_the_daemon(daemon: Daemon, home: Path, h
     finally:
         await a.close()
         await b.close()
+
+
+async def test_legacy_tables_are_read_and_written_back_under_runt(daemon: Daemon, home: Path, store: Path, tmp_path: Path) -> None:
+    nb = tmp_path / "legacy.ipynb"
+    write_env_notebook(nb, ["import tinypkg; print(tinypkg.VALUE)"], {"uv": {"dependencies": ["tinypkg"]}, "other": {"kept": 1}})
+    s = await _join(home, nb)
+    try:
+        status = await s.trust_status()
+        assert (status["kind"], status["dependencies"], status["added"]) == ("inline", ["tinypkg"], None)
+        await s.approve_trust()
+        md = s.doc.metadata()
+        assert "uv" not in md and md["runt"]["uv"] == {"dependencies": ["tinypkg"]} and md["other"] == {"kept": 1}
+        assert md["runt"]["env_id"]
+        assert (await s.execute_cell("c0")).stdout.strip() == "42"
+        # a collaborator's change shows as what changed since this machine's approval
+        await s.set_source("c0", "1")
+        md = s.doc.metadata()
+        md["runt"]["uv"]["dependencies"] = ["tinypkg", "extra"]
+        s.edit(lambda doc: doc.set_metadata(md))
+        await s.sync_now()
+        changed = await s.trust_status()
+        assert changed["trusted"] is False and changed["added"] == ["extra"] and changed["removed"] == []
+    finally:
+        await s.close()

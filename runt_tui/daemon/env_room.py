@@ -33,7 +33,9 @@ from runt_tui.env import (
     signed_metadata,
     table_deps,
     verify,
+    with_tables,
 )
+from runt_tui.env.deps import ensure_env_id
 from runt_tui.env.resolve import home_dir
 from runt_tui.env.trust import last_approved, remember_approved
 from runt_tui.kernel import KernelLaunchError
@@ -127,7 +129,9 @@ class RoomEnv:
         if status["digest"] != seen_digest:
             raise ApprovalMismatch("the dependencies changed since they were shown; review them again")
         req = self.request()
-        metadata = signed_metadata(self.room.doc.metadata(), req.tables, load_key())
+        # Legacy top-level tables move under `runt`; an env_id lets the next approval show the change.
+        metadata = ensure_env_id(with_tables(self.room.doc.metadata(), {}))
+        metadata = signed_metadata(metadata, req.tables, load_key())
         self.room.doc.set_metadata(metadata)
         self.room.local_changed()
         runt = metadata.get("runt") or {}

@@ -222,3 +222,25 @@ async def test_legacy_tables_are_read_and_written_back_under_runt(daemon: Daemon
         assert changed["trusted"] is False and changed["added"] == ["extra"] and changed["removed"] == []
     finally:
         await s.close()
+
+
+async def test_conda_without_a_conda_tool_says_what_to_install_and_falls_back_only_when_asked(
+    daemon: Daemon, home: Path, store: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import shutil
+
+    assert not any(shutil.which(t) for t in ("conda", "mamba", "micromamba")), "this test needs no conda on PATH"
+    nb = tmp_path / "conda.ipynb"
+    write_env_notebook(nb, ["print(1+1)"], {"runt": {"conda": {"dependencies": ["numpy"], "channels": ["conda-forge"]}}})
+    s = await _join(home, nb)
+    try:
+        assert (await s.trust_status())["kind"] == "conda"
+        await s.approve_trust()
+        failed = await s.execute_cell("c0")
+        assert not failed.success and "install micromamba" in str(failed.error)
+        assert _env(s)["status"] == "failed"
+        await s.use_default_kernel()
+        ok = await s.execute_cell("c0")
+        assert ok.stdout.strip() == "2" and _env(s)["status"] == "kernelspec"
+    finally:
+        await s.close()

@@ -188,6 +188,10 @@ class Session:
         """Remove dependencies from the notebook by name."""
         return self._run(self._async.remove_dependencies(names))
 
+    def use_default_kernel(self) -> None:
+        """Run the notebook on its kernelspec when its conda environment cannot be built here."""
+        self._run(self._async.use_default_kernel())
+
     def cancel_env_build(self) -> bool:
         """Cancel the environment build of the notebook's kernel."""
         result: bool = self._run(self._async.cancel_env_build())

@@ -76,6 +76,10 @@ class EnvAPI:
         header, _ = await self.request("env_cancel")
         return bool(header.get("cancelled"))
 
+    async def use_default_kernel(self: _Host) -> None:
+        """Run the notebook on its kernelspec when its conda environment cannot be built here."""
+        await self.request("env_fallback")
+
     def env_state(self: _Host) -> dict[str, Any]:
         """The runtime `env` state: status, env (kind, path, python_version), progress, error."""
         return dict(self.runtime.get("env") or {})

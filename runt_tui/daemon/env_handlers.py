@@ -75,6 +75,13 @@ async def h_env_cancel(d: Daemon, c: ClientConn, h: dict[str, Any], p: bytes) ->
     return {"cancelled": env_of(d, room).cancel()}, b""
 
 
+async def h_env_fallback(d: Daemon, c: ClientConn, h: dict[str, Any], p: bytes) -> Reply:
+    """The user says so: run this notebook on the default kernelspec when its conda env cannot be built."""
+    room = _room(d, c, h)
+    env_of(d, room).fallback = True
+    return {}, b""
+
+
 async def h_env_deps(d: Daemon, c: ClientConn, h: dict[str, Any], p: bytes) -> Reply:
     """Add and remove dependencies in the notebook's `runt.uv` table (re-signed when trusted)."""
     room = _room(d, c, h)
@@ -94,4 +101,5 @@ ENV_HANDLERS: dict[str, Any] = {
     "env_approve": h_env_approve,
     "env_cancel": h_env_cancel,
     "env_deps": h_env_deps,
+    "env_fallback": h_env_fallback,
 }

@@ -67,6 +67,8 @@ class RoomEnv:
         self.approved_by: str | None = None
         self.building_key: str | None = None
         self._approval: asyncio.Future[None] | None = None
+        # The user chose the default kernelspec for a conda notebook with no conda tool here.
+        self.fallback = False
 
     # ---- what the notebook asks for ---------------------------------------
 
@@ -173,6 +175,9 @@ class RoomEnv:
         try:
             info = await self._build(req)
         except CondaMissing as e:
+            if self.fallback:
+                self._set("kernelspec", info=None, error=None, progress=None)
+                return None
             self._set("failed", error=str(e), progress=None)
             raise KernelLaunchError(str(e)) from None
         self._set("ready", info=info, error=None, progress=None)

@@ -159,6 +159,7 @@ REQUEST_FIELDS: dict[str, dict[str, Field]] = {
     "env_trust": {},
     "env_approve": {"digest": text(64, DIGEST, required=True, expected="the digest trust status gave")},
     "env_cancel": {},
+    "env_fallback": {},
     "env_deps": {"add": list_of(text(1024), 1000, "a list of dependency strings"),
                  "remove": list_of(text(256), 1000, "a list of package names")},
 }

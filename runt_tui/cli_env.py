@@ -5,9 +5,11 @@ from __future__ import annotations
 import asyncio
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
+
+from runt_tui.env.describe import describe_trust
 
 if TYPE_CHECKING:
     from runt_tui.client import AsyncSession
@@ -18,31 +20,6 @@ def _say(text: str, err: bool = False) -> None:
     from runt_tui.render.sanitize import strip_controls
 
     typer.echo(strip_controls(text), err=err)
-
-
-def describe_trust(status: dict[str, Any]) -> str:
-    """What an approver is shown: the exact list, what changed, lookalike names (pure)."""
-    if status.get("kind") == "kernelspec":
-        return "This notebook has no dependencies: it runs on its kernelspec."
-    if status.get("kind") == "invalid":
-        return f"The notebook's dependencies cannot be read: {status.get('error')}"
-    where = {"inline": "the notebook's metadata (runt.uv)", "pep723": "the first cell's `# /// script` block",
-             "pyproject": str(status.get("source")), "conda": "the notebook's metadata (runt.conda)"}
-    lines = [f"Dependencies from {where.get(str(status.get('kind')), status.get('kind'))}:"]
-    squats = status.get("typosquats") or {}
-    added = set(status.get("added") or [])
-    for dep in status.get("dependencies") or []:
-        name = dep.split(";")[0]
-        mark = "  (new since your last approval)" if dep in added else ""
-        warn = f"  ⚠ looks like {squats[name]!r}: a typosquat?" if name in squats else ""
-        lines.append(f"  {dep}{mark}{warn}")
-    for dep in status.get("removed") or []:
-        lines.append(f"  - {dep}  (removed since your last approval)")
-    if status.get("requires_python"):
-        lines.append(f"Python: {status['requires_python']}")
-    if status.get("adds_ipykernel"):
-        lines.append("ipykernel is added (the kernel needs it).")
-    return "\n".join(lines)
 
 
 async def _session(notebook: str) -> AsyncSession:

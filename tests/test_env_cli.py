@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from env_support import make_wheel, offline_uv, seed_store, write_env_notebook
 
-from runt_tui.cli_env import describe_trust
 from runt_tui.daemon.server import Daemon
+from runt_tui.env.describe import describe_trust
 
 __all__ = ["offline_uv"]
 

@@ -67,7 +67,8 @@ class KernelAPI:
 
     async def start_kernel(self: _Host, kernel_name: str | None = None) -> dict[str, Any]:
         """Start the notebook's kernel (or join the running one); returns its state."""
-        header, _ = await self.request("start_kernel", kernel_name=kernel_name, timeout=120)
+        # No time limit: a start may wait for the dependencies' approval and their build.
+        header, _ = await self.request("start_kernel", kernel_name=kernel_name, timeout=None)
         state: dict[str, Any] = header["kernel"]
         return state
 

@@ -14,9 +14,10 @@ from runt_tui.client import AsyncSession
 from runt_tui.tui.app_options import AppOptions
 from runt_tui.tui.keyroute import KeyRouter
 from runt_tui.tui.keys import COMMAND_ONLY, COMMANDS, app_bindings
+from runt_tui.tui.screens.env import EnvActions
 
 
-class NotebookApp(KeyRouter):
+class NotebookApp(EnvActions, KeyRouter):
     """`runt-tui NOTEBOOK`: one notebook, shared live with every other terminal on it."""
 
     CSS_PATH = "app.tcss"

@@ -12,6 +12,7 @@ from textual.notifications import SeverityLevel
 
 from runt_tui.client import AsyncSession, DaemonError, DaemonUnavailable
 from runt_tui.doc import DocError
+from runt_tui.env.describe import env_label
 from runt_tui.render.sanitize import safe_text, strip_controls
 from runt_tui.tui.app_options import AppOptions
 from runt_tui.tui.bridge import Pending, SessionBridge, SessionUpdate
@@ -137,6 +138,7 @@ class AppCore(App[None]):
         self.pane.set_order(order, anchor=self.selected)
         self.ready = True
         self.refresh_status()
+        self.env_runtime_changed({}, self.session.runtime.get("env") or {})
         self.publish_presence()
         if self.follow is not None:
             self.apply_follow()
@@ -318,6 +320,8 @@ class AppCore(App[None]):
         save, old_save = runtime.get("save") or {}, old.get("save") or {}
         if save.get("state") in ("error", "read-only") and save != old_save:
             self.notify(str(save.get("message") or save.get("state")), title="Save", severity="error", timeout=10)
+        if (runtime.get("env") or {}) != (old.get("env") or {}):
+            self.env_runtime_changed(old.get("env") or {}, runtime.get("env") or {})
         file_state, old_file = runtime.get("file") or {}, old.get("file") or {}
         if file_state.get("state") in ("deleted", "invalid") and file_state != old_file:
             self.notify(str(file_state.get("message") or file_state.get("state")), title="File", severity="warning", timeout=10)
@@ -337,6 +341,9 @@ class AppCore(App[None]):
             if event.get("peer_id") != self.session.peer_id and not p.inputs:
                 who = (event.get("requester") or {}).get("name") or "another terminal"
                 self.notify(f"a cell run by {who} is waiting for input there", timeout=4)
+
+    def env_runtime_changed(self, old: dict[str, Any], new: dict[str, Any]) -> None:
+        """Hook: the notebook's environment state changed (see screens/env.py)."""
 
     def ask_input(self, event: dict[str, Any]) -> None:
         """Hook for the kernel's input() prompt (see KernelActions)."""
@@ -372,7 +379,7 @@ class AppCore(App[None]):
             file=str((runtime.get("file") or {}).get("state") or "ok"),
             connection=self.session.connection_state, mode=self.mode, follow=self.follow,
             peers=peers, me=(self.session.name, self.session.colour),
-            title=path.rsplit("/", 1)[-1],
+            title=path.rsplit("/", 1)[-1], env=env_label(runtime.get("env") or {}),
         ))
 
     def publish_presence(self) -> None:

@@ -63,6 +63,8 @@ def test_resolve_order(tmp_path: Path) -> None:
     (proj / "pyproject.toml").unlink()
     (tmp_path / "pyproject.toml").write_text('[project]\nname="q"\ndependencies=["x"]\n')
     assert find_pyproject(nb, Path("/")) is None
+    (proj / "pyproject.toml").write_text('[tool.ruff]\nline-length = 100\n')
+    assert resolve_request({}, "", nb, tmp_path).kind == "kernelspec"  # no [project] dependencies
     conda = {"runt": {"conda": {"dependencies": ["numpy"], "channels": ["conda-forge"]}}}
     assert resolve_request(conda, "", nb, tmp_path).kind == "conda"
 

@@ -105,13 +105,15 @@ def _uv_request(kind: Kind, table: dict[str, Any], tables: dict[str, Any], sourc
                       bool(table.get("prerelease")), source=source, tables=tables)
 
 
-def _pyproject_request(path: Path) -> EnvRequest:
+def _pyproject_request(path: Path) -> EnvRequest | None:
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as e:
         raise DepsError(f"{path}: {e}") from None
     project: dict[str, Any] = data["project"] if isinstance(data.get("project"), dict) else {}
     table: dict[str, Any] = {"dependencies": [d for d in project.get("dependencies") or [] if isinstance(d, str)]}
+    if not table["dependencies"]:
+        return None  # a tools-only pyproject (or one without dependencies) asks for nothing
     if isinstance(project.get("requires-python"), str):
         table["requires-python"] = project["requires-python"]
     return _uv_request("pyproject", table, {"uv": table}, source=str(path))
@@ -131,8 +133,9 @@ def resolve_request(
         return _uv_request("pep723", table, {"uv": table})
     conda = tables.get("conda")
     pyproject = find_pyproject(notebook, home)
-    if pyproject is not None:
-        return _pyproject_request(pyproject)
+    project = _pyproject_request(pyproject) if pyproject is not None else None
+    if project is not None:
+        return project
     if conda is not None and table_deps(conda):
         channels = [c for c in conda.get("channels") or [] if isinstance(c, str)]
         py = conda.get("python")

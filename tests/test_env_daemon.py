@@ -244,3 +244,37 @@ async def test_conda_without_a_conda_tool_says_what_to_install_and_falls_back_on
         assert ok.stdout.strip() == "2" and _env(s)["status"] == "kernelspec"
     finally:
         await s.close()
+
+
+async def test_adding_to_a_running_env_installs_without_restart(daemon: Daemon, home: Path, store: Path, tmp_path: Path, offline_uv: Path) -> None:
+    make_wheel(offline_uv, "extrapkg", body="X = 'extra'\n")
+    nb = tmp_path / "grow.ipynb"
+    write_env_notebook(nb, ["import tinypkg; print(tinypkg.VALUE)", "import extrapkg; print(extrapkg.X)"], INLINE)
+    s = await _join(home, nb)
+    try:
+        await s.approve_trust()
+        assert (await s.execute_cell("c0")).success
+        pid, path = s.runtime["kernel"]["pid"], _env(s)["env"]["path"]
+        reply = await s.add_dependencies(["extrapkg"])
+        assert reply["installing"] is True and reply["restart_needed"] is False
+        await until(lambda: _env(s).get("status") == "ready" and "extrapkg" in (_env(s).get("env") or {}).get("dependencies", []),
+                    "the live install to finish")
+        result = await s.execute_cell("c1")
+        assert result.stdout.strip() == "extra" and s.runtime["kernel"]["pid"] == pid
+        assert (await s.trust_status())["trusted"] is True  # re-signed: this user changed it
+        # the extended env now serves the new list; the old list gets a fresh one
+        other = tmp_path / "same.ipynb"
+        write_env_notebook(other, ["import sys; print(sys.prefix)"], {"runt": {"uv": {"dependencies": ["tinypkg", "extrapkg"]}}})
+        old = tmp_path / "old.ipynb"
+        write_env_notebook(old, ["import sys; print(sys.prefix)"], INLINE)
+        o, p = await _join(home, other), await _join(home, old)
+        try:
+            await o.approve_trust()
+            await p.approve_trust()
+            assert (await o.execute_cell("c0")).stdout.strip() == path
+            assert (await p.execute_cell("c0")).stdout.strip() not in ("", path)
+        finally:
+            await o.close()
+            await p.close()
+    finally:
+        await s.close()

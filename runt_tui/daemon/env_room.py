@@ -69,6 +69,8 @@ class RoomEnv:
         self._approval: asyncio.Future[None] | None = None
         # The user chose the default kernelspec for a conda notebook with no conda tool here.
         self.fallback = False
+        self._live: asyncio.Task[None] | None = None
+        manager.users.add(self)
 
     # ---- what the notebook asks for ---------------------------------------
 
@@ -261,6 +263,42 @@ class RoomEnv:
                 if runt.get("env_id"):
                     remember_approved(str(runt["env_id"]), req.tables)
         self.room.local_changed()
-        running = self.room.kernel is not None and getattr(self.room.kernel, "alive", False)
-        return {"missing": missing, "restart_needed": bool(running and (add or remove)),
-                "status": self.trust_status()}
+        running = self.room.kernel is not None and self.room.kernel.alive
+        live = bool(running and add and not remove and was_trusted and self._can_extend())
+        if live:
+            self._live = asyncio.get_running_loop().create_task(self._extend(add), name=f"env-add-{self.room.key}")
+        return {"missing": missing, "restart_needed": bool(running and (add or remove) and not live),
+                "installing": live, "status": self.trust_status()}
+
+    def _can_extend(self) -> bool:
+        """Whether packages can go into the running kernel's environment: ours alone, uv-built."""
+        info = self.info
+        if info is None or info.kind == "conda" or self.status != "ready" or self._live is not None:
+            return False
+        return not any(
+            other is not self and other.info is not None and other.info.path == info.path
+            and other.room.kernel is not None and other.room.kernel.alive
+            for other in list(self.manager.users)
+        )
+
+    async def _extend(self, added: list[str]) -> None:
+        """Install the added packages into the running kernel's environment (no restart)."""
+        assert self.info is not None
+
+        def on_progress(p: Progress) -> None:
+            self.progress = p.as_dict()
+            self.room.publish_runtime()
+
+        self._set("installing", error=None)
+        try:
+            self.info = await self.manager.extend(self.info, self.request(), added, on_progress)
+        except (BuildError, DepsError) as e:
+            self._set("ready", error=f"installing {' '.join(added)} failed:\n{e}", progress=None)
+            self.room.send_event({"type": "notice", "level": "error",
+                                  "message": f"installing {' '.join(added)} failed; restart the kernel to rebuild"})
+        else:
+            self._set("ready", progress=None)
+            self.room.send_event({"type": "notice", "level": "info",
+                                  "message": f"installed {' '.join(added)} into the running kernel"})
+        finally:
+            self._live = None

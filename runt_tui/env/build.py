@@ -81,19 +81,24 @@ def _uv_env() -> dict[str, str]:
     return env
 
 
-def uv_commands(request: EnvRequest, path: Path, wheelhouse: Path | None) -> list[list[str]]:
-    """The uv invocations that build `request` into `path`."""
-    uv = find_uv()
-    venv = [uv, "venv", str(path), "--python", request.python(), "--quiet"]
+def uv_install(python: Path, wheelhouse: Path | None) -> list[str]:
+    """`uv pip install` into the environment of `python`, before the packages."""
     # Compiled at install time as pip does: a kernel must not pay for compiling IPython
     # at every start where bytecode is never written (PYTHONDONTWRITEBYTECODE, read-only).
-    install = [uv, "pip", "install", "-v", "--compile-bytecode", "--python", str(env_python(path))]
+    install = [find_uv(), "pip", "install", "-v", "--compile-bytecode", "--python", str(python)]
     # A --find-links flag replaces UV_FIND_LINKS (comma-separated): pass both as flags.
     links = [x for x in os.environ.get("UV_FIND_LINKS", "").split(",") if x.strip()]
     if wheelhouse is not None:
         links.append(str(wheelhouse))
     for link in links:
         install += ["--find-links", link.strip()]
+    return install
+
+
+def uv_commands(request: EnvRequest, path: Path, wheelhouse: Path | None) -> list[list[str]]:
+    """The uv invocations that build `request` into `path`."""
+    venv = [find_uv(), "venv", str(path), "--python", request.python(), "--quiet"]
+    install = uv_install(env_python(path), wheelhouse)
     if request.prerelease:
         install += ["--prerelease", "allow"]
     install += list(request.dependencies)
@@ -117,9 +122,8 @@ async def build_env(
 ) -> EnvInfo:
     """Build `request`'s environment in the store (the caller made sure it is not there yet)."""
     key = request.key()
-    path = store.path(key)
-    store.discard(key)  # what an interrupted earlier build left
     store.root.mkdir(parents=True, exist_ok=True)
+    path = store.build_dir(key)
     progress = Progress(step="creating")
     on_progress(progress)
     try:
@@ -135,12 +139,20 @@ async def build_env(
                        dependencies=list(request.dependencies), created=time.time())
         store.finish(info)
     except BaseException:
-        store.discard(key)
+        store.discard(path)
         raise
     progress.step = "ready"
     progress.package = None
     on_progress(progress)
     return info
+
+
+async def add_packages(info: EnvInfo, specs: list[str], on_progress: ProgressHandler,
+                       wheelhouse: Path | None = None) -> None:
+    """Install more packages into a built environment (its kernel may be running)."""
+    progress = Progress(step="resolving")
+    on_progress(progress)
+    await run_tool([*uv_install(Path(info.python), wheelhouse), *specs], progress, on_progress, _uv_env())
 
 
 def default_python() -> str:

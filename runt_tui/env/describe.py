@@ -35,7 +35,7 @@ def env_label(state: dict[str, Any]) -> str:
     status = str(state.get("status") or "")
     if status == "awaiting_approval":
         return "env: waiting for approval"
-    if status == "building":
+    if status in ("building", "installing"):
         p = state.get("progress") or {}
         step = str(p.get("step") or "building")
         pkg = f" {p['package']}" if p.get("package") else ""

@@ -10,11 +10,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import sys
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-from runt_tui.env.build import BuildError, build_env
+from runt_tui.env.build import BuildError, add_packages, build_env
 from runt_tui.env.progress import Progress
 from runt_tui.env.resolve import EnvRequest
 from runt_tui.env.store import EnvInfo, EnvStore
@@ -51,6 +53,9 @@ class EnvManager:
     def __init__(self, root: Path, *, use_wheelhouse: bool = True) -> None:
         self.store = EnvStore(root)
         self.builds: dict[str, Build] = {}
+        # Whoever uses environments (the daemon's rooms): an environment is extended in
+        # place only when no other user's kernel runs in it.
+        self.users: weakref.WeakSet[Any] = weakref.WeakSet()
         self._use_wheelhouse = use_wheelhouse
         self._wheelhouse_lock = asyncio.Lock()
 
@@ -59,7 +64,7 @@ class EnvManager:
         key = request.key()
         info = self.store.ready(key)
         if info is not None and key not in self.builds:
-            self.store.touch(key)
+            self.store.touch(Path(info.path))
             return info
         return None
 
@@ -99,6 +104,15 @@ class EnvManager:
             return await build_env(self.store, build.request, build.publish, wheelhouse)
         finally:
             self.builds.pop(build.key, None)
+
+    async def extend(self, info: EnvInfo, request: EnvRequest, added: list[str], listener: ProgressHandler) -> EnvInfo:
+        """Add `added` to the environment `info` in place; it then serves `request`'s key.
+
+        BuildError when uv cannot (the environment is left as uv left it, still serving
+        its old key only if nothing was installed).
+        """
+        await add_packages(info, added, listener, await self.wheelhouse())
+        return self.store.rekey(info, request.key(), list(request.dependencies))
 
     def cancel(self, key: str) -> bool:
         """Cancel the build of `key`; whether one was running."""

@@ -106,8 +106,9 @@ def test_signature_covers_dependency_tables_only() -> None:
 
 def test_typosquats() -> None:
     assert distance("reqeusts", "requests") == 1
-    flags = flag_typosquats(["numpy", "nunpy", "reqeusts", "mylocalthing", "python_dateutil", "pandsa"])
-    assert flags == {"nunpy": "numpy", "reqeusts": "requests", "pandsa": "pandas"}
+    flags = flag_typosquats(["numpy", "nunpy", "reqeusts[socks]>=2; python_version>'3'", "mylocalthing",
+                             "python_dateutil", "pandsa"])
+    assert flags == {"nunpy": "numpy", "reqeusts[socks]>=2; python_version>'3'": "requests", "pandsa": "pandas"}
 
 
 def test_progress_from_uv_output() -> None:
@@ -135,3 +136,25 @@ def test_store_gc_keeps_recent_and_in_use(tmp_path: Path) -> None:
     assert store.gc(30, keep={"busy"}) == ["old"]
     assert store.ready("new") is not None and store.ready("old") is None and store.ready("busy") is not None
     assert store.gc(0, keep=set()) == []
+
+
+@pytest.mark.parametrize("metadata", [
+    {"runt": "x"}, {"runt": {"uv": []}}, {"runt": {"uv": {"dependencies": "six"}}},
+    {"runt": {"uv": {"dependencies": [1, None, ""]}}}, {"uv": 3}, {"runt": {"conda": {"dependencies": {}}}},
+    {"runt": {"uv": {"dependencies": ["six"], "requires-python": 5}}},
+])
+def test_odd_metadata_never_raises_anything_but_deps_error(metadata: dict[str, object]) -> None:
+    try:
+        req = resolve_request(metadata, None, None)
+    except D.DepsError:
+        return
+    assert req.kind in ("inline", "kernelspec")
+    req.key()
+    assert not trust.verify(req.tables, {"not": "a string"}, b"k" * 32)
+
+
+def test_bad_dependency_strings_and_blocks_are_deps_errors() -> None:
+    with pytest.raises(D.DepsError, match="not a valid dependency"):
+        resolve_request({"runt": {"uv": {"dependencies": ["six", "bad name!!"]}}}, None, None)
+    with pytest.raises(D.DepsError, match="requires-python"):
+        resolve_request({"runt": {"uv": {"dependencies": ["six"], "requires-python": "three"}}}, None, None).key()

@@ -104,7 +104,7 @@ class RoomEnv:
             "digest": digest(req.tables),
             "added": sorted(set(deps) - before) if before is not None else None,
             "removed": sorted(before - set(deps)) if before is not None else None,
-            "typosquats": flag_typosquats([d.split(";")[0] for d in deps]),
+            "typosquats": flag_typosquats(deps),
         }
 
     def state(self) -> dict[str, Any]:

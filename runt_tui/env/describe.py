@@ -17,9 +17,8 @@ def describe_trust(status: dict[str, Any]) -> str:
     squats = status.get("typosquats") or {}
     added = set(status.get("added") or [])
     for dep in status.get("dependencies") or []:
-        name = dep.split(";")[0]
         mark = "  (new since your last approval)" if dep in added else ""
-        warn = f"  ⚠ looks like {squats[name]!r}: a typosquat?" if name in squats else ""
+        warn = f"  ⚠ looks like {squats[dep]!r}: a typosquat?" if dep in squats else ""
         lines.append(f"  {dep}{mark}{warn}")
     for dep in status.get("removed") or []:
         lines.append(f"  - {dep}  (removed since your last approval)")

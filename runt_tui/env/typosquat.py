@@ -62,11 +62,13 @@ def lookalike(name: str) -> str | None:
     return best[1] if best else None
 
 
-def flag_typosquats(names: list[str]) -> dict[str, str]:
-    """name -> the well-known package it resembles, for the suspicious names only."""
+def flag_typosquats(specs: list[str]) -> dict[str, str]:
+    """dependency string -> the well-known package its name resembles, for the suspicious ones only."""
+    from runt_tui.env.deps import dep_name
+
     out: dict[str, str] = {}
-    for name in names:
-        hit = lookalike(name)
+    for spec in specs:
+        hit = lookalike(dep_name(spec))
         if hit is not None:
-            out[name] = hit
+            out[spec] = hit
     return out

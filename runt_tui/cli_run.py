@@ -89,7 +89,14 @@ async def run_notebook(path: Path | str, kernel: str | None, timeout: float | No
 
 async def _untrusted(session: AsyncSession) -> str | None:
     """Why the notebook cannot run here yet (its dependencies are not approved), or None."""
-    status = await session.trust_status()
+    from runt_tui.client import DaemonError
+
+    try:
+        status = await session.trust_status()
+    except DaemonError as e:
+        if e.code == "UNKNOWN_TYPE":  # an older daemon (ssh://): it builds no environments
+            return None
+        raise
     if status.get("trusted"):
         return None
     if status.get("kind") == "invalid":

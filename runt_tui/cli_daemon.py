@@ -124,7 +124,8 @@ def stop() -> None:
             await client.request("stop", timeout=10)
         finally:
             await client.close()
-        return int(header.get("pid") or 0)
+        pid = header.get("pid")
+        return pid if isinstance(pid, int) else 0
 
     pid = asyncio.run(_stop())
     if pid is None:

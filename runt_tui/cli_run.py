@@ -71,8 +71,8 @@ async def run_notebook(path: Path | str, kernel: str | None, timeout: float | No
                 return 1
             if not result.success:
                 err = result.error or {}
-                tb = err.get("traceback") or []
-                if tb:
+                tb = err.get("traceback")
+                if isinstance(tb, list) and tb:
                     _say("\n".join(map(str, tb)), colour=True)
                 else:
                     _say(f"{err.get('ename', 'Error')}: {err.get('evalue', result.status)}")

@@ -254,13 +254,10 @@ class NotebookTools:
     async def get_kernel_state(self, notebook: Notebook) -> dict[str, Any]:
         """The kernel's status and the run queue, with who queued each cell."""
         s = await self.pool.session(notebook)
-        kernel = dict(s.runtime.get("kernel") or {})
-        queue = [
-            {"cell": e.get("cell"), "status": e.get("status"), "queued_by": (e.get("requester") or {}).get("name")}
-            for e in s.runtime.get("queue") or [] if isinstance(e, dict)
-        ]
+        kernel = s.state.kernel
+        queue = [{"cell": e.cell, "status": e.status, "queued_by": e.requester.name} for e in s.state.queue]
         return {
-            "status": kernel.get("status", "none"), "name": kernel.get("name"),
-            "waiting_for_input": bool(kernel.get("input")), "queue": queue,
+            "status": kernel.status, "name": kernel.name,
+            "waiting_for_input": kernel.input is not None, "queue": queue,
             "peers": [_peer(p) for p in s.peers()],
         }

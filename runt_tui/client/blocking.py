@@ -10,12 +10,13 @@ from __future__ import annotations
 import asyncio
 import os
 import threading
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from typing import Any, TypeVar
 
 from runt_tui.client.cells import Cell
 from runt_tui.client.kernel_api import ExecutionResult
 from runt_tui.client.session import AsyncSession
+from runt_tui.protocol.jsontypes import JSONDict
 
 T = TypeVar("T")
 
@@ -41,11 +42,11 @@ class Session:
         self._async = AsyncSession(path=path, notebook_id=notebook_id, name=name, embedded=embedded, home=home,
                                    kind=kind, url=url, ssh_command=ssh_command, remote_command=remote_command)
 
-    def _run(self, coro: Coroutine[Any, Any, T], timeout: float | None = None) -> T:
+    def _run(self, coro: Coroutine[object, object, T], timeout: float | None = None) -> T:
         return asyncio.run_coroutine_threadsafe(coro, self._loop).result(timeout)
 
-    def _call(self, fn: Any, *args: Any) -> Any:
-        async def _go() -> Any:
+    def _call(self, fn: Callable[..., T], *args: object) -> T:
+        async def _go() -> T:
             return fn(*args)
 
         return self._run(_go())
@@ -106,13 +107,13 @@ class Session:
         """Change a cell's type."""
         self._run(self._async.set_cell_type(cell_id, cell_type))
 
-    def save(self, force: bool = False) -> dict[str, Any]:
+    def save(self, force: bool = False) -> JSONDict:
         """Save the notebook file now (`force`: overwrite a file on disk that is not a valid notebook)."""
         return self._run(self._async.save(force))
 
-    def peers(self) -> list[dict[str, Any]]:
+    def peers(self) -> list[JSONDict]:
         """The peers in the room."""
-        result: list[dict[str, Any]] = self._call(self._async.peers)
+        result: list[JSONDict] = self._call(self._async.peers)
         return result
 
     def sync(self) -> None:
@@ -121,7 +122,7 @@ class Session:
 
     # ---- kernel ------------------------------------------------------------
 
-    def start_kernel(self, kernel_name: str | None = None) -> dict[str, Any]:
+    def start_kernel(self, kernel_name: str | None = None) -> JSONDict:
         """Start the notebook's kernel, or join the running one."""
         return self._run(self._async.start_kernel(kernel_name))
 
@@ -133,7 +134,7 @@ class Session:
         """Run a cell on the shared kernel and wait for its result."""
         return self._run(self._async.execute_cell(cell_id, timeout))
 
-    def queue_execution(self, cell_id: str) -> dict[str, Any]:
+    def queue_execution(self, cell_id: str) -> JSONDict:
         """Queue a cell without waiting for it."""
         return self._run(self._async.queue_execution(cell_id))
 
@@ -141,7 +142,7 @@ class Session:
         """Interrupt the running cell and cancel the queue."""
         self._run(self._async.interrupt())
 
-    def restart_kernel(self) -> dict[str, Any]:
+    def restart_kernel(self) -> JSONDict:
         """Restart the kernel (outputs stay)."""
         return self._run(self._async.restart_kernel())
 
@@ -158,11 +159,11 @@ class Session:
         """Answer a pending input() prompt."""
         self._run(self._async.send_input(value))
 
-    def complete(self, code: str, cursor_pos: int) -> dict[str, Any]:
+    def complete(self, code: str, cursor_pos: int) -> JSONDict:
         """Kernel completions at the cursor."""
         return self._run(self._async.complete(code, cursor_pos))
 
-    def inspect(self, code: str, cursor_pos: int) -> dict[str, Any]:
+    def inspect(self, code: str, cursor_pos: int) -> JSONDict:
         """Kernel help for the object at the cursor."""
         return self._run(self._async.inspect(code, cursor_pos))
 

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+
+from runt_tui.protocol.jsontypes import JSONDict
 
 
 @dataclass(frozen=True)
@@ -13,7 +14,7 @@ class Cell:
     id: str
     cell_type: str
     source: str
-    outputs: list[dict[str, Any]] = field(default_factory=list)
+    outputs: list[JSONDict] = field(default_factory=list)
     execution_count: int | None = None
-    metadata: dict[str, Any] = field(default_factory=dict)
-    attachments: dict[str, Any] | None = None
+    metadata: JSONDict = field(default_factory=dict)
+    attachments: JSONDict | None = None

@@ -2,25 +2,21 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 
-if TYPE_CHECKING:
-    from runt_tui.client.replica import Replica
+from runt_tui.client.host import SessionHost
+from runt_tui.protocol.requests import EnvApprove, EnvCancel, EnvDeps, EnvFallback, EnvTrust
 
 
-class _Host(Protocol):
-    """What the mixin needs from AsyncSession."""
+class _Host(SessionHost, Protocol):
+    """AsyncSession as this mixin sees it: with the digest of the last trust status it got."""
 
-    runtime: dict[str, Any]
     _trust_seen: str | None
 
-    async def request(
-        self, rtype: str, payload: bytes = b"", timeout: float | None = 60.0, **fields: Any
-    ) -> tuple[dict[str, Any], bytes]: ...
 
-    def _replica(self) -> Replica: ...
-
-    async def _wait_for_heads(self, heads: list[bytes], timeout: float = 10.0) -> None: ...
+def _heads(header: dict[str, Any]) -> list[bytes]:
+    raw = header.get("heads")
+    return [bytes.fromhex(x) for x in raw if isinstance(x, str)] if isinstance(raw, list) else []
 
 
 class EnvAPI:
@@ -33,12 +29,14 @@ class EnvAPI:
 
         Keys: trusted, kind (inline / pep723 / pyproject / conda / kernelspec), dependencies,
         added / removed since the last approval here (None when unknown), typosquats
-        (name -> the well-known package it resembles), adds_ipykernel, digest.
+        (dependency -> the well-known package it resembles), adds_ipykernel, digest.
         """
-        header, _ = await self.request("env_trust")
-        status: dict[str, Any] = header["trust"]
-        self._trust_seen = status.get("digest")
-        return status
+        header, _ = await self.ask(EnvTrust())
+        status = header.get("trust")
+        result: dict[str, Any] = dict(status) if isinstance(status, dict) else {}
+        digest = result.get("digest")
+        self._trust_seen = digest if isinstance(digest, str) else None
+        return result
 
     async def approve_trust(self: _Host, digest: str | None = None) -> dict[str, Any]:
         """Approve (sign) the dependencies shown by the last `trust_status()` (or `digest`).
@@ -48,17 +46,20 @@ class EnvAPI:
         if digest is None:
             digest = self._trust_seen
         if digest is None:
-            header, _ = await self.request("env_trust")
-            digest = header["trust"].get("digest")
-        if digest is None:
+            digest = (await EnvAPI.trust_status(self)).get("digest")
+        if not isinstance(digest, str):
             return {"trusted": True, "kind": "kernelspec"}
-        header, _ = await self.request("env_approve", digest=digest)
-        await self._wait_for_heads([bytes.fromhex(x) for x in header.get("heads") or []])
-        status: dict[str, Any] = header["trust"]
-        return status
+        header, _ = await self.ask(EnvApprove(digest))
+        await self._wait_for_heads(_heads(header))
+        status = header.get("trust")
+        return dict(status) if isinstance(status, dict) else {}
 
     async def add_dependencies(self: _Host, specs: list[str]) -> dict[str, Any]:
-        """Add PEP 508 dependencies to the notebook (`runt.uv`); re-signed when it was trusted."""
+        """Add PEP 508 dependencies to the notebook (`runt.uv`); re-signed when it was trusted.
+
+        While the kernel runs in an environment of this notebook's own they are installed
+        into it at once (`installing` in the reply); else `restart_needed` says so.
+        """
         return await EnvAPI._deps(self, add=list(specs))
 
     async def remove_dependencies(self: _Host, names: list[str]) -> dict[str, Any]:
@@ -67,20 +68,15 @@ class EnvAPI:
 
     async def _deps(self: _Host, add: list[str] | None = None, remove: list[str] | None = None) -> dict[str, Any]:
         self._replica().flush()
-        header, _ = await self.request("env_deps", add=add or [], remove=remove or [])
-        await self._wait_for_heads([bytes.fromhex(x) for x in header.get("heads") or []])
-        return header
+        header, _ = await self.ask(EnvDeps(add=add or [], remove=remove or []))
+        await self._wait_for_heads(_heads(header))
+        return dict(header)
 
     async def cancel_env_build(self: _Host) -> bool:
         """Cancel the environment build (or the wait for approval) of the notebook's kernel."""
-        header, _ = await self.request("env_cancel")
-        return bool(header.get("cancelled"))
+        header, _ = await self.ask(EnvCancel())
+        return header.get("cancelled") is True
 
     async def use_default_kernel(self: _Host) -> None:
         """Run the notebook on its kernelspec when its conda environment cannot be built here."""
-        await self.request("env_fallback")
-
-    def env_state(self: _Host) -> dict[str, Any]:
-        """The runtime `env` state: status, env (kind, path, python_version), progress, error."""
-        return dict(self.runtime.get("env") or {})
-
+        await self.ask(EnvFallback())

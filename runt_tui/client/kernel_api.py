@@ -5,36 +5,30 @@ from __future__ import annotations
 import asyncio
 import time
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING
 
+from runt_tui.client.host import SessionHost
 from runt_tui.client.link import DaemonError
 from runt_tui.doc import blob_refs
+from runt_tui.protocol.codec import decode
+from runt_tui.protocol.jsontypes import JSONDict
+from runt_tui.protocol.payloads import KernelAnswer, KernelReply, KernelspecsReply
+from runt_tui.protocol.requests import (
+    ClearOutputs,
+    Complete,
+    Execute,
+    InputReply,
+    Inspect,
+    Interrupt,
+    Kernelspecs,
+    RestartKernel,
+    ShutdownKernel,
+    StartKernel,
+)
+from runt_tui.protocol.runtime import FinishedExecution
 
 if TYPE_CHECKING:
-    from runt_tui.client.cells import Cell
-    from runt_tui.client.replica import Replica
-
-
-class _Host(Protocol):
-    """What the mixin needs from AsyncSession."""
-
-    runtime: dict[str, Any]
-
-    async def request(
-        self, rtype: str, payload: bytes = b"", timeout: float | None = 60.0, **fields: Any
-    ) -> tuple[dict[str, Any], bytes]: ...
-
-    def _replica(self) -> Replica: ...
-
-    def get_cell(self, cell_id: str) -> Cell: ...
-
-    def _to_cell(self, v: Any) -> Cell: ...
-
-    async def wait_blobs(self) -> None: ...
-
-    async def fetch_blob(self, digest: str) -> bytes: ...
-
-    async def _wait_for_heads(self, heads: list[bytes], timeout: float = 10.0) -> None: ...
+    pass
 
 
 @dataclass(frozen=True)
@@ -45,8 +39,9 @@ class ExecutionResult:
     success: bool
     status: str
     execution_count: int | None
-    outputs: list[dict[str, Any]] = field(default_factory=list)
-    error: dict[str, Any] | None = None
+    outputs: list[JSONDict] = field(default_factory=list)
+    # The error's ename, evalue and traceback, when it failed.
+    error: JSONDict | None = None
 
     def _streams(self, name: str) -> str:
         return "".join(str(o.get("text", "")) for o in self.outputs if o.get("output_type") == "stream" and o.get("name") == name)
@@ -65,28 +60,26 @@ class ExecutionResult:
 class KernelAPI:
     """Kernel calls, mixed into AsyncSession."""
 
-    async def start_kernel(self: _Host, kernel_name: str | None = None) -> dict[str, Any]:
+    async def start_kernel(self: SessionHost, kernel_name: str | None = None) -> JSONDict:
         """Start the notebook's kernel (or join the running one); returns its state."""
         # No time limit: a start may wait for the dependencies' approval and their build.
-        header, _ = await self.request("start_kernel", kernel_name=kernel_name, timeout=None)
-        state: dict[str, Any] = header["kernel"]
-        return state
+        header, _ = await self.ask(StartKernel(kernel_name), timeout=None)
+        return decode(KernelReply, header, "start_kernel reply").kernel.to_json()
 
-    async def kernelspecs(self: _Host) -> dict[str, dict[str, str]]:
+    async def kernelspecs(self: SessionHost) -> dict[str, dict[str, str]]:
         """The kernels the daemon can start: name -> {"display_name", "language"}."""
-        header, _ = await self.request("kernelspecs")
-        specs: dict[str, dict[str, str]] = header["kernelspecs"]
-        return specs
+        header, _ = await self.ask(Kernelspecs())
+        return decode(KernelspecsReply, header, "kernelspecs reply").kernelspecs
 
-    async def queue_execution(self: _Host, cell_id: str) -> dict[str, Any]:
+    async def queue_execution(self: SessionHost, cell_id: str) -> JSONDict:
         """Queue a cell as it is in this replica now; return at once with the execution summary."""
         replica = self._replica()
         replica.flush()
         heads = [h.hex() for h in replica.doc.heads()]
-        header, _ = await self.request("execute", cell=cell_id, heads=heads, wait=False)
+        header, _ = await self.ask(Execute(cell_id, heads, wait=False))
         return header
 
-    async def execute_cell(self: _Host, cell_id: str, timeout: float | None = None) -> ExecutionResult:
+    async def execute_cell(self: SessionHost, cell_id: str, timeout: float | None = None) -> ExecutionResult:
         """Run a cell and wait for it; outputs are read from the replica once synced.
 
         With `timeout`, TimeoutError when the cell has not finished by then
@@ -96,14 +89,15 @@ class KernelAPI:
         replica.flush()
         heads = [h.hex() for h in replica.doc.heads()]
         try:
-            header, _ = await self.request(
-                "execute", cell=cell_id, heads=heads, wait=True, limit=timeout, timeout=None if timeout is None else timeout + 30
+            header, _ = await self.ask(
+                Execute(cell_id, heads, wait=True, limit=timeout), timeout=None if timeout is None else timeout + 30
             )
         except DaemonError as e:
             if e.code == "TIMEOUT":
                 raise TimeoutError(e.message) from None
             raise
-        await self._wait_for_heads([bytes.fromhex(h) for h in header.get("heads") or []])
+        done = decode(FinishedExecution, header, "execute reply")
+        await self._wait_for_heads([bytes.fromhex(h) for h in done.heads])
         cell = None
         if cell_id in replica.doc:
             view = replica.doc.cell(cell_id)
@@ -113,17 +107,16 @@ class KernelAPI:
             for digest in digests:
                 await self.fetch_blob(digest)
             cell = self._to_cell(view)
-        status = str(header.get("status"))
         return ExecutionResult(
             cell_id=cell_id,
-            success=status == "done",
-            status=status,
-            execution_count=cell.execution_count if cell else header.get("execution_count"),
+            success=done.status == "done",
+            status=done.status,
+            execution_count=cell.execution_count if cell else done.execution_count,
             outputs=cell.outputs if cell else [],
-            error=header.get("exception"),
+            error=done.exception.to_json() if done.exception is not None else None,
         )
 
-    async def _wait_for_heads(self: _Host, heads: list[bytes], timeout: float = 10.0) -> None:
+    async def _wait_for_heads(self: SessionHost, heads: list[bytes], timeout: float = 10.0) -> None:
         deadline = time.monotonic() + timeout
         replica = self._replica()
         spins = 0
@@ -135,40 +128,37 @@ class KernelAPI:
             await asyncio.sleep(0 if spins < 50 else 0.001)
             spins += 1
 
-    async def interrupt(self: _Host) -> None:
+    async def interrupt(self: SessionHost) -> None:
         """Interrupt the running cell; queued cells are cancelled."""
-        await self.request("interrupt")
+        await self.ask(Interrupt())
 
-    async def restart_kernel(self: _Host) -> dict[str, Any]:
+    async def restart_kernel(self: SessionHost) -> JSONDict:
         """Restart the kernel (outputs stay, counts restart)."""
-        header, _ = await self.request("restart_kernel", timeout=120)
-        state: dict[str, Any] = header["kernel"]
-        return state
+        header, _ = await self.ask(RestartKernel(), timeout=120)
+        return decode(KernelReply, header, "restart_kernel reply").kernel.to_json()
 
-    async def shutdown_kernel(self: _Host) -> None:
+    async def shutdown_kernel(self: SessionHost) -> None:
         """Shut the kernel down for everyone."""
-        await self.request("shutdown_kernel", timeout=60)
+        await self.ask(ShutdownKernel(), timeout=60)
 
-    def kernel_status(self: _Host) -> str:
+    def kernel_status(self: SessionHost) -> str:
         """The kernel's status as last pushed by the daemon."""
-        return str((self.runtime.get("kernel") or {}).get("status", "none"))
+        return self.state.kernel.status
 
-    async def send_input(self: _Host, value: str) -> None:
+    async def send_input(self: SessionHost, value: str) -> None:
         """Answer the kernel's input() prompt."""
-        await self.request("input_reply", value=value)
+        await self.ask(InputReply(value))
 
-    async def complete(self: _Host, code: str, cursor_pos: int) -> dict[str, Any]:
+    async def complete(self: SessionHost, code: str, cursor_pos: int) -> JSONDict:
         """Completions at the cursor (matches, cursor_start, cursor_end)."""
-        header, _ = await self.request("complete", code=code, cursor_pos=cursor_pos)
-        reply: dict[str, Any] = header["reply"]
-        return reply
+        header, _ = await self.ask(Complete(code, cursor_pos))
+        return decode(KernelAnswer, header, "complete reply").reply
 
-    async def inspect(self: _Host, code: str, cursor_pos: int) -> dict[str, Any]:
+    async def inspect(self: SessionHost, code: str, cursor_pos: int) -> JSONDict:
         """Help for the object at the cursor (a MIME bundle in `data`)."""
-        header, _ = await self.request("inspect", code=code, cursor_pos=cursor_pos)
-        reply: dict[str, Any] = header["reply"]
-        return reply
+        header, _ = await self.ask(Inspect(code, cursor_pos))
+        return decode(KernelAnswer, header, "inspect reply").reply
 
-    async def clear_outputs(self: _Host, cell_ids: list[str]) -> None:
+    async def clear_outputs(self: SessionHost, cell_ids: list[str]) -> None:
         """Clear cells' outputs (done by the daemon, the only writer of outputs)."""
-        await self.request("clear_outputs", cells=cell_ids)
+        await self.ask(ClearOutputs(list(cell_ids)))

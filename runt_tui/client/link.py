@@ -12,34 +12,36 @@ import struct
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any
 
 from runt_tui.private import UnsafePath, check_private_dir, check_private_entry, owner_name
 from runt_tui.protocol import (
     Connection,
     ConnectionClosed,
+    ErrorCode,
     Frame,
     FrameKind,
+    InvalidMessage,
     ProtocolError,
+    RemoteError,
     SlowPeer,
     client_handshake,
     make_request,
+    make_sync,
+    remote_error,
+    validate_message,
 )
+from runt_tui.protocol.jsontypes import JSONDict
+from runt_tui.protocol.requests import Request
 from runt_tui.settings import state_dir
 
 log = logging.getLogger("runt_tui.client")
 
 SyncHandler = Callable[[str, bytes], None]
-EventHandler = Callable[[dict[str, Any], bytes], None]
+EventHandler = Callable[[JSONDict, bytes], None]
 
-
-class DaemonError(Exception):
-    """The daemon answered a request with an error."""
-
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(f"{message} [{code}]")
-        self.code = code
-        self.message = message
+# The daemon answered a request with an error: the protocol's RemoteError, under
+# the name the Session API has always given it (`code`, `message`, `details`).
+DaemonError = RemoteError
 
 
 class DaemonUnavailable(ConnectionError):
@@ -141,6 +143,14 @@ class DaemonClient:
         try:
             while True:
                 frame = await self.conn.recv()
+                try:
+                    validate_message(frame)
+                except InvalidMessage as e:
+                    log.warning("ignored a malformed %s frame from the daemon: %s", frame.kind.name, e)
+                    bad = self._pending.pop(e.request_id, None) if e.request_id is not None else None
+                    if bad is not None and not bad.done():
+                        bad.set_exception(RemoteError(ErrorCode.INTERNAL.value, f"malformed answer: {e}"))
+                    continue
                 if frame.kind == FrameKind.RESPONSE:
                     fut = self._pending.pop(int(frame.header.get("id", -1)), None)
                     if fut is not None and not fut.done():
@@ -173,7 +183,9 @@ class DaemonClient:
             if asyncio.iscoroutine(res):
                 asyncio.get_running_loop().create_task(res)
 
-    async def request(self, rtype: str, payload: bytes = b"", timeout: float | None = 60.0, **fields: Any) -> tuple[dict[str, Any], bytes]:
+    async def request(
+        self, rtype: str, payload: bytes = b"", timeout: float | None = 60.0, **fields: object
+    ) -> tuple[JSONDict, bytes]:
         """Send a request and wait for its response; DaemonError on an error response."""
         if self.closed:
             raise DaemonUnavailable("not connected to the daemon")
@@ -190,18 +202,26 @@ class DaemonClient:
             frame = await asyncio.wait_for(fut, timeout)
         finally:
             self._pending.pop(rid, None)
-        if not frame.header.get("ok", False):
-            err = frame.header.get("error") or {}
-            raise DaemonError(str(err.get("code", "INTERNAL")), str(err.get("message", "request failed")))
+        error = remote_error(frame)
+        if error is not None:
+            raise error
         return frame.header, frame.payload
+
+    async def ask(
+        self, req: Request, payload: bytes = b"", timeout: float | None = 60.0, room: str | None = None
+    ) -> tuple[JSONDict, bytes]:
+        """Send a typed request (about `room`, when given) and wait for its response."""
+        fields = req.to_json()
+        if room is not None:
+            fields["room"] = room
+        return await self.request(req.TYPE, payload, timeout, **fields)
 
     def send_sync(self, room: str, data: bytes, epoch: str | None = None) -> None:
         """Send a sync message (fire and forget), naming the epoch of the document it is about."""
         if not self.closed:
             # A connection being lost: the reconnect resyncs whatever this carried.
             with contextlib.suppress(ConnectionClosed, SlowPeer, OSError):
-                header = {"room": room} if epoch is None else {"room": room, "epoch": epoch}
-                self.conn.send(Frame(FrameKind.SYNC, header, data))
+                self.conn.send(make_sync(room, data) if epoch is None else make_sync(room, data, epoch=epoch))
 
     async def close(self) -> None:
         """Close the connection."""

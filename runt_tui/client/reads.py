@@ -5,42 +5,16 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import TYPE_CHECKING, Any, Protocol
 
 from runt_tui.client.cells import Cell
+from runt_tui.client.host import SessionHost
 from runt_tui.client.link import DaemonError, DaemonUnavailable
-from runt_tui.doc import NotebookDoc
-
-if TYPE_CHECKING:
-    from runt_tui.client.replica import Replica
+from runt_tui.doc import CellView, NotebookDoc
+from runt_tui.protocol.jsontypes import JSONDict
+from runt_tui.protocol.payloads import Presence
+from runt_tui.protocol.requests import Blob, SetPresence
 
 log = logging.getLogger("runt_tui.client")
-
-
-class _Host(Protocol):
-    """What the mixin needs from AsyncSession."""
-
-    replica: Replica | None
-    peer_list: list[dict[str, Any]]
-    _closing: bool
-    _blob_task: asyncio.Task[None] | None
-    _scan_blobs: bool
-
-    async def request(
-        self, rtype: str, payload: bytes = b"", timeout: float | None = 60.0, **fields: Any
-    ) -> tuple[dict[str, Any], bytes]: ...
-
-    def _replica(self) -> Replica: ...
-
-    def _emit(self, event: dict[str, Any]) -> None: ...
-
-    def _fetch_blobs_soon(self, all_refs: bool = False) -> None: ...
-
-    async def _fetch_blobs(self) -> None: ...
-
-    async def fetch_blob(self, digest: str) -> bytes: ...
-
-    def _to_cell(self, v: Any) -> Cell: ...
 
 
 class ReadAPI:
@@ -52,7 +26,7 @@ class ReadAPI:
 
     # ---- blobs -----------------------------------------------------------
 
-    def _fetch_blobs_soon(self: _Host, all_refs: bool = False) -> None:
+    def _fetch_blobs_soon(self: SessionHost, all_refs: bool = False) -> None:
         replica = self.replica
         if replica is None or self._closing:
             return
@@ -62,7 +36,7 @@ class ReadAPI:
         if (replica.missing_blobs or self._scan_blobs) and (self._blob_task is None or self._blob_task.done()):
             self._blob_task = asyncio.get_running_loop().create_task(self._fetch_blobs())
 
-    async def _fetch_blobs(self: _Host) -> None:
+    async def _fetch_blobs(self: SessionHost) -> None:
         replica = self._replica()
         if self._scan_blobs:
             self._scan_blobs = False
@@ -80,17 +54,17 @@ class ReadAPI:
             replica.blobs.put(data)
         self._emit({"type": "blobs"})
 
-    async def fetch_blob(self: _Host, digest: str) -> bytes:
+    async def fetch_blob(self: SessionHost, digest: str) -> bytes:
         """One blob's bytes (cached)."""
         replica = self._replica()
         cached = replica.blobs.get(digest)
         if cached is not None:
             return cached
-        _, data = await self.request("blob", digest=digest)
+        _, data = await self.ask(Blob(digest))
         replica.blobs.put(data)
         return data
 
-    async def wait_blobs(self: _Host) -> None:
+    async def wait_blobs(self: SessionHost) -> None:
         """Wait until every referenced blob is cached."""
         replica = self._replica()
         task = self._blob_task
@@ -103,23 +77,23 @@ class ReadAPI:
     # ---- reads (local, no round trip) -------------------------------------
 
     @property
-    def doc(self: _Host) -> NotebookDoc:
+    def doc(self: SessionHost) -> NotebookDoc:
         """The local replica's document."""
         return self._replica().doc
 
-    def get_cells(self: _Host) -> list[Cell]:
+    def get_cells(self: SessionHost) -> list[Cell]:
         """Every cell, in order, from the local replica."""
         replica = self._replica()
         return [self._to_cell(v) for v in replica.doc.cells()]
 
-    def get_cell(self: _Host, cell_id: str) -> Cell:
+    def get_cell(self: SessionHost, cell_id: str) -> Cell:
         """One cell from the local replica (KeyError when absent)."""
         replica = self._replica()
         if cell_id not in replica.doc:
             raise KeyError(cell_id)
         return self._to_cell(replica.doc.cell(cell_id))
 
-    def _to_cell(self: _Host, v: Any) -> Cell:
+    def _to_cell(self: SessionHost, v: CellView) -> Cell:
         replica = self._replica()
         return Cell(
             id=v.id,
@@ -131,10 +105,12 @@ class ReadAPI:
             attachments=v.attachments,
         )
 
-    def peers(self: _Host) -> list[dict[str, Any]]:
-        """The peers in the room (name, colour, focused cell, cursor)."""
-        return list(self.peer_list)
+    def peers(self: SessionHost) -> list[JSONDict]:
+        """The peers in the room (name, colour, focused cell, cursor), as JSON; `peer_list` has them typed."""
+        return [p.to_json() for p in self.peer_list]
 
-    async def set_presence(self: _Host, cell: str | None, cursor: Any = None, mode: str | None = None) -> None:
+    async def set_presence(
+        self: SessionHost, cell: str | None, cursor: int | list[int] | None = None, mode: str | None = None
+    ) -> None:
         """Publish the focused cell, cursor and mode to the other peers."""
-        await self.request("presence", presence={"cell": cell, "cursor": cursor, "mode": mode})
+        await self.ask(SetPresence(Presence(cell, cursor, mode)))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from typing import Any
+from typing import TypeVar
 
 from runt_tui.doc import (
     BlobMissingError,
@@ -18,8 +18,10 @@ from runt_tui.doc import (
     blob_refs,
     inline_output,
 )
+from runt_tui.protocol.jsontypes import JSONDict
 
 log = logging.getLogger("runt_tui.client")
+T = TypeVar("T")
 
 DeltaListener = Callable[[DocDelta], None]
 
@@ -90,15 +92,15 @@ class Replica:
         """Digests referenced by any output and not yet cached."""
         return {d for d in self.doc.blob_digests() if d not in self.blobs}
 
-    def edit(self, fn: Callable[[NotebookDoc], Any]) -> Any:
+    def edit(self, fn: Callable[[NotebookDoc], T]) -> T:
         """Run a local edit on the replica and send it."""
         result = fn(self.doc)
         self.flush()
         return result
 
-    def resolved_outputs(self, cell: CellView) -> list[dict[str, Any]]:
+    def resolved_outputs(self, cell: CellView) -> list[JSONDict]:
         """A cell's outputs with cached blobs inlined (placeholders where not yet fetched)."""
-        outs = []
+        outs: list[JSONDict] = []
         for out in cell.outputs:
             try:
                 outs.append(inline_output(out, self.blobs))

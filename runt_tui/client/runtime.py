@@ -1,50 +1,26 @@
-"""Merging the daemon's runtime events into the state a client holds."""
+"""The runtime state a client holds: the daemon's `runtime` events applied to the typed state.
+
+The shapes and their decoding are protocol/runtime.py's; `AsyncSession.state`
+is the result, and `AsyncSession.runtime` its JSON form for scripts.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from runt_tui.protocol.jsontypes import JSONDict
+from runt_tui.protocol.runtime import RuntimeState, RuntimeUpdate, merge_json_parts
 
-_SUFFIX = "_changed"
+
+def next_state(state: RuntimeState, update: RuntimeUpdate) -> RuntimeState:
+    """The state after a runtime event; one older than the state (by version) changes nothing."""
+    return state.apply(update) if update.version >= state.version else state
 
 
-def merge_runtime(old: dict[str, Any], event_state: dict[str, Any]) -> dict[str, Any]:
-    """The new runtime state: the event's parts replace ours, `<name>_changed` maps are merged.
+def merge_runtime(old: JSONDict, event_state: JSONDict) -> JSONDict:
+    """The same merge on the JSON form: the event's parts replace ours, `<name>_changed` maps are merged.
 
     A `<name>_changed` entry whose value is None removes that key from `<name>`.
     `queue` stays a list in queue order: its changes are keyed by `exec_id` and
     its entries ordered by `seq`. The old state is not modified (listeners may
     still hold it).
     """
-    new: dict[str, Any] = {}
-    for key, value in event_state.items():
-        if key.endswith(_SUFFIX) and isinstance(value, dict):
-            name = key[: -len(_SUFFIX)]
-            base = old.get(name)
-            if name == "queue":
-                new[name] = _merge_queue(base, value)
-                continue
-            merged = dict(base) if isinstance(base, dict) else {}
-            for k, v in value.items():
-                if v is None:
-                    merged.pop(k, None)
-                else:
-                    merged[k] = v
-            new[name] = merged
-        else:
-            new[key] = value
-    return new
-
-
-def _merge_queue(base: Any, changes: dict[str, Any]) -> list[dict[str, Any]]:
-    entries = {str(e.get("exec_id")): e for e in base if isinstance(e, dict)} if isinstance(base, list) else {}
-    for exec_id, entry in changes.items():
-        if isinstance(entry, dict):
-            entries[exec_id] = entry
-        else:
-            entries.pop(exec_id, None)
-    return sorted(entries.values(), key=_seq)
-
-
-def _seq(entry: dict[str, Any]) -> int:
-    seq = entry.get("seq")
-    return seq if isinstance(seq, int) else 0
+    return merge_json_parts(old, event_state)

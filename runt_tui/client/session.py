@@ -10,23 +10,34 @@ import os
 import socket
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, TypeVar
 
 from runt_tui.client.env_api import EnvAPI
 from runt_tui.client.kernel_api import KernelAPI
 from runt_tui.client.link import DaemonClient, DaemonError, DaemonUnavailable, open_connection
+from runt_tui.client.pushed import Pushed
 from runt_tui.client.reads import ReadAPI
 from runt_tui.client.replica import Replica
-from runt_tui.client.runtime import merge_runtime
 from runt_tui.client.ssh import SSHTransport, ssh_transport
 from runt_tui.client.sshurl import is_ssh_url, peer_name
 from runt_tui.client.writes import WriteAPI
 from runt_tui.doc import DocError, NotebookDoc
+from runt_tui.protocol import InvalidPayload
+from runt_tui.protocol.codec import decode
+from runt_tui.protocol.jsontypes import JSONDict
+from runt_tui.protocol.payloads import (
+    JoinReply,
+)
+from runt_tui.protocol.requests import Ack, Join, Leave, Ping, Request
 from runt_tui.settings import state_dir
+
+if TYPE_CHECKING:
+    from runt_tui.daemon.server import Daemon
+
+T = TypeVar("T")
 
 log = logging.getLogger("runt_tui.client")
 
-EventListener = Callable[[dict[str, Any]], None]
 
 # Requests that only keep things up to date: they never bring a stopped daemon back.
 PASSIVE_REQUESTS = frozenset({"presence", "ping", "blob"})
@@ -40,7 +51,7 @@ def default_name() -> str:
         return "user"
 
 
-class AsyncSession(ReadAPI, WriteAPI, KernelAPI, EnvAPI):
+class AsyncSession(Pushed, ReadAPI, WriteAPI, KernelAPI, EnvAPI):
     """One client's view of one notebook room (a file path, or a notebook_id)."""
 
     def __init__(
@@ -85,20 +96,16 @@ class AsyncSession(ReadAPI, WriteAPI, KernelAPI, EnvAPI):
         self.peer_id = ""
         self.colour = ""
         self.epoch = ""
-        self.runtime: dict[str, Any] = {}
-        self.peer_list: list[dict[str, Any]] = []
+        self._init_pushed()
         self.connection_state = "disconnected"
-        self.event_listeners: list[EventListener] = []
         self._closing = False
-        # Set when the daemon said it was asked to stop: losing it then is not a crash.
-        self.stopped_reason: str | None = None
         self._reconnect_task: asyncio.Task[None] | None = None
         self._heartbeat_task: asyncio.Task[None] | None = None
         self._heartbeat_interval = 5.0
         # How long a request waits for a lost connection to come back before failing.
         self.reconnect_wait = 10.0
         self._flush_scheduled = False
-        self._embedded_daemon: Any = None
+        self._embedded_daemon: Daemon | None = None
         self._embedded_lock: contextlib.ExitStack | None = None
         self._blob_task: asyncio.Task[None] | None = None
         self._scan_blobs = False
@@ -150,13 +157,9 @@ class AsyncSession(ReadAPI, WriteAPI, KernelAPI, EnvAPI):
             conn = await open_connection(self.home, autostart=self.autostart and not self.embedded)
         client = DaemonClient(conn)
         client.event_handlers.append(self._on_event)
-        fields: dict[str, Any] = {"name": self.name, "kind": self.kind}
-        if self.path is not None:
-            fields["path"] = self.path
-        else:
-            fields["notebook_id"] = self.notebook_id
+        where = {"path": self.path} if self.path is not None else {"notebook_id": self.notebook_id}
         try:
-            header, data = await client.request("join", **fields)
+            header, data = await client.ask(Join(**where, name=self.name, kind=self.kind))
         except BaseException:
             await client.close()
             raise
@@ -165,17 +168,21 @@ class AsyncSession(ReadAPI, WriteAPI, KernelAPI, EnvAPI):
             raise DaemonUnavailable("the connection to the daemon was lost while joining")
         client.on_close.append(self._on_lost)
         self.client = client
-        self.room = str(header["room"])
-        self.peer_id = str(header["peer_id"])
-        self.colour = str(header["colour"])
-        self.runtime = dict(header.get("runtime") or {})
-        self.peer_list = list(header.get("peers") or [])
-        if self.transport is not None and isinstance(header.get("path"), str):
-            self.path = header["path"]
-        interval = header.get("heartbeat_interval")
-        if isinstance(interval, int | float) and interval > 0:
-            self._heartbeat_interval = float(interval)
-        epoch = str(header["epoch"])
+        try:
+            joined = decode(JoinReply, header, "join reply")
+        except InvalidPayload:
+            await client.close()
+            raise
+        self.room = joined.room
+        self.peer_id = joined.peer_id
+        self.colour = joined.colour
+        self._set_state(joined.runtime)
+        self.peer_list = joined.peers
+        if self.transport is not None and joined.path is not None:
+            self.path = joined.path
+        if joined.heartbeat_interval > 0:
+            self._heartbeat_interval = joined.heartbeat_interval
+        epoch = joined.epoch
         if self.replica is None:
             self.replica = Replica(NotebookDoc.load(data))
             if self.transport is not None:
@@ -215,43 +222,6 @@ class AsyncSession(ReadAPI, WriteAPI, KernelAPI, EnvAPI):
         if self.replica is not None:
             self.replica.flush()
 
-    def _on_event(self, header: dict[str, Any], payload: bytes) -> None:
-        etype = header.get("type")
-        if etype == "runtime" and isinstance(header.get("state"), dict):
-            state = header["state"]
-            if int(state.get("version", 0)) >= int(self.runtime.get("version", -1)):
-                self.runtime = merge_runtime(self.runtime, state)
-        elif etype == "presence":
-            self.peer_list = list(header.get("peers") or [])
-        elif etype == "daemon_stopping":
-            self.stopped_reason = str(header.get("reason") or "stopped")
-        elif etype == "epoch" and header.get("room") == self.room:
-            self._adopt_epoch(str(header.get("epoch")), payload)
-        self._emit(header)
-
-    def _adopt_epoch(self, epoch: str, data: bytes) -> None:
-        """The daemon compacted the document: take its new one, replaying our unsynced source edits."""
-        if self.replica is None or epoch == self.epoch:
-            return
-        try:
-            doc = NotebookDoc.load(data)
-        except DocError as e:
-            log.warning("the daemon's compacted document is unreadable: %s", e)
-            return
-        log.info("the daemon compacted the notebook's history (epoch %s): replaying unsynced edits", epoch[:8])
-        self.replica.replace(doc)
-        self.epoch = epoch
-        self.replica.flush()
-        if self.replica.unreplayed:
-            asyncio.get_running_loop().create_task(self._replay_unprepared())
-
-    def _emit(self, event: dict[str, Any]) -> None:
-        for cb in list(self.event_listeners):
-            try:
-                cb(event)
-            except Exception:
-                log.exception("event listener failed")
-
     def _on_lost(self) -> None:
         if self.replica is not None:
             self.replica.attach(None)
@@ -274,7 +244,7 @@ class AsyncSession(ReadAPI, WriteAPI, KernelAPI, EnvAPI):
         if self._reconnect_task is None or self._reconnect_task.done():
             self._reconnect_task = asyncio.get_running_loop().create_task(self._reconnect(), name="runt-reconnect")
 
-    def edit(self, fn: Callable[[NotebookDoc], Any]) -> Any:
+    def edit(self, fn: Callable[[NotebookDoc], T]) -> T:
         """Apply an edit to the replica and send it; after a daemon stop, reconnect to deliver it."""
         result = super().edit(fn)
         if self.connection_state == "stopped":
@@ -290,7 +260,7 @@ class AsyncSession(ReadAPI, WriteAPI, KernelAPI, EnvAPI):
                     await self._start_embedded()
                 await self._connect_once()
                 return
-            except (DaemonUnavailable, DaemonError, OSError, DocError) as e:
+            except (DaemonUnavailable, DaemonError, InvalidPayload, OSError, DocError) as e:
                 log.info("reconnect failed: %s", e)
                 delay = min(delay * 2, 2.0)
 
@@ -300,7 +270,7 @@ class AsyncSession(ReadAPI, WriteAPI, KernelAPI, EnvAPI):
             client = self.client
             if client is not None and not client.closed:
                 with contextlib.suppress(Exception):
-                    await client.request("ping", timeout=10.0)
+                    await client.ask(Ping(), timeout=10.0)
 
     async def close(self) -> None:
         """Leave the room and disconnect (the embedded daemon, if ours, saves and stops)."""
@@ -312,7 +282,7 @@ class AsyncSession(ReadAPI, WriteAPI, KernelAPI, EnvAPI):
             with contextlib.suppress(Exception):
                 await self.sync_now(timeout=5.0)
             with contextlib.suppress(Exception):
-                await self.client.request("leave", room=self.room, timeout=5.0)
+                await self.client.ask(Leave(), timeout=5.0, room=self.room)
             await self.client.close()
         if self._embedded_daemon is not None:
             await self._embedded_daemon.shutdown()
@@ -326,7 +296,9 @@ class AsyncSession(ReadAPI, WriteAPI, KernelAPI, EnvAPI):
 
     # ---- requests ---------------------------------------------------------
 
-    async def request(self, rtype: str, payload: bytes = b"", timeout: float | None = 60.0, **fields: Any) -> tuple[dict[str, Any], bytes]:
+    async def request(
+        self, rtype: str, payload: bytes = b"", timeout: float | None = 60.0, **fields: object
+    ) -> tuple[JSONDict, bytes]:
         """A request about this room (waits up to `reconnect_wait` s for a reconnect in progress;
         after a daemon stop, a request that needs the daemon starts that reconnect)."""
         if self.connection_state == "stopped":
@@ -344,6 +316,10 @@ class AsyncSession(ReadAPI, WriteAPI, KernelAPI, EnvAPI):
             raise DaemonUnavailable("not connected to the daemon")
         return await self.client.request(rtype, payload, timeout=timeout, room=self.room, **fields)
 
+    async def ask(self, req: Request, payload: bytes = b"", timeout: float | None = 60.0) -> tuple[JSONDict, bytes]:
+        """A typed request about this room (see `request`)."""
+        return await self.request(req.TYPE, payload, timeout, **req.to_json())
+
     async def sync_now(self, timeout: float = 10.0) -> None:
         """Return once the daemon holds (and has persisted) every local change."""
         replica = self._replica()
@@ -351,7 +327,7 @@ class AsyncSession(ReadAPI, WriteAPI, KernelAPI, EnvAPI):
             replica.flush()
             heads = replica.doc.heads()
             try:
-                await self.request("ack", heads=[h.hex() for h in heads], timeout=timeout + 1, wait=timeout, epoch=self.epoch)
+                await self.ask(Ack([h.hex() for h in heads], wait=timeout, epoch=self.epoch), timeout=timeout + 1)
             except DaemonError as e:
                 # The document was compacted meanwhile: its event came first, so the
                 # replica is the new one, with our unsynced edits replayed: ask again.

@@ -25,7 +25,6 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from runt_tui.client.blobcache import DiskCachedBlobs
 from runt_tui.client.link import DaemonUnavailable, _try_connect
@@ -79,7 +78,7 @@ def parse_start_output(target: SSHTarget, remote_command: str, local_version: st
         raise SSHError(f"version mismatch: this machine runs runt-tui {local_version}, "
                        f"{target.host} runs runt-tui {_printable(version)} ({remote_command}); "
                        "install the same version on both")
-    info: Any = None
+    info: object = None
     for line in reversed(lines[at + 1:]):
         with contextlib.suppress(ValueError):
             info = json.loads(line)

@@ -5,41 +5,28 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TypeVar
 
+from runt_tui.client.host import SessionHost
 from runt_tui.client.link import DaemonError, DaemonUnavailable
 from runt_tui.doc import Edit, NotebookDoc
-
-if TYPE_CHECKING:
-    from runt_tui.client.replica import Replica
+from runt_tui.protocol.codec import decode
+from runt_tui.protocol.jsontypes import JSONDict
+from runt_tui.protocol.payloads import HeadsReply
+from runt_tui.protocol.requests import Prepare, Save
 
 log = logging.getLogger("runt_tui.client")
-
-
-class _Host(Protocol):
-    """What the mixin needs from AsyncSession."""
-
-    async def request(
-        self, rtype: str, payload: bytes = b"", timeout: float | None = 60.0, **fields: Any
-    ) -> tuple[dict[str, Any], bytes]: ...
-
-    def _replica(self) -> Replica: ...
-
-    async def sync_now(self, timeout: float = 10.0) -> None: ...
-
-    async def prepare_sources(self, cell_ids: list[str], timeout: float = 10.0, force: bool = False) -> None: ...
-
-    async def _wait_for_heads(self, heads: list[bytes], timeout: float = 10.0) -> None: ...
+T = TypeVar("T")
 
 
 class WriteAPI:
     """Edits of the notebook through the local replica; each returns once the daemon holds it."""
 
-    def edit(self: _Host, fn: Callable[[NotebookDoc], Any]) -> Any:
+    def edit(self: SessionHost, fn: Callable[[NotebookDoc], T]) -> T:
         """Apply an edit to the replica and send it, without waiting (the TUI's path)."""
         return self._replica().edit(fn)
 
-    async def create_cell(self: _Host, source: str = "", cell_type: str = "code", index: int | None = None) -> str:
+    async def create_cell(self: SessionHost, source: str = "", cell_type: str = "code", index: int | None = None) -> str:
         """Insert a cell (at the end by default) and return its id."""
         replica = self._replica()
         at = len(replica.doc) if index is None else index
@@ -47,7 +34,7 @@ class WriteAPI:
         await self.sync_now()
         return cell_id
 
-    async def set_source(self: _Host, cell_id: str, text: str) -> None:
+    async def set_source(self: SessionHost, cell_id: str, text: str) -> None:
         """Replace a cell's source (as a minimal edit)."""
         replica = self._replica()
         if cell_id in replica.doc and replica.doc.creates_chunks(cell_id, text):
@@ -67,7 +54,7 @@ class WriteAPI:
         await self.sync_now()
 
     async def splice_source(
-        self: _Host, cell_id: str, compute: Callable[[str], Sequence[tuple[int, int, str]]]
+        self: SessionHost, cell_id: str, compute: Callable[[str], Sequence[tuple[int, int, str]]]
     ) -> list[tuple[int, int, str]]:
         """Apply splices (pos, delete, insert; ascending, old coordinates) that `compute`
         derives from the cell's source as the replica holds it at that instant.
@@ -89,7 +76,7 @@ class WriteAPI:
         await self.sync_now()
         return applied
 
-    async def prepare_sources(self: _Host, cell_ids: list[str], timeout: float = 10.0, force: bool = False) -> None:
+    async def prepare_sources(self: SessionHost, cell_ids: list[str], timeout: float = 10.0, force: bool = False) -> None:
         """Have the daemon make these cells' sources editable (Text, or line chunks when long); returns once the replica has it.
 
         A notebook's sources are loaded as plain strings (cheap to build, load and
@@ -102,11 +89,11 @@ class WriteAPI:
         todo = [c for c in cell_ids if c in replica.doc and (force or not replica.doc.source_editable(c))]
         if not todo:
             return
-        header, _ = await self.request("prepare", cells=todo, timeout=timeout)
-        heads = [bytes.fromhex(h) for h in header.get("heads") or []]
+        header, _ = await self.ask(Prepare(todo), timeout=timeout)
+        heads = [bytes.fromhex(h) for h in decode(HeadsReply, header, "prepare reply").heads]
         await self._wait_for_heads(heads, timeout)
 
-    async def _replay_unprepared(self: _Host) -> None:
+    async def _replay_unprepared(self: SessionHost) -> None:
         """Replay sources of a lost epoch whose cells the daemon had to prepare first."""
         replica = self._replica()
         pending, replica.unreplayed = replica.unreplayed, {}
@@ -121,31 +108,31 @@ class WriteAPI:
                 replica.doc.set_source(cell_id, source)
         replica.flush()
 
-    async def delete_cell(self: _Host, cell_id: str) -> None:
+    async def delete_cell(self: SessionHost, cell_id: str) -> None:
         """Delete a cell."""
         self._replica().edit(lambda d: d.delete_cell(cell_id))
         await self.sync_now()
 
-    async def move_cell(self: _Host, cell_id: str, index: int) -> None:
+    async def move_cell(self: SessionHost, cell_id: str, index: int) -> None:
         """Move a cell to `index`."""
         self._replica().edit(lambda d: d.move_cell(cell_id, index))
         await self.sync_now()
 
-    async def set_cell_type(self: _Host, cell_id: str, cell_type: str) -> None:
+    async def set_cell_type(self: SessionHost, cell_id: str, cell_type: str) -> None:
         """Change a cell's type (code, markdown, raw)."""
         self._replica().edit(lambda d: d.set_cell_type(cell_id, cell_type))
         await self.sync_now()
 
-    async def set_cell_metadata(self: _Host, cell_id: str, metadata: dict[str, Any]) -> None:
+    async def set_cell_metadata(self: SessionHost, cell_id: str, metadata: JSONDict) -> None:
         """Replace a cell's metadata."""
         self._replica().edit(lambda d: d.set_cell_metadata(cell_id, metadata))
         await self.sync_now()
 
-    async def save(self: _Host, force: bool = False) -> dict[str, Any]:
+    async def save(self: SessionHost, force: bool = False) -> JSONDict:
         """Save the notebook file now (after syncing local edits).
 
         `force` overwrites a file on disk that is not a valid notebook (a git conflict).
         """
         await self.sync_now()
-        header, _ = await self.request("save", force=True) if force else await self.request("save")
+        header, _ = await self.ask(Save(force=True if force else None))
         return header

@@ -1,7 +1,7 @@
 """Answering one request: the type's handler, after the edge checks, with every failure an error response.
 
 The checks, in order: an integer id, a known type, a joined room (for room
-requests), then each field by the table in protocol/schema.py. A handler's
+requests), then each field by the table in protocol/fields.py. A handler's
 RequestError is the client's error; anything else it raises is INTERNAL (with
 a traceback in the log: a bug), except a panic of the document layer, which
 fails this request only.
@@ -17,7 +17,15 @@ from runt_tui.daemon.env_handlers import ENV_HANDLERS
 from runt_tui.daemon.handlers import HANDLERS, RequestError
 from runt_tui.daemon.kernel_handlers import KERNEL_HANDLERS
 from runt_tui.doc import is_panic
-from runt_tui.protocol import ErrorCode, Frame, make_error_response, make_response
+from runt_tui.protocol import (
+    ErrorCode,
+    Frame,
+    InvalidMessage,
+    InvalidPayload,
+    make_error_response,
+    make_response,
+    validate_message,
+)
 from runt_tui.protocol.fields import ROOM_REQUESTS, check_request
 
 if TYPE_CHECKING:
@@ -28,11 +36,16 @@ log = logging.getLogger("runt_tui.daemon")
 
 async def answer_request(daemon: Daemon, client: ClientConn, frame: Frame) -> None:
     """Run a request's handler and send its one response."""
-    rid = frame.header.get("id")
     rtype = frame.header.get("type")
-    if not isinstance(rid, int):
-        daemon._safe_send(client, make_error_response(0, ErrorCode.BAD_REQUEST, "request without an integer id"))
+    try:
+        validate_message(frame)
+    except InvalidMessage as e:
+        if e.request_id is None:
+            daemon._safe_send(client, make_error_response(0, ErrorCode.BAD_REQUEST, "request without an integer id"))
+        else:
+            refuse(daemon, client, e.request_id, rtype, ErrorCode.UNKNOWN_TYPE, f"unknown request type {rtype!r}")
         return
+    rid: int = frame.header["id"]
     handler = (HANDLERS.get(rtype) or KERNEL_HANDLERS.get(rtype) or ENV_HANDLERS.get(rtype)) if isinstance(rtype, str) else None
     if handler is None or not isinstance(rtype, str):
         refuse(daemon, client, rid, rtype, ErrorCode.UNKNOWN_TYPE, f"unknown request type {rtype!r}")
@@ -49,6 +62,9 @@ async def answer_request(daemon: Daemon, client: ClientConn, frame: Frame) -> No
         fields, payload = await handler(daemon, client, frame.header, frame.payload)
     except RequestError as e:
         refuse(daemon, client, rid, rtype, e.code, e.message)
+        return
+    except InvalidPayload as e:  # a field decoded into its shape did not fit it
+        refuse(daemon, client, rid, rtype, ErrorCode.BAD_REQUEST, str(e))
         return
     except asyncio.CancelledError:
         raise

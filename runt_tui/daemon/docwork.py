@@ -15,11 +15,16 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from runt_tui.doc import NotebookDoc
 from runt_tui.doc.merge import begin_merge, finish_merge, write_disk
 from runt_tui.doc.reader import Heads
+
+if TYPE_CHECKING:
+    from nbformat import NotebookNode
+
+    from runt_tui.doc.blobs import BlobSink
 
 T = TypeVar("T")
 
@@ -34,7 +39,7 @@ class DocWorker:
         self._pool = ThreadPoolExecutor(1, thread_name_prefix=f"doc-{key[-24:]}")
         self.lock = asyncio.Lock()
 
-    async def run(self, fn: Callable[..., T], *args: Any) -> T:
+    async def run(self, fn: Callable[..., T], *args: object) -> T:
         """Run `fn(*args)` on the room's document thread."""
         return await asyncio.get_running_loop().run_in_executor(self._pool, fn, *args)
 
@@ -44,7 +49,7 @@ class DocWorker:
 
 
 async def merge_disk(
-    doc: NotebookDoc, worker: DocWorker, base_heads: Heads | None, disk_nb: Any, blobs: Any, threshold: int
+    doc: NotebookDoc, worker: DocWorker, base_heads: Heads | None, disk_nb: NotebookNode, blobs: BlobSink, threshold: int
 ) -> Heads:
     """merge_external with its long middle part (writing the disk version) on the worker."""
     async with worker.lock:

@@ -39,6 +39,8 @@ from runt_tui.env.deps import ensure_env_id
 from runt_tui.env.resolve import home_dir
 from runt_tui.env.trust import last_approved, remember_approved
 from runt_tui.kernel import KernelLaunchError
+from runt_tui.protocol.payloads import NoticeEvent
+from runt_tui.protocol.runtime import EnvProgress, EnvState, KernelEnv
 
 if TYPE_CHECKING:
     from runt_tui.daemon.room import Room
@@ -62,7 +64,7 @@ class RoomEnv:
         self.manager = manager
         self.status = "unknown"
         self.info: EnvInfo | None = None
-        self.progress: dict[str, Any] | None = None
+        self.progress: EnvProgress | None = None
         self.error: str | None = None
         self.approved_by: str | None = None
         self.building_key: str | None = None
@@ -107,15 +109,17 @@ class RoomEnv:
             "typosquats": flag_typosquats(deps),
         }
 
-    def state(self) -> dict[str, Any]:
+    def state(self) -> EnvState:
         """The runtime `env` part: status, the environment (kind, path, Python), progress, error."""
-        return {
-            "status": self.status,
-            "env": self.info.as_dict() if self.info is not None else None,
-            "progress": self.progress,
-            "error": self.error,
-            "approved_by": self.approved_by,
-        }
+        info = self.info
+        return EnvState(
+            status=self.status,
+            env=KernelEnv(info.key, info.kind, info.path, info.python, info.python_version,
+                          list(info.dependencies), info.created) if info is not None else None,
+            progress=self.progress,
+            error=self.error,
+            approved_by=self.approved_by,
+        )
 
     def _set(self, status: str, **changes: Any) -> None:
         self.status = status
@@ -195,9 +199,8 @@ class RoomEnv:
         loop = asyncio.get_running_loop()
         self._approval = loop.create_future()
         self._set("awaiting_approval", approved_by=None, error=None)
-        self.room.send_event({"type": "notice", "level": "warning", "message":
-                              "This notebook's dependencies are not trusted on this machine: "
-                              "approve them to install and start the kernel (runt-tui trust NOTEBOOK)."})
+        self.room.send_event(NoticeEvent("warning", "This notebook's dependencies are not trusted on this machine: "
+                                         "approve them to install and start the kernel (runt-tui trust NOTEBOOK)."))
         try:
             await self._approval
         except KernelLaunchError as e:
@@ -211,7 +214,7 @@ class RoomEnv:
         started = time.monotonic()
 
         def on_progress(p: Progress) -> None:
-            self.progress = p.as_dict()
+            self.progress = EnvProgress(p.step, p.package, p.total, p.done, p.lines[-5:])
             if self.status != "building":
                 self.status = "building"
             self.room.publish_runtime()
@@ -286,7 +289,7 @@ class RoomEnv:
         assert self.info is not None
 
         def on_progress(p: Progress) -> None:
-            self.progress = p.as_dict()
+            self.progress = EnvProgress(p.step, p.package, p.total, p.done, p.lines[-5:])
             self.room.publish_runtime()
 
         self._set("installing", error=None)
@@ -294,11 +297,9 @@ class RoomEnv:
             self.info = await self.manager.extend(self.info, self.request(), added, on_progress)
         except (BuildError, DepsError) as e:
             self._set("ready", error=f"installing {' '.join(added)} failed:\n{e}", progress=None)
-            self.room.send_event({"type": "notice", "level": "error",
-                                  "message": f"installing {' '.join(added)} failed; restart the kernel to rebuild"})
+            self.room.send_event(NoticeEvent("error", f"installing {' '.join(added)} failed; restart the kernel to rebuild"))
         else:
             self._set("ready", progress=None)
-            self.room.send_event({"type": "notice", "level": "info",
-                                  "message": f"installed {' '.join(added)} into the running kernel"})
+            self.room.send_event(NoticeEvent("info", f"installed {' '.join(added)} into the running kernel"))
         finally:
             self._live = None

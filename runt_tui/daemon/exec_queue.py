@@ -9,9 +9,9 @@ the daemon and every client. The join reply carries both whole.
 from __future__ import annotations
 
 from collections import deque
-from typing import Any
 
-from runt_tui.daemon.execution import Execution
+from runt_tui.daemon.execution import Execution, cancelled
+from runt_tui.protocol.runtime import ExecutionSummary, QueueEntry
 
 
 class ExecQueue:
@@ -24,7 +24,7 @@ class ExecQueue:
         self.last: dict[str, Execution] = {}
         # What the last runtime event said of each cell's execution, and the cells
         # whose execution may have changed since (see executions_changed).
-        self._sent: dict[str, tuple[Any, ...]] = {}
+        self._sent: dict[str, tuple[object, ...]] = {}
         self._watch: set[str] = set()
         # The status of each queue entry as the last runtime event gave it.
         self._queue_sent: dict[str, str] = {}
@@ -62,7 +62,7 @@ class ExecQueue:
         """Finish every queued execution as cancelled."""
         while self.queue:
             ex = self.queue.popleft()
-            ex.finish("cancelled", {"ename": "Cancelled", "evalue": reason, "traceback": []})
+            ex.finish("cancelled", cancelled(reason))
 
     def note_count(self, cell_id: str, count: int) -> None:
         """The kernel gave a cell's execution its count."""
@@ -71,22 +71,22 @@ class ExecQueue:
             ex.execution_count = count
             self._watch.add(cell_id)
 
-    def queue_entries(self) -> list[dict[str, Any]]:
+    def queue_entries(self) -> list[QueueEntry]:
         """The whole queue, as the join reply gives it."""
         return [e.queue_entry() for e in self.active()]
 
-    def executions(self) -> dict[str, Any]:
+    def executions(self) -> dict[str, ExecutionSummary]:
         """Every cell's last execution, as the join reply gives it."""
         return {c: e.summary(brief=True) for c, e in self.last.items()}
 
-    def executions_changed(self) -> dict[str, Any]:
+    def executions_changed(self) -> dict[str, ExecutionSummary | None]:
         """Executions changed since the last runtime event.
 
         An execution only changes while queued or running, or as it ends: the
         cells active now and those watched since the last event cover them all,
         so an event costs O(active cells), not O(cells ever run).
         """
-        changed: dict[str, Any] = {}
+        changed: dict[str, ExecutionSummary | None] = {}
         active = {e.cell_id for e in self.active()}
         for cell_id in self._watch | active:
             ex = self.last[cell_id]  # watched and active cells all have an execution
@@ -97,9 +97,9 @@ class ExecQueue:
         self._watch = active
         return changed
 
-    def queue_changed(self) -> dict[str, Any]:
+    def queue_changed(self) -> dict[str, QueueEntry | None]:
         """Queue entries added or changed since the last runtime event; None for those gone."""
-        changed: dict[str, Any] = {}
+        changed: dict[str, QueueEntry | None] = {}
         active = self.active()
         now = {e.exec_id for e in active}
         for exec_id in [x for x in self._queue_sent if x not in now]:

@@ -7,7 +7,7 @@ import os
 import uuid
 from collections.abc import Awaitable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from runt_tui import __version__
 from runt_tui.daemon.docwork import prepare_cells
@@ -15,21 +15,27 @@ from runt_tui.daemon.peers import new_link
 from runt_tui.daemon.persist import EpochChanged, PersistFailed, describe
 from runt_tui.doc import DocError, NotebookFileError
 from runt_tui.protocol import ErrorCode
+from runt_tui.protocol.codec import decode
+from runt_tui.protocol.jsontypes import JSONDict
+from runt_tui.protocol.payloads import BlobReply, HeadsReply, JoinReply
+from runt_tui.protocol.requests import Ack, Blob, Join, Prepare, Save, SetPresence
 
 if TYPE_CHECKING:
     from runt_tui.daemon.room import Room
     from runt_tui.daemon.server import ClientConn, Daemon
 
 # A request's header, as checked by protocol/fields.py before its handler runs.
-Header = dict[str, Any]
-# A handler's answer: the response's fields and payload.
-Reply = tuple[dict[str, Any], bytes]
+Header = JSONDict
+# A handler's answer: the response's fields (a shape of protocol/payloads.py, as JSON) and payload.
+Reply = tuple[JSONDict, bytes]
 
 
 class Handler(Protocol):
     """A request handler: the daemon, the asking connection, the request's header and payload."""
 
     def __call__(self, d: Daemon, c: ClientConn, h: Header, p: bytes, /) -> Awaitable[Reply]: ...
+
+
 log = logging.getLogger("runt_tui.daemon")
 
 
@@ -42,15 +48,6 @@ class RequestError(Exception):
         self.message = message
 
 
-def _str(header: dict[str, Any], key: str, required: bool = True) -> str | None:
-    value = header.get(key)
-    if value is None and not required:
-        return None
-    if not isinstance(value, str) or not value:
-        raise RequestError(ErrorCode.BAD_REQUEST, f"'{key}' must be a non-empty string")
-    return value
-
-
 async def h_ping(d: Daemon, c: ClientConn, h: Header, p: bytes) -> Reply:
     """Heartbeat."""
     return {"pong": True}, b""
@@ -58,7 +55,7 @@ async def h_ping(d: Daemon, c: ClientConn, h: Header, p: bytes) -> Reply:
 
 async def h_status(d: Daemon, c: ClientConn, h: Header, p: bytes) -> Reply:
     """Daemon status: pid, socket, rooms with peers, settings."""
-    return d.status(), b""
+    return d.status().to_json(), b""
 
 
 async def h_stop(d: Daemon, c: ClientConn, h: Header, p: bytes) -> Reply:
@@ -69,8 +66,8 @@ async def h_stop(d: Daemon, c: ClientConn, h: Header, p: bytes) -> Reply:
 
 async def h_join(d: Daemon, c: ClientConn, h: Header, p: bytes) -> Reply:
     """Join (opening if needed) the room of a path or a notebook_id; the payload is the document."""
-    raw_path = _str(h, "path", required=False)
-    notebook_id = _str(h, "notebook_id", required=False)
+    r = decode(Join, h, "join")
+    raw_path, notebook_id = r.path, r.notebook_id
     if (raw_path is None) == (notebook_id is None):
         raise RequestError(ErrorCode.BAD_REQUEST, "give exactly one of 'path' or 'notebook_id'")
     path = Path(os.path.realpath(os.path.expanduser(raw_path))) if raw_path else None
@@ -85,10 +82,10 @@ async def h_join(d: Daemon, c: ClientConn, h: Header, p: bytes) -> Reply:
     except OSError as e:  # the state dir cannot be written (e.g. its disk is full)
         log.warning("room for %s not opened: %s", path or notebook_id, e)
         raise RequestError(ErrorCode.CANNOT_PERSIST, describe(e)) from None
-    name = str(h.get("name") or "anonymous")[:64]
-    colour = h["colour"][:32] if isinstance(h.get("colour"), str) else None
+    name = (r.name or "anonymous")[:64]
+    colour = r.colour[:32] if r.colour else None
     peer_id = uuid.uuid4().hex[:12]
-    link = new_link(room.doc, peer_id, name, colour, c, room.next_peer_index(), str(h.get("kind") or "tui")[:32])
+    link = new_link(room.doc, peer_id, name, colour, c, room.next_peer_index(), (r.kind or "tui")[:32])
     old = c.rooms.get(room.key)
     if old is not None:  # joined again on the same connection: the new peer replaces the old
         room.remove_peer(old.peer_id)
@@ -96,18 +93,26 @@ async def h_join(d: Daemon, c: ClientConn, h: Header, p: bytes) -> Reply:
     data = room.snapshot_bytes()
     room.add_peer(link)
     log.info("room %s: %s joined (%s, client %d, peer %s)", room.key, name, link.kind, c.conn_id, peer_id)
-    return {
-        "room": room.key,
-        "peer_id": peer_id,
-        "colour": link.colour,
-        "epoch": room.doc.epoch,
-        "path": str(room.path) if room.path else None,
-        "notebook_id": room.notebook_id,
-        "runtime": room.runtime(),
-        "peers": [x.describe() for x in room.peers.values()],
-        # How often the client must ping: a silent client is dropped after heartbeat_timeout.
-        "heartbeat_interval": d.settings.heartbeat_interval,
-    }, data
+    reply = JoinReply(
+        room=room.key,
+        peer_id=peer_id,
+        colour=link.colour,
+        epoch=room.doc.epoch,
+        path=str(room.path) if room.path else None,
+        notebook_id=room.notebook_id,
+        runtime=room.runtime(),
+        peers=[x.describe() for x in room.peers.values()],
+        heartbeat_interval=d.settings.heartbeat_interval,
+    )
+    return reply.to_json(), data
+
+
+def hex_heads(heads: list[str]) -> list[bytes]:
+    """Change hashes from their hex (checked by protocol/fields.py: this is a second guard)."""
+    try:
+        return [bytes.fromhex(x) for x in heads]
+    except ValueError:
+        raise RequestError(ErrorCode.BAD_REQUEST, "'heads' must be hex strings") from None
 
 
 def _room(d: Daemon, c: ClientConn, h: Header) -> Room:
@@ -129,20 +134,14 @@ async def h_leave(d: Daemon, c: ClientConn, h: Header, p: bytes) -> Reply:
 async def h_ack(d: Daemon, c: ClientConn, h: Header, p: bytes) -> Reply:
     """Answer once the daemon holds (in memory and on disk) every change up to the given heads."""
     room = _room(d, c, h)
-    heads_raw = h.get("heads")
-    if not isinstance(heads_raw, list) or not all(isinstance(x, str) for x in heads_raw):
-        raise RequestError(ErrorCode.BAD_REQUEST, "'heads' must be a list of hex strings")
-    try:
-        heads = [bytes.fromhex(x) for x in heads_raw]
-    except ValueError:
-        raise RequestError(ErrorCode.BAD_REQUEST, "'heads' must be hex") from None
-    timeout = float(h.get("wait") or 10.0)
-    epoch = h.get("epoch")
-    if epoch is not None and epoch != room.doc.epoch:
+    r = decode(Ack, h, "ack")
+    heads = hex_heads(r.heads)
+    timeout = r.wait or 10.0
+    if r.epoch is not None and r.epoch != room.doc.epoch:
         raise RequestError(ErrorCode.EPOCH_CHANGED, f"the notebook's history was compacted (epoch {room.doc.epoch})")
     if not await _acknowledged(room, heads, min(timeout, 60.0)):
         raise RequestError(ErrorCode.TIMEOUT, "the daemon did not receive those changes in time")
-    return {"heads": [x.hex() for x in room.doc.heads()]}, b""
+    return HeadsReply([x.hex() for x in room.doc.heads()]).to_json(), b""
 
 
 async def _acknowledged(room: Room, heads: list[bytes], timeout: float = 10.0) -> bool:
@@ -159,25 +158,24 @@ async def _acknowledged(room: Room, heads: list[bytes], timeout: float = 10.0) -
 async def h_save(d: Daemon, c: ClientConn, h: Header, p: bytes) -> Reply:
     """Save the notebook file now."""
     room = _room(d, c, h)
+    r = decode(Save, h, "save")
     try:
-        result = await room.save(explicit=True, force=h.get("force") is True)
+        result = await room.save(explicit=True, force=r.force is True)
     except PersistFailed as e:  # the file is written only once the document is on disk
         raise RequestError(ErrorCode.CANNOT_PERSIST, str(e)) from None
-    if result.get("error") == "read-only":
-        raise RequestError(ErrorCode.READ_ONLY, room.save_state.get("message", "read-only"))
-    if result.get("error") == "invalid":  # the file on disk is broken: only `force` overwrites it
-        raise RequestError(ErrorCode.CONFLICT, str(result.get("message") or "the file on disk is not a valid notebook"))
-    if "error" in result:
-        raise RequestError(ErrorCode.INTERNAL, str(result["error"]))
-    return result, b""
+    if result.error == "read-only":
+        raise RequestError(ErrorCode.READ_ONLY, room.save_state.message or "read-only")
+    if result.error == "invalid":  # the file on disk is broken: only `force` overwrites it
+        raise RequestError(ErrorCode.CONFLICT, result.message or "the file on disk is not a valid notebook")
+    if result.error is not None:
+        raise RequestError(ErrorCode.INTERNAL, result.error)
+    return result.to_json(), b""
 
 
 async def h_prepare(d: Daemon, c: ClientConn, h: Header, p: bytes) -> Reply:
     """Make cells' sources editable Text (see runt_tui.doc.schema); the change is sent before the reply."""
     room = _room(d, c, h)
-    cells = h.get("cells")
-    if not isinstance(cells, list) or not all(isinstance(x, str) for x in cells) or len(cells) > 100_000:
-        raise RequestError(ErrorCode.BAD_REQUEST, "'cells' must be a list of cell ids")
+    cells = decode(Prepare, h, "prepare").cells
     if await prepare_cells(room.doc, room.worker, cells):
         room.local_changed(notebook_changed=False)
     room.flush_sync_now()  # what the answer's heads name reaches the requester first
@@ -185,31 +183,28 @@ async def h_prepare(d: Daemon, c: ClientConn, h: Header, p: bytes) -> Reply:
     # without it would prepare the cell anew, and two Texts would conflict.
     if not await _acknowledged(room, room.doc.heads()):
         raise RequestError(ErrorCode.TIMEOUT, "the prepared cells could not be written to disk in time")
-    return {"heads": [x.hex() for x in room.doc.heads()]}, b""
+    return HeadsReply([x.hex() for x in room.doc.heads()]).to_json(), b""
 
 
 async def h_presence(d: Daemon, c: ClientConn, h: Header, p: bytes) -> Reply:
     """Update this peer's presence (focused cell, cursor, mode) and push it to the room."""
     room = _room(d, c, h)
     link = c.rooms[room.key]
-    info = h.get("presence")
-    if not isinstance(info, dict):
-        raise RequestError(ErrorCode.BAD_REQUEST, "'presence' must be an object")
-    link.presence = {k: info[k] for k in ("cell", "cursor", "mode", "selection") if k in info}
-    if isinstance(h.get("name"), str):
-        link.name = h["name"][:64]
+    r = decode(SetPresence, h, "presence")
+    link.presence = r.presence
+    if r.name is not None:
+        link.name = r.name[:64]
     room.publish_presence()
     return {}, b""
 
 
 async def h_blob(d: Daemon, c: ClientConn, h: Header, p: bytes) -> Reply:
     """Fetch a blob by digest."""
-    digest = _str(h, "digest")
-    assert digest is not None
+    digest = decode(Blob, h, "blob").digest
     data = d.blobs.get(digest)
     if data is None:
         raise RequestError(ErrorCode.NOT_FOUND, f"no blob {digest[:16]}")
-    return {"digest": digest, "size": len(data)}, data
+    return BlobReply(digest, len(data)).to_json(), data
 
 
 async def h_hello(d: Daemon, c: ClientConn, h: Header, p: bytes) -> Reply:
@@ -231,4 +226,4 @@ HANDLERS: dict[str, Handler] = {
     "blob": h_blob,
 }
 
-__all__ = ["HANDLERS", "DocError", "Handler", "Header", "Reply", "RequestError"]
+__all__ = ["HANDLERS", "DocError", "Handler", "Header", "Reply", "RequestError", "hex_heads"]

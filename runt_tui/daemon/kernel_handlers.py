@@ -6,10 +6,14 @@ import asyncio
 from typing import TYPE_CHECKING
 
 from runt_tui.daemon.env_handlers import env_of
-from runt_tui.daemon.handlers import Handler, Header, Reply, RequestError, _room
+from runt_tui.daemon.handlers import Handler, Header, Reply, RequestError, _room, hex_heads
 from runt_tui.daemon.kernel_room import RoomKernel
 from runt_tui.kernel import KernelLaunchError, list_kernelspecs
 from runt_tui.protocol import ErrorCode
+from runt_tui.protocol.codec import decode
+from runt_tui.protocol.payloads import KernelAnswer, KernelReply, KernelspecsReply
+from runt_tui.protocol.requests import ClearOutputs, Complete, Execute, InputReply, StartKernel
+from runt_tui.protocol.runtime import Requester
 
 if TYPE_CHECKING:
     from runt_tui.daemon.room import Room
@@ -26,34 +30,27 @@ def kernel_of(d: Daemon, room: Room) -> RoomKernel:
 async def h_start_kernel(d: Daemon, c: ClientConn, h: Header, p: bytes) -> Reply:
     """Start the room's kernel, or reuse the running one."""
     room = _room(d, c, h)
-    name = h.get("kernel_name")
+    name = decode(StartKernel, h, "start_kernel").kernel_name
     try:
-        state = await kernel_of(d, room).start(name if isinstance(name, str) and name else None)
+        state = await kernel_of(d, room).start(name or None)
     except KernelLaunchError as e:
         raise RequestError(ErrorCode.KERNEL_ERROR, str(e)) from None
-    return {"kernel": state}, b""
+    return KernelReply(state).to_json(), b""
 
 
 async def h_execute(d: Daemon, c: ClientConn, h: Header, p: bytes) -> Reply:
     """Queue a cell as of the requester's heads; with `wait`, answer when it finished."""
     room = _room(d, c, h)
-    cell = h.get("cell")
-    if not isinstance(cell, str):
-        raise RequestError(ErrorCode.BAD_REQUEST, "'cell' must be a cell id")
-    heads_raw = h.get("heads") or []
-    try:
-        heads = [bytes.fromhex(x) for x in heads_raw]
-    except (TypeError, ValueError):
-        raise RequestError(ErrorCode.BAD_REQUEST, "'heads' must be hex strings") from None
+    r = decode(Execute, h, "execute")
+    heads = hex_heads(r.heads or [])
     link = c.rooms[room.key]
-    ex = kernel_of(d, room).execute(cell, heads, {"peer_id": link.peer_id, "name": link.name})
-    if not h.get("wait"):
-        return ex.summary(), b""
-    timeout = h.get("limit")
+    ex = kernel_of(d, room).execute(r.cell, heads, Requester(link.peer_id, link.name))
+    if not r.wait:
+        return ex.summary().to_json(), b""
     try:
-        result = await asyncio.wait_for(ex.wait(), float(timeout) if timeout else None)
+        result = await asyncio.wait_for(ex.wait(), r.limit or None)
     except TimeoutError:
-        raise RequestError(ErrorCode.TIMEOUT, f"cell {cell} did not finish in {timeout} s") from None
+        raise RequestError(ErrorCode.TIMEOUT, f"cell {r.cell} did not finish in {r.limit} s") from None
     return result, b""
 
 
@@ -71,7 +68,7 @@ async def h_restart_kernel(d: Daemon, c: ClientConn, h: Header, p: bytes) -> Rep
         state = await kernel_of(d, room).restart()
     except KernelLaunchError as e:
         raise RequestError(ErrorCode.KERNEL_ERROR, str(e)) from None
-    return {"kernel": state}, b""
+    return KernelReply(state).to_json(), b""
 
 
 async def h_shutdown_kernel(d: Daemon, c: ClientConn, h: Header, p: bytes) -> Reply:
@@ -84,9 +81,7 @@ async def h_shutdown_kernel(d: Daemon, c: ClientConn, h: Header, p: bytes) -> Re
 async def h_input_reply(d: Daemon, c: ClientConn, h: Header, p: bytes) -> Reply:
     """Answer the kernel's pending input() prompt."""
     room = _room(d, c, h)
-    value = h.get("value")
-    if not isinstance(value, str):
-        raise RequestError(ErrorCode.BAD_REQUEST, "'value' must be a string")
+    value = decode(InputReply, h, "input_reply").value
     if not kernel_of(d, room).send_input(value):
         raise RequestError(ErrorCode.CONFLICT, "the kernel is not waiting for input")
     return {}, b""
@@ -94,9 +89,8 @@ async def h_input_reply(d: Daemon, c: ClientConn, h: Header, p: bytes) -> Reply:
 
 async def _kernel_request(d: Daemon, c: ClientConn, h: Header, what: str) -> Reply:
     room = _room(d, c, h)
-    code, pos = h.get("code"), h.get("cursor_pos")
-    if not isinstance(code, str) or not isinstance(pos, int):
-        raise RequestError(ErrorCode.BAD_REQUEST, "'code' (str) and 'cursor_pos' (int) are required")
+    r = decode(Complete, h, what)
+    code, pos = r.code, r.cursor_pos
     if not 0 <= pos <= len(code):  # a kernel never answers a cursor past the end
         raise RequestError(ErrorCode.BAD_REQUEST, f"'cursor_pos' must be from 0 to {len(code)}, the length of 'code'")
     kernel = kernel_of(d, room)
@@ -104,10 +98,10 @@ async def _kernel_request(d: Daemon, c: ClientConn, h: Header, what: str) -> Rep
         raise RequestError(ErrorCode.KERNEL_ERROR, "no kernel is running")
     try:
         fn = kernel.session.complete if what == "complete" else kernel.session.inspect
-        reply = await fn(code, pos, timeout=float(h.get("wait") or 5.0))
+        reply = await fn(code, pos, timeout=r.wait or 5.0)
     except TimeoutError:
         raise RequestError(ErrorCode.TIMEOUT, f"the kernel did not answer the {what} request") from None
-    return {"reply": dict(reply)}, b""
+    return KernelAnswer(dict(reply)).to_json(), b""
 
 
 async def h_complete(d: Daemon, c: ClientConn, h: Header, p: bytes) -> Reply:
@@ -123,10 +117,7 @@ async def h_inspect(d: Daemon, c: ClientConn, h: Header, p: bytes) -> Reply:
 async def h_clear_outputs(d: Daemon, c: ClientConn, h: Header, p: bytes) -> Reply:
     """Clear the outputs of some cells (the daemon is the only writer of outputs)."""
     room = _room(d, c, h)
-    cells = h.get("cells")
-    if not isinstance(cells, list) or not all(isinstance(x, str) for x in cells):
-        raise RequestError(ErrorCode.BAD_REQUEST, "'cells' must be a list of cell ids")
-    await kernel_of(d, room).clear_outputs(cells)
+    await kernel_of(d, room).clear_outputs(decode(ClearOutputs, h, "clear_outputs").cells)
     return {}, b""
 
 
@@ -136,7 +127,7 @@ async def h_kernelspecs(d: Daemon, c: ClientConn, h: Header, p: bytes) -> Reply:
         specs = await asyncio.to_thread(list_kernelspecs)
     except Exception as e:  # a broken kernel.json must not fail the room
         raise RequestError(ErrorCode.KERNEL_ERROR, f"cannot list kernelspecs: {e}") from None
-    return {"kernelspecs": specs}, b""
+    return KernelspecsReply(specs).to_json(), b""
 
 
 KERNEL_HANDLERS: dict[str, Handler] = {

@@ -9,26 +9,30 @@ this machine's is no reason to rewrite someone's file when the kernel starts.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
+from runt_tui.protocol.jsontypes import JSONDict
 
 if TYPE_CHECKING:
     from runt_tui.daemon.room import Room
 
 
 def kernel_metadata_update(
-    metadata: dict[str, Any], spec: dict[str, str], language_info: Any
-) -> dict[str, Any] | None:
+    metadata: JSONDict, spec: dict[str, str], language_info: object
+) -> JSONDict | None:
     """The `kernelspec` / `language_info` entries that make `metadata` name the kernel; None if it does."""
     current = metadata.get("kernelspec")
     if not spec.get("name") or (isinstance(current, dict) and current.get("name") == spec["name"]):
         return None
-    update: dict[str, Any] = {"kernelspec": {k: spec[k] for k in ("display_name", "language", "name") if spec.get(k)}}
+    kernelspec: JSONDict = {k: spec[k] for k in ("display_name", "language", "name") if spec.get(k)}
+    update: JSONDict = {"kernelspec": kernelspec}
     if isinstance(language_info, dict) and language_info.get("name"):
         update["language_info"] = language_info
     return update
 
 
-def record_kernel(room: Room, spec: dict[str, str], kernel_info: dict[str, Any]) -> None:
+def record_kernel(room: Room, spec: dict[str, str], kernel_info: Mapping[str, object]) -> None:
     """Write the running kernel into the notebook's metadata when it says otherwise (then saved)."""
     info = kernel_info.get("language_info")  # the kernel_info_reply's content
     metadata = room.doc.metadata()

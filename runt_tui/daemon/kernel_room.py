@@ -7,8 +7,9 @@ import contextlib
 import logging
 import time
 from collections import deque
+from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from runt_tui.daemon.exec_queue import ExecQueue
 from runt_tui.daemon.execution import Execution
@@ -16,6 +17,10 @@ from runt_tui.daemon.kernel_meta import record_kernel
 from runt_tui.daemon.output_flush import OutputFlusher
 from runt_tui.doc import DocError, NotebookDoc, is_panic
 from runt_tui.kernel import KernelDiedError, KernelLaunchError, KernelSession, OutputAccumulator
+from runt_tui.protocol.codec import decode
+from runt_tui.protocol.jsontypes import JSONMapping
+from runt_tui.protocol.payloads import InputPromptEvent, InputRequestEvent, NoticeEvent
+from runt_tui.protocol.runtime import ExecError, InputRequest, KernelState, Requester
 
 if TYPE_CHECKING:
     from runt_tui.daemon.env_room import RoomEnv
@@ -43,13 +48,8 @@ class RoomKernel:
         self._wake = asyncio.Event()
         self._start_lock = asyncio.Lock()
         self._worker = asyncio.get_running_loop().create_task(self._work(), name=f"kernel-queue-{room.key}")
-        self.input_request: dict[str, Any] | None = None
+        self.input_request: InputRequest | None = None
         self._publish_handle: asyncio.Handle | None = None
-        room.runtime_extra["kernel"] = self.kernel_state
-        room.runtime_extra["queue"] = self.jobs.queue_entries
-        room.runtime_deltas["queue"] = self.jobs.queue_changed
-        room.runtime_extra["executions"] = self.jobs.executions
-        room.runtime_deltas["executions"] = self.jobs.executions_changed
 
     # ---- state -----------------------------------------------------------
 
@@ -68,15 +68,9 @@ class RoomKernel:
         """True while a cell is queued or running (or taken from the queue)."""
         return self.jobs.busy
 
-    def kernel_state(self) -> dict[str, Any]:
+    def kernel_state(self) -> KernelState:
         """The kernel part of the runtime snapshot."""
-        return {
-            "status": self.status,
-            "name": self.name,
-            "exception": self.error,
-            "pid": self._pid(),
-            "input": self.input_request,
-        }
+        return KernelState(self.status, self.name, self.error, self._pid(), self.input_request)
 
     def _pid(self) -> int | None:
         return self.session.pid if self.session is not None else None
@@ -119,10 +113,10 @@ class RoomKernel:
         self.error = reason
         self.input_request = None
         self._cancel_queue(f"kernel died: {reason}")
-        self.room.send_event({"type": "notice", "level": "error", "message": f"Kernel died: {reason}"})
+        self.room.send_event(NoticeEvent("error", f"Kernel died: {reason}"))
         self._publish()
 
-    async def start(self, kernel_name: str | None = None) -> dict[str, Any]:
+    async def start(self, kernel_name: str | None = None) -> KernelState:
         """Start the room's kernel, or reuse the one already running."""
         async with self._start_lock:
             if self.session is not None and self.alive:
@@ -146,7 +140,7 @@ class RoomKernel:
                 log.warning("room %s: kernel %s failed to start: %s", self.room.key, name, e)
                 self.status, self.error = "dead", str(e)
                 self._cancel_queue(f"kernel failed to start: {e}")
-                self.room.send_event({"type": "notice", "level": "error", "message": f"Kernel failed to start: {e}"})
+                self.room.send_event(NoticeEvent("error", f"Kernel failed to start: {e}"))
                 self._publish()
                 raise
             self.status = "idle" if session.status in ("idle", "starting") else str(session.status)
@@ -171,7 +165,7 @@ class RoomKernel:
             log.info("room %s: kernel %s interrupted (pid %s)", self.room.key, self.name, self._pid())
             await self.session.interrupt()
 
-    async def restart(self) -> dict[str, Any]:
+    async def restart(self) -> KernelState:
         """Restart the kernel (outputs stay); queued cells are cancelled."""
         self._cancel_queue("kernel restarted")
         if self.env is not None and self.env.changed() and self.session is not None:
@@ -217,8 +211,10 @@ class RoomKernel:
 
     # ---- execution -------------------------------------------------------
 
-    def execute(self, cell_id: str, heads: list[bytes], requester: dict[str, Any]) -> Execution:
-        """Queue a cell (or return its queued/running execution)."""
+    def execute(self, cell_id: str, heads: list[bytes], requester: Requester | JSONMapping) -> Execution:
+        """Queue a cell (or return its queued/running execution); `requester` may be given as its JSON."""
+        if not isinstance(requester, Requester):
+            requester = decode(Requester, requester, "requester")
         ex = self.jobs.find(cell_id)
         if ex is not None:
             return ex
@@ -240,12 +236,12 @@ class RoomKernel:
                     raise
                 except Exception as e:
                     log.exception("execution %s failed", ex.exec_id)
-                    ex.finish("error", {"ename": type(e).__name__, "evalue": str(e), "traceback": []})
+                    ex.finish("error", ExecError(type(e).__name__, str(e)))
                 except BaseException as e:
                     if not is_panic(e):  # a panic of the document layer fails this execution only
                         raise
                     log.error("execution %s: the document layer panicked: %s", ex.exec_id, e)
-                    ex.finish("error", {"ename": "DocumentError", "evalue": str(e), "traceback": []})
+                    ex.finish("error", ExecError("DocumentError", str(e)))
                 finally:
                     self.jobs.current = None
                     # Now, not at the next iteration: everyone sees the
@@ -280,7 +276,7 @@ class RoomKernel:
             reply = await session.wait(msg_id)
         except KernelDiedError as e:
             self.outputs.flush()
-            ex.finish("error", {"ename": "KernelDied", "evalue": str(e), "traceback": []}, doc.heads())
+            ex.finish("error", ExecError("KernelDied", str(e)), doc.heads())
             return
         finally:
             self.input_request = None
@@ -299,25 +295,25 @@ class RoomKernel:
             try:
                 await self.start()
             except KernelLaunchError as e:
-                ex.finish("error", {"ename": "KernelLaunchError", "evalue": str(e), "traceback": []})
+                ex.finish("error", ExecError("KernelLaunchError", str(e)))
                 return None
         have = await self._wait_heads(ex.heads)
         if ex.cancel_requested or self.session is None or not self.alive:
             reason = "interrupted" if ex.cancel_requested else f"the kernel is {self.status}"
-            ex.finish("cancelled", {"ename": "Cancelled", "evalue": reason, "traceback": []})
+            ex.finish("cancelled", ExecError("Cancelled", reason))
             return None
         doc = self.room.doc
         try:
             cell = doc.cell(ex.cell_id, ex.heads if have else None)
         except DocError:
-            ex.finish("error", {"ename": "CellNotFound", "evalue": f"no cell {ex.cell_id}", "traceback": []})
+            ex.finish("error", ExecError("CellNotFound", f"no cell {ex.cell_id}"))
             return None
         if cell.cell_type != "code" or ex.cell_id not in doc:
             ex.finish("done", heads=doc.heads())
             return None
         return cell
 
-    def _finish(self, ex: Execution, acc: OutputAccumulator, reply: dict[str, Any]) -> None:
+    def _finish(self, ex: Execution, acc: OutputAccumulator, reply: Mapping[str, object]) -> None:
         """Finish an execution by the kernel's reply (an error cancels the rest of the queue)."""
         heads = self.room.doc.heads()
         status = str(reply.get("status", "ok"))
@@ -325,24 +321,25 @@ class RoomKernel:
             ex.finish("done", heads=heads)
         elif status == "error":
             err = acc.error
-            info = {"ename": err.ename, "evalue": err.evalue, "traceback": list(err.traceback)} if err else None
+            info = ExecError(err.ename, err.evalue, list(err.traceback)) if err else None
             self._cancel_queue("a previous cell raised an error")
             ex.finish("error", info, heads)
         else:
             reason = str(reply.get("reason", "aborted"))
-            ex.finish("cancelled", {"ename": "Aborted", "evalue": reason, "traceback": []}, heads)
+            ex.finish("cancelled", ExecError("Aborted", reason), heads)
 
     def _on_input(self, ex: Execution, prompt: str, password: bool) -> None:
-        self.input_request = {"cell": ex.cell_id, "prompt": prompt, "password": password, "exec_id": ex.exec_id, "requester": ex.requester}
-        event = {"type": "input_request", **self.input_request}
-        peer = ex.requester.get("peer_id")
-        if peer in self.room.peers:
-            self.room.send_event(event, only=peer)
+        request = InputRequest(ex.cell_id, prompt, password, ex.exec_id, ex.requester)
+        self.input_request = request
+        asker = ex.requester.peer_id
+        if asker in self.room.peers:
+            # The prompt is answered by whoever ran the cell; the others are shown it.
+            self.room.send_event(InputRequestEvent(**vars(request)), only=asker)
             for pid in list(self.room.peers):
-                if pid != peer:
-                    self.room.send_event({**event, "type": "input_prompt"}, only=pid)
+                if pid != asker:
+                    self.room.send_event(InputPromptEvent(**vars(request)), only=pid)
         else:
-            self.room.send_event(event)
+            self.room.send_event(InputRequestEvent(**vars(request)))
         self._publish()
 
     def send_input(self, value: str) -> bool:

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING
 
 from runt_tui.daemon.outputs_writer import CellOutputWriter
 from runt_tui.doc import NotebookDoc
@@ -58,9 +58,11 @@ class OutputFlusher:
         """Stop writing a cell (its outputs are being cleared)."""
         self.writers.pop(cell_id, None)
 
-    def on_message(self, acc: OutputAccumulator, msg: dict[str, Any]) -> None:
+    def on_message(self, acc: OutputAccumulator, msg: Mapping[str, object]) -> None:
         """An iopub message of the execution `acc` collects."""
-        if (msg.get("msg_type") or (msg.get("header") or {}).get("msg_type")) == "clear_output":
+        header = msg.get("header")
+        msg_type = msg.get("msg_type") or (header.get("msg_type") if isinstance(header, dict) else None)
+        if msg_type == "clear_output":
             writer = self.writers.get(acc.cell_id)
             if writer is not None:
                 writer.forget_streams()

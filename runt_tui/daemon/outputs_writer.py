@@ -10,16 +10,16 @@ the square of it.
 from __future__ import annotations
 
 import json
-from typing import Any
 
 from runt_tui.doc import NotebookDoc, externalize_output
 from runt_tui.doc.blobs import BlobSink
 from runt_tui.doc.schema import CONT_KEY
+from runt_tui.protocol.jsontypes import JSONDict, JSONValue
 
 CHUNK = 4096
 
 
-def _dumps(value: Any) -> str:
+def _dumps(value: JSONValue) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
@@ -34,7 +34,7 @@ class _StreamChunks:
         self.frozen_text: list[str] = []
         self.frozen_len = 0
 
-    def entries(self, output: dict[str, Any]) -> list[str]:
+    def entries(self, output: JSONDict) -> list[str]:
         text = str(output.get("text", ""))
         # Outputs only change at their end; checking the last frozen piece is enough.
         if self.frozen and not text.startswith(self.frozen_text[-1], self.frozen_len - len(self.frozen_text[-1])):
@@ -50,12 +50,12 @@ class _StreamChunks:
         tail = text[start:]
         return [*self.frozen, self._entry(output, tail, first=not self.frozen)]
 
-    def _freeze(self, output: dict[str, Any], piece: str) -> None:
+    def _freeze(self, output: JSONDict, piece: str) -> None:
         self.frozen.append(self._entry(output, piece, first=not self.frozen))
         self.frozen_text.append(piece)
         self.frozen_len += len(piece)
 
-    def _entry(self, output: dict[str, Any], text: str, first: bool) -> str:
+    def _entry(self, output: JSONDict, text: str, first: bool) -> str:
         if first:
             return _dumps({**output, "text": text})
         return _dumps({"output_type": "stream", "name": self.name, "text": text, CONT_KEY: True})
@@ -78,7 +78,7 @@ class CellOutputWriter:
         # count again (the execute_reply repeats it) makes no change.
         self.count_written: int | bool | None = False
 
-    def _entries(self, index: int, output: dict[str, Any]) -> list[str]:
+    def _entries(self, index: int, output: JSONDict) -> list[str]:
         if output.get("output_type") == "stream" and isinstance(output.get("text"), str):
             chunks = self.streams.get(index)
             if chunks is None or chunks.name != output.get("name"):
@@ -87,7 +87,7 @@ class CellOutputWriter:
         self.streams.pop(index, None)
         return [_dumps(externalize_output(output, self.blobs, self.threshold))]
 
-    def apply(self, length: int, changed: dict[int, dict[str, Any]], execution_count: int | bool | None = False) -> None:
+    def apply(self, length: int, changed: dict[int, JSONDict], execution_count: int | bool | None = False) -> None:
         """Bring the stored entries in line with the logical outputs; one document change."""
         first_logical = min([length, *changed.keys()]) if changed or length < len(self.phys) else len(self.phys)
         del self.phys[length:]

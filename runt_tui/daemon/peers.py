@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Protocol
 
 from runt_tui.doc import NotebookDoc, SyncPeer
+from runt_tui.protocol.jsontypes import JSONDict
+from runt_tui.protocol.payloads import PeerInfo, Presence
 
 PALETTE = (
     "#e06c75",
@@ -26,8 +28,8 @@ class Outbox(Protocol):
     def send_sync(self, room: str, data: bytes) -> None:
         """Send an Automerge sync message; raises when the peer is too slow."""
 
-    def send_event(self, event: dict[str, Any], payload: bytes = b"") -> None:
-        """Send an event; raises when the peer is too slow."""
+    def send_event(self, header: JSONDict, payload: bytes = b"") -> None:
+        """Send an event (its header: see protocol/payloads.py); raises when the peer is too slow."""
 
     def drop(self, reason: str) -> None:
         """Close the connection (slow or misbehaving peer)."""
@@ -43,19 +45,15 @@ class PeerLink:
     outbox: Outbox
     sync: SyncPeer
     joined_at: float = field(default_factory=time.time)
-    presence: dict[str, Any] = field(default_factory=dict)
+    presence: Presence = field(default_factory=Presence)
     kind: str = "tui"
 
-    def describe(self) -> dict[str, Any]:
+    def describe(self) -> PeerInfo:
         """The public view of this peer."""
-        return {
-            "peer_id": self.peer_id,
-            "name": self.name,
-            "colour": self.colour,
-            "kind": self.kind,
-            "joined_at": self.joined_at,
-            **{k: v for k, v in self.presence.items() if k in ("cell", "cursor", "mode", "selection")},
-        }
+        p = self.presence
+        return PeerInfo(
+            self.peer_id, self.name, self.colour, self.kind, self.joined_at, p.cell, p.cursor, p.mode, p.selection
+        )
 
 
 def new_link(doc: NotebookDoc, peer_id: str, name: str, colour: str | None, outbox: Outbox, index: int, kind: str) -> PeerLink:

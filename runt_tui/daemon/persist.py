@@ -25,7 +25,6 @@ import time
 import zlib
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
 
 from runt_tui.doc import write_bytes_atomic
 from runt_tui.doc.history import MAGIC
@@ -254,7 +253,7 @@ class RoomStore:
     def read_meta(self) -> RoomMeta:
         """The stored room metadata (defaults when missing; when damaged, also `meta_damaged`, file set aside)."""
         try:
-            raw: Any = json.loads(read_private(self.meta_path).decode("utf-8"))
+            raw = json.loads(read_private(self.meta_path).decode("utf-8"))
             meta = RoomMeta(**{k: raw[k] for k in asdict(RoomMeta()) if k in raw})
             problem = _meta_problem(meta)
             if problem is None:

@@ -6,10 +6,11 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Coroutine
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from runt_tui.daemon import runtime_state
 from runt_tui.daemon.docwork import DocWorker
 from runt_tui.daemon.peers import PeerLink
 from runt_tui.daemon.persist import PersistFailed, RoomMeta, RoomStore
@@ -19,6 +20,8 @@ from runt_tui.daemon.room_open import load_room
 from runt_tui.daemon.room_persist import RoomPersistence
 from runt_tui.doc import Baseline, DocError, FileBlobStore, NotebookDoc
 from runt_tui.doc.history import acknowledges
+from runt_tui.protocol.payloads import Event, PresenceEvent, RuntimeEvent, SaveResult, event_header
+from runt_tui.protocol.runtime import FileState, RuntimeState, SaveState
 from runt_tui.settings import Settings
 
 if TYPE_CHECKING:
@@ -64,16 +67,10 @@ class Room(RoomHistory, RoomPersistence, RoomFiles):
         self._dirty_since: float | None = None
         self._pending_write_sha: str | None = None
         self._baseline: Baseline | None = None
-        self.save_state: dict[str, Any] = {"state": "saved"}
-        self.file_state: dict[str, Any] = {
-            "state": "ok" if path is None or path.exists() else "new"
-        }
+        self.save_state = SaveState("saved")
+        self.file_state = FileState("ok" if path is None or path.exists() else "new")
         self.runtime_version = 0
-        self.runtime_extra: dict[str, Callable[[], Any]] = {}
-        # Parts of the runtime state sent as changes in events (`<name>_changed`, merged by
-        # the client into what it has); the join reply carries them whole.
-        self.runtime_deltas: dict[str, Callable[[], dict[str, Any]]] = {}
-        self._tasks: set[asyncio.Task[Any]] = set()
+        self._tasks: set[asyncio.Task[object]] = set()
         self._closing = False
         self.last_left: float | None = time.monotonic()
         self._peer_counter = 0
@@ -114,12 +111,12 @@ class Room(RoomHistory, RoomPersistence, RoomFiles):
     async def _record_saved_heads(self, conflict: str | None) -> None:
         """After a damaged meta: save now, so that the meta names the heads the file holds."""
         heads = self.doc.heads()
-        result = await self.save() if self.path is not None else {"reason": "no file"}
-        if result.get("reason") in ("unchanged", "no file"):
+        result = await self.save() if self.path is not None else SaveResult(False, reason="no file")
+        if result.reason in ("unchanged", "no file"):
             self.meta.saved_heads = [h.hex() for h in heads]
             self.store.write_meta(self.meta)
         if conflict is not None:
-            self.file_state = {"state": "conflict", "message": conflict}
+            self.file_state = FileState("conflict", conflict)
 
     # ---- peers and sync -------------------------------------------------
 
@@ -220,19 +217,17 @@ class Room(RoomHistory, RoomPersistence, RoomFiles):
             self.remove_peer(link.peer_id)
             link.outbox.drop(f"dropped: {e}")
 
-    def send_event(
-        self, event: dict[str, Any], payload: bytes = b"", only: str | None = None
-    ) -> None:
+    def send_event(self, event: Event, payload: bytes = b"", only: str | None = None) -> None:
         """Send an event to every peer (or one), dropping those that cannot keep up."""
         # Keep the order of what happened: a change made before this event (outputs
         # before "execution done") reaches the peers before it.
         self.flush_sync_now()
-        event = {"room": self.key, **event}
+        header = event_header(event, self.key)
         for link in list(self.peers.values()):
             if only is not None and link.peer_id != only:
                 continue
             try:
-                link.outbox.send_event(event, payload)
+                link.outbox.send_event(header, payload)
             except Exception as e:
                 log.warning("room %s: dropping peer %s: %s", self.key, link.peer_id, e)
                 self.remove_peer(link.peer_id)
@@ -240,42 +235,25 @@ class Room(RoomHistory, RoomPersistence, RoomFiles):
 
     def publish_presence(self) -> None:
         """Push the list of peers with their presence to everyone."""
-        self.send_event({"type": "presence", "peers": [p.describe() for p in self.peers.values()]})
+        self.send_event(PresenceEvent([p.describe() for p in self.peers.values()]))
 
-    def runtime(self, changes_only: bool = False) -> dict[str, Any]:
-        """The runtime-state snapshot (small, changes often, not CRDT history).
-
-        With `changes_only`, parts that can grow large (see `runtime_deltas`) are
-        given as `<name>_changed`, what changed since the last such call: how
-        events carry them. The join reply carries everything whole.
-        """
-        state: dict[str, Any] = {
-            "version": self.runtime_version,
-            "save": self.save_state,
-            "file": self.file_state,
-            "path": str(self.path) if self.path else None,
-        }
-        for name, getter in self.runtime_extra.items():
-            delta = self.runtime_deltas.get(name) if changes_only else None
-            if delta is not None:
-                state[f"{name}_changed"] = delta()
-            else:
-                state[name] = getter()
-        return state
+    def runtime(self) -> RuntimeState:
+        """The whole runtime state (small, changes often, not CRDT history): the join reply's."""
+        return runtime_state.snapshot(self)
 
     def publish_runtime(self) -> None:
         """Bump the runtime version and push the state (changes only where it can grow large)."""
         self.runtime_version += 1
-        self.send_event({"type": "runtime", "state": self.runtime(changes_only=True)})
+        self.send_event(RuntimeEvent(runtime_state.update(self)))
 
     # ---- lifecycle -------------------------------------------------------
 
-    def _spawn(self, coro: Any) -> None:
+    def _spawn(self, coro: Coroutine[object, object, object]) -> None:
         task = asyncio.get_running_loop().create_task(coro)
         self._tasks.add(task)
         task.add_done_callback(self._task_done)
 
-    def _task_done(self, task: asyncio.Task[Any]) -> None:
+    def _task_done(self, task: asyncio.Task[object]) -> None:
         self._tasks.discard(task)
         if task.cancelled() or task.exception() is None:
             return
@@ -285,25 +263,25 @@ class Room(RoomHistory, RoomPersistence, RoomFiles):
         else:
             log.error("room %s: background task failed", self.key, exc_info=e)
 
-    async def save(self, explicit: bool = False, force: bool = False) -> dict[str, Any]:
+    async def save(self, explicit: bool = False, force: bool = False) -> SaveResult:
         """RoomFiles.save, with a line in the daemon's log for each file written."""
         started = time.monotonic()
         result = await super().save(explicit, force)
-        if result.get("saved"):
-            log.info("room %s: saved %s (%d bytes, %.0f ms%s)", self.key, result.get("path"), result.get("bytes", 0),
+        if result.saved:
+            log.info("room %s: saved %s (%d bytes, %.0f ms%s)", self.key, result.path, result.bytes or 0,
                      (time.monotonic() - started) * 1000, ", asked" if explicit else "")
-        elif result.get("error"):
-            log.warning("room %s: not saved: %s", self.key, self.save_state.get("message") or result["error"])
+        elif result.error:
+            log.warning("room %s: not saved: %s", self.key, self.save_state.message or result.error)
         return result
 
     async def _absorb(self, disk: DiskFile) -> str:
         """RoomFiles._absorb, with a line in the daemon's log for each merge or invalid file."""
-        state = self.file_state.get("state")
+        state = self.file_state.state
         outcome = await super()._absorb(disk)
         if outcome == "merged":
             log.info("room %s: merged changes from disk: %s", self.key, self.path)
         elif outcome == "invalid" and state != "invalid":
-            log.warning("room %s: %s", self.key, self.file_state.get("message"))
+            log.warning("room %s: %s", self.key, self.file_state.message)
         return outcome
 
     def _after_recovery(self) -> None:
@@ -322,7 +300,7 @@ class Room(RoomHistory, RoomPersistence, RoomFiles):
         if (
             self.path is not None
             and self.settings.autosave
-            and self.file_state.get("state") != "deleted"
+            and self.file_state.state != "deleted"
         ):
             with contextlib.suppress(Exception):
                 await self.save()

@@ -17,9 +17,9 @@ import asyncio
 import os
 import stat
 import time
+from collections.abc import Coroutine
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from runt_tui.daemon.docwork import DocWorker, merge_disk
 from runt_tui.daemon.persist import RoomMeta, RoomStore
@@ -36,6 +36,8 @@ from runt_tui.doc import (
     write_bytes_in_place,
 )
 from runt_tui.doc.layout import sha256
+from runt_tui.protocol.payloads import Event, NoticeEvent, SaveResult
+from runt_tui.protocol.runtime import FileState, SaveState
 from runt_tui.settings import Settings
 
 # Attempts at a save whose file keeps changing between the check and the write.
@@ -92,8 +94,8 @@ class RoomFiles:
     settings: Settings
     blobs: FileBlobStore
     worker: DocWorker
-    save_state: dict[str, Any]
-    file_state: dict[str, Any]
+    save_state: SaveState
+    file_state: FileState
     _save_lock: asyncio.Lock
     _save_handle: asyncio.TimerHandle | None
     _dirty_since: float | None
@@ -104,9 +106,7 @@ class RoomFiles:
     def publish_runtime(self) -> None:
         raise NotImplementedError
 
-    def send_event(
-        self, event: dict[str, Any], payload: bytes = b"", only: str | None = None
-    ) -> None:
+    def send_event(self, event: Event, payload: bytes = b"", only: str | None = None) -> None:
         raise NotImplementedError
 
     def local_changed(self) -> None:
@@ -115,7 +115,7 @@ class RoomFiles:
     def persist_now(self) -> None:
         raise NotImplementedError
 
-    def _spawn(self, coro: Any) -> None:
+    def _spawn(self, coro: Coroutine[object, object, object]) -> None:
         raise NotImplementedError
 
     # ---- saving the .ipynb ---------------------------------------------
@@ -124,19 +124,19 @@ class RoomFiles:
         if (
             not self.settings.autosave
             or self.path is None
-            or self.file_state.get("state") == "deleted"
+            or self.file_state.state == "deleted"
         ):
-            if self.save_state.get("state") == "saved":
+            if self.save_state.state == "saved":
                 self._set_save_state("unsaved")
             return
-        if self.file_state.get("state") == "invalid":
+        if self.file_state.state == "invalid":
             self._pause()
             return
         loop = asyncio.get_running_loop()
         now = loop.time()
         if self._dirty_since is None:
             self._dirty_since = now
-        if self.save_state.get("state") in ("saved", "paused"):
+        if self.save_state.state in ("saved", "paused"):
             self._set_save_state("unsaved")
         when = min(
             now + self.settings.save_delay, self._dirty_since + self.settings.max_save_interval
@@ -146,19 +146,19 @@ class RoomFiles:
         self._save_handle = loop.call_at(when, lambda: self._spawn(self.save()))
 
     def _set_save_state(self, state: str, message: str | None = None) -> None:
-        new = {"state": state, **({"message": message} if message else {})}
+        new = SaveState(state, message or None)
         if new != self.save_state:
             self.save_state = new
             self.publish_runtime()
 
     def _pause(self) -> None:
         """Autosave stops while the file on disk is invalid; say so, with the reason."""
-        reason = self.file_state.get("message") or "the file on disk is not a valid notebook"
+        reason = self.file_state.message or "the file on disk is not a valid notebook"
         self._set_save_state(
             "paused", f"autosave paused: {reason}. Fix the file, or save with force to overwrite it"
         )
 
-    async def save(self, explicit: bool = False, force: bool = False) -> dict[str, Any]:
+    async def save(self, explicit: bool = False, force: bool = False) -> SaveResult:
         """Write the .ipynb (validated, atomic, in the file's layout) unless its content is unchanged.
 
         `force` overwrites a file on disk that is not a valid notebook.
@@ -166,7 +166,7 @@ class RoomFiles:
         if self.path is None:
             self.persist_now()
             self.store.write_snapshot(self.doc.save())
-            return {"saved": False, "reason": "no file"}
+            return SaveResult(False, reason="no file")
         async with self._save_lock:
             if self._save_handle is not None:
                 self._save_handle.cancel()
@@ -178,26 +178,26 @@ class RoomFiles:
                 except FileChanged:
                     continue
             self._set_save_state("error", f"{self.path} kept changing on disk while saving")
-            return {"saved": False, "error": "the file kept changing on disk"}
+            return SaveResult(False, error="the file kept changing on disk")
 
-    async def _save_once(self, explicit: bool, force: bool) -> dict[str, Any]:
+    async def _save_once(self, explicit: bool, force: bool) -> SaveResult:
         path = self.path
         assert path is not None
         try:
             disk = await asyncio.to_thread(read_disk, path)
         except OSError as e:
             self._set_save_state("error", f"cannot read {path}: {e.strerror or e}")
-            return {"saved": False, "error": str(e)}
+            return SaveResult(False, error=str(e))
         if disk is not None and await self._absorb(disk) == "merged":
             self.local_changed()  # to the peers and the store; this save writes it
             if self._save_handle is not None:
                 self._save_handle.cancel()
                 self._save_handle = None
             self._dirty_since = None
-        invalid = disk is not None and self.file_state.get("state") == "invalid"
+        invalid = disk is not None and self.file_state.state == "invalid"
         if invalid and not force:
             self._pause()
-            return {"saved": False, "error": "invalid", "message": self.save_state.get("message")}
+            return SaveResult(False, error="invalid", message=self.save_state.message)
         heads = self.doc.heads()
         base = self._baseline
         try:
@@ -208,7 +208,7 @@ class RoomFiles:
             text, written = await asyncio.to_thread(serialize_like, nb, base, path)
         except (NotebookFileError, KeyError) as e:
             self._set_save_state("error", str(e))
-            return {"saved": False, "error": str(e)}
+            return SaveResult(False, error=str(e))
         data = text.encode("utf-8")
         if disk is not None and data == disk.data:
             return self._unchanged(heads)
@@ -218,7 +218,7 @@ class RoomFiles:
 
     async def _write(
         self, path: Path, data: bytes, written: Baseline, heads: list[bytes], disk: DiskFile | None, explicit: bool
-    ) -> dict[str, Any]:
+    ) -> SaveResult:
         """Write the file, unless it changed since `disk` was read (FileChanged: the save starts over)."""
         self._set_save_state("saving")
         self._pending_write_sha = written.sha
@@ -250,9 +250,9 @@ class RoomFiles:
             return self._read_only_state()
         except OSError as e:
             self._set_save_state("error", f"cannot write {path}: {e.strerror or e}")
-            return {"saved": False, "error": str(e)}
+            return SaveResult(False, error=str(e))
         self._wrote(written, heads)
-        return {"saved": True, "bytes": len(data), "path": str(path), "explicit": explicit}
+        return SaveResult(True, bytes=len(data), path=str(path), explicit=explicit)
 
     def _wrote(self, written: Baseline, heads: list[bytes]) -> None:
         """Record a finished write as the new baseline."""
@@ -263,20 +263,20 @@ class RoomFiles:
         self.meta.pending_sha256, self.meta.pending_heads = None, []
         self.store.write_baseline(written.data)
         self.store.write_meta(self.meta)
-        if self.file_state.get("state") != "ok":
-            self.file_state = {"state": "ok"}
+        if self.file_state.state != "ok":
+            self.file_state = FileState("ok")
         self._set_save_state("saved" if self.doc.heads() == heads else "unsaved")
         if self.doc.heads() != heads:
             self._schedule_save()
 
-    def _unchanged(self, heads: list[bytes]) -> dict[str, Any]:
+    def _unchanged(self, heads: list[bytes]) -> SaveResult:
         self.meta.saved_heads = [h.hex() for h in heads]
         self._set_save_state("saved")
-        return {"saved": False, "reason": "unchanged", "path": str(self.path)}
+        return SaveResult(False, reason="unchanged", path=str(self.path))
 
-    def _read_only_state(self) -> dict[str, Any]:
+    def _read_only_state(self) -> SaveResult:
         self._set_save_state("read-only", f"{self.path} is read-only; changes are kept in the daemon")
-        return {"saved": False, "error": "read-only"}
+        return SaveResult(False, error="read-only")
 
     # ---- changes on disk -------------------------------------------------
 
@@ -290,14 +290,11 @@ class RoomFiles:
             except OSError:
                 return
             if disk is None:
-                if self.file_state.get("state") != "deleted":
-                    self.file_state = {
-                        "state": "deleted",
-                        "message": f"{self.path} was deleted or renamed; content kept",
-                    }
+                if self.file_state.state != "deleted":
+                    self.file_state = FileState("deleted", f"{self.path} was deleted or renamed; content kept")
                     self.publish_runtime()
                 return
-            was = self.file_state.get("state")
+            was = self.file_state.state
             outcome = await self._absorb(disk)
         if outcome == "merged":
             self.local_changed()
@@ -314,8 +311,8 @@ class RoomFiles:
                     self._baseline, _ = await asyncio.to_thread(load_baseline, disk.data, self.path)
                 except NotebookFileError as e:
                     return self._invalid(e)
-            if self.file_state.get("state") in ("deleted", "invalid"):
-                self.file_state = {"state": "ok"}
+            if self.file_state.state in ("deleted", "invalid"):
+                self.file_state = FileState("ok")
                 self.publish_runtime()
                 return "restored"
             return "same"
@@ -332,15 +329,13 @@ class RoomFiles:
         self.store.write_baseline(disk.data)
         self.store.write_meta(self.meta)
         self._baseline = base
-        self.file_state = {"state": "ok", "merged_at": time.time()}
+        self.file_state = FileState("ok", merged_at=time.time())
         self.publish_runtime()
-        self.send_event(
-            {"type": "notice", "level": "info", "message": f"merged changes from disk: {self.path.name}"}
-        )
+        self.send_event(NoticeEvent("info", f"merged changes from disk: {self.path.name}"))
         return "merged"
 
     def _invalid(self, e: NotebookFileError) -> str:
-        state = {"state": "invalid", "message": f"the file on disk is not a valid notebook: {e.problem}"}
+        state = FileState("invalid", f"the file on disk is not a valid notebook: {e.problem}")
         if self.file_state != state:
             self.file_state = state
             self.publish_runtime()

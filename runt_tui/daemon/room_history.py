@@ -26,14 +26,17 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Coroutine
 from concurrent.futures import ThreadPoolExecutor
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from runt_tui.daemon.docwork import DocWorker
 from runt_tui.daemon.peers import PeerLink
 from runt_tui.daemon.persist import RoomMeta, RoomStore
 from runt_tui.doc import NotebookDoc
 from runt_tui.doc.history import change_hash, rebuilt, sync_message_changes, without_orphans
+from runt_tui.protocol.payloads import EpochEvent, Event
+from runt_tui.protocol.runtime import SaveState
 from runt_tui.settings import Settings
 
 if TYPE_CHECKING:
@@ -58,7 +61,7 @@ class RoomHistory:
     settings: Settings
     peers: dict[str, PeerLink]
     kernel: RoomKernel | None
-    save_state: dict[str, Any]
+    save_state: SaveState
     persist_error: str | None
     _closing: bool
     _save_lock: asyncio.Lock
@@ -70,13 +73,13 @@ class RoomHistory:
 
     if TYPE_CHECKING:  # provided by Room and RoomPersistence (no stubs here: they would shadow them)
 
-        def send_event(self, event: dict[str, Any], payload: bytes = b"", only: str | None = None) -> None: ...
+        def send_event(self, event: Event, payload: bytes = b"", only: str | None = None) -> None: ...
 
         def flush_sync_now(self) -> None: ...
 
         def _notify(self) -> None: ...
 
-        def _spawn(self, coro: Any) -> None: ...
+        def _spawn(self, coro: Coroutine[object, object, object]) -> None: ...
 
     def _init_history(self) -> None:
         # Hash -> (size, when first seen) of changes waiting for dependencies.
@@ -151,7 +154,7 @@ class RoomHistory:
         """True when the file and the change log hold the document as it is."""
         # "saved" is the file holding the notebook as it is now (a prepared cell changes
         # the heads, not the notebook: it leaves the state saved and needs no save).
-        saved = self.meta.path is None or self.save_state.get("state") == "saved"
+        saved = self.meta.path is None or self.save_state.state == "saved"
         return (
             saved and not self._save_lock.locked() and not self.worker.lock.locked() and self.persist_error is None
             and self._durable_heads == self._persisted_heads == self.doc.heads()
@@ -219,7 +222,7 @@ class RoomHistory:
                 log.warning("room %s: meta not written after compaction: %s", self.key, e)
         log.info("room %s: history compacted from %d to %d bytes (epoch %s -> %s)", self.key, old_size, len(data),
                  old_epoch[:8], new.epoch[:8])
-        self.send_event({"type": "epoch", "epoch": new.epoch}, data)
+        self.send_event(EpochEvent(new.epoch), data)
         self._notify()  # acks waiting on the old epoch's heads end
         return True
 

@@ -13,7 +13,6 @@ import asyncio
 import logging
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from runt_tui.daemon.persist import RoomMeta, RoomStore
 from runt_tui.daemon.room_files import DiskFile, base_cells, read_disk, sha256
@@ -29,11 +28,12 @@ from runt_tui.doc import (
     remove_stale_temps,
 )
 from runt_tui.doc.merge import merge_external
+from runt_tui.protocol.jsontypes import JSONDict
 from runt_tui.settings import Settings
 
 log = logging.getLogger("runt_tui.daemon")
 
-DEFAULT_METADATA: dict[str, Any] = {
+DEFAULT_METADATA: JSONDict = {
     "kernelspec": {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"},
     "language_info": {"name": "python"},
 }

@@ -13,10 +13,9 @@ import asyncio
 import hashlib
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
 
 from runt_tui.daemon.persist import (
     EpochChanged,
@@ -28,6 +27,8 @@ from runt_tui.daemon.persist import (
 )
 from runt_tui.doc import DocError, NotebookDoc, write_bytes_atomic
 from runt_tui.doc.history import apply_change, change_hash, without_orphans
+from runt_tui.protocol.payloads import Event, NoticeEvent
+from runt_tui.protocol.runtime import PersistState
 
 log = logging.getLogger("runt_tui.daemon")
 
@@ -43,16 +44,15 @@ class RoomPersistence:
     store: RoomStore
     seq: int
     acks_waiting: int
-    runtime_extra: dict[str, Callable[[], Any]]
     _closing: bool
 
     def publish_runtime(self) -> None:
         raise NotImplementedError
 
-    def send_event(self, event: dict[str, Any], payload: bytes = b"", only: str | None = None) -> None:
+    def send_event(self, event: Event, payload: bytes = b"", only: str | None = None) -> None:
         raise NotImplementedError
 
-    def _spawn(self, coro: Any) -> None:
+    def _spawn(self, coro: Coroutine[object, object, object]) -> None:
         raise NotImplementedError
 
     def _after_recovery(self) -> None:
@@ -74,14 +74,13 @@ class RoomPersistence:
         self._changed = asyncio.Condition()
         self._persist_wakeup = asyncio.Event()
         self._io = ThreadPoolExecutor(1, thread_name_prefix=f"persist-{self.key}")
-        self.runtime_extra["persist"] = self.persist_state
         self._persist_task = asyncio.get_running_loop().create_task(self._persist_loop())
 
-    def persist_state(self) -> dict[str, Any]:
+    def persist_state(self) -> PersistState:
         """The `persist` part of the runtime state."""
         if self.persist_error is None:
-            return {"state": "ok"}
-        return {"state": "error", "message": self.persist_error}
+            return PersistState("ok")
+        return PersistState("error", self.persist_error)
 
     def _notify(self) -> None:
         async def _go() -> None:
@@ -170,7 +169,7 @@ class RoomPersistence:
             self.persist_error = None
             log.info("room %s: changes are persisted again", self.key)
             self.publish_runtime()
-            self.send_event({"type": "notice", "level": "info", "message": "changes are persisted again"})
+            self.send_event(NoticeEvent("info", "changes are persisted again"))
             self._after_recovery()
         self._notify()
 
@@ -180,7 +179,7 @@ class RoomPersistence:
             log.error("room %s: %s (edits are not acknowledged until it can write again)", self.key, message)
             self.persist_error = message
             self.publish_runtime()
-            self.send_event({"type": "notice", "level": "error", "message": f"{message}: edits are kept in memory and not acknowledged"})
+            self.send_event(NoticeEvent("error", f"{message}: edits are kept in memory and not acknowledged"))
         self._notify()
 
     def _persist_work(self) -> tuple[int, Callable[[], None]]:

@@ -7,8 +7,8 @@ import contextlib
 import logging
 import os
 import time
+from collections.abc import Coroutine
 from pathlib import Path
-from typing import Any
 
 from runt_tui import __version__
 from runt_tui.daemon.dispatch import answer_request
@@ -28,9 +28,18 @@ from runt_tui.protocol import (
     InvalidMessage,
     ProtocolError,
     TruncatedFrame,
+    make_error_frame,
     make_error_response,
-    make_event,
+    make_sync,
     server_handshake,
+)
+from runt_tui.protocol.jsontypes import JSONDict
+from runt_tui.protocol.payloads import (
+    DaemonStatus,
+    DaemonStopping,
+    ErrorEvent,
+    RoomStatus,
+    event_header,
 )
 from runt_tui.settings import Settings, ensure_private_dir
 
@@ -46,15 +55,15 @@ class ClientConn:
         self.conn_id = conn_id
         self.rooms: dict[str, PeerLink] = {}
         self.last_seen = time.monotonic()
-        self.tasks: set[asyncio.Task[Any]] = set()
+        self.tasks: set[asyncio.Task[object]] = set()
 
     def send_sync(self, room: str, data: bytes) -> None:
         """Send a sync message (raises when the peer is slow or gone)."""
-        self.conn.send(Frame(FrameKind.SYNC, {"room": room}, data))
+        self.conn.send(make_sync(room, data))
 
-    def send_event(self, event: dict[str, Any], payload: bytes = b"") -> None:
+    def send_event(self, header: JSONDict, payload: bytes = b"") -> None:
         """Send an event (raises when the peer is slow or gone)."""
-        self.conn.send(make_event(str(event.get("type", "event")), payload, **{k: v for k, v in event.items() if k != "type"}))
+        self.conn.send(Frame(FrameKind.EVENT, header, payload))
 
     def drop(self, reason: str) -> None:
         """End this connection now, and with it its presence in every room.
@@ -93,7 +102,7 @@ class Daemon:
         self.rooms_dir = home / "rooms"
         self.watcher = FileWatcher(self._on_file_event)
         self._idle_since: float | None = time.monotonic()
-        self._bg: set[asyncio.Task[Any]] = set()
+        self._bg: set[asyncio.Task[object]] = set()
         # Notebook environments, shared by every room (daemon/env_handlers.env_manager).
         self.envs: EnvManager | None = None
 
@@ -135,7 +144,7 @@ class Daemon:
             self._server.close()
             self._server = None
         if self._stop_reason is not None:
-            stopping = make_event("daemon_stopping", reason=self._stop_reason)
+            stopping = Frame(FrameKind.EVENT, event_header(DaemonStopping(self._stop_reason)))
             for client in list(self.clients.values()):
                 self._safe_send(client, stopping)
         await self.watcher.stop()
@@ -157,7 +166,7 @@ class Daemon:
             self.socket_path.unlink()
         log.info("daemon stopped")
 
-    def _spawn(self, coro: Any) -> asyncio.Task[Any]:
+    def _spawn(self, coro: Coroutine[object, object, object]) -> asyncio.Task[object]:
         task = asyncio.get_running_loop().create_task(coro)
         self._bg.add(task)
         task.add_done_callback(self._bg.discard)
@@ -257,29 +266,19 @@ class Daemon:
             if room.path == path:
                 self._spawn(room.on_file_changed())
 
-    def status(self) -> dict[str, Any]:
+    def status(self) -> DaemonStatus:
         """What `runt-tui daemon status` and `ps` show."""
-        return {
-            "running": True,
-            "pid": os.getpid(),
-            "version": __version__,
-            "socket": str(self.socket_path),
-            "home": str(self.home),
-            "started_at": self.started_at,
-            "clients": len(self.clients),
-            "settings": self.settings.as_dict(),
-            "rooms": [
-                {
-                    "room": r.key,
-                    "path": str(r.path) if r.path else None,
-                    "notebook_id": r.notebook_id,
-                    "cells": len(r.doc),
-                    "peers": [p.describe() for p in r.peers.values()],
-                    **{k: v for k, v in r.runtime().items() if k in ("save", "file", "kernel", "env")},
-                }
-                for r in self.rooms.values()
-            ],
-        }
+        return DaemonStatus(
+            running=True,
+            pid=os.getpid(),
+            version=__version__,
+            socket=str(self.socket_path),
+            home=str(self.home),
+            started_at=self.started_at,
+            clients=len(self.clients),
+            settings=self.settings.as_dict(),
+            rooms=[_room_status(r) for r in self.rooms.values()],
+        )
 
     # ---- connections -----------------------------------------------------
 
@@ -323,7 +322,7 @@ class Daemon:
             except ProtocolError as e:
                 if not client.conn.closed and not _is_eof(e):
                     with contextlib.suppress(Exception):
-                        client.conn.send(Frame(FrameKind.ERROR, {"code": ErrorCode.BAD_REQUEST.value, "message": str(e)}, b""))
+                        client.conn.send(make_error_frame(ErrorCode.BAD_REQUEST, str(e)))
                 log.info("client %d: %s", client.conn_id, e)
                 return
             except (OSError, asyncio.IncompleteReadError):
@@ -336,7 +335,7 @@ class Daemon:
                 client.tasks.add(task)
                 task.add_done_callback(client.tasks.discard)
             else:
-                client.conn.send(Frame(FrameKind.ERROR, {"code": ErrorCode.BAD_REQUEST.value, "message": f"unexpected frame kind {frame.kind}"}, b""))
+                client.conn.send(make_error_frame(ErrorCode.BAD_REQUEST, f"unexpected frame kind {frame.kind}"))
 
     def _refuse_frame(self, client: ClientConn, e: InvalidMessage) -> None:
         log.info("%s: refused a frame: %s", client.label(), e)
@@ -344,14 +343,14 @@ class Daemon:
         if e.request_id is not None:
             self._safe_send(client, make_error_response(e.request_id, ErrorCode.BAD_REQUEST, str(e)))
         else:
-            self._safe_send(client, Frame(FrameKind.ERROR, {"code": ErrorCode.BAD_REQUEST.value, "message": str(e)}, b""))
+            self._safe_send(client, make_error_frame(ErrorCode.BAD_REQUEST, str(e)))
 
     def _on_sync(self, client: ClientConn, frame: Frame) -> None:
         key = frame.header.get("room")
         room = self.rooms.get(key) if isinstance(key, str) else None
         link = client.rooms.get(key) if isinstance(key, str) else None
         if room is None or link is None:
-            self._safe_send(client, make_event("error", code=ErrorCode.NOT_JOINED.value, message=f"sync for unknown room {key!r}"))
+            self._safe_send(client, _error_event(None, ErrorCode.NOT_JOINED, f"sync for unknown room {key!r}"))
             return
         epoch = frame.header.get("epoch")
         if epoch is not None and epoch != room.doc.epoch:
@@ -360,15 +359,15 @@ class Daemon:
             room.receive_sync(link.peer_id, frame.payload)
         except DocError as e:
             log.warning("%s: bad sync message: %s", client.label(), e)
-            self._safe_send(client, make_event("error", room=key, code=ErrorCode.BAD_REQUEST.value, message=str(e)))
+            self._safe_send(client, _error_event(key, ErrorCode.BAD_REQUEST, str(e)))
         except Exception as e:
             log.exception("%s: sync message failed", client.label())
-            self._safe_send(client, make_event("error", room=key, code=ErrorCode.INTERNAL.value, message=str(e)))
+            self._safe_send(client, _error_event(key, ErrorCode.INTERNAL, str(e)))
         except BaseException as e:
             if not is_panic(e):
                 raise
             log.error("%s: sync message made the document layer panic: %s", client.label(), e)
-            self._safe_send(client, make_event("error", room=key, code=ErrorCode.BAD_REQUEST.value, message="sync message rejected"))
+            self._safe_send(client, _error_event(key, ErrorCode.BAD_REQUEST, "sync message rejected"))
 
     def _safe_send(self, client: ClientConn, frame: Frame) -> None:
         try:
@@ -378,6 +377,25 @@ class Daemon:
 
     async def _on_request(self, client: ClientConn, frame: Frame) -> None:
         await answer_request(self, client, frame)
+
+
+def _error_event(room: str | None, code: ErrorCode, message: str) -> Frame:
+    return Frame(FrameKind.EVENT, event_header(ErrorEvent(code.value, message), room))
+
+
+def _room_status(room: Room) -> RoomStatus:
+    runtime = room.runtime()
+    return RoomStatus(
+        room=room.key,
+        path=str(room.path) if room.path else None,
+        notebook_id=room.notebook_id,
+        cells=len(room.doc),
+        peers=[p.describe() for p in room.peers.values()],
+        save=runtime.save,
+        file=runtime.file,
+        kernel=runtime.kernel,
+        env=runtime.env,
+    )
 
 
 def _is_eof(e: ProtocolError) -> bool:

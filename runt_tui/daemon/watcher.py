@@ -7,7 +7,6 @@ import contextlib
 import logging
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import watchfiles
 
@@ -24,7 +23,7 @@ class FileWatcher:
         self._files: dict[Path, int] = {}
         # One watch per directory, so that opening or closing a notebook never restarts
         # (and opens a blind gap in) the watches of the others.
-        self._dirs: dict[Path, tuple[asyncio.Task[Any], asyncio.Event]] = {}
+        self._dirs: dict[Path, tuple[asyncio.Task[None], asyncio.Event]] = {}
 
     def watch(self, path: Path) -> None:
         """Start reporting changes to `path`."""

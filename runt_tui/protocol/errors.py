@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Any, ClassVar
+from typing import ClassVar
+
+from runt_tui.protocol.jsontypes import JSONDict
 
 
 class ErrorCode(StrEnum):
@@ -32,13 +34,13 @@ class ProtocolError(Exception):
     """Base class of every error raised by `runt_tui.protocol`."""
 
     # The code a peer should be told when this error is reported over the wire.
-    code: ClassVar[ErrorCode] = ErrorCode.INTERNAL
+    wire_code: ClassVar[ErrorCode] = ErrorCode.INTERNAL
 
 
 class HandshakeError(ProtocolError):
     """The opening handshake failed (peer closed, timed out, or spoke nonsense)."""
 
-    code = ErrorCode.BAD_VERSION
+    wire_code = ErrorCode.BAD_VERSION
 
 
 class BadMagic(HandshakeError):
@@ -67,13 +69,13 @@ class TruncatedFrame(ConnectionClosed):
 
     # A subclass of ConnectionClosed because the only sensible reaction is the
     # same (forget the peer), yet callers that log can still tell it apart.
-    code = ErrorCode.BAD_REQUEST
+    wire_code = ErrorCode.BAD_REQUEST
 
 
 class MalformedFrame(ProtocolError):
     """Bytes that are not a valid frame: unknown kind, bad lengths, or a non-object header."""
 
-    code = ErrorCode.BAD_REQUEST
+    wire_code = ErrorCode.BAD_REQUEST
 
 
 class UnknownFrameKind(MalformedFrame):
@@ -87,7 +89,7 @@ class UnknownFrameKind(MalformedFrame):
 class FrameTooLarge(ProtocolError):
     """A frame's header or payload length exceeds the cap for its kind."""
 
-    code = ErrorCode.TOO_LARGE
+    wire_code = ErrorCode.TOO_LARGE
 
     def __init__(self, kind_name: str, part: str, size: int, cap: int) -> None:
         super().__init__(f"{kind_name} frame {part} of {size} bytes exceeds the cap of {cap} bytes")
@@ -119,6 +121,10 @@ class InvalidMessage(ProtocolError):
         self.request_id = request_id
 
 
+class InvalidPayload(InvalidMessage):
+    """A message whose fields do not have the types its shape declares (see protocol/codec.py)."""
+
+
 class UnsafeHeader(InvalidMessage):
     """A well-framed header holding a value no peer may pass on (infinity, a lone surrogate)."""
 
@@ -126,11 +132,14 @@ class UnsafeHeader(InvalidMessage):
 class SlowPeer(ProtocolError):
     """The peer stopped reading (its backlog stayed above the high-water mark) and was dropped."""
 
-    code = ErrorCode.TIMEOUT
+    wire_code = ErrorCode.TIMEOUT
 
 
 class RemoteError(ProtocolError):
-    """The peer reported an error (an error response or an ERROR frame)."""
+    """The peer reported an error (an error response or an ERROR frame).
+
+    The Session API calls it `DaemonError` (the same class).
+    """
 
     def __init__(
         self,
@@ -138,10 +147,11 @@ class RemoteError(ProtocolError):
         message: str,
         *,
         request_id: int | None = None,
-        details: dict[str, Any] | None = None,
+        details: JSONDict | None = None,
     ) -> None:
         super().__init__(f"{message} [{code}]")
         # `code` stays a plain string: a newer peer may send a code we do not know.
+        self.code = code
         self.remote_code = code
         self.message = message
         self.request_id = request_id

@@ -1,6 +1,7 @@
 """The fields of each request type, checked by type and range before any handler runs.
 
-One table, `REQUEST_FIELDS`: request type -> field name -> `Field`. A field not
+One table, `REQUEST_FIELDS`: request type -> field name -> `Field`, read off
+the request shapes of requests.py (each field carries its check). A field not
 listed is ignored; a listed one that is present must pass its check (null is
 allowed only where `nullable`). `ROOM_REQUESTS` name the types that act on a
 joined room (their `room` field is checked by the daemon, which knows the rooms).
@@ -9,184 +10,62 @@ joined room (their `room` field is checked by the daemon, which knows the rooms)
 
 from __future__ import annotations
 
-import math
-import re
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from typing import Any
+import dataclasses
+from collections.abc import Mapping
 
-# Cell ids as nbformat 4.5 allows them (the document repairs any other on load).
-CELL_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
-# An Automerge change hash, hex.
-HEAD = re.compile(r"[0-9a-f]{64}")
-# A content digest of the blob store (SHA-256, hex).
-DIGEST = re.compile(r"[0-9a-f]{64}")
-# Kernelspec names as jupyter_client accepts them (no path separators).
-KERNEL_NAME = re.compile(r"[A-Za-z0-9._-]{1,128}")
-MAX_HEADS = 1024
-MAX_CELLS = 100_000
-MAX_TIMEOUT = 7 * 24 * 3600.0
-
-
-@dataclass(frozen=True)
-class Field:
-    """One request field: a check of its value and what the value must be, for the message."""
-
-    check: Callable[[Any], bool]
-    expected: str
-    required: bool = False
-    nullable: bool = False
-
-
-def _is_int(v: Any) -> bool:
-    return isinstance(v, int) and not isinstance(v, bool)
-
-
-def _is_number(v: Any) -> bool:
-    return (_is_int(v) or isinstance(v, float)) and math.isfinite(v)
-
-
-def text(max_len: int = 4096, pattern: re.Pattern[str] | None = None, required: bool = False,
-         nullable: bool = False, expected: str = "a non-empty string") -> Field:
-    """A non-empty string without NUL, at most `max_len` characters, matching `pattern` if given."""
-
-    def check(v: Any) -> bool:
-        if not isinstance(v, str) or not v or len(v) > max_len or "\x00" in v:
-            return False
-        return pattern is None or pattern.fullmatch(v) is not None
-
-    return Field(check, expected, required, nullable)
-
-
-def any_text(required: bool = False) -> Field:
-    """Any string (possibly empty), e.g. code or a typed answer."""
-    return Field(lambda v: isinstance(v, str), "a string", required)
-
-
-def number(lo: float, hi: float, required: bool = False, nullable: bool = False) -> Field:
-    """A finite number (not a boolean) in [lo, hi]."""
-    return Field(lambda v: _is_number(v) and lo <= v <= hi, f"a number from {lo:g} to {hi:g}", required, nullable)
-
-
-def integer(lo: int, hi: int, required: bool = False) -> Field:
-    """An integer (not a boolean) in [lo, hi]."""
-    return Field(lambda v: _is_int(v) and lo <= v <= hi, f"an integer from {lo} to {hi}", required)
-
-
-def flag(nullable: bool = True) -> Field:
-    """true or false."""
-    return Field(lambda v: isinstance(v, bool), "true or false", nullable=nullable)
-
-
-def list_of(item: Field, max_items: int, expected: str, required: bool = False) -> Field:
-    """A list of at most `max_items` values each passing `item`."""
-
-    def check(v: Any) -> bool:
-        return isinstance(v, list) and len(v) <= max_items and all(item.check(x) for x in v)
-
-    return Field(check, expected, required)
-
-
-def record(fields: Mapping[str, Field], expected: str, required: bool = False) -> Field:
-    """An object whose listed keys (when present) pass their field's check."""
-
-    def check(v: Any) -> bool:
-        return isinstance(v, dict) and _problem(fields, v) is None
-
-    return Field(check, expected, required)
-
-
-CELL = text(64, CELL_ID, expected="a cell id")
-CELLS = list_of(CELL, MAX_CELLS, "a list of cell ids", required=True)
-HEADS = list_of(text(64, HEAD), MAX_HEADS, "a list of change hashes (64 hex digits)")
-TIMEOUT = number(0, MAX_TIMEOUT, nullable=True)
-EPOCH = text(64, nullable=True, expected="a document epoch")
-
-
-def _offset(v: Any) -> bool:
-    return _is_int(v) and 0 <= v < 2**53
-
-
-def _position(v: Any) -> bool:
-    """A character offset, or a short list of them ([row, column], a range)."""
-    return _offset(v) or (isinstance(v, list) and len(v) <= 4 and all(_offset(x) for x in v))
-
-
-PRESENCE = record(
-    {
-        "cell": Field(CELL.check, "a cell id", nullable=True),
-        "cursor": Field(_position, "a character offset or a list of up to 4", nullable=True),
-        "mode": text(32, nullable=True),
-        "selection": Field(_position, "a character offset or a list of up to 4", nullable=True),
-    },
-    "an object with cell, cursor, mode and selection",
-    required=True,
+from runt_tui.protocol.checks import (
+    CELL,
+    CELL_ID,
+    CELLS,
+    DIGEST,
+    EPOCH,
+    HEAD,
+    HEADS,
+    KERNEL_NAME,
+    MAX_CELLS,
+    MAX_HEADS,
+    MAX_TIMEOUT,
+    PRESENCE,
+    TIMEOUT,
+    Field,
+    any_text,
+    flag,
+    integer,
+    list_of,
+    number,
+    problem,
+    record,
+    text,
 )
+from runt_tui.protocol.requests import REQUESTS, SPEC, Request
 
-REQUEST_FIELDS: dict[str, dict[str, Field]] = {
-    "ping": {},
-    "hello": {},
-    "status": {},
-    "stop": {},
-    "join": {
-        "path": text(4096, nullable=True, expected="a file path"),
-        "notebook_id": text(1024, nullable=True),
-        "name": text(256, nullable=True),
-        "colour": text(32, nullable=True),
-        "kind": text(32, nullable=True),
-    },
-    "leave": {},
-    "ack": {"heads": Field(HEADS.check, HEADS.expected, required=True), "wait": TIMEOUT, "epoch": EPOCH},
-    "save": {"force": flag()},
-    "prepare": {"cells": CELLS},
-    "presence": {"presence": PRESENCE, "name": text(256, nullable=True)},
-    "blob": {"digest": text(64, DIGEST, required=True, expected="a SHA-256 digest (64 hex digits)")},
-    "kernelspecs": {},
-    "start_kernel": {"kernel_name": text(128, KERNEL_NAME, nullable=True, expected="a kernelspec name")},
-    "execute": {
-        "cell": Field(CELL.check, CELL.expected, required=True),
-        "heads": Field(HEADS.check, HEADS.expected, nullable=True),
-        "wait": flag(),
-        "limit": TIMEOUT,
-    },
-    "interrupt": {},
-    "restart_kernel": {},
-    "shutdown_kernel": {},
-    "input_reply": {"value": any_text(required=True)},
-    "complete": {"code": any_text(required=True), "cursor_pos": integer(0, 2**31, required=True), "wait": TIMEOUT},
-    "inspect": {"code": any_text(required=True), "cursor_pos": integer(0, 2**31, required=True), "wait": TIMEOUT},
-    "clear_outputs": {"cells": CELLS},
-    "env_trust": {},
-    "env_approve": {"digest": text(64, DIGEST, required=True, expected="the digest trust status gave")},
-    "env_cancel": {},
-    "env_fallback": {},
-    "env_deps": {"add": list_of(text(1024), 1000, "a list of dependency strings"),
-                 "remove": list_of(text(256), 1000, "a list of package names")},
-}
+
+def _fields_of(cls: type[Request]) -> dict[str, Field]:
+    specs: dict[str, Field] = {}
+    assert dataclasses.is_dataclass(cls)
+    for f in dataclasses.fields(cls):
+        spec = f.metadata.get(SPEC)
+        if isinstance(spec, Field):
+            specs[f.name] = spec
+    return specs
+
+
+REQUEST_FIELDS: dict[str, dict[str, Field]] = {rtype: _fields_of(cls) for rtype, cls in REQUESTS.items()}
 
 # Requests about a room the client joined (the `room` field names it).
-ROOM_REQUESTS = frozenset(REQUEST_FIELDS) - {"ping", "hello", "status", "stop", "join", "blob", "kernelspecs"}
+ROOM_REQUESTS = frozenset(rtype for rtype, cls in REQUESTS.items() if cls.ROOM)
 
 
-def _problem(fields: Mapping[str, Field], header: Mapping[str, Any]) -> str | None:
-    for name, spec in fields.items():
-        if name not in header:
-            if spec.required:
-                return f"'{name}' is required ({spec.expected})"
-            continue
-        value = header[name]
-        if value is None:
-            if spec.nullable:
-                continue
-            return f"'{name}' must be {spec.expected}, not null"
-        if not spec.check(value):
-            return f"'{name}' must be {spec.expected}"
-    return None
-
-
-def check_request(rtype: str, header: Mapping[str, Any]) -> str | None:
+def check_request(rtype: str, header: Mapping[str, object]) -> str | None:
     """The first problem with a request's fields, or None when every listed field is valid."""
     fields = REQUEST_FIELDS.get(rtype)
     if fields is None:
         return f"unknown request type {rtype!r}"
-    return _problem(fields, header)
+    return problem(fields, header)
+
+
+__all__ = [
+    "CELL", "CELLS", "CELL_ID", "DIGEST", "EPOCH", "HEAD", "HEADS", "KERNEL_NAME", "MAX_CELLS", "MAX_HEADS",
+    "MAX_TIMEOUT", "PRESENCE", "REQUEST_FIELDS", "ROOM_REQUESTS", "TIMEOUT", "Field", "any_text",
+    "check_request", "flag", "integer", "list_of", "number", "record", "text",
+]

@@ -110,7 +110,7 @@ class Connection:
 
     def _send_error_and_close(self, error: MalformedFrame | FrameTooLarge) -> None:
         with contextlib.suppress(Exception):
-            self._write(make_error_frame(error.code, str(error)))
+            self._write(make_error_frame(error.wire_code, str(error)))
         self.close()
 
     # ---- sending ---------------------------------------------------------

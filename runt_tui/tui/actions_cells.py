@@ -314,7 +314,7 @@ class CellActions(AppCore):
         self.refresh_status()
 
     def action_follow_next_peer(self) -> None:
-        names = [str(p.get("name")) for p in self.session.peer_list if p.get("peer_id") != self.session.peer_id]
+        names = [p.name for p in self.session.peer_list if p.peer_id != self.session.peer_id]
         if not names:
             self.notify("nobody else is here to follow", timeout=2)
             return
@@ -342,12 +342,11 @@ class CellActions(AppCore):
         if self.follow is None:
             return None
         if self.follow == "":
-            for item in self.session.runtime.get("queue") or []:
-                if isinstance(item, dict) and item.get("status") == "running":
-                    return str(item.get("cell"))
+            for item in self.session.state.queue:
+                if item.status == "running":
+                    return item.cell
             return None
         for peer in self.session.peer_list:
-            if peer.get("name") == self.follow and peer.get("peer_id") != self.session.peer_id:
-                cell = peer.get("cell")
-                return str(cell) if cell else None
+            if peer.name == self.follow and peer.peer_id != self.session.peer_id:
+                return peer.cell or None
         return None

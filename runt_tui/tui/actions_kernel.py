@@ -126,7 +126,7 @@ class KernelActions(CellActions):
 
     async def _change_kernel(self) -> None:
         """Offer the installed kernelspecs; typing a name is the fallback when they cannot be listed."""
-        current = str((self.session.runtime.get("kernel") or {}).get("name") or "")
+        current = self.session.state.kernel.name or ""
 
         def chosen(name: str | None) -> None:
             if name and name.strip():
@@ -157,8 +157,8 @@ class KernelActions(CellActions):
             await self.session.save(force=force)
             self.notify("saved", timeout=1.5)
 
-        file = self.session.runtime.get("file") or {}
-        if file.get("state") != "invalid":
+        file = self.session.state.file
+        if file.state != "invalid":
             self._kernel_call(go(), "save")
             return
 
@@ -167,7 +167,7 @@ class KernelActions(CellActions):
                 self._kernel_call(go(force=True), "save")
 
         # Autosave stopped for this file (a git conflict, say): overwriting it is the user's call.
-        reason = file.get("message") or "the file on disk is not a valid notebook"
+        reason = file.message or "the file on disk is not a valid notebook"
         self.push_screen(ConfirmScreen(f"{reason}.\nOverwrite the file with this notebook?"), answer)
 
     def action_help(self) -> None:
@@ -183,9 +183,10 @@ class KernelActions(CellActions):
 
         async def go() -> None:
             reply = await self.session.complete(code, pos)
-            matches = [str(m) for m in reply.get("matches") or []]
-            start = int(reply.get("cursor_start", pos))
-            end = int(reply.get("cursor_end", pos))
+            found, first, last = reply.get("matches"), reply.get("cursor_start", pos), reply.get("cursor_end", pos)
+            matches = [str(m) for m in found] if isinstance(found, list) else []
+            start = first if isinstance(first, int) else pos
+            end = last if isinstance(last, int) else pos
             if not matches:
                 self.notify("no completions", timeout=1.5)
                 return
@@ -210,7 +211,8 @@ class KernelActions(CellActions):
 
         async def go() -> None:
             reply = await self.session.inspect(code, pos)
-            text = (reply.get("data") or {}).get("text/plain") if reply.get("found", True) else None
+            data = reply.get("data")
+            text = data.get("text/plain") if isinstance(data, dict) and reply.get("found", True) else None
             if not text:
                 self.notify("nothing to inspect here", timeout=1.5)
                 return
@@ -238,7 +240,7 @@ class KernelActions(CellActions):
         elif state == "connected":
             before, self._kernel_before_loss = self._kernel_before_loss, ""
             self.pane.update_cells(self._runtime_changed())
-            if before in LIVE_KERNEL and kernel_state(self.session.runtime)[1] not in LIVE_KERNEL:
+            if before in LIVE_KERNEL and kernel_state(self.session.state)[1] not in LIVE_KERNEL:
                 self.notify("Its variables are gone; press 0 0 to start a new kernel.",
                             title="The kernel was lost when the daemon restarted", severity="warning", timeout=20)
             else:

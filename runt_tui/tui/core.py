@@ -10,7 +10,7 @@ from typing import Any
 from textual.app import App
 from textual.notifications import SeverityLevel
 
-from runt_tui.client import AsyncSession, DaemonError, DaemonUnavailable
+from runt_tui.client import AsyncSession, DaemonError, DaemonUnavailable, RuntimeState
 from runt_tui.doc import DocError
 from runt_tui.env.describe import env_label
 from runt_tui.render.sanitize import safe_text, strip_controls
@@ -86,7 +86,7 @@ class AppCore(App[None]):
         self.deleted: list[CellCopy] = []
         self._marks: dict[str, tuple[PeerMark, ...]] = {}
         self._statuses: dict[str, tuple[str, str]] = {}
-        self._last_runtime: dict[str, Any] = {}
+        self._last_runtime = RuntimeState()
         self._presence_timer: Any = None
         self.bridge = SessionBridge(self.session, self, lambda: self.selected if self.buffer else None,
                                     self._edited_cell_changed)
@@ -133,12 +133,12 @@ class AppCore(App[None]):
         order = doc.cell_ids()
         self._statuses = self._cell_statuses()
         self._marks = self._peer_marks()
-        self._last_runtime = dict(self.session.runtime)
+        self._last_runtime = self.session.state
         self.selected = order[0] if order else None
         self.pane.set_order(order, anchor=self.selected)
         self.ready = True
         self.refresh_status()
-        self.env_runtime_changed({}, self.session.runtime.get("env") or {})
+        self.env_runtime_changed({}, self.session.state.env.to_json())
         self.publish_presence()
         if self.follow is not None:
             self.apply_follow()
@@ -149,12 +149,12 @@ class AppCore(App[None]):
         # Starting a kernel keeps the daemon and a new process busy: draw the notebook first.
         with contextlib.suppress(asyncio.TimeoutError):
             await asyncio.wait_for(self.pane.painted.wait(), 2.0)
-        running = self.session.runtime.get("kernel") or {}
-        if running.get("status") in ("idle", "busy", "starting"):
+        running = self.session.state.kernel
+        if running.status in ("idle", "busy", "starting"):
             wanted = self.options.kernel
-            if wanted and running.get("name") != wanted:
+            if wanted and running.name != wanted:
                 self.notify(
-                    f"The notebook's {running.get('name')} kernel is already running for everyone on it; "
+                    f"The notebook's {running.name} kernel is already running for everyone on it; "
                     f"use Change kernel (Ctrl+P) to switch to {wanted}.",
                     severity="warning", timeout=10,
                 )
@@ -224,32 +224,29 @@ class AppCore(App[None]):
         )
 
     def _cell_statuses(self) -> dict[str, tuple[str, str]]:
-        runtime = self.session.runtime
+        runtime = self.session.state
         out: dict[str, tuple[str, str]] = {}
-        executions = runtime.get("executions") or {}
-        if isinstance(executions, dict):
-            for cid, ex in executions.items():
-                if isinstance(ex, dict) and ex.get("status") in ("error", "cancelled"):
-                    out[str(cid)] = (str(ex["status"]), "")
-        for item in runtime.get("queue") or []:
-            if isinstance(item, dict) and item.get("cell"):
-                who = (item.get("requester") or {}).get("name") or ""
-                out[str(item["cell"])] = (str(item.get("status") or "queued"), str(who))
+        for cid, ex in runtime.executions.items():
+            if ex.status in ("error", "cancelled"):
+                out[cid] = (ex.status, "")
+        for item in runtime.queue:
+            if item.cell:
+                out[item.cell] = (item.status or "queued", item.requester.name)
         return out
 
     def _peer_marks(self) -> dict[str, tuple[PeerMark, ...]]:
         marks: dict[str, list[PeerMark]] = {}
         for peer in self.session.peer_list:
-            if peer.get("peer_id") == self.session.peer_id or not peer.get("cell"):
+            if peer.peer_id == self.session.peer_id or not peer.cell:
                 continue
-            cursor = peer.get("cursor")
-            editing = peer.get("mode") == "edit"
+            cursor = peer.cursor
+            editing = peer.mode == "edit"
             mark = PeerMark(
-                peer_id=str(peer.get("peer_id")), name=str(peer.get("name") or "peer"),
-                colour=str(peer.get("colour") or "#888888"),
+                peer_id=peer.peer_id, name=peer.name or "peer",
+                colour=peer.colour or "#888888",
                 cursor=cursor if isinstance(cursor, int) and editing else None, editing=editing,
             )
-            marks.setdefault(str(peer["cell"]), []).append(mark)
+            marks.setdefault(peer.cell, []).append(mark)
         return {k: tuple(v) for k, v in marks.items()}
 
     def cell_ids(self) -> list[str]:
@@ -305,26 +302,25 @@ class AppCore(App[None]):
             self.call_after_refresh(self.keep_cursor_visible)
 
     def _runtime_changed(self) -> set[str]:
-        runtime = self.session.runtime
+        runtime = self.session.state
         old = self._last_runtime
-        self._last_runtime = dict(runtime)
+        self._last_runtime = runtime
         statuses = self._cell_statuses()
         changed = {c for c in set(statuses) | set(self._statuses) if statuses.get(c) != self._statuses.get(c)}
         self._statuses = statuses
         _, old_kernel, _ = kernel_state(old)
         name, kernel, _ = kernel_state(runtime)
         if kernel == "dead" and old_kernel != "dead":
-            info = runtime.get("kernel") or {}
-            error = info.get("exception") or info.get("error") or "the kernel died"
+            error = runtime.kernel.exception or "the kernel died"
             self.notify(f"{name or 'kernel'}: {error}", title="Kernel died", severity="error", timeout=10)
-        save, old_save = runtime.get("save") or {}, old.get("save") or {}
-        if save.get("state") in ("error", "read-only") and save != old_save:
-            self.notify(str(save.get("message") or save.get("state")), title="Save", severity="error", timeout=10)
-        if (runtime.get("env") or {}) != (old.get("env") or {}):
-            self.env_runtime_changed(old.get("env") or {}, runtime.get("env") or {})
-        file_state, old_file = runtime.get("file") or {}, old.get("file") or {}
-        if file_state.get("state") in ("deleted", "invalid") and file_state != old_file:
-            self.notify(str(file_state.get("message") or file_state.get("state")), title="File", severity="warning", timeout=10)
+        save, old_save = runtime.save, old.save
+        if save.state in ("error", "read-only") and save != old_save:
+            self.notify(save.message or save.state, title="Save", severity="error", timeout=10)
+        file_state, old_file = runtime.file, old.file
+        if file_state.state in ("deleted", "invalid") and file_state != old_file:
+            self.notify(file_state.message or file_state.state, title="File", severity="warning", timeout=10)
+        if runtime.env != old.env:
+            self.env_runtime_changed(old.env.to_json(), runtime.env.to_json())
         return changed
 
     def _handle_events(self, p: Pending) -> None:
@@ -365,21 +361,21 @@ class AppCore(App[None]):
 
     def refresh_status(self) -> None:
         """Rebuild the status bar from the session."""
-        runtime = self.session.runtime
+        runtime = self.session.state
         name, status, queue = kernel_state(runtime)
         peers = tuple(
-            (str(p.get("name") or "peer"), str(p.get("colour") or ""))
+            (p.name or "peer", p.colour)
             for p in self.session.peer_list
-            if p.get("peer_id") != self.session.peer_id
+            if p.peer_id != self.session.peer_id
         )
         path = self.session.path or ""
         self.status_bar.show(StatusInfo(
             kernel_name=name or self.options.kernel or "", kernel_status=status, queue=queue,
-            save=str((runtime.get("save") or {}).get("state") or "saved"),
-            file=str((runtime.get("file") or {}).get("state") or "ok"),
+            save=runtime.save.state or "saved",
+            file=runtime.file.state or "ok",
             connection=self.session.connection_state, mode=self.mode, follow=self.follow,
             peers=peers, me=(self.session.name, self.session.colour),
-            title=path.rsplit("/", 1)[-1], env=env_label(runtime.get("env") or {}),
+            title=path.rsplit("/", 1)[-1], env=env_label(runtime.env.to_json()),
         ))
 
     def publish_presence(self) -> None:

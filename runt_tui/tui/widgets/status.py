@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 from rich.style import Style
 from rich.text import Text
 from textual.widget import Widget
 
+from runt_tui.client import RuntimeState
 from runt_tui.render.sanitize import strip_controls
 from runt_tui.tui.widgets.guard import GuardedRender
 
@@ -120,10 +120,7 @@ class StatusBar(GuardedRender, Widget):
         return status_text(self.info, self.size.width or 80)
 
 
-def kernel_state(runtime: dict[str, Any]) -> tuple[str, str, int]:
-    """(name, status, queue length) from a runtime snapshot, tolerant of missing keys."""
-    kernel = runtime.get("kernel") or {}
-    name = str(kernel.get("name") or "")
-    status = str(kernel.get("status") or "none")
-    queue = runtime.get("queue") or []
-    return name, status, len(queue) if isinstance(queue, list) else 0
+def kernel_state(runtime: RuntimeState) -> tuple[str, str, int]:
+    """(name, status, queue length) from a runtime snapshot."""
+    kernel = runtime.kernel
+    return kernel.name or "", kernel.status or "none", len(runtime.queue)

@@ -18,6 +18,7 @@ import asyncio
 import os
 import shutil
 import statistics
+import sys
 import tempfile
 import time
 from collections.abc import Callable
@@ -30,7 +31,9 @@ from runt_tui.client import AsyncSession
 from runt_tui.render import RenderOptions, render_output
 from runt_tui.tui.app import NotebookApp
 from runt_tui.tui.app_options import AppOptions
-from runt_tui.tui.testing import png, wait_until, write_notebook
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))  # the tests' helpers
+from support.tui import png, wait_until, write_notebook
 
 LINE = "0123456789 " * 7 + "\n"
 CELLS = [("code", "a = 1"), ("code", "print(big)"), ("code", "b = 2"), ("code", "big"),

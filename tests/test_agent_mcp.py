@@ -17,11 +17,11 @@ from agent_support import RUNT_TUI, agent, call, call_error, daemon_home
 from conftest import HANG_GUARD, file_sources, sigkill, start_daemon_process, until, write_notebook
 from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
+from support.tui import png
 
 from runt_tui.client import AsyncSession
 from runt_tui.client.link import DaemonClient, open_connection
 from runt_tui.doc import Edit
-from runt_tui.tui.testing import png
 
 Join = Callable[[Path], Awaitable[AsyncSession]]
 

@@ -7,11 +7,11 @@ import tempfile
 from pathlib import Path
 
 from agent_support import agent, call
+from support.tui import screen_text, wait_until, write_notebook
 
 from runt_tui.client import AsyncSession
 from runt_tui.tui.app import NotebookApp
 from runt_tui.tui.app_options import AppOptions
-from runt_tui.tui.testing import screen_text, wait_until, write_notebook
 
 
 async def test_undo_in_a_terminal_never_undoes_the_agents_work(tmp_path: Path) -> None:

@@ -5,12 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 from env_support import make_wheel, offline_uv, seed_store, write_env_notebook
+from support.tui import screen_text, wait_until
 
 from runt_tui.client import AsyncSession
 from runt_tui.tui.app import NotebookApp
 from runt_tui.tui.app_options import AppOptions
 from runt_tui.tui.screens.env import TrustScreen
-from runt_tui.tui.testing import screen_text, wait_until
 
 __all__ = ["offline_uv"]
 

@@ -22,13 +22,13 @@ from pathlib import Path
 import pytest
 from conftest import HANG_GUARD, kill_daemons
 from sshd_support import MISSING, RUNT_TUI, Server, free_port, running_sshd
+from support.tui import write_notebook
 from test_tui_tmux import Tmux, runt_tui
 
 from runt_tui import Session, __version__
 from runt_tui.client import DaemonUnavailable
 from runt_tui.client.blobcache import DiskCachedBlobs
 from runt_tui.client.ssh import SSHError
-from runt_tui.tui.testing import write_notebook
 
 pytestmark = pytest.mark.skipif(
     MISSING, reason="OpenSSH (sshd, ssh, ssh-keygen) is not installed: apt-get install openssh-server openssh-client",

@@ -5,11 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from support.tui import screen_text, wait_until
 from test_daemon_history import big_history
 from test_tui_collab import two_apps
 
 from runt_tui.daemon.room import Room
-from runt_tui.tui.testing import screen_text, wait_until
 
 
 async def test_typing_goes_on_across_a_compaction(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

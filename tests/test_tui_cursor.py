@@ -8,12 +8,12 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
+from support.tui import wait_until, write_notebook
 from textual.pilot import Pilot
 
 from runt_tui.client import AsyncSession
 from runt_tui.tui.app import NotebookApp
 from runt_tui.tui.app_options import AppOptions
-from runt_tui.tui.testing import wait_until, write_notebook
 
 CELLS = [("code", f"a{i} = {i}\nb{i} = {i}") for i in range(12)]
 

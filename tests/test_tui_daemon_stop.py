@@ -11,12 +11,12 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from conftest import HANG_GUARD, daemon_answers, daemon_processes
+from support.tui import screen_text, wait_until, write_notebook
 from textual.pilot import Pilot
 
 from runt_tui.client import AsyncSession
 from runt_tui.tui.app import NotebookApp
 from runt_tui.tui.app_options import AppOptions
-from runt_tui.tui.testing import screen_text, wait_until, write_notebook
 
 # Longer than a silent respawn used to take (well under a second): nothing may appear in it.
 QUIET_WINDOW = 2.0

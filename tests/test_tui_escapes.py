@@ -32,8 +32,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
-from runt_tui.tui.testing import write_notebook
+from support.tui import write_notebook
 
 TITLE = "\x1b]2;PWNED-TITLE\x1b\\"
 TITLE_BEL = "\x1b]0;PWNED-ZERO\x07"
@@ -277,6 +276,8 @@ def _screen_is_clean(app: Any) -> None:
 
 
 async def test_widgets_draw_controls_harmlessly_and_keep_the_document(tmp_path: Path) -> None:
+    from support.tui import screen_text, wait_until
+
     from runt_tui.client import AsyncSession
     from runt_tui.tui.app import NotebookApp
     from runt_tui.tui.app_options import AppOptions
@@ -286,7 +287,6 @@ async def test_widgets_draw_controls_harmlessly_and_keep_the_document(tmp_path: 
         PromptScreen,
         TextScreen,
     )
-    from runt_tui.tui.testing import screen_text, wait_until
 
     source = f"x = 1  # {ALL}{EVERY_CONTROL}"
     nb = hostile_notebook(tmp_path / "nb.ipynb", ALL)

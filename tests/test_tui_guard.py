@@ -7,13 +7,13 @@ from pathlib import Path
 
 import pytest
 from rich.console import RenderableType
+from support.tui import screen_text, wait_until
 from test_tui_keyorder import opened as open_app
 from textual.geometry import Region
 from textual.pilot import Pilot
 
 from runt_tui.client import AsyncSession
 from runt_tui.tui.app import NotebookApp
-from runt_tui.tui.testing import screen_text, wait_until
 from runt_tui.tui.widgets.cell import CellBody, CellWidget
 
 CELLS = [("code", "x = 1"), ("code", "y = 2"), ("markdown", "# Notes")]

@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 import textual_image.renderable as ti_renderable
+from support.tui import png, screen_text, wait_until, write_notebook
 from textual.pilot import Pilot
 from textual.widgets import Static
 from textual_image.widget import SixelImage, TGPImage
@@ -24,7 +25,6 @@ from runt_tui.render import ImagePayload
 from runt_tui.tui import graphics as images
 from runt_tui.tui.app import NotebookApp
 from runt_tui.tui.app_options import AppOptions, ImagesFlag
-from runt_tui.tui.testing import png, screen_text, wait_until, write_notebook
 
 
 def image_output(data: str) -> dict[str, Any]:

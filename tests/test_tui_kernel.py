@@ -13,6 +13,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
+from support.tui import screen_text, wait_until, write_notebook
 from textual.pilot import Pilot
 from textual.widgets import OptionList
 
@@ -26,7 +27,6 @@ from runt_tui.tui.screens.dialogs import (
     PromptScreen,
     TextScreen,
 )
-from runt_tui.tui.testing import screen_text, wait_until, write_notebook
 
 
 @asynccontextmanager

@@ -12,13 +12,13 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
+from support.tui import wait_until, write_notebook
 from textual import events
 from textual.pilot import Pilot
 
 from runt_tui.client import AsyncSession
 from runt_tui.tui.app import NotebookApp
 from runt_tui.tui.app_options import AppOptions
-from runt_tui.tui.testing import wait_until, write_notebook
 
 CELLS = [("code", "x = 1"), ("code", "y = 2"), ("code", "z = 3")]
 

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from rich.console import Console
+from support.tui import screen_text, wait_until, write_notebook
 from textual.command import CommandPalette
 from textual.pilot import Pilot
 
@@ -18,7 +19,6 @@ from runt_tui.tui.app_options import AppOptions
 from runt_tui.tui.keys import KEYS
 from runt_tui.tui.screens.dialogs import ConfirmScreen
 from runt_tui.tui.screens.help import HelpScreen, help_table
-from runt_tui.tui.testing import screen_text, wait_until, write_notebook
 from runt_tui.tui.widgets.editor import HIGHLIGHT_MAX_LINES
 
 CELLS = [("markdown", "# Title"), ("code", "x = 1"), ("code", "y = 2"), ("raw", "raw text")]

@@ -13,12 +13,12 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from support.tui import png, screen_text, wait_until, write_notebook
 from textual.pilot import Pilot
 
 from runt_tui.client import AsyncSession
 from runt_tui.tui.app import NotebookApp
 from runt_tui.tui.app_options import AppOptions
-from runt_tui.tui.testing import png, screen_text, wait_until, write_notebook
 
 LINE = "0123456789 " * 7 + "\n"  # 78 characters
 BIG_LINES = -(-20_000_000 // len(LINE))  # 256,411 lines, just over 20 MB

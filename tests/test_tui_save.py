@@ -5,11 +5,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from support.tui import screen_text, wait_until, write_notebook
+
 from runt_tui.client import AsyncSession
 from runt_tui.tui.app import NotebookApp
 from runt_tui.tui.app_options import AppOptions
 from runt_tui.tui.screens.dialogs import ConfirmScreen
-from runt_tui.tui.testing import screen_text, wait_until, write_notebook
 
 CONFLICT = "<<<<<<< HEAD\n{}\n=======\n{}\n>>>>>>> theirs\n"
 

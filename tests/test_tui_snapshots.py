@@ -16,11 +16,11 @@ from typing import Any
 
 import pytest
 from pytest_textual_snapshot import SVGImageExtension
+from support.tui import wait_until, write_notebook
 from textual.pilot import Pilot
 
 from runt_tui.tui.app import NotebookApp
 from runt_tui.tui.app_options import AppOptions
-from runt_tui.tui.testing import wait_until, write_notebook
 
 SNAPSHOTS = Path(__file__).resolve().parent.parent / "snapshots"
 

@@ -19,8 +19,7 @@ import time
 from pathlib import Path
 
 from conftest import HANG_GUARD
-
-from runt_tui.tui.testing import write_notebook
+from support.tui import write_notebook
 
 
 def run_in_pty(argv: list[str], env: dict[str, str], ready: bytes, keys: bytes) -> bytes:

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from runt_tui.cli import route_argv
+from runt_tui.client.editsync import UndoHistory, UndoStep, undo_edit
 from runt_tui.doc import Edit
-from runt_tui.tui.editsync import UndoHistory, UndoStep, undo_edit
 from runt_tui.tui.model import CellModel, ViewFlags, estimate_height
 from runt_tui.tui.widgets.status import StatusInfo, status_text
 

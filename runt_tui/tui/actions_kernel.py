@@ -1,12 +1,16 @@
-"""Kernel actions: run, interrupt, restart, shut down, change kernel, complete, inspect, input()."""
+"""Kernel actions: run, interrupt, restart, shut down, change kernel, save, complete, inspect, input().
+
+Each `action_*` method here is an app action (app.py forwards it); every
+request to the daemon runs in a named worker and reports failures as a toast.
+"""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from runt_tui.tui.actions_cells import CellActions
+from runt_tui.tui.derive import kernel_state
 from runt_tui.tui.screens.dialogs import (
     ChoiceScreen,
     CompletionScreen,
@@ -15,149 +19,151 @@ from runt_tui.tui.screens.dialogs import (
     TextScreen,
 )
 from runt_tui.tui.widgets.editor import CellEditor
-from runt_tui.tui.widgets.status import kernel_state
+
+if TYPE_CHECKING:
+    from runt_tui.tui.app import NotebookApp
 
 log = logging.getLogger("runt_tui.tui")
 
 LIVE_KERNEL = ("idle", "busy", "starting", "restarting")
 
 
-class KernelActions(CellActions):
+class KernelActions:
     """Everything that talks to the kernel, each request in a named worker."""
 
-    # The kernel's state when the daemon was lost ("" while connected).
-    _kernel_before_loss = ""
+    def __init__(self, app: NotebookApp) -> None:
+        self.app = app
+        # The kernel's state when the daemon was lost ("" while connected).
+        self._kernel_before_loss = ""
 
     def _kernel_call(self, coro: Awaitable[Any], name: str) -> None:
         async def go() -> None:
             try:
                 await coro
             except Exception as e:
-                self.notify(f"{name}: {e}", severity="error", timeout=6)
+                self.app.notify(f"{name}: {e}", severity="error", timeout=6)
 
-        self.run_worker(go(), name=name, group="kernel", exit_on_error=False)
+        self.app.run_worker(go(), name=name, group="kernel", exit_on_error=False)
 
     def _queue(self, cells: list[str]) -> None:
-        if self.buffer is not None:
-            self.buffer.commit()
-        code = [c for c in cells if c in self.session.doc and self.session.doc.cell(c).cell_type == "code"]
+        self.app.edit.commit()
+        code = [c for c in cells if c in self.app.session.doc and self.app.session.doc.cell(c).cell_type == "code"]
 
         async def go() -> None:
-            for cid in code:
-                await self.session.queue_execution(cid)
+            for cell_id in code:
+                await self.app.session.queue_execution(cell_id)
 
         if code:
             self._kernel_call(go(), "run")
 
     def _run_selected(self) -> str | None:
-        cid = self.selected
-        if cid is None:
+        cell_id = self.app.selected
+        if cell_id is None:
             return None
-        if self.session.doc.cell(cid).cell_type == "code":
-            self._queue([cid])
-        return cid
+        if self.app.session.doc.cell(cell_id).cell_type == "code":
+            self._queue([cell_id])
+        return cell_id
 
     async def action_run_cell(self) -> None:
         self._run_selected()
-        if self.mode == "edit" and self.session.doc.cell(self.selected or "").cell_type != "code":
-            await self.action_command_mode()
+        if self.app.mode == "edit" and self.app.session.doc.cell(self.app.selected or "").cell_type != "code":
+            await self.app.edit_actions.action_command_mode()
 
     async def action_run_and_advance(self) -> None:
-        was_editing = self.mode == "edit"
+        was_editing = self.app.mode == "edit"
         if was_editing:
-            await self.action_command_mode()
+            await self.app.edit_actions.action_command_mode()
         if self._run_selected() is None:
             return
-        order = self.pane.order
-        i = self._index()
+        order = self.app.pane.order
+        i = self.app.cell_actions.index()
         if i + 1 < len(order):
-            self.select_cell(order[i + 1])
+            self.app.cell_actions.select_cell(order[i + 1])
         else:
-            self.action_insert(1)
+            self.app.cell_actions.action_insert(1)
             if was_editing:
-                await self.action_edit_mode()
+                await self.app.edit_actions.action_edit_mode()
 
     async def action_run_and_insert(self) -> None:
-        was_editing = self.mode == "edit"
+        was_editing = self.app.mode == "edit"
         if was_editing:
-            await self.action_command_mode()
+            await self.app.edit_actions.action_command_mode()
         self._run_selected()
-        self.action_insert(1)
+        self.app.cell_actions.action_insert(1)
         if was_editing:
-            await self.action_edit_mode()
+            await self.app.edit_actions.action_edit_mode()
 
     def action_run_all(self) -> None:
-        self._queue(list(self.pane.order))
+        self._queue(list(self.app.pane.order))
 
     def action_run_above(self) -> None:
-        self._queue(self.pane.order[: self._index()])
+        self._queue(self.app.pane.order[: self.app.cell_actions.index()])
 
     def action_run_below(self) -> None:
-        self._queue(self.pane.order[self._index():])
+        self._queue(self.app.pane.order[self.app.cell_actions.index():])
 
     def action_clear_outputs(self) -> None:
-        if self.selected is not None:
-            self._kernel_call(self.session.clear_outputs([self.selected]), "clear outputs")
+        if self.app.selected is not None:
+            self._kernel_call(self.app.session.clear_outputs([self.app.selected]), "clear outputs")
 
     def action_clear_all_outputs(self) -> None:
-        self._kernel_call(self.session.clear_outputs(list(self.pane.order)), "clear outputs")
+        self._kernel_call(self.app.session.clear_outputs(list(self.app.pane.order)), "clear outputs")
 
     def action_interrupt(self) -> None:
-        self._kernel_call(self.session.interrupt(), "interrupt")
-        self.notify("interrupting the kernel", timeout=2)
+        self._kernel_call(self.app.session.interrupt(), "interrupt")
+        self.app.notify("interrupting the kernel", timeout=2)
 
     def action_restart(self) -> None:
         def answer(yes: bool | None) -> None:
             if yes:
-                self._kernel_call(self.session.restart_kernel(), "restart")
-                self.notify("restarting the kernel", timeout=2)
+                self._kernel_call(self.app.session.restart_kernel(), "restart")
+                self.app.notify("restarting the kernel", timeout=2)
 
-        self.push_screen(ConfirmScreen("Restart the kernel for everyone on this notebook?"), answer)
+        self.app.push_screen(ConfirmScreen("Restart the kernel for everyone on this notebook?"), answer)
 
     def action_shutdown_kernel(self) -> None:
         def answer(yes: bool | None) -> None:
             if yes:
-                self._kernel_call(self.session.shutdown_kernel(), "shut down")
+                self._kernel_call(self.app.session.shutdown_kernel(), "shut down")
 
-        self.push_screen(ConfirmScreen("Shut the kernel down for everyone?"), answer)
+        self.app.push_screen(ConfirmScreen("Shut the kernel down for everyone?"), answer)
 
     def action_change_kernel(self) -> None:
-        self.run_worker(self._change_kernel(), name="change-kernel", group="kernel", exclusive=True)
+        self.app.run_worker(self._change_kernel(), name="change-kernel", group="kernel", exclusive=True)
 
     async def _change_kernel(self) -> None:
         """Offer the installed kernelspecs; typing a name is the fallback when they cannot be listed."""
-        current = self.session.state.kernel.name or ""
+        current = self.app.session.state.kernel.name or ""
 
         def chosen(name: str | None) -> None:
             if name and name.strip():
                 async def go() -> None:
-                    await self.session.shutdown_kernel()
-                    await self.session.start_kernel(kernel_name=name.strip())
+                    await self.app.session.shutdown_kernel()
+                    await self.app.session.start_kernel(kernel_name=name.strip())
 
                 self._kernel_call(go(), "change kernel")
 
         try:
-            specs = await self.session.kernelspecs()
+            specs = await self.app.session.kernelspecs()
         except Exception as e:
             log.info("listing kernelspecs: %s", e)
             specs = {}
         if not specs:
-            self.push_screen(PromptScreen("Kernel name (a kernelspec)", value=current or "python3"), chosen)
+            self.app.push_screen(PromptScreen("Kernel name (a kernelspec)", value=current or "python3"), chosen)
             return
         choices = [
             (f"{spec['display_name']}  ({name}{', running' if name == current else ''})", name)
             for name, spec in specs.items()
         ]
-        self.push_screen(ChoiceScreen("Change the kernel for everyone on this notebook", choices, current), chosen)
+        self.app.push_screen(ChoiceScreen("Change the kernel for everyone on this notebook", choices, current), chosen)
 
     def action_save(self) -> None:
         async def go(force: bool = False) -> None:
-            if self.buffer is not None:
-                self.buffer.commit()
-            await self.session.save(force=force)
-            self.notify("saved", timeout=1.5)
+            self.app.edit.commit()
+            await self.app.session.save(force=force)
+            self.app.notify("saved", timeout=1.5)
 
-        file = self.session.state.file
+        file = self.app.session.state.file
         if file.state != "invalid":
             self._kernel_call(go(), "save")
             return
@@ -168,27 +174,28 @@ class KernelActions(CellActions):
 
         # Autosave stopped for this file (a git conflict, say): overwriting it is the user's call.
         reason = file.message or "the file on disk is not a valid notebook"
-        self.push_screen(ConfirmScreen(f"{reason}.\nOverwrite the file with this notebook?"), answer)
+        self.app.push_screen(ConfirmScreen(f"{reason}.\nOverwrite the file with this notebook?"), answer)
 
     def action_help(self) -> None:
         from runt_tui.tui.screens.help import HelpScreen
 
-        self.push_screen(HelpScreen())
+        self.app.push_screen(HelpScreen())
 
     # ---- completion and inspection --------------------------------------------
 
-    def on_cell_editor_complete(self, message: CellEditor.Complete) -> None:
+    def complete(self, message: CellEditor.Complete) -> None:
+        """Ask the kernel for completions at the editor's cursor; insert one or offer a list."""
         editor = message.editor
         code, pos = editor.text, editor.cursor_index
 
         async def go() -> None:
-            reply = await self.session.complete(code, pos)
+            reply = await self.app.session.complete(code, pos)
             found, first, last = reply.get("matches"), reply.get("cursor_start", pos), reply.get("cursor_end", pos)
             matches = [str(m) for m in found] if isinstance(found, list) else []
             start = first if isinstance(first, int) else pos
             end = last if isinstance(last, int) else pos
             if not matches:
-                self.notify("no completions", timeout=1.5)
+                self.app.notify("no completions", timeout=1.5)
                 return
             if editor.text != code or editor.cursor_index != pos:
                 return  # typed on meanwhile: a stale answer
@@ -201,58 +208,61 @@ class KernelActions(CellActions):
             if len(matches) == 1:
                 insert(matches[0])
             else:
-                self.push_screen(CompletionScreen(matches), insert)
+                self.app.push_screen(CompletionScreen(matches), insert)
 
         self._kernel_call(go(), "complete")
 
-    def on_cell_editor_inspect(self, message: CellEditor.Inspect) -> None:
+    def inspect(self, message: CellEditor.Inspect) -> None:
+        """Show what the kernel knows of the name at the editor's cursor."""
         editor = message.editor
         code, pos = editor.text, editor.cursor_index
 
         async def go() -> None:
-            reply = await self.session.inspect(code, pos)
+            reply = await self.app.session.inspect(code, pos)
             data = reply.get("data")
             text = data.get("text/plain") if isinstance(data, dict) and reply.get("found", True) else None
             if not text:
-                self.notify("nothing to inspect here", timeout=1.5)
+                self.app.notify("nothing to inspect here", timeout=1.5)
                 return
-            self.push_screen(TextScreen("Inspect", str(text)))
+            self.app.push_screen(TextScreen("Inspect", str(text)))
 
         self._kernel_call(go(), "inspect")
 
     # ---- the daemon going away and coming back --------------------------------
 
     def action_reconnect(self) -> None:
-        if self.session.connection_state == "stopped":
-            self.session.reconnect()
+        if self.app.session.connection_state == "stopped":
+            self.app.session.reconnect()
         else:
-            self.notify(f"the daemon is {self.session.connection_state}", timeout=2)
+            self.app.notify(f"the daemon is {self.app.session.connection_state}", timeout=2)
 
     def connection_changed(self, state: str) -> None:
+        """The daemon went away or came back: say so, and whether the kernel survived."""
         if state in ("stopped", "reconnecting") and not self._kernel_before_loss:
-            self._kernel_before_loss = kernel_state(self._last_runtime)[1]
+            self._kernel_before_loss = kernel_state(self.app.session_updates.last_runtime)[1]
         if state == "stopped":
-            why = self.session.stopped_reason or "stopped"
-            self.notify("The notebook stays readable here; press Shift+R (or edit) to start the daemon again.",
-                        title=f"Daemon stopped ({why})", severity="warning", timeout=15)
+            why = self.app.session.stopped_reason or "stopped"
+            self.app.notify("The notebook stays readable here; press Shift+R (or edit) to start the daemon again.",
+                            title=f"Daemon stopped ({why})", severity="warning", timeout=15)
         elif state == "reconnecting":
-            self.notify("lost the daemon: reconnecting (edits are kept)", severity="warning", timeout=4)
+            self.app.notify("lost the daemon: reconnecting (edits are kept)", severity="warning", timeout=4)
         elif state == "connected":
             before, self._kernel_before_loss = self._kernel_before_loss, ""
-            self.pane.update_cells(self._runtime_changed())
-            if before in LIVE_KERNEL and kernel_state(self.session.state)[1] not in LIVE_KERNEL:
-                self.notify("Its variables are gone; press 0 0 to start a new kernel.",
-                            title="The kernel was lost when the daemon restarted", severity="warning", timeout=20)
+            self.app.pane.update_cells(self.app.session_updates.runtime_changed())
+            if before in LIVE_KERNEL and kernel_state(self.app.session.state)[1] not in LIVE_KERNEL:
+                self.app.notify("Its variables are gone; press 0 0 to start a new kernel.",
+                                title="The kernel was lost when the daemon restarted", severity="warning", timeout=20)
             else:
-                self.notify("reconnected", timeout=2)
+                self.app.notify("reconnected", timeout=2)
 
     # ---- input() --------------------------------------------------------------
 
     def ask_input(self, event: dict[str, Any]) -> None:
+        """The kernel's input() asks this terminal for a line."""
         prompt = str(event.get("prompt") or "")
         password = bool(event.get("password"))
 
         def answered(value: str | None) -> None:
-            self._kernel_call(self.session.send_input(value or ""), "input")
+            self._kernel_call(self.app.session.send_input(value or ""), "input")
 
-        self.push_screen(PromptScreen("The kernel asks for input", prompt, password), answered)
+        self.app.push_screen(PromptScreen("The kernel asks for input", prompt, password), answered)

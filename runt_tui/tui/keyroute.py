@@ -24,12 +24,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+from typing import TYPE_CHECKING
 
 from textual import events
 from textual.widget import Widget
 
 from runt_tui import doctor
-from runt_tui.tui.actions_kernel import KernelActions
+
+if TYPE_CHECKING:
+    from runt_tui.tui.app import NotebookApp
 
 # A hang guard for the editor to catch up with the keys already sent to it.
 _DRAIN_GUARD = 5.0
@@ -53,70 +56,70 @@ async def drained(widget: Widget) -> None:
             await asyncio.wait_for(done.wait(), _DRAIN_GUARD)
 
 
-class KeyRouter(KernelActions):
+class KeyRouter:
     """Routes keys on the notebook screen so that no key overtakes the one before it."""
 
-    def on_mount(self) -> None:
+    def __init__(self, app: NotebookApp) -> None:
+        self.app = app
+
+    def check_escape_time(self) -> None:
+        """In tmux, check its escape-time once, on a thread (it runs `tmux show`)."""
         if os.environ.get("TMUX"):
-            self.run_worker(self._check_escape_time, name="escape-time", thread=True, exit_on_error=False)
+            self.app.run_worker(self._check_escape_time, name="escape-time", thread=True, exit_on_error=False)
 
     def _check_escape_time(self) -> None:
-        """In tmux, say once at start when its escape-time turns Esc+key into Alt+key."""
+        """Say once at start when tmux's escape-time turns Esc+key into Alt+key."""
         ms = doctor.tmux_escape_time()
         if ms is not None and doctor.escape_time_advice(ms) is not None:
-            self.call_from_thread(
-                self.notify, f"tmux escape-time is {ms} ms: Esc feels slow. Set `set -sg escape-time 10` "
+            self.app.call_from_thread(
+                self.app.notify, f"tmux escape-time is {ms} ms: Esc feels slow. Set `set -sg escape-time 10` "
                 "in ~/.tmux.conf (runt-tui doctor).", severity="warning", timeout=10,
             )
 
-    async def on_event(self, event: events.Event) -> None:
-        if isinstance(event, events.Key) and not event.is_forwarded and await self._route_key(event):
-            self.app_focus = True
-            return
-        await super().on_event(event)
-
     def _routing(self) -> bool:
-        return self.ready and len(self.screen_stack) == 1
+        return self.app.ready and len(self.app.screen_stack) == 1
 
-    async def _route_key(self, event: events.Key) -> bool:
+    async def route(self, event: events.Key) -> bool:
         """Handle a key from the terminal here; False leaves it to Textual's forwarding."""
+        app = self.app
         if not self._routing():
             return False
-        if await self._check_bindings(event.key, priority=True):
+        if await app.run_key_binding(event.key, priority=True):
             return True
-        if self.mode == "edit":
+        if app.mode == "edit":
             return await self._route_edit_key(event)
-        if self.focused is not None:
+        if app.focused is not None:
             return False
         await self._command_key(event.key)
         return True
 
     async def _command_key(self, key: str) -> None:
         """A key in command mode: its binding, or for an unbound Alt+key that key alone."""
-        if await self._check_bindings(key):
+        if await self.app.run_key_binding(key):
             return
         plain = without_alt(key)
         if plain is not None:
-            await self._check_bindings(plain)
+            await self.app.run_key_binding(plain)
 
     async def _route_edit_key(self, event: events.Key) -> bool:
-        editor = self.editor
-        if editor is None or self.focused is not editor:
+        app = self.app
+        editor = app.edit.editor
+        if editor is None or app.focused is not editor:
             return False
         if typed_by_editor(event):
             return False  # into the editor's queue, behind the keys before it
         await drained(editor)
-        if self.editor is not editor or self.mode != "edit":
+        if app.edit.editor is not editor or app.mode != "edit":
             return False
         direction = {"up": -1, "down": 1}.get(event.key)
         if direction is not None and editor.leaves(direction):
-            await self._walk(direction)
+            await app.edit_actions.walk(direction)
             return True
-        if await self._check_bindings(event.key):
+        if await app.run_key_binding(event.key):
             return True
         plain = without_alt(event.key)
         if plain is None:
             return False
-        await self.action_command_mode()
+        await app.edit_actions.action_command_mode()
         await self._command_key(plain)
         return True

@@ -9,13 +9,20 @@ from textual.binding import Binding, BindingType
 
 @dataclass(frozen=True)
 class Key:
-    """One key binding of the notebook (mode: "command", "edit" or "both")."""
+    """One key binding of the notebook (mode: "command", "edit" or "both").
+
+    Command-mode keys are the app's bindings; edit-mode keys are the editor's
+    ("both": the two). `target` says whose action it is: "app" (an app action,
+    see app.py) or "editor" (a `CellEditor` action).
+    """
 
     keys: str
     action: str
     description: str
     mode: str = "command"
     shown: str = ""  # how the help screen spells the key, when not `keys`
+    editor_keys: str = ""  # the keys in the editor, when not `keys` (it types plain letters)
+    target: str = "app"
 
 
 KEYS: tuple[Key, ...] = (
@@ -45,11 +52,12 @@ KEYS: tuple[Key, ...] = (
     Key("alt+enter", "run_and_insert", "Run and insert a cell below", shown="Alt+Enter"),
     Key("i", "chord('i')", "Interrupt the kernel (press twice)", shown="i i"),
     Key("0", "chord('0')", "Restart the kernel (press twice, confirm)", shown="0 0"),
-    Key("ctrl+s,s", "save", "Save the notebook", "both", "Ctrl+S / s"),
-    Key("tab", "complete", "Complete from the kernel (indent at line start)", "edit", "Tab"),
-    Key("shift+tab", "inspect", "Inspect the name at the cursor", "edit", "Shift+Tab"),
-    Key("ctrl+z", "undo", "Undo your own edit", "edit", "Ctrl+Z"),
-    Key("ctrl+shift+z,ctrl+y", "redo", "Redo your own edit", "edit", "Ctrl+Shift+Z / Ctrl+Y"),
+    Key("ctrl+s,s", "save", "Save the notebook", "both", "Ctrl+S / s", editor_keys="ctrl+s"),
+    Key("tab", "complete", "Complete from the kernel (indent at line start)", "edit", "Tab", target="editor"),
+    Key("shift+tab", "inspect", "Inspect the name at the cursor", "edit", "Shift+Tab", target="editor"),
+    Key("ctrl+z", "undo", "Undo your own edit", "edit", "Ctrl+Z", editor_keys="ctrl+z,super+z"),
+    Key("ctrl+shift+z,ctrl+y", "redo", "Redo your own edit", "edit", "Ctrl+Shift+Z / Ctrl+Y",
+        editor_keys="ctrl+shift+z,ctrl+y,super+y"),
     Key("o", "toggle_expand", "Show all / capped output lines"),
     Key("O,shift+o", "toggle_layout", "Outputs layout (collapse sources)", shown="Shift+O"),
     Key("l", "toggle_line_numbers", "Toggle line numbers"),
@@ -62,6 +70,14 @@ KEYS: tuple[Key, ...] = (
 )
 
 
+# Keys the editor handles itself, beyond the table's edit-mode rows; the help
+# screen describes them in its footnote rather than in the table.
+EDITOR_KEYS: tuple[Key, ...] = (
+    Key("up", "cursor_up_or_leave", "Up, or to the previous cell from the first line", "edit", target="editor"),
+    Key("down", "cursor_down_or_leave", "Down, or to the next cell from the last line", "edit", target="editor"),
+)
+
+
 def app_bindings() -> list[BindingType]:
     """Bindings for the app: command-mode keys plus the keys shared with edit mode."""
     out: list[BindingType] = []
@@ -70,6 +86,17 @@ def app_bindings() -> list[BindingType]:
             continue
         priority = key.action in ("quit",) and "ctrl" in key.keys
         out.append(Binding(key.keys, key.action, key.description, show=False, priority=priority))
+    return out
+
+
+def editor_bindings() -> list[BindingType]:
+    """Bindings for the cell editor: the edit-mode and both-mode keys, then its own cursor keys."""
+    out: list[BindingType] = []
+    for key in (*KEYS, *EDITOR_KEYS):
+        if key.mode == "command":
+            continue
+        action = key.action if key.target == "editor" else f"app.{key.action}"
+        out.append(Binding(key.editor_keys or key.keys, action, key.description, show=False))
     return out
 
 

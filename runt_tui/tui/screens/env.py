@@ -9,7 +9,7 @@ new list. A failed build is shown in full (uv's own error).
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -17,10 +17,13 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
-from runt_tui.client import AsyncSession, DaemonError
+from runt_tui.client import DaemonError
 from runt_tui.env.describe import describe_trust
 from runt_tui.render.sanitize import safe_text
 from runt_tui.tui.screens.dialogs import PromptScreen, TextScreen
+
+if TYPE_CHECKING:
+    from runt_tui.tui.app import NotebookApp
 
 
 class TrustScreen(ModalScreen[str | None]):
@@ -54,73 +57,75 @@ class TrustScreen(ModalScreen[str | None]):
 
 
 class EnvActions:
-    """The app's environment actions and its reaction to the runtime `env` state (mixed into the app)."""
+    """The environment actions (listed in app.ACTION_OBJECTS) and the app's reaction to the runtime `env` part."""
 
-    session: AsyncSession
-    _trust_screen: TrustScreen | None = None
+    def __init__(self, app: NotebookApp) -> None:
+        self.app = app
+        self._dialog: TrustScreen | None = None
 
-    def env_runtime_changed(self: Any, old: dict[str, Any], new: dict[str, Any]) -> None:
-        """Hook: the runtime `env` state changed (called with the old and new state)."""
+    def env_changed(self, old: dict[str, Any], new: dict[str, Any]) -> None:
+        """The runtime `env` part changed (old and new as JSON): dialog, who approved, a failure."""
         before, now = old.get("status"), new.get("status")
         if now == "awaiting_approval" and before != "awaiting_approval":
             self.action_env_trust()
         if before == "awaiting_approval" and now != "awaiting_approval":
-            EnvActions._close_dialog(self)
+            self._close_dialog()
             who = new.get("approved_by")
             if who:
-                self.notify(safe_text(f"dependencies approved by {who}", one_line=True), timeout=6)
+                self.app.notify(f"dependencies approved by {who}", timeout=6)
         if now == "failed" and before != "failed":
-            self.push_screen(TextScreen("The notebook's environment could not be made", str(new.get("error") or "")))
+            self.app.push_screen(TextScreen("The notebook's environment could not be made", str(new.get("error") or "")))
 
-    def _close_dialog(self: Any) -> None:
-        screen = self._trust_screen
-        self._trust_screen = None
+    def _close_dialog(self) -> None:
+        screen, self._dialog = self._dialog, None
         if screen is not None and screen.is_attached:
             screen.dismiss(None)
 
-    def action_env_trust(self: Any) -> None:
+    def action_env_trust(self) -> None:
         """Show the dependencies for approval (also from the palette)."""
-        self.run_worker(EnvActions._ask(self), name="env-trust", group="env", exclusive=True, exit_on_error=False)
+        self.app.run_worker(self._ask(), name="env-trust", group="env", exclusive=True, exit_on_error=False)
 
-    async def _ask(self: Any) -> None:
-        status = await self.session.trust_status()
+    async def _ask(self) -> None:
+        app = self.app
+        status = await app.session.trust_status()
         if status.get("trusted") or status.get("digest") is None:
-            self.notify(safe_text(describe_trust(status) + ("\nTrusted." if status.get("trusted") else "")), timeout=6)
+            app.notify(describe_trust(status) + ("\nTrusted." if status.get("trusted") else ""), timeout=6)
             return
-        EnvActions._close_dialog(self)
+        self._close_dialog()
         screen = TrustScreen(status)
-        self._trust_screen = screen
+        self._dialog = screen
 
         async def answered(choice: str | None) -> None:
-            if self._trust_screen is screen:
-                self._trust_screen = None
+            if self._dialog is screen:
+                self._dialog = None
             if choice == "approve":
-                await EnvActions._approve(self, str(status["digest"]))
+                await self._approve(str(status["digest"]))
             elif choice == "decline":
-                await self.session.cancel_env_build()
+                await app.session.cancel_env_build()
 
-        self.push_screen(screen, answered)
+        app.push_screen(screen, answered)
 
-    async def _approve(self: Any, digest: str) -> None:
+    async def _approve(self, digest: str) -> None:
         try:
-            await self.session.approve_trust(digest)
+            await self.app.session.approve_trust(digest)
         except DaemonError as e:
             if e.code != "CONFLICT":
                 raise
-            self.notify(safe_text(e.message, one_line=True), severity="warning", timeout=6)
-            EnvActions.action_env_trust(self)
+            self.app.notify(e.message, severity="warning", timeout=6)
+            self.action_env_trust()
 
-    def action_env_cancel(self: Any) -> None:
+    def action_env_cancel(self) -> None:
         """Cancel the environment build (or the wait for approval)."""
 
         async def go() -> None:
-            if not await self.session.cancel_env_build():
-                self.notify("no environment is being built", timeout=3)
+            if not await self.app.session.cancel_env_build():
+                self.app.notify("no environment is being built", timeout=3)
 
-        self.run_worker(go(), name="env-cancel", group="env", exit_on_error=False)
+        self.app.run_worker(go(), name="env-cancel", group="env", exit_on_error=False)
 
-    def action_env_deps(self: Any, action: str) -> None:
+    def action_env_deps(self, action: str) -> None:
         """Ask for packages to add (PEP 508) or names to remove, then change the notebook's list."""
+        app = self.app
         title = "Add dependencies (space-separated, e.g. numpy>=2 pandas)" if action == "add" else "Remove dependencies (names)"
 
         async def change(text: str | None) -> None:
@@ -128,15 +133,15 @@ class EnvActions:
             if not items:
                 return
             try:
-                result = await (self.session.add_dependencies(items) if action == "add"
-                                else self.session.remove_dependencies(items))
+                result = await (app.session.add_dependencies(items) if action == "add"
+                                else app.session.remove_dependencies(items))
             except DaemonError as e:
-                self.notify(safe_text(e.message, one_line=True), severity="error", timeout=6)
+                app.notify(e.message, severity="error", timeout=6)
                 return
             missing = result.get("missing") or []
             if missing:
-                self.notify(safe_text(f"not dependencies: {' '.join(missing)}", one_line=True), severity="warning")
+                app.notify(f"not dependencies: {' '.join(missing)}", severity="warning")
             if result.get("restart_needed"):
-                self.notify("restart the kernel (0 0) to use the new environment", timeout=8)
+                app.notify("restart the kernel (0 0) to use the new environment", timeout=8)
 
-        self.push_screen(PromptScreen(title), change)
+        app.push_screen(PromptScreen(title), change)

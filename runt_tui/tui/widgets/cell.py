@@ -68,10 +68,7 @@ class CellBody(GuardedRender, Widget):
         options = self.app.console_options.update(highlight=False, width=width, height=None)
         segments = console.render(self.post_render(SegmentsLine(rows[y]), base), options)
         line = next(iter(Segment.split_and_crop_lines(segments, width, include_new_lines=False, pad=False)), [])
-        strip = Strip(line)
-        if self.auto_links and not getattr(self.screen, "_selecting", False):
-            strip = strip._apply_link_style(self.link_style)
-        return strip
+        return Strip(line)
 
 
 class CellWidget(GuardedRender, Widget):
@@ -84,6 +81,14 @@ class CellWidget(GuardedRender, Widget):
             super().__init__()
             self.cell_id = cell_id
             self.edit = edit
+
+    class Resized(Message):
+        """The cell's height on screen changed (the pane sizes its spacers from it)."""
+
+        def __init__(self, cell_id: str, height: int) -> None:
+            super().__init__()
+            self.cell_id = cell_id
+            self.height = height
 
     def __init__(self, model: CellModel, flags: ViewFlags) -> None:
         super().__init__(classes=f"cell -{model.cell_type}")
@@ -239,7 +244,4 @@ class CellWidget(GuardedRender, Widget):
         self.post_message(self.Clicked(self.cell_id, event.chain >= 2))
 
     def on_resize(self, event: events.Resize) -> None:
-        parent = self.parent
-        note = getattr(parent, "note_height", None)
-        if note is not None:
-            note(self.cell_id, self.outer_size.height)
+        self.post_message(self.Resized(self.cell_id, self.outer_size.height))

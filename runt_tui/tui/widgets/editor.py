@@ -7,16 +7,17 @@ from typing import ClassVar
 
 from rich.style import Style
 from rich.text import Text
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.message import Message
 from textual.strip import Strip
 from textual.widgets import TextArea
 from textual.widgets.text_area import Edit as TextEdit
 from textual.widgets.text_area import EditResult, Location
 
+from runt_tui.client.editsync import EditBuffer
 from runt_tui.doc import Edit
 from runt_tui.render.sanitize import CONTROL, visible_controls
-from runt_tui.tui.editsync import EditBuffer
+from runt_tui.tui.keys import editor_bindings
 from runt_tui.tui.widgets.guard import GuardedRender
 
 # Textual re-highlights the whole text at every edit (~30 µs a line here): beyond
@@ -36,18 +37,7 @@ class RemoteCursor:
 class CellEditor(GuardedRender, TextArea):
     """A TextArea bound to one cell through an EditBuffer (attributes down, messages up)."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "app.command_mode", "Command mode", show=False),
-        Binding("ctrl+e,ctrl+enter", "app.run_cell", "Run", show=False),
-        Binding("ctrl+r,shift+enter", "app.run_and_advance", "Run, next", show=False),
-        Binding("ctrl+s", "app.save", "Save", show=False),
-        Binding("tab", "complete", "Complete", show=False),
-        Binding("shift+tab", "inspect", "Inspect", show=False),
-        Binding("ctrl+z,super+z", "app.undo", "Undo", show=False),
-        Binding("ctrl+shift+z,ctrl+y,super+y", "app.redo", "Redo", show=False),
-        Binding("up", "cursor_up_or_leave", "Up", show=False),
-        Binding("down", "cursor_down_or_leave", "Down", show=False),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = editor_bindings()
 
     class Leave(Message):
         """The cursor walked off the top (-1) or bottom (+1) of the cell."""
@@ -210,9 +200,10 @@ class CellEditor(GuardedRender, TextArea):
     def action_inspect(self) -> None:
         self.post_message(self.Inspect(self))
 
-    def _watch_selection(self, previous_selection: object, selection: object) -> None:
-        super()._watch_selection(previous_selection, selection)  # type: ignore[arg-type]
-        if self.is_mounted:
+    def on_text_area_selection_changed(self, event: TextArea.SelectionChanged) -> None:
+        """Report the cursor as a code-point offset (the app publishes it as presence)."""
+        if event.text_area is self:
+            event.stop()
             self.post_message(self.CursorMoved(self.cell_id, self.cursor_index))
 
     # ---- drawing ------------------------------------------------------------

@@ -131,9 +131,11 @@ class CellsPane(VerticalScroll, can_focus=False):
         """The mounted widget of a cell, if any."""
         return self.mounted.get(cell_id)
 
-    def note_height(self, cell_id: str, height: int) -> None:
+    def on_cell_widget_resized(self, message: CellWidget.Resized) -> None:
         """A mounted cell reports its real height."""
-        self.heights[cell_id] = height
+        message.stop()
+        if message.cell_id in self.mounted:
+            self.heights[message.cell_id] = message.height
 
     # ---- the window ---------------------------------------------------------
 

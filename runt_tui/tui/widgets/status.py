@@ -8,7 +8,6 @@ from rich.style import Style
 from rich.text import Text
 from textual.widget import Widget
 
-from runt_tui.client import RuntimeState
 from runt_tui.render.sanitize import strip_controls
 from runt_tui.tui.widgets.guard import GuardedRender
 
@@ -119,8 +118,3 @@ class StatusBar(GuardedRender, Widget):
     def render(self) -> Text:
         return status_text(self.info, self.size.width or 80)
 
-
-def kernel_state(runtime: RuntimeState) -> tuple[str, str, int]:
-    """(name, status, queue length) from a runtime snapshot."""
-    kernel = runtime.kernel
-    return kernel.name or "", kernel.status or "none", len(runtime.queue)

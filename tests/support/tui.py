@@ -1,4 +1,4 @@
-"""Helpers for tests and benchmarks of the app (no pytest import here)."""
+"""Helpers for tests and benchmarks of the app (no pytest import here): screen text, waiting, notebooks, PNGs."""
 
 from __future__ import annotations
 

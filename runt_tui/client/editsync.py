@@ -1,4 +1,9 @@
-"""Keeping an open editor and the shared document in step, and undo of one's own edits.
+"""Keeping a local editor's text and the shared document in step, and undo of one's own edits.
+
+No UI here: the app's cell editor uses it (tui/edit_session.py), and so can a
+script or the agent server that edits a cell's text live through
+`AsyncSession.edit` (an `EditBuffer` on an `AsyncSession`, with a callback
+that receives the edits made by others).
 
 Local edits are kept as precise code-point edits and committed to the document
 in batches (`batch` seconds). When the cell's source changed remotely while
@@ -18,13 +23,14 @@ import asyncio
 import logging
 from collections.abc import Callable
 
-from runt_tui.client import AsyncSession, DaemonError, DaemonUnavailable
+from runt_tui.client.link import DaemonError, DaemonUnavailable
+from runt_tui.client.session import AsyncSession
+from runt_tui.client.undo import EditIds, UndoHistory, UndoStep, undo_edit
 from runt_tui.doc import Edit, NotebookDoc, merge_text, text_edits
-from runt_tui.tui.undo import EditIds, UndoHistory, UndoStep, undo_edit
 
 __all__ = ["EditBuffer", "UndoHistory", "UndoStep", "undo_edit"]
 
-log = logging.getLogger("runt_tui.tui")
+log = logging.getLogger("runt_tui.client")
 
 EditorApply = Callable[[list[Edit]], None]
 

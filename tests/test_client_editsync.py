@@ -1,4 +1,4 @@
-"""The editor's bridge to the document (EditBuffer) against a real daemon: cells prepared on first edit."""
+"""Live text editing of a cell (client/editsync.py, no UI) against a real daemon: cells prepared on first edit."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ from pathlib import Path
 from conftest import InProcessDaemons, offline_session, until, write_notebook
 
 from runt_tui.client import AsyncSession
+from runt_tui.client.editsync import EditBuffer, UndoHistory
 from runt_tui.daemon.server import Daemon
 from runt_tui.doc import Edit
-from runt_tui.tui.editsync import EditBuffer, UndoHistory
 
 
 def session(home: Path, path: Path, name: str) -> AsyncSession:

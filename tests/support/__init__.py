@@ -1,0 +1,1 @@
+"""Helpers shared by the tests and benchmarks (tests/ is on sys.path under pytest; bench scripts add it)."""

@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     import typer
 
 _VALUE_OPTIONS = {"--name", "--kernel", "--images", "--layout", "--theme", "--panes", "--keys"}
-_COMMANDS = ("daemon", "ps", "open", "run", "mcp", "doctor", "history")
+_COMMANDS = ("daemon", "ps", "open", "run", "mcp", "doctor", "history", "trust", "deps")
 _IMAGES = ("auto", "kitty", "sixel", "halfblock", "none")
 _LAYOUTS = ("cells", "outputs")
 _KEYS = ("default", "vi")
@@ -188,6 +188,11 @@ def _build_app() -> typer.Typer:
     from runt_tui.cli_run import run
 
     app.command("run")(run)
+
+    from runt_tui.cli_env import deps, trust
+
+    app.command("trust")(trust)
+    app.command("deps")(deps)
     # `runt-tui NOTEBOOK` is routed here (route_argv); the help calls it by that name.
     app.command("open", hidden=True, cls=NotebookCommand)(open_notebook)
 

@@ -201,4 +201,7 @@ def ps() -> None:
         save = (r.get("save") or {}).get("state", "")
         peers = ", ".join(str(p.get("name")) for p in r.get("peers", [])) or "-"
         line = f"{where}\n  cells {r.get('cells')}  kernel {kernel}  save {save}  peers: {peers}"
+        env = (r.get("env") or {}).get("env")
+        if env:
+            line += f"\n  env {env.get('kind')}  python {env.get('python_version')}  {env.get('path')}"
         typer.echo(strip_controls(line))  # names and paths come from peers and files

@@ -38,6 +38,10 @@ async def run_notebook(path: Path | str, kernel: str | None, timeout: float | No
         _say(f"runt-tui: {e}")
         return 2
     try:
+        untrusted = await _untrusted(session)
+        if untrusted:
+            _say(untrusted)
+            return 3
         try:
             state = await session.start_kernel(kernel)
         except DaemonError as e:
@@ -81,6 +85,25 @@ async def run_notebook(path: Path | str, kernel: str | None, timeout: float | No
         return 0
     finally:
         await session.close()
+
+
+async def _untrusted(session: AsyncSession) -> str | None:
+    """Why the notebook cannot run here yet (its dependencies are not approved), or None."""
+    from runt_tui.client import DaemonError
+
+    try:
+        status = await session.trust_status()
+    except DaemonError as e:
+        if e.code == "UNKNOWN_TYPE":  # an older daemon (ssh://): it builds no environments
+            return None
+        raise
+    if status.get("trusted"):
+        return None
+    if status.get("kind") == "invalid":
+        return f"runt-tui: the notebook's dependencies cannot be read: {status.get('error')}"
+    deps = ", ".join(status.get("dependencies") or [])
+    return (f"runt-tui: this notebook's dependencies ({deps}) are not trusted on this machine; "
+            f"review and approve them with `runt-tui trust {session.path or 'NOTEBOOK'}`")
 
 
 async def _save(session: AsyncSession) -> bool:

@@ -44,6 +44,17 @@ def config_path() -> Path:
     return Path(base) / "runt-tui" / "config.toml"
 
 
+def env_store_dir(settings: Settings) -> Path:
+    """Where notebook environments are cached: `env_dir`, else `$RUNT_TUI_HOME/envs`, else
+    `$XDG_CACHE_HOME/runt-tui/envs` (a cache, not the runtime dir a logout clears)."""
+    if settings.env_dir:
+        return Path(settings.env_dir).expanduser()
+    if os.environ.get("RUNT_TUI_HOME"):
+        return state_dir() / "envs"
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "runt-tui" / "envs"
+
+
 @dataclass(frozen=True)
 class Settings:
     """Every tunable of the daemon, in seconds and bytes."""
@@ -65,6 +76,10 @@ class Settings:
     # A room's persisted history (snapshot and change log) may grow to this many
     # bytes, or 3 times the size of its current state, before it is compacted.
     history_limit: int = 2 * 1024 * 1024
+    # Notebook environments (built with uv): where they are cached ("" = the default, see
+    # env_store_dir) and after how many days unused one is removed (0 = never).
+    env_dir: str = ""
+    env_gc_days: float = 30.0
 
     def replace(self, **changes: Any) -> Settings:
         """A copy with some values changed (None values ignored)."""

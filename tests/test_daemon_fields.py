@@ -18,6 +18,7 @@ from conftest import HANG_GUARD
 from test_daemon_robust import raw
 
 from runt_tui.client import AsyncSession
+from runt_tui.daemon.env_handlers import ENV_HANDLERS
 from runt_tui.daemon.handlers import HANDLERS
 from runt_tui.daemon.kernel_handlers import KERNEL_HANDLERS
 from runt_tui.daemon.server import Daemon
@@ -95,6 +96,9 @@ def valid(room: str, cell: str, heads: list[str], digest: str) -> dict[str, dict
         "widget_custom": {**r, "model_id": "m1", "content": {"event": "click"}},
         "widget_request_state": {**r, "model_id": "m1"},
         "comm_info": {**r, "target_name": "jupyter.widget"},
+        "env_trust": r, "env_cancel": r, "env_fallback": r,
+        "env_approve": {**r, "digest": digest},
+        "env_deps": {**r, "add": ["tinypkg>=1"], "remove": ["tinypkg"]},
     }
 
 
@@ -111,7 +115,7 @@ async def test_each_field_wrong_alone_gets_a_proper_error_and_the_room_serves_on
         assert joined["ok"], joined
         baseline = valid(joined["room"], cell, heads, "0" * 64)
         assert set(baseline) == set(REQUEST_FIELDS) - {"stop"}
-        assert set(REQUEST_FIELDS) == set(HANDLERS) | set(KERNEL_HANDLERS) | set(WIDGET_HANDLERS)  # every type has its fields
+        assert set(REQUEST_FIELDS) == set(HANDLERS) | set(KERNEL_HANDLERS) | set(WIDGET_HANDLERS) | set(ENV_HANDLERS)  # every type has its fields
         answers: dict[str, int] = {}
         for rtype, fields in baseline.items():
             names = list(REQUEST_FIELDS[rtype]) + (["room"] if rtype in ROOM_REQUESTS else [])

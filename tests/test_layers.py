@@ -30,6 +30,8 @@ PROBES: dict[str, list[dict[str, str]]] = {
         {"tui/_probe.py": "from runt_tui import cli_run\n"},
         {"tui/_probe.py": "from runt_tui import agent\n"},
         {"agent/_probe.py": "from runt_tui.tui import app\n"},
+        {"env/_probe.py": "from runt_tui.doc import NotebookDoc\n"},
+        {"env/_probe.py": "from runt_tui import daemon\n"},
         # Indirect: daemon -> a module outside every layer -> client.
         {"daemon/_probe.py": "from runt_tui import _probe_hop\n", "_probe_hop.py": "import runt_tui.client\n"},
     ],
@@ -157,6 +159,8 @@ def test_contract_bites(probe_results: list[dict[str, Any]], index: int) -> None
 
 # package -> top-level names (third-party packages or runt_tui layers) importing it must not load.
 RUNTIME = {
+    "runt_tui.env": ["automerge", "textual", "rich", "jupyter_client", "zmq", "runt_tui.client",
+                     "runt_tui.daemon", "runt_tui.doc", "runt_tui.kernel", "runt_tui.tui"],
     "runt_tui.client": ["textual", "textual_image", "rich", "jupyter_client", "zmq", "ipykernel",
                         "runt_tui.tui", "runt_tui.daemon", "runt_tui.kernel", "runt_tui.render"],
     "runt_tui.doc": ["textual", "rich", "jupyter_client", "zmq", "runt_tui.client", "runt_tui.daemon",

@@ -45,12 +45,15 @@ from runt_tui.protocol.payloads import (
 )
 from runt_tui.protocol.runtime import (
     CancelledEntry,
+    EnvProgress,
+    EnvState,
     ExecError,
     ExecutionSummary,
     FileState,
     FinishedExecution,
     HistoryEntry,
     InputRequest,
+    KernelEnv,
     KernelInfo,
     KernelState,
     PersistState,
@@ -115,6 +118,10 @@ SHAPES: list[Payload] = [
                  kernel_log={"0": "warning", "1": "more"}),
     RuntimeUpdate(history_changed={"x1": HISTORY, "x0": None}, cancelled_changed={"x2": CANCELLED},
                   kernel_log_changed={"5": "line", "0": None}),
+    EnvState(), EnvState("building", None, EnvProgress("downloading", "numpy", 12, 3, ["Resolved 12 packages"])),
+    EnvState("ready", KernelEnv("k1", "inline", "/envs/k1", "/envs/k1/bin/python", "3.11.7", ["six"], 1.0),
+             approved_by="bob"),
+    RuntimeUpdate(version=4, env=EnvState("awaiting_approval")),
 ]
 
 

@@ -11,7 +11,7 @@ import asyncio
 import os
 import threading
 from collections.abc import Callable, Coroutine
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from runt_tui.client.cells import Cell
 from runt_tui.client.kernel_api import ExecutionResult
@@ -188,3 +188,30 @@ class Session:
     def send_widget_message(self, model_id: str, content: JSONDict) -> None:
         """A custom message to a widget (`{"event": "click"}` presses a Button)."""
         self._run(self._async.send_widget_message(model_id, content))
+
+    # ---- environment -------------------------------------------------------
+
+    def trust_status(self) -> dict[str, Any]:
+        """Whether this machine trusts the notebook's dependencies, and what to show an approver."""
+        return self._run(self._async.trust_status())
+
+    def approve_trust(self, digest: str | None = None) -> dict[str, Any]:
+        """Approve the dependencies the last trust_status() showed (refused if they changed since)."""
+        return self._run(self._async.approve_trust(digest))
+
+    def add_dependencies(self, specs: list[str]) -> dict[str, Any]:
+        """Add dependencies to the notebook (re-signed when it was trusted)."""
+        return self._run(self._async.add_dependencies(specs))
+
+    def remove_dependencies(self, names: list[str]) -> dict[str, Any]:
+        """Remove dependencies from the notebook by name."""
+        return self._run(self._async.remove_dependencies(names))
+
+    def use_default_kernel(self) -> None:
+        """Run the notebook on its kernelspec when its conda environment cannot be built here."""
+        self._run(self._async.use_default_kernel())
+
+    def cancel_env_build(self) -> bool:
+        """Cancel the environment build of the notebook's kernel."""
+        result: bool = self._run(self._async.cancel_env_build())
+        return result

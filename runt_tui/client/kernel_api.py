@@ -63,7 +63,8 @@ class KernelAPI:
 
     async def start_kernel(self: SessionHost, kernel_name: str | None = None) -> JSONDict:
         """Start the notebook's kernel (or join the running one); returns its state."""
-        header, _ = await self.ask(StartKernel(kernel_name), timeout=120)
+        # No time limit: a start may wait for the dependencies' approval and their build.
+        header, _ = await self.ask(StartKernel(kernel_name), timeout=None)
         return decode(KernelReply, header, "start_kernel reply").kernel.to_json()
 
     async def kernelspecs(self: SessionHost) -> dict[str, dict[str, str]]:

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
+from runt_tui.client.env_api import EnvAPI
 from runt_tui.client.kernel_api import KernelAPI
 from runt_tui.client.link import DaemonClient, DaemonError, DaemonUnavailable, open_connection
 from runt_tui.client.pushed import Pushed
@@ -51,7 +52,7 @@ def default_name() -> str:
         return "user"
 
 
-class AsyncSession(Pushed, ReadAPI, WriteAPI, KernelAPI, WidgetAPI):
+class AsyncSession(Pushed, ReadAPI, WriteAPI, KernelAPI, WidgetAPI, EnvAPI):
     """One client's view of one notebook room (a file path, or a notebook_id)."""
 
     def __init__(

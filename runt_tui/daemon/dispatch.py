@@ -13,6 +13,7 @@ import asyncio
 import logging
 from typing import TYPE_CHECKING
 
+from runt_tui.daemon.env_handlers import ENV_HANDLERS
 from runt_tui.daemon.handlers import HANDLERS, RequestError
 from runt_tui.daemon.kernel_handlers import KERNEL_HANDLERS
 from runt_tui.daemon.viewers import viewer_refusal
@@ -49,7 +50,8 @@ async def answer_request(daemon: Daemon, client: ClientConn, frame: Frame) -> No
     rid = frame.id
     if rid is None:  # validate_message refused it above
         return
-    handler = (HANDLERS.get(rtype) or KERNEL_HANDLERS.get(rtype) or WIDGET_HANDLERS.get(rtype)) if isinstance(rtype, str) else None
+    handler = (HANDLERS.get(rtype) or KERNEL_HANDLERS.get(rtype) or WIDGET_HANDLERS.get(rtype)
+               or ENV_HANDLERS.get(rtype)) if isinstance(rtype, str) else None
     if handler is None or not isinstance(rtype, str):
         refuse(daemon, client, rid, rtype, ErrorCode.UNKNOWN_TYPE, f"unknown request type {rtype!r}")
         return

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from typing import TYPE_CHECKING
 
+from runt_tui.daemon.env_handlers import env_of
 from runt_tui.daemon.handlers import Handler, Header, Reply, RequestError, _room, hex_heads
 from runt_tui.daemon.kernel_room import RoomKernel
 from runt_tui.kernel import KernelLaunchError, list_kernelspecs
@@ -23,7 +24,7 @@ if TYPE_CHECKING:
 def kernel_of(d: Daemon, room: Room) -> RoomKernel:
     """The room's kernel manager, created on first use."""
     if room.kernel is None:
-        room.kernel = RoomKernel(room, d.home / "kernels" / room.key)
+        room.kernel = RoomKernel(room, d.home / "kernels" / room.key, env_of(d, room))
     return room.kernel
 
 

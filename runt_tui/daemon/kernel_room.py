@@ -25,6 +25,7 @@ from runt_tui.protocol.payloads import InputPromptEvent, InputRequestEvent, Noti
 from runt_tui.protocol.runtime import ExecError, InputRequest, KernelState, Requester
 
 if TYPE_CHECKING:
+    from runt_tui.daemon.env_room import RoomEnv
     from runt_tui.daemon.room import Room
     from runt_tui.doc import CellView
 
@@ -35,9 +36,11 @@ HEADS_WAIT = 2.0
 class RoomKernel:
     """Starts, feeds and watches the kernel of one room."""
 
-    def __init__(self, room: Room, runtime_dir: Path) -> None:
+    def __init__(self, room: Room, runtime_dir: Path, env: RoomEnv | None = None) -> None:
         self.room = room
         self.runtime_dir = runtime_dir
+        # The notebook's environment: which interpreter the kernel runs on (trust, build).
+        self.env = env
         self.session: KernelSession | None = None
         self.status = "none"
         self.name: str | None = None
@@ -162,7 +165,8 @@ class RoomKernel:
             self._publish()
             cwd = str(self.room.path.parent) if self.room.path is not None else None
             try:
-                await session.start(str(name), cwd=cwd)
+                python = await self.env.prepare() if self.env is not None else None
+                await session.start(str(name), cwd=cwd, python=python)
             except KernelLaunchError as e:
                 log.warning("room %s: kernel %s failed to start: %s", self.room.key, name, e)
                 self.status, self.error = "dead", str(e)
@@ -178,8 +182,10 @@ class RoomKernel:
             return self.kernel_state()
 
     async def interrupt(self, by: Requester | None = None) -> None:
-        """Stop the running cell and cancel everything queued."""
+        """Stop the running cell and cancel everything queued (and a wait for approval)."""
         self._cancel_queue("interrupted", by)
+        if self.env is not None:
+            self.env.decline("interrupted")
         current = self.current
         if current is not None and current.status == "queued":
             # Taken from the queue but not sent yet (the kernel is starting
@@ -194,6 +200,8 @@ class RoomKernel:
     async def restart(self, by: Requester | None = None) -> KernelState:
         """Restart the kernel (outputs stay); queued cells are cancelled."""
         self._cancel_queue("kernel restarted", by)
+        if self.env is not None and self.env.changed() and self.session is not None:
+            await self.shutdown()  # the dependencies changed: a new environment
         if self.session is None or self.status in ("none", "shutdown"):
             return await self.start()
         self.status, self.error = "restarting", None

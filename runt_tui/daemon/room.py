@@ -36,6 +36,7 @@ from runt_tui.protocol.runtime import FileState, RuntimeState, SaveState
 from runt_tui.settings import Settings
 
 if TYPE_CHECKING:
+    from runt_tui.daemon.env_room import RoomEnv
     from runt_tui.daemon.kernel_room import RoomKernel
 
 log = logging.getLogger("runt_tui.daemon")
@@ -95,6 +96,8 @@ class Room(RoomHistory, RoomPersistence, RoomFiles):
         self.kernel: RoomKernel | None = None
         # Called with the notebook about to be saved (widget state goes into its metadata).
         self.save_hooks: list[SaveHook] = []
+        # The notebook's environment (trust, build), created with the kernel.
+        self.env: RoomEnv | None = None
         self._init_history()
         self._init_persistence()
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from runt_tui.protocol.jsontypes import JSONDict
-from runt_tui.protocol.runtime import KernelInfo, KernelState, RuntimeState, RuntimeUpdate
+from runt_tui.protocol.runtime import EnvState, KernelInfo, KernelState, RuntimeState, RuntimeUpdate
 
 if TYPE_CHECKING:
     from runt_tui.daemon.room import Room
@@ -35,6 +35,7 @@ def snapshot(room: Room) -> RuntimeState:
         history=dict(kernel.qlog.history.items) if kernel is not None else {},
         cancelled=dict(kernel.qlog.cancelled.items) if kernel is not None else {},
         kernel_log=dict(kernel.qlog.log.items) if kernel is not None else {},
+        env=room.env.state() if room.env is not None else EnvState(),
     )
 
 
@@ -55,6 +56,7 @@ def update(room: Room) -> RuntimeUpdate:
         history_changed=kernel.qlog.history.changed() if kernel is not None else None,
         cancelled_changed=kernel.qlog.cancelled.changed() if kernel is not None else None,
         kernel_log_changed=kernel.qlog.log.changed() if kernel is not None else None,
+        env=room.env.state() if room.env is not None else EnvState(),
     )
 
 

@@ -18,6 +18,7 @@ from runt_tui.daemon.room import Room
 from runt_tui.daemon.room_files import same_inode
 from runt_tui.daemon.watcher import FileWatcher
 from runt_tui.doc import DocError, FileBlobStore, is_panic
+from runt_tui.env import EnvManager
 from runt_tui.protocol import (
     Connection,
     ConnectionClosed,
@@ -102,6 +103,8 @@ class Daemon:
         self.watcher = FileWatcher(self._on_file_event)
         self._idle_since: float | None = time.monotonic()
         self._bg: set[asyncio.Task[object]] = set()
+        # Notebook environments, shared by every room (daemon/env_handlers.env_manager).
+        self.envs: EnvManager | None = None
 
     # ---- lifecycle -------------------------------------------------------
 
@@ -153,6 +156,8 @@ class Daemon:
             except Exception:
                 log.exception("closing room %s", room.key)
         self.rooms.clear()
+        if self.envs is not None:
+            await self.envs.close()
         for client in list(self.clients.values()):
             client.conn.close()
         for t in list(self._bg):
@@ -390,6 +395,7 @@ def _room_status(room: Room) -> RoomStatus:
         save=runtime.save,
         file=runtime.file,
         kernel=runtime.kernel,
+        env=runtime.env,
     )
 
 

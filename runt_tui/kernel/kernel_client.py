@@ -25,6 +25,7 @@ from runt_tui.kernel.launch import (
     log_tail,
     make_manager,
     remove_sockets,
+    venv_env,
 )
 from runt_tui.kernel.plotting import inline_plots_env
 from runt_tui.kernel.proctree import ProcessTree
@@ -69,6 +70,7 @@ class KernelSession(KernelRequests):
         self._tasks: list[asyncio.Task[None]] = []
         self._cwd: str | None = None
         self._kernel_name: str | None = None
+        self._python: str | None = None
         # Set while we stop or restart the kernel ourselves, so the exit the
         # watcher sees is not reported as a death.
         self._expect_exit = False
@@ -112,19 +114,23 @@ class KernelSession(KernelRequests):
 
     # -- lifecycle -------------------------------------------------------
 
-    async def start(self, kernel_name: str | None = None, cwd: str | None = None) -> None:
-        """Start the kernel and wait until it answers; raise KernelLaunchError if not."""
-        async with self._lifecycle:
-            await self._start(kernel_name, cwd)
+    async def start(self, kernel_name: str | None = None, cwd: str | None = None, python: str | None = None) -> None:
+        """Start the kernel and wait until it answers; raise KernelLaunchError if not.
 
-    async def _start(self, kernel_name: str | None, cwd: str | None) -> None:
+        With `python` (a notebook environment's interpreter) ipykernel runs on it.
+        """
+        async with self._lifecycle:
+            await self._start(kernel_name, cwd, python)
+
+    async def _start(self, kernel_name: str | None, cwd: str | None, python: str | None = None) -> None:
         if self._km is not None:
             raise RuntimeError("kernel session already started")
         self._cwd = cwd
         self._kernel_name = kernel_name
+        self._python = python
         self._set_status("starting")
         try:
-            km = make_manager(self.runtime_dir, kernel_name)
+            km = make_manager(self.runtime_dir, kernel_name, python)
             self._km, self._tree = km, ProcessTree()
             await launch(km, self.log_path, cwd, self._env(), self._tree)
             await self._connect()
@@ -142,7 +148,7 @@ class KernelSession(KernelRequests):
     async def _restart(self) -> None:
         if self._km is None:
             # Never started, or the last launch failed: "restart" means try again.
-            await self._start(self._kernel_name, self._cwd)
+            await self._start(self._kernel_name, self._cwd, self._python)
             return
         km, old = self._km, self._tree or ProcessTree()
         self._set_status("restarting")
@@ -235,7 +241,10 @@ class KernelSession(KernelRequests):
     # -- internals -------------------------------------------------------
 
     def _env(self) -> dict[str, str]:
-        return {**inline_plots_env(os.environ), **self._extra_env}
+        env = {**inline_plots_env(os.environ), **self._extra_env}
+        if self._python is not None:
+            env.update(venv_env(self._python, env))
+        return env
 
     def _require_manager(self) -> AsyncKernelManager:
         if self._km is None:

@@ -89,8 +89,8 @@ def remove_sockets(runtime_dir: Path) -> None:
                 stale.unlink()
 
 
-def make_manager(runtime_dir: Path, kernel_name: str | None) -> AsyncKernelManager:
-    """Build a manager on the ipc transport inside `runtime_dir`."""
+def make_manager(runtime_dir: Path, kernel_name: str | None, python: str | None = None) -> AsyncKernelManager:
+    """Build a manager on the ipc transport inside `runtime_dir` (ipykernel on `python` when given)."""
     base = prepare_dir(runtime_dir)
     kwargs: dict[str, Any] = {
         "transport": "ipc",
@@ -114,8 +114,26 @@ def make_manager(runtime_dir: Path, kernel_name: str | None) -> AsyncKernelManag
         raise KernelLaunchError(f"cannot read kernelspec {kernel_name!r}: {exc}") from exc
     if spec is None or not spec.argv:
         raise KernelLaunchError(f"kernelspec {kernel_name!r} has no command")
-    spec.argv = inline_plots_argv(_own_launcher(list(spec.argv)))
+    spec.argv = inline_plots_argv(env_launcher(python) if python else _own_launcher(list(spec.argv)))
     return km
+
+
+def env_launcher(python: str) -> list[str]:
+    """ipykernel on a notebook environment's interpreter, through our launcher's file.
+
+    The environment has ipykernel but not runt_tui: the launcher (stdlib, zmq and
+    ipykernel only) runs from its path, which run_path keeps off sys.path.
+    """
+    path = str(Path(__file__).with_name("ipykernel_launcher.py"))
+    code = f"import runpy; runpy.run_path({path!r}, run_name='__main__')"
+    return [python, "-c", code, "-f", "{connection_file}"]
+
+
+def venv_env(python: str, env: dict[str, str]) -> dict[str, str]:
+    """VIRTUAL_ENV and PATH for a kernel in an environment, so `!pip` and tools find it."""
+    prefix = Path(python).parent.parent
+    bindir = str(Path(python).parent)
+    return {"VIRTUAL_ENV": str(prefix), "PATH": os.pathsep.join([bindir, env.get("PATH", "")]).rstrip(os.pathsep)}
 
 
 def _own_launcher(argv: list[str]) -> list[str]:

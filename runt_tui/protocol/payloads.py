@@ -16,6 +16,7 @@ from runt_tui.protocol.codec import OMIT_NONE, Payload, decode
 from runt_tui.protocol.errors import InvalidPayload
 from runt_tui.protocol.jsontypes import JSONDict, JSONMapping, JSONValue
 from runt_tui.protocol.runtime import (
+    EnvState,
     FileState,
     InputRequest,
     KernelState,
@@ -142,6 +143,7 @@ class RoomStatus(Payload):
     save: SaveState
     file: FileState
     kernel: KernelState
+    env: EnvState = field(default_factory=EnvState)
 
 
 @dataclass(frozen=True)

@@ -293,12 +293,51 @@ class CommInfo(Request):
     target_name: str | None = field(default=None, metadata=checked(text(256, nullable=True)))
 
 
+@dataclass(frozen=True)
+class EnvTrust(Request):
+    """Whether this machine trusts the notebook's dependencies, and what an approver must see."""
+
+    TYPE: ClassVar[str] = "env_trust"
+
+
+@dataclass(frozen=True)
+class EnvApprove(Request):
+    """Sign the dependencies an approver was shown (named by their digest)."""
+
+    TYPE: ClassVar[str] = "env_approve"
+    digest: str = field(metadata=checked(text(64, DIGEST, required=True, expected="the digest trust status gave")))
+
+
+@dataclass(frozen=True)
+class EnvCancel(Request):
+    """Cancel the environment build (or the wait for approval)."""
+
+    TYPE: ClassVar[str] = "env_cancel"
+
+
+@dataclass(frozen=True)
+class EnvFallback(Request):
+    """Run the notebook on its kernelspec when its conda environment cannot be built here."""
+
+    TYPE: ClassVar[str] = "env_fallback"
+
+
+@dataclass(frozen=True)
+class EnvDeps(Request):
+    """Add (PEP 508) and remove (names) dependencies of the notebook."""
+
+    TYPE: ClassVar[str] = "env_deps"
+    add: list[str] | None = field(default=None, metadata=checked(list_of(text(1024), 1000, "a list of dependency strings")))
+    remove: list[str] | None = field(default=None, metadata=checked(list_of(text(256), 1000, "a list of package names")))
+
+
 REQUESTS: dict[str, type[Request]] = {
     cls.TYPE: cls
     for cls in (
         Ping, Hello, Status, Stop, Join, Leave, Ack, Save, Prepare, SetPresence, Blob, Kernelspecs, StartKernel,
         Execute, Interrupt, ClearQueue, RestartKernel, ShutdownKernel, InputReply, Complete, Inspect, ClearOutputs,
         Widgets, WidgetUpdate, WidgetCustom, WidgetRequestState, CommInfo,
+        EnvTrust, EnvApprove, EnvCancel, EnvFallback, EnvDeps,
     )
 }
 
@@ -310,6 +349,11 @@ __all__ = [
     "ClearQueue",
     "CommInfo",
     "Complete",
+    "EnvApprove",
+    "EnvCancel",
+    "EnvDeps",
+    "EnvFallback",
+    "EnvTrust",
     "Execute",
     "Hello",
     "InputReply",

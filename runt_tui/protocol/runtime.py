@@ -166,6 +166,42 @@ class PersistState(Payload):
 
 
 @dataclass(frozen=True)
+class KernelEnv(Payload):
+    """The environment a kernel runs in (env/store.EnvInfo): kind, path, Python, what it holds."""
+
+    key: str
+    kind: str
+    path: str
+    python: str
+    python_version: str
+    dependencies: list[str] = field(default_factory=list)
+    created: float = 0.0
+
+
+@dataclass(frozen=True)
+class EnvProgress(Payload):
+    """Where an environment build is: uv's step, the package it is on, counts, its last words."""
+
+    step: str = "starting"
+    package: str | None = None
+    total: int | None = None
+    done: int = 0
+    output: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class EnvState(Payload):
+    """The notebook's environment: unknown, kernelspec, awaiting_approval, approved, building,
+    installing, ready, failed, cancelled or untrusted (daemon/env_room.py)."""
+
+    status: str = "unknown"
+    env: KernelEnv | None = None
+    progress: EnvProgress | None = None
+    error: str | None = None
+    approved_by: str | None = None
+
+
+@dataclass(frozen=True)
 class RuntimeState(Payload):
     """The whole runtime state of a room, as the join reply gives it."""
 
@@ -183,6 +219,7 @@ class RuntimeState(Payload):
     history: dict[str, HistoryEntry] = field(default_factory=dict)
     cancelled: dict[str, CancelledEntry] = field(default_factory=dict)
     kernel_log: dict[str, str] = field(default_factory=dict)
+    env: EnvState = EnvState()
     # Parts this side does not know (a newer peer's), as JSON.
     extra: JSONDict = field(default_factory=dict)
 
@@ -218,6 +255,7 @@ class RuntimeUpdate(Payload):
     history_changed: dict[str, HistoryEntry | None] | None = field(default=None, metadata=OMIT_NONE)
     cancelled_changed: dict[str, CancelledEntry | None] | None = field(default=None, metadata=OMIT_NONE)
     kernel_log_changed: dict[str, str | None] | None = field(default=None, metadata=OMIT_NONE)
+    env: EnvState = EnvState()
     extra: JSONDict = field(default_factory=dict)
 
 
@@ -289,12 +327,15 @@ def _apply_changes(target: dict[str, V], changes: Mapping[str, object]) -> None:
 
 __all__ = [
     "CancelledEntry",
+    "EnvProgress",
+    "EnvState",
     "ExecError",
     "ExecutionSummary",
     "FileState",
     "FinishedExecution",
     "HistoryEntry",
     "InputRequest",
+    "KernelEnv",
     "KernelInfo",
     "KernelState",
     "PersistState",

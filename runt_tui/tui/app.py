@@ -50,6 +50,7 @@ from runt_tui.tui.keys import COMMAND_ONLY, COMMANDS, KEYS, app_bindings
 from runt_tui.tui.lifecycle import Lifecycle
 from runt_tui.tui.model import ViewFlags
 from runt_tui.tui.panes import PaneActions, PaneSet
+from runt_tui.tui.screens.env import EnvActions
 from runt_tui.tui.session_updates import SessionUpdates
 from runt_tui.tui.vi.binding import ViBinding
 from runt_tui.tui.view_mode import REFUSAL as VIEW_REFUSAL
@@ -68,6 +69,7 @@ ACTION_OBJECTS: tuple[tuple[str, type], ...] = (
     ("widget_actions", WidgetActions),
     ("pane_actions", PaneActions),
     ("find_actions", FindActions),
+    ("env_actions", EnvActions),
 )
 # The notebook actions a read-only viewer (`--view`) may not run.
 VIEW_REFUSED = refused_actions([*(k.action for k in KEYS), *(c.action for c in COMMANDS)])
@@ -116,6 +118,7 @@ class NotebookApp(App[None]):
         self.find_actions = FindActions(self)
         # vi's state (mode, register, last change) with `--keys vi`, kept from cell to cell.
         self.vi = ViBinding() if options.keys == "vi" else None
+        self.env_actions = EnvActions(self)
         self.session_updates = SessionUpdates(self)
         self.key_router = KeyRouter(self)
         self.lifecycle = Lifecycle(self, connecting, owns_session=session is None or connecting is not None)

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from runt_tui.client import PeerInfo, RuntimeState
+from runt_tui.env.describe import env_label
 from runt_tui.tui.model import PeerMark
 from runt_tui.tui.widgets.status import StatusInfo
 
@@ -101,6 +102,7 @@ def status_info(
         connection=connection, mode=local.mode, follow=local.follow,
         peers=others, me=(me[1], me[2]), title=path.rsplit("/", 1)[-1],
         detail=local.detail, message=local.message,
+        env=env_label(runtime.env.to_json()),
     )
 
 

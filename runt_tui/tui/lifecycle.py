@@ -80,6 +80,7 @@ class Lifecycle:
         app.ready = True
         app.refresh_status()
         app.publish_presence()
+        app.env_actions.env_changed({}, app.session.state.env.to_json())
         if app.follow is not None:
             app.view_actions.apply_follow()
         app.panes.refresh(all_panes=True)

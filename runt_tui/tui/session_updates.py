@@ -76,6 +76,8 @@ class SessionUpdates:
         old, self.last_runtime = self.last_runtime, runtime
         for notice in runtime_notices(old, runtime):
             app.notify(notice.message, title=notice.title, severity=notice.severity, timeout=10)
+        if runtime.env != old.env:
+            app.env_actions.env_changed(old.env.to_json(), runtime.env.to_json())
         return app.cell_view.runtime_changed()
 
     def _handle_events(self, p: Pending) -> None:

@@ -40,6 +40,8 @@ class StatusInfo:
     title: str = ""
     detail: str = ""  # vi's mode, or VIEW for a read-only viewer
     message: str = ""  # the notebook search's position
+    # The kernel's environment: waiting for approval, building (step, package), its kind.
+    env: str = ""
 
 
 def _clean(info: StatusInfo) -> StatusInfo:
@@ -53,7 +55,7 @@ def _clean(info: StatusInfo) -> StatusInfo:
         save=one(info.save), file=one(info.file), connection=one(info.connection), mode=info.mode,
         follow=None if info.follow is None else one(info.follow),
         peers=tuple((one(n), c) for n, c in info.peers), me=(one(info.me[0]), info.me[1]),
-        title=one(info.title), detail=one(info.detail), message=one(info.message),
+        title=one(info.title), detail=one(info.detail), message=one(info.message), env=one(info.env),
     )
 
 
@@ -69,6 +71,8 @@ def status_text(info: StatusInfo, width: int) -> Text:
     kname = info.kernel_name or "kernel"
     left.append(f"{kname} ", style="bold")
     left.append(f"● {info.kernel_status}", style=KERNEL_STYLES.get(info.kernel_status, ""))
+    if info.env:
+        left.append(f"  {info.env}", style="bold yellow" if info.env.startswith("env:") else "dim")
     if info.queue:
         left.append(f"  queue {info.queue}", style="yellow")
     left.append("  ")

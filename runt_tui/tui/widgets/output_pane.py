@@ -17,7 +17,7 @@ from textual.widgets import Static
 from runt_tui.render.sanitize import strip_controls
 from runt_tui.tui.clipboard import copy_text
 from runt_tui.tui.output_text import output_file, outputs_plain
-from runt_tui.tui.widgets.output_view import OutputView
+from runt_tui.tui.widgets.output_view import OutputScroll
 
 
 @dataclass(frozen=True)
@@ -56,7 +56,7 @@ class OutputPane(Vertical):
     def __init__(self, source: Callable[[], ShownCell | None], *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.source = source
-        self.view = OutputView(id="output-view")
+        self.view = OutputScroll(id="output-view")
         self.header = Static("", id="output-header")
         self.shown: ShownCell | None = None
 

@@ -47,11 +47,11 @@ class FullWidthImage(HalfBlockImage):
         return max(1, cols)
 
 
-class OutputView(ScrollView, can_focus=True):
+class OutputScroll(ScrollView, can_focus=True):
     """Every line of the shown cell's outputs; the pane around it holds the keys."""
 
     DEFAULT_CSS = """
-    OutputView { height: 1fr; scrollbar-size-vertical: 1; }
+    OutputScroll { height: 1fr; scrollbar-size-vertical: 1; }
     """
 
     def __init__(self, *, id: str | None = None) -> None:

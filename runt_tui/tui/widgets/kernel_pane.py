@@ -82,6 +82,10 @@ class KernelPane(Vertical):
         return Row(text, row.cell, row.section)
 
     def on_resize(self) -> None:
+        # The list inside is laid out after this pane: cut the rows at its new width once it has one.
+        self.call_after_refresh(self._refit)
+
+    def _refit(self) -> None:
         if self.rows:
             self.rows = []
             self.refresh_content()

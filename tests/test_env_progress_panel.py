@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 from pathlib import Path
 from typing import Any
 
+from env_support import HangingIndex, hanging_uv, seed_store, write_env_notebook
 from support.tui import screen_text, wait_until, write_notebook
 from textual.widgets import ProgressBar
 
+from runt_tui.client import AsyncSession
 from runt_tui.env.progress_view import BuildView, build_view
 from runt_tui.protocol.runtime import EnvState, decode_runtime
 from runt_tui.tui.app import NotebookApp
 from runt_tui.tui.app_options import AppOptions
+
+__all__ = ["hanging_uv"]
 
 
 def building(step: str, package: str | None, total: int | None, done: int, status: str = "building") -> dict[str, Any]:
@@ -64,11 +69,45 @@ async def test_the_panel_shows_while_building_and_goes_on_ready(home: Path, tmp_
         await wait_until(pilot, lambda: "environment: downloading tinypkg (1/4)" in screen_text(app))
         assert (bar.total, bar.progress) == (4, 1)
         # Ctrl+C runs the cancel action (the daemon answers that nothing builds: this test fakes the state).
+        def answers() -> int:
+            return sum("no environment is being built" in str(n.message) for n in app._notifications)
+
         await pilot.press("ctrl+c")
-        await wait_until(pilot, lambda: any("no environment is being built" in str(n.message) for n in app._notifications))
+        await wait_until(pilot, lambda: answers() == 1)
+        await pilot.click("#env-progress-cancel")  # the panel's button runs the same action
+        await wait_until(pilot, lambda: answers() == 2)
         ready = {"status": "ready", "env": {"key": "k", "kind": "inline", "path": "/envs/k", "python": "/envs/k/bin/python",
                                             "python_version": "3.12.1"}}
         _set_env(app, ready)
         await wait_until(pilot, lambda: "Building the environment" not in screen_text(app))
         assert not app.env_progress.display
         assert app.session.state.env != EnvState()
+
+
+async def test_every_terminal_sees_a_real_build_and_ctrl_c_cancels_it(home: Path, hanging_uv: HangingIndex, tmp_path: Path) -> None:
+    seed_store(home / "envs")
+    path = tmp_path / "slow.ipynb"
+    write_env_notebook(path, ["1+1"], {"runt": {"uv": {"dependencies": ["slowpkg"]}}})
+    sa = AsyncSession(path=path, name="ann", embedded=True, home=home, kind="tui")
+    sb = AsyncSession(path=path, name="bob", home=home, kind="tui", autostart=False)
+    a = NotebookApp(AppOptions(path=path, images="halfblock", start_kernel=False), session=sa)
+    b = NotebookApp(AppOptions(path=path, images="halfblock", start_kernel=False), session=sb)
+    try:
+        async with a.run_test(size=(100, 30)) as pa, b.run_test(size=(100, 30)) as pb:
+            await wait_until(pa, lambda: a.ready)
+            await wait_until(pb, lambda: b.ready)
+            await sa.approve_trust()
+            run = asyncio.ensure_future(sa.execute_cell("c0"))
+            # uv waits on an index that never answers: the build stays in "resolving slowpkg".
+            for app, pilot in ((a, pa), (b, pb)):
+                await wait_until(pilot, lambda app=app: "Building the environment: resolving" in screen_text(app), timeout=60)
+                assert app.query_one("#env-progress-bar", ProgressBar).total is None
+            await pb.press("ctrl+c")  # bob cancels ann's build
+            result = await asyncio.wait_for(run, 60)
+            assert not result.success and "cancelled" in str(result.error)
+            for app, pilot in ((a, pa), (b, pb)):
+                await wait_until(pilot, lambda app=app: "Building the environment" not in screen_text(app))
+                assert app.session.state.env.status == "cancelled" and not app.env_progress.display
+    finally:
+        await sb.close()
+        await sa.close()

@@ -7,8 +7,8 @@ it hides when the build ends (a failure is shown in full by screens/env.py).
 from __future__ import annotations
 
 from textual.app import ComposeResult
-from textual.containers import Horizontal, Vertical
-from textual.widgets import Button, ProgressBar, Static
+from textual.containers import Vertical
+from textual.widgets import ProgressBar, Static
 
 from runt_tui.env.progress_view import CANCEL_HINT, BuildView
 from runt_tui.render.sanitize import safe_text
@@ -24,9 +24,7 @@ class EnvProgressPanel(Vertical):
 
     def compose(self) -> ComposeResult:
         yield Static("", id="env-progress-title")
-        with Horizontal(id="env-progress-row"):
-            yield ProgressBar(total=None, show_eta=False, id="env-progress-bar")
-            yield Button("Cancel", id="env-progress-cancel", compact=True)
+        yield ProgressBar(total=None, show_eta=False, id="env-progress-bar")
         yield Static("", id="env-progress-line")
         yield Static(CANCEL_HINT, id="env-progress-hint")
 
@@ -45,7 +43,3 @@ class EnvProgressPanel(Vertical):
     def on_mount(self) -> None:
         view, self.view = self.view, None
         self.show(view)
-
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        event.stop()
-        self.run_worker(self.app.run_action("env_cancel"), exit_on_error=False)

@@ -57,6 +57,7 @@ from runt_tui.tui.view_mode import REFUSAL as VIEW_REFUSAL
 from runt_tui.tui.view_mode import action_name, refused_actions
 from runt_tui.tui.widgets.cell import CellWidget
 from runt_tui.tui.widgets.editor import CellEditor
+from runt_tui.tui.widgets.env_progress import EnvProgressPanel
 from runt_tui.tui.widgets.pane import CellsPane
 from runt_tui.tui.widgets.status import StatusBar
 
@@ -127,6 +128,7 @@ class NotebookApp(App[None]):
         self.pane = CellsPane(self.cell_view.model_for, self.cell_view.view_flags, id="cells")
         self.pane.caret = self.edit_actions.caret
         self.status_bar = StatusBar(id="status")
+        self.env_progress = EnvProgressPanel(id="env-progress")
         self.pane_actions = PaneActions(self)
         # The output and kernel panes beside the cells (tui/panes.py).
         self.panes = PaneSet(self, self.pane_actions)
@@ -136,6 +138,7 @@ class NotebookApp(App[None]):
             yield self.pane
             yield self.panes.output
             yield self.panes.kernel
+        yield self.env_progress
         yield self.status_bar
 
     # ---- the reactives' watchers --------------------------------------------
@@ -187,6 +190,7 @@ class NotebookApp(App[None]):
         self.status_bar.show(status_info(
             s.state, s.peer_list, (s.peer_id, s.name, s.colour), s.connection_state, s.path or "", local,
         ))
+        self.env_progress.show(self.env_actions.build_view())
 
     def publish_presence(self) -> None:
         """Tell the others where we are (throttled to one request per 50 ms)."""
@@ -228,6 +232,13 @@ class NotebookApp(App[None]):
 
     async def on_unmount(self) -> None:
         await self.lifecycle.close()
+
+    def action_help_quit(self) -> None:
+        """Ctrl+C cancels an environment build while one runs; otherwise it says how to quit."""
+        if self.env_actions.build_view() is not None:
+            self.env_actions.action_env_cancel()
+        else:
+            super().action_help_quit()
 
     async def action_quit(self) -> None:
         await self.lifecycle.close()

@@ -19,6 +19,7 @@ from textual.widgets import Button, Static
 
 from runt_tui.client import DaemonError
 from runt_tui.env.describe import describe_trust
+from runt_tui.env.progress_view import BuildView, build_view
 from runt_tui.render.sanitize import safe_text
 from runt_tui.tui.screens.dialogs import PromptScreen, TextScreen
 
@@ -75,6 +76,10 @@ class EnvActions:
                 self.app.notify(f"dependencies approved by {who}", timeout=6)
         if now == "failed" and before != "failed":
             self.app.push_screen(TextScreen("The notebook's environment could not be made", str(new.get("error") or "")))
+
+    def build_view(self) -> BuildView | None:
+        """The progress panel's frame for the build running now (None: no build runs)."""
+        return build_view(self.app.session.state.env.to_json())
 
     def _close_dialog(self) -> None:
         screen, self._dialog = self._dialog, None

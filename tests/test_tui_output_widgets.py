@@ -59,6 +59,12 @@ async def test_output_pane_slider_follows_script_and_keys_reach_kernel(tmp_path:
             await wait_until(pilot, lambda: mirror.models[mid]["value"] == 5 and not mirror._pending.get(mid))
             cid = await session.create_cell("print(s.value)")
             assert (await session.execute_cell(cid)).stdout.strip() == "5"
+            # Another selected cell has no widgets: the strip empties; back on the slider's cell it returns.
+            first = session.doc.cell_ids()[0]
+            app.selected = cid
+            await wait_until(pilot, lambda: slider() is None and pane.shown is not None and pane.shown.cell_id == cid)
+            app.selected = first
+            await wait_until(pilot, lambda: " 5" in str(getattr(slider(), "render", lambda: "")()))
             await session.shutdown_kernel()
     finally:
         await other.close()

@@ -6,6 +6,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
+import pytest
 from support.tui import wait_until, write_notebook
 
 from runt_tui.client import AsyncSession
@@ -23,12 +24,13 @@ def test_widget_refs_picks_the_widget_view_outputs() -> None:
     assert [(r.model_id, r.fallback) for r in refs] == [("m1", "IntSlider(value=5)")]
 
 
-async def test_output_pane_slider_follows_script_and_keys_reach_kernel(tmp_path: Path) -> None:
+@pytest.mark.parametrize("panes", [("cells", "output"), ("output",)])
+async def test_output_pane_slider_follows_script_and_keys_reach_kernel(tmp_path: Path, panes: tuple[str, ...]) -> None:
     src = "import ipywidgets as w\ns = w.IntSlider(value=5, max=10, description='speed')\ns"
     path = write_notebook(tmp_path / "nb.ipynb", [("code", src), ("code", "")])
     home = Path(tempfile.mkdtemp(prefix="rt-", dir="/tmp"))
     session = AsyncSession(path=path, name="alice", embedded=True, home=home, kind="tui")
-    app = NotebookApp(AppOptions(path=path, images="halfblock", panes=("cells", "output"),
+    app = NotebookApp(AppOptions(path=path, images="halfblock", panes=panes,
                                  config=tmp_path / "config.toml"), session=session)
     other = AsyncSession(path=path, name="bob", home=home, autostart=False)
     try:

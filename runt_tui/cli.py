@@ -114,7 +114,7 @@ def _panes_problem(panes: str | None) -> str | None:
     """What is wrong with a --panes value (None when it is fine or absent)."""
     if panes is None:
         return None
-    from runt_tui.tui.layout import PanesError, parse_panes
+    from runt_tui.tui.pane_layout import PanesError, parse_panes
 
     try:
         parse_panes(panes)
@@ -133,7 +133,7 @@ def _run(
     keys: str | None = None, view: bool = False,
 ) -> int:
     from runt_tui.tui.app_options import AppOptions
-    from runt_tui.tui.layout import parse_panes
+    from runt_tui.tui.pane_layout import parse_panes
     from runt_tui.tui.startup import launch
 
     url = str(notebook) if _is_url(notebook) else None

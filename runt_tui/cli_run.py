@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -22,6 +23,16 @@ def _say(text: str, *, colour: bool = False) -> None:
     from runt_tui.render.sanitize import strip_controls
 
     typer.echo(strip_controls(text, keep_sgr=colour and sys.stderr.isatty()), err=True)
+
+
+def _say_failure(err: Mapping[str, object], status: str, where: str) -> None:
+    """Print a failed cell's traceback (or its error line) and which cell it was."""
+    tb = err.get("traceback")
+    if isinstance(tb, list) and tb:
+        _say("\n".join(map(str, tb)), colour=True)
+    else:
+        _say(f"{err.get('ename', 'Error')}: {err.get('evalue', status)}")
+    _say(f"runt-tui: {where} failed: {err.get('ename', status)}")
 
 
 async def run_notebook(path: Path | str, kernel: str | None, timeout: float | None, embedded: bool) -> int:
@@ -70,13 +81,7 @@ async def run_notebook(path: Path | str, kernel: str | None, timeout: float | No
                 _say(f"runt-tui: cell {cell.id} ({n}/{len(cells)}): {e}")
                 return 1
             if not result.success:
-                err = result.error or {}
-                tb = err.get("traceback")
-                if isinstance(tb, list) and tb:
-                    _say("\n".join(map(str, tb)), colour=True)
-                else:
-                    _say(f"{err.get('ename', 'Error')}: {err.get('evalue', result.status)}")
-                _say(f"runt-tui: cell {cell.id} ({n}/{len(cells)}) failed: {err.get('ename', result.status)}")
+                _say_failure(result.error or {}, result.status, f"cell {cell.id} ({n}/{len(cells)})")
                 await _save(session)
                 return 1
         if not await _save(session):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from runt_tui.client.runtime import merge_runtime
+from runt_tui.client.runtime_view import merge_runtime
 
 
 def test_changes_merge_and_none_removes() -> None:

@@ -11,7 +11,7 @@ import pytest
 
 from runt_tui.env import deps as D
 from runt_tui.env import trust
-from runt_tui.env.progress import Progress, error_text, feed
+from runt_tui.env.build_progress import Progress, error_text, feed
 from runt_tui.env.resolve import find_pyproject, resolve_request
 from runt_tui.env.store import EnvInfo, EnvStore
 from runt_tui.env.typosquat import distance, flag_typosquats

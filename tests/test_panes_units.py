@@ -16,7 +16,9 @@ from runt_tui.protocol.runtime import ExecutionSummary, KernelInfo, QueueEntry, 
 from runt_tui.settings import load_settings
 from runt_tui.tui.clipboard import MAX_OSC52_BYTES, osc52, plan_copy
 from runt_tui.tui.kernel_view import duration, has_timer, pane_rows, peer_rows, queue_rows
-from runt_tui.tui.layout import (
+from runt_tui.tui.output_lines import OutputLines, text_lines, wrap_starts
+from runt_tui.tui.output_text import output_file, output_plain, outputs_plain, search_lines
+from runt_tui.tui.pane_layout import (
     PaneLayout,
     PanesError,
     default_panes,
@@ -27,8 +29,6 @@ from runt_tui.tui.layout import (
     size_class,
     with_remembered,
 )
-from runt_tui.tui.output_lines import OutputLines, text_lines, wrap_starts
-from runt_tui.tui.output_text import output_file, output_plain, outputs_plain, search_lines
 
 # ---- layout ----------------------------------------------------------------------
 

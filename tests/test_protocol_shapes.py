@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from runt_tui.client import AsyncSession
-from runt_tui.client.runtime import next_state
+from runt_tui.client.runtime_view import next_state
 from runt_tui.protocol import InvalidPayload
 from runt_tui.protocol.codec import Payload, decode, encode
 from runt_tui.protocol.payloads import (

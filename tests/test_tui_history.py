@@ -20,7 +20,7 @@ from textual.pilot import Pilot
 from textual.widgets import Static
 
 from runt_tui.client import AsyncSession
-from runt_tui.tui.screens.history import HistoryScreen
+from runt_tui.tui.screens.history_screen import HistoryScreen
 
 
 class Host(App[None]):

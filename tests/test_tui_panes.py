@@ -16,7 +16,7 @@ from textual.pilot import Pilot
 from runt_tui.client import AsyncSession
 from runt_tui.tui.app import NotebookApp
 from runt_tui.tui.app_options import AppOptions
-from runt_tui.tui.layout import read_remembered
+from runt_tui.tui.pane_layout import read_remembered
 
 SLEEPER = "import time\nfor _ in range(600): time.sleep(0.05)"
 Pair = tuple[NotebookApp, Pilot[None], AsyncSession, AsyncSession]

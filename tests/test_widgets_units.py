@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from runt_tui.client.widgets import WidgetMirror, snapshot_states
+from runt_tui.client.widget_mirror import WidgetMirror, snapshot_states
 from runt_tui.daemon.widgets import STATE_MIME, RoomWidgets
 from runt_tui.protocol.fields import check_request
 from runt_tui.protocol.payloads import WidgetEvent, decode_event

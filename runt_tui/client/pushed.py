@@ -12,7 +12,7 @@ import logging
 from collections.abc import Callable, Coroutine
 from typing import TYPE_CHECKING
 
-from runt_tui.client.runtime import next_state
+from runt_tui.client.runtime_view import next_state
 from runt_tui.doc import DocError, NotebookDoc
 from runt_tui.protocol import InvalidPayload
 from runt_tui.protocol.jsontypes import JSONDict

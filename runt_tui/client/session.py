@@ -20,7 +20,7 @@ from runt_tui.client.reads import ReadAPI
 from runt_tui.client.replica import Replica
 from runt_tui.client.ssh import SSHTransport, ssh_transport
 from runt_tui.client.sshurl import is_ssh_url, peer_name
-from runt_tui.client.widgets import WidgetAPI
+from runt_tui.client.widget_mirror import WidgetAPI
 from runt_tui.client.writes import WriteAPI
 from runt_tui.doc import DocError, NotebookDoc
 from runt_tui.protocol import InvalidPayload

@@ -31,7 +31,8 @@ from runt_tui.protocol import (
 from runt_tui.protocol.fields import ROOM_REQUESTS, check_request
 
 if TYPE_CHECKING:
-    from runt_tui.daemon.server import ClientConn, Daemon
+    from runt_tui.daemon.client_conn import ClientConn
+    from runt_tui.daemon.server import Daemon
 
 log = logging.getLogger("runt_tui.daemon")
 

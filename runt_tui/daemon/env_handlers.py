@@ -15,8 +15,9 @@ from runt_tui.protocol.requests import EnvApprove, EnvDeps
 from runt_tui.settings import env_store_dir
 
 if TYPE_CHECKING:
+    from runt_tui.daemon.client_conn import ClientConn
     from runt_tui.daemon.room import Room
-    from runt_tui.daemon.server import ClientConn, Daemon
+    from runt_tui.daemon.server import Daemon
 
 
 def env_manager(d: Daemon) -> EnvManager:

@@ -22,8 +22,9 @@ from runt_tui.protocol.payloads import BlobReply, HeadsReply, JoinReply
 from runt_tui.protocol.requests import Ack, Blob, Join, Prepare, Save, SetPresence
 
 if TYPE_CHECKING:
+    from runt_tui.daemon.client_conn import ClientConn
     from runt_tui.daemon.room import Room
-    from runt_tui.daemon.server import ClientConn, Daemon
+    from runt_tui.daemon.server import Daemon
 
 # A request's header, as checked by protocol/fields.py before its handler runs.
 Header = JSONDict

@@ -16,9 +16,10 @@ from runt_tui.protocol.requests import ClearOutputs, Complete, Execute, InputRep
 from runt_tui.protocol.runtime import Requester
 
 if TYPE_CHECKING:
+    from runt_tui.daemon.client_conn import ClientConn
     from runt_tui.daemon.peers import PeerLink
     from runt_tui.daemon.room import Room
-    from runt_tui.daemon.server import ClientConn, Daemon
+    from runt_tui.daemon.server import Daemon
 
 
 def kernel_of(d: Daemon, room: Room) -> RoomKernel:

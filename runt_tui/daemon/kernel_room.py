@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from runt_tui.daemon.exec_queue import ExecQueue
 from runt_tui.daemon.execution import Execution
+from runt_tui.daemon.kernel_input import announce_input, reply_outcome
 from runt_tui.daemon.kernel_meta import record_kernel
 from runt_tui.daemon.output_flush import OutputFlusher
 from runt_tui.daemon.queue_log import POLL_SECONDS, QueueLog, kernel_facts
@@ -21,7 +22,7 @@ from runt_tui.doc import DocError, NotebookDoc, is_panic
 from runt_tui.kernel import KernelDiedError, KernelLaunchError, KernelSession, OutputAccumulator
 from runt_tui.protocol.codec import decode
 from runt_tui.protocol.jsontypes import JSONMapping
-from runt_tui.protocol.payloads import InputPromptEvent, InputRequestEvent, NoticeEvent
+from runt_tui.protocol.payloads import NoticeEvent
 from runt_tui.protocol.runtime import ExecError, InputRequest, KernelState, Requester
 
 if TYPE_CHECKING:
@@ -363,31 +364,14 @@ class RoomKernel:
 
     def _finish(self, ex: Execution, acc: OutputAccumulator, reply: Mapping[str, object]) -> None:
         """Finish an execution by the kernel's reply (an error cancels the rest of the queue)."""
-        heads = self.room.doc.heads()
-        status = str(reply.get("status", "ok"))
-        if status == "ok":
-            ex.finish("done", heads=heads)
-        elif status == "error":
-            err = acc.error
-            info = ExecError(err.ename, err.evalue, list(err.traceback)) if err else None
+        status, info = reply_outcome(reply, acc)
+        if status == "error":
             self._cancel_queue("a previous cell raised an error", ex.requester)
-            ex.finish("error", info, heads)
-        else:
-            reason = str(reply.get("reason", "aborted"))
-            ex.finish("cancelled", ExecError("Aborted", reason), heads)
+        ex.finish(status, info, self.room.doc.heads())
 
     def _on_input(self, ex: Execution, prompt: str, password: bool) -> None:
-        request = InputRequest(ex.cell_id, prompt, password, ex.exec_id, ex.requester)
-        self.input_request = request
-        asker = ex.requester.peer_id
-        if asker in self.room.peers:
-            # The prompt is answered by whoever ran the cell; the others are shown it.
-            self.room.send_event(InputRequestEvent(**vars(request)), only=asker)
-            for pid in list(self.room.peers):
-                if pid != asker:
-                    self.room.send_event(InputPromptEvent(**vars(request)), only=pid)
-        else:
-            self.room.send_event(InputRequestEvent(**vars(request)))
+        self.input_request = InputRequest(ex.cell_id, prompt, password, ex.exec_id, ex.requester)
+        announce_input(self.room, self.input_request)
         self._publish()
 
     def send_input(self, value: str) -> bool:

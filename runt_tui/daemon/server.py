@@ -11,8 +11,8 @@ from collections.abc import Coroutine
 from pathlib import Path
 
 from runt_tui import __version__
+from runt_tui.daemon.client_conn import ClientConn
 from runt_tui.daemon.dispatch import answer_request
-from runt_tui.daemon.peers import PeerLink
 from runt_tui.daemon.persist import room_key
 from runt_tui.daemon.room import Room
 from runt_tui.daemon.room_files import same_inode
@@ -30,10 +30,8 @@ from runt_tui.protocol import (
     TruncatedFrame,
     make_error_frame,
     make_error_response,
-    make_sync,
     server_handshake,
 )
-from runt_tui.protocol.jsontypes import JSONDict
 from runt_tui.protocol.payloads import (
     DaemonStatus,
     DaemonStopping,
@@ -44,41 +42,6 @@ from runt_tui.protocol.payloads import (
 from runt_tui.settings import Settings, ensure_private_dir
 
 log = logging.getLogger("runt_tui.daemon")
-
-
-class ClientConn:
-    """One client connection: its frames, and the rooms it joined (implements Outbox)."""
-
-    def __init__(self, daemon: Daemon, conn: Connection, conn_id: int) -> None:
-        self.daemon = daemon
-        self.conn = conn
-        self.conn_id = conn_id
-        self.rooms: dict[str, PeerLink] = {}
-        self.last_seen = time.monotonic()
-        self.tasks: set[asyncio.Task[object]] = set()
-
-    def send_sync(self, room: str, data: bytes) -> None:
-        """Send a sync message (raises when the peer is slow or gone)."""
-        self.conn.send(make_sync(room, data))
-
-    def send_event(self, header: JSONDict, payload: bytes = b"") -> None:
-        """Send an event (raises when the peer is slow or gone)."""
-        self.conn.send(Frame(FrameKind.EVENT, header, payload))
-
-    def drop(self, reason: str) -> None:
-        """End this connection now, and with it its presence in every room.
-
-        Aborted, not closed: a close waits to flush what is queued to a peer that
-        may never read again (a suspended process), keeping it in the rooms forever.
-        """
-        log.info("%s: dropped: %s", self.label(), reason)
-        self.conn.abort()
-        self.daemon.forget_client(self)
-
-    def label(self) -> str:
-        """How log lines name this client: its number and the names it joined with."""
-        names = sorted({link.name for link in self.rooms.values()})
-        return f"client {self.conn_id}" + (f" ({', '.join(names)})" if names else "")
 
 
 class Daemon:

@@ -13,7 +13,8 @@ from runt_tui.protocol.requests import CommInfo, WidgetCustom, WidgetRequestStat
 from runt_tui.protocol.widget_buffers import state_with_buffers
 
 if TYPE_CHECKING:
-    from runt_tui.daemon.server import ClientConn, Daemon
+    from runt_tui.daemon.client_conn import ClientConn
+    from runt_tui.daemon.server import Daemon
 
 
 def _widgets(d: Daemon, c: ClientConn, h: Header) -> RoomWidgets:

@@ -8,10 +8,10 @@ The daemon decides when to call it (daemon/env_room.py).
 from __future__ import annotations
 
 from runt_tui.env.build import BuildError, find_uv
+from runt_tui.env.build_progress import Progress
 from runt_tui.env.conda import CondaMissing
 from runt_tui.env.deps import DepsError, add_deps, dep_tables, remove_deps, table_deps, with_tables
 from runt_tui.env.manager import BuildCancelled, EnvManager
-from runt_tui.env.progress import Progress
 from runt_tui.env.resolve import EnvRequest, resolve_request
 from runt_tui.env.store import EnvInfo, EnvStore
 from runt_tui.env.trust import TrustError, digest, load_key, sign, signed_metadata, verify

@@ -18,8 +18,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from runt_tui.env.build_progress import Progress, error_text, feed
 from runt_tui.env.conda import conda_command
-from runt_tui.env.progress import Progress, error_text, feed
 from runt_tui.env.resolve import KERNEL_PACKAGE, EnvRequest
 from runt_tui.env.store import EnvInfo, EnvStore, env_python
 

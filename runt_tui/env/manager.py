@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from runt_tui.env.build import BuildError, add_packages, build_env
-from runt_tui.env.progress import Progress
+from runt_tui.env.build_progress import Progress
 from runt_tui.env.resolve import EnvRequest
 from runt_tui.env.store import EnvInfo, EnvStore
 from runt_tui.env.wheelhouse import build_wheelhouse

@@ -38,7 +38,7 @@ class ViewActions:
 
     def action_history(self) -> None:
         """The history screen, with the selected cell as the one `c` restores."""
-        from runt_tui.tui.screens.history import HistoryScreen
+        from runt_tui.tui.screens.history_screen import HistoryScreen
 
         self.app.push_screen(HistoryScreen(self.app.session, self.app.selected))
 

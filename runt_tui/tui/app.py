@@ -40,6 +40,7 @@ from runt_tui.tui.actions_find import FindActions
 from runt_tui.tui.actions_kernel import KernelActions
 from runt_tui.tui.actions_view import ViewActions
 from runt_tui.tui.actions_widgets import WidgetActions
+from runt_tui.tui.app_lifecycle import Lifecycle
 from runt_tui.tui.app_options import AppOptions
 from runt_tui.tui.bridge import SessionBridge, SessionUpdate
 from runt_tui.tui.cell_view import CellView
@@ -47,7 +48,6 @@ from runt_tui.tui.derive import Local, status_info
 from runt_tui.tui.edit_session import EditSession
 from runt_tui.tui.keyroute import KeyRouter
 from runt_tui.tui.keys import COMMAND_ONLY, COMMANDS, KEYS, app_bindings
-from runt_tui.tui.lifecycle import Lifecycle
 from runt_tui.tui.model import ViewFlags
 from runt_tui.tui.panes import PaneActions, PaneSet
 from runt_tui.tui.screens.env import EnvActions

@@ -18,8 +18,14 @@ from textual.widget import Widget
 from runt_tui.settings import config_path
 from runt_tui.tui.clipboard import copy_text
 from runt_tui.tui.kernel_view import Row, has_timer, pane_rows
-from runt_tui.tui.layout import PaneLayout, initial_layout, read_remembered, remember, size_class
 from runt_tui.tui.output_text import outputs_plain
+from runt_tui.tui.pane_layout import (
+    PaneLayout,
+    initial_layout,
+    read_remembered,
+    remember,
+    size_class,
+)
 from runt_tui.tui.widgets.kernel_pane import KernelPane
 from runt_tui.tui.widgets.output_pane import OutputPane, ShownCell
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from runt_tui.client.widgets import WidgetMirror, saved_model_state
+from runt_tui.client.widget_mirror import WidgetMirror, saved_model_state
 from runt_tui.tui.widgets.ipyw.ref import STATE_MIME
 
 

@@ -16,7 +16,7 @@ from textual.app import ComposeResult
 from textual.widget import Widget
 from textual.widgets import Input, Static
 
-from runt_tui.client.widgets import WidgetMirror
+from runt_tui.client.widget_mirror import WidgetMirror
 from runt_tui.tui.widgets.ipyw.base import ModelView
 from runt_tui.tui.widgets.ipyw.display import MissingView
 from runt_tui.tui.widgets.ipyw.logic import WidgetSource, clean

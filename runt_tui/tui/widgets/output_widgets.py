@@ -37,9 +37,9 @@ class OutputWidgets(VerticalScroll, can_focus=False):
     def show(self, cell_id: str | None, outputs: Sequence[Mapping[str, Any]]) -> None:
         """Mount the views of `outputs` unless the same cell already shows the same views."""
         key = (cell_id, tuple(widget_refs(outputs)))
-        if key == self.key:
-            return
-        self.key = key
+        old, self.key = self.key, key
+        if key == old or not (key[1] or old[1]):
+            return  # the same views, or none before and none now: nothing to redraw
         self.set_class(bool(key[1]), "-has-widgets")
         self.call_later(self._remount)
 

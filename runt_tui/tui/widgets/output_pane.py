@@ -18,6 +18,7 @@ from runt_tui.render.sanitize import strip_controls
 from runt_tui.tui.clipboard import copy_text
 from runt_tui.tui.output_text import output_file, outputs_plain
 from runt_tui.tui.widgets.output_view import OutputScroll
+from runt_tui.tui.widgets.output_widgets import OutputWidgets
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,7 @@ class OutputPane(Vertical):
         Binding("y", "copy", "Copy", show=False),
         Binding("S,shift+s", "save", "Save output", show=False),
         Binding("f", "app.follow_running", "Follow the running cell", show=False),
+        Binding("tab", "focus_widgets", "Focus the cell's widgets", show=False),
     ]
 
     def __init__(self, source: Callable[[], ShownCell | None], *, id: str | None = None) -> None:
@@ -58,11 +60,13 @@ class OutputPane(Vertical):
         self.source = source
         self.view = OutputScroll(id="output-view")
         self.header = Static("", id="output-header")
+        self.widgets = OutputWidgets(id="output-widgets")
         self.shown: ShownCell | None = None
 
     def compose(self) -> ComposeResult:
         yield self.header
         yield self.view
+        yield self.widgets
 
     def refresh_content(self) -> None:
         """Read the cell to show again (selection, running cell, outputs) and redraw what changed."""
@@ -76,6 +80,7 @@ class OutputPane(Vertical):
                 self.view.show_cell(shown.cell_id)
                 self.view.move_cursor(0)
             self.view.set_outputs(shown.outputs, self.app.current_theme.dark)
+        self.widgets.show(shown.cell_id if shown else None, shown.outputs if shown else ())
         self._update_header()
 
     def _update_header(self) -> None:
@@ -106,6 +111,11 @@ class OutputPane(Vertical):
         self.header.update(text)
 
     # ---- actions -----------------------------------------------------------------
+
+    def action_focus_widgets(self) -> None:
+        """Tab: the keys go to the shown cell's first widget (Tab / Shift+Tab move, Esc leaves)."""
+        if not self.widgets.focus_first():
+            self.app.notify("This cell has no widgets to focus.", timeout=2)
 
     def action_cursor(self, step: int) -> None:
         self.view.move_cursor(self.view.cursor + step)

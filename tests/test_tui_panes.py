@@ -262,3 +262,18 @@ async def test_kernel_pane_actions_restart_asks_change_kernel_lists_run_all(tmp_
         ids = sa.doc.cell_ids()
         await wait_until(pilot, lambda: all(sa.doc.cell(c).execution_count for c in ids), timeout=60)
         await wait_until(pilot, lambda: "✓ [3]" in kernel_text(app) and "alice #3 b * 10" in kernel_text(app))
+
+
+async def test_kernel_rows_cut_at_a_stale_width_are_cut_again_at_the_list_width(tmp_path: Path) -> None:
+    async with alice_and_bob(tmp_path, [("code", "x = 1")], size=(80, 24), kernel=False) as (app, pilot, _sa, _sb):
+        pane = app.panes.kernel
+        await wait_until(pilot, lambda: bool(pane.rows))
+        # Rows built while the list still had an earlier, wider layout (what a busy machine produces).
+        pane.list.fitted_width = 60
+        pane.list.set_options(pane._fit(r, 60).text for r in pane.source())
+        pane.rows = [pane._fit(r, 60) for r in pane.source()]
+        pane.list.refresh()
+        width = pane.list.scrollable_content_region.width
+        await wait_until(pilot, lambda: pane.list.fitted_width == width)
+        await pilot.pause(0.1)
+        assert all(r.text.cell_len <= width for r in pane.rows)

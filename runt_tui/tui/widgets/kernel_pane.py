@@ -9,6 +9,8 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
+from textual.geometry import Region
+from textual.strip import Strip
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
@@ -26,6 +28,20 @@ class KernelList(OptionList):
         Binding("g", "first", "Top", show=False),
         Binding("G,shift+g", "last", "Bottom", show=False),
     ]
+
+    def __init__(self, refit: Callable[[], None], *, id: str | None = None) -> None:
+        super().__init__(id=id, markup=False)
+        self.refit = refit
+        self.fitted_width: int | None = None
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        # The rows were cut at the width known when they were built; a later layout (a resize, a scrollbar
+        # appearing, a busy machine laying out the pane after its rows) may change it: cut them again.
+        width = self.scrollable_content_region.width
+        if width and self.fitted_width is not None and width != self.fitted_width:
+            self.fitted_width = None
+            self.call_later(self.refit)
+        return super().render_lines(crop)
 
 
 class KernelPane(Vertical):
@@ -46,7 +62,7 @@ class KernelPane(Vertical):
         self.source = source
         self.jump = jump
         self.rows: list[Row] = []
-        self.list = KernelList(id="kernel-list", markup=False)
+        self.list = KernelList(self._refit, id="kernel-list")
 
     def compose(self) -> ComposeResult:
         yield self.list
@@ -54,7 +70,8 @@ class KernelPane(Vertical):
 
     def refresh_content(self) -> None:
         """Rebuild the rows from the runtime state; only changed rows are redrawn."""
-        width = max(8, self.list.scrollable_content_region.width or self.size.width)
+        self.list.fitted_width = self.list.scrollable_content_region.width
+        width = max(8, self.list.fitted_width or self.size.width)
         rows = [self._fit(r, width) for r in self.source()]
         old = self.rows
         self.rows = rows

@@ -99,12 +99,27 @@ class CellsPane(VerticalScroll, can_focus=False):
         self.request_window()
 
     def selection_moved(self, ids: Iterable[str], then: Callable[[], None] | None = None) -> None:
-        """The selection left and reached these cells: redraw them, then call `then`, once the
-        keys already queued are handled (a burst of `j` draws its last position only)."""
-        self._moved.update(ids)
+        """The selection left and reached these cells: redraw them, then call `then`.
+
+        The first move is drawn at once; the moves made while the keys already
+        queued are handled wait and are drawn together after them, so a burst
+        of `j` never draws (nor scrolls to) its intermediate positions.
+        """
+        if self._flush_posted:
+            self._moved.update(ids)
+            self._moved_then = then or self._moved_then
+            return
+        self._redraw(ids)
         if then is not None:
-            self._moved_then = then
+            then()
         self._flush_soon()
+
+    def _redraw(self, ids: Iterable[str]) -> None:
+        flags = self.flags_for()
+        for cid in ids:
+            widget = self.mounted.get(cid)
+            if widget is not None and cid in self.order:
+                widget.update_model(self.model_for(cid), flags)
 
     def _flush_soon(self) -> None:
         if self._flush_posted:
@@ -121,11 +136,7 @@ class CellsPane(VerticalScroll, can_focus=False):
         reveal, self._moved_reveal = self._moved_reveal, None
         then, self._moved_then = self._moved_then, None
         self.flushes += 1
-        flags = self.flags_for()
-        for cid in ids:
-            widget = self.mounted.get(cid)
-            if widget is not None and cid in self.order:
-                widget.update_model(self.model_for(cid), flags)
+        self._redraw(ids)
         if reveal is not None:
             self.reveal(*reveal)
         if then is not None:

@@ -198,6 +198,8 @@ def test_the_body_cache_is_keyed_by_content_and_width(monkeypatch: pytest.Monkey
     assert CellWidget(replace(model, orev="o2"), flags).body_renderable() is not body
     assert CellWidget(model, replace(flags, width=90)).body_renderable() is not body
     assert CellWidget(model, replace(flags, dark=False)).body_renderable() is not body
+    # rev and orev stand for the content only within one document: another epoch draws again.
+    assert CellWidget(replace(model, epoch="other"), flags).body_renderable() is not body
 
 
 def test_the_body_cache_is_bounded() -> None:

@@ -8,8 +8,8 @@ and `--against` (extracted with `git archive`):
 
 - open: a `--large`-cell notebook (bench/gen_notebook.py). Counts the cell
   models built before the pane settled, and the app's CPU time from its first
-  paint to settled and in the second after (issue 18: app idle <= 0.2 s after
-  visible).
+  paint to settled, and from its first paint to one second after settled
+  (issue 18: app idle <= 0.2 s after visible).
 - burst: `--keys` `j` arriving at once (as from a terminal's input buffer) on a
   `--cells`-cell notebook. Wall and CPU time until the selection is on the
   target cell and the pane settled, screen frames drawn, cell widgets mounted,
@@ -71,9 +71,8 @@ async def main():
                 await wait_until(pilot, lambda: app.ready and app.pane.settled, timeout=600)
                 out["settle_cpu"] = time.process_time() - cpu
                 out["open_models"] = counts["models"]
-                cpu = time.process_time()
                 await pilot.pause(1.0)
-                out["after_cpu"] = time.process_time() - cpu
+                out["visible_cpu"] = time.process_time() - cpu
                 if case == "burst":
                     for k in counts:
                         counts[k] = 0
@@ -153,7 +152,7 @@ def main() -> None:
                     into.append(run_child(tree, case, path, args.keys))
             if case == "open":
                 report(f"open {args.large:,} cells", mine, theirs,
-                       [("open_models", "n"), ("settle_cpu", "s"), ("after_cpu", "s")], args.against)
+                       [("open_models", "n"), ("settle_cpu", "s"), ("visible_cpu", "s")], args.against)
             else:
                 report(f"{args.keys} j in one burst, {args.cells:,} cells", mine, theirs,
                        [("burst_wall", "s"), ("burst_cpu", "s"), ("burst_frames", "n"), ("burst_mounts", "n"),

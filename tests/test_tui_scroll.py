@@ -31,11 +31,15 @@ from runt_tui.tui.widgets.cell import BODIES, CellWidget
 from runt_tui.tui.widgets.pane import MAX_MOUNTED
 
 
-def write_cells(path: Path, count: int) -> Path:
-    """A notebook of `count` cells, code and markdown of a few lines, as plain nbformat 4.5 JSON."""
+def write_cells(path: Path, count: int, tall: int = 0) -> Path:
+    """A notebook of `count` cells, code and markdown of a few lines, as plain nbformat 4.5 JSON;
+    with `tall`, every `tall`-th cell holds 15 lines (the first screen's cells do not tell their sizes)."""
     cells: list[dict[str, Any]] = []
     for i in range(count):
-        if i % 3 == 2:
+        if tall and i % tall == tall - 1 and i > 40:
+            cells.append({"cell_type": "code", "id": f"c{i:05d}", "metadata": {}, "execution_count": None,
+                          "outputs": [], "source": "\n".join(f"y{i}_{k} = {k}" for k in range(15))})
+        elif i % 3 == 2:
             cells.append({"cell_type": "markdown", "id": f"c{i:05d}", "metadata": {},
                           "source": f"## Section {i}\n\nSome words about {i}."})
         else:
@@ -72,8 +76,9 @@ class Counts:
 
 
 @asynccontextmanager
-async def opened(tmp_path: Path, cells: int, size: tuple[int, int] = (120, 40)) -> AsyncIterator[tuple[NotebookApp, Pilot[None]]]:
-    path = write_cells(tmp_path / "long.ipynb", cells)
+async def opened(tmp_path: Path, cells: int, size: tuple[int, int] = (120, 40),
+                 tall: int = 0) -> AsyncIterator[tuple[NotebookApp, Pilot[None]]]:
+    path = write_cells(tmp_path / "long.ipynb", cells, tall)
     home = Path(tempfile.mkdtemp(prefix="rt-", dir="/tmp"))
     session = AsyncSession(path=path, name="ann", embedded=True, home=home, kind="tui")
     app = NotebookApp(AppOptions(path=path, images="halfblock", start_kernel=False), session=session)
@@ -212,3 +217,23 @@ def test_the_body_cache_is_bounded() -> None:
     assert cache.get(2) == "2" and cache.get(3) is None  # 2 was used more recently than 3
     cache.put(6, "6", 10)
     assert len(cache) == 1 and cache.get(6) == "6"  # the rows bound dropped the others
+
+
+async def test_cells_on_screen_stay_put_while_unseen_cells_are_measured(tmp_path: Path) -> None:
+    """From the end of a long notebook upwards, every cell above was sized by a guess until seen:
+    moving onto a cell already on screen never moves it, and the selection stays on screen."""
+    async with opened(tmp_path, 2000, size=(80, 24), tall=4) as (app, pilot):
+        await pilot.press("G")
+        await wait_until(pilot, lambda: app.pane.settled and on_screen(app, app.pane.order[-1]), timeout=60)
+        for _ in range(80):
+            i = selected_index(app)
+            target = app.pane.order[i - 1]
+            widget = app.pane.widget_for(target)
+            before = widget.region.y if widget is not None and on_screen(app, target) else None
+            await pilot.press("k")
+            await wait_until(pilot, lambda: app.pane.settled and on_screen(app, target), timeout=30)
+            await pilot.pause()
+            assert on_screen(app, target)
+            if before is not None:
+                moved = app.pane.widget_for(target)
+                assert moved is not None and moved.region.y == before, f"cell {i - 1} moved"

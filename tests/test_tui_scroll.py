@@ -152,6 +152,22 @@ async def test_keys_after_a_burst_act_on_where_it_ended(tmp_path: Path) -> None:
         assert app.edit.cell_id == app.pane.order[37]
 
 
+async def test_a_jump_typed_after_a_burst_is_where_the_view_ends(tmp_path: Path) -> None:
+    async with opened(tmp_path, 300, size=(80, 24)) as (app, pilot):
+        burst(app, "j", 5)
+        burst(app, "G", 1)
+        last = app.pane.order[-1]
+        await wait_until(pilot, lambda: app.pane.settled and app.selected == last, timeout=60)
+        await pilot.pause()
+        assert on_screen(app, last)
+        burst(app, "k", 30)
+        burst(app, "home", 1)
+        first = app.pane.order[0]
+        await wait_until(pilot, lambda: app.pane.settled and app.selected == first, timeout=60)
+        await pilot.pause()
+        assert on_screen(app, first)
+
+
 async def test_ten_thousand_cells_build_only_the_cells_shown(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     counts = Counts(monkeypatch)
     async with opened(tmp_path, 10_000) as (app, pilot):
@@ -231,7 +247,7 @@ async def test_cells_on_screen_stay_put_while_unseen_cells_are_measured(tmp_path
             widget = app.pane.widget_for(target)
             before = widget.region.y if widget is not None and on_screen(app, target) else None
             await pilot.press("k")
-            await wait_until(pilot, lambda: app.pane.settled and on_screen(app, target), timeout=30)
+            await wait_until(pilot, lambda t=target: app.pane.settled and on_screen(app, t), timeout=30)  # type: ignore[misc]
             await pilot.pause()
             assert on_screen(app, target)
             if before is not None:

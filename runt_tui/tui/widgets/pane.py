@@ -153,6 +153,7 @@ class CellsPane(VerticalScroll, can_focus=False):
             self._moved_reveal = (cell_id, bottom)
             self._flush_soon()
             return
+        self._moved_reveal = None  # a later reveal wins over a burst's pending one
         widget = self.mounted.get(cell_id)
         if widget is not None and self.lo < self.hi:
             self._win_scroll_to(widget, bottom)

@@ -247,7 +247,7 @@ async def test_cells_on_screen_stay_put_while_unseen_cells_are_measured(tmp_path
             widget = app.pane.widget_for(target)
             before = widget.region.y if widget is not None and on_screen(app, target) else None
             await pilot.press("k")
-            await wait_until(pilot, lambda t=target: app.pane.settled and on_screen(app, t), timeout=30)  # type: ignore[misc]
+            await wait_until(pilot, lambda t=target: app.pane.settled and on_screen(app, t), timeout=30)
             await pilot.pause()
             assert on_screen(app, target)
             if before is not None:

@@ -7,9 +7,9 @@ a daemon process of its own per run, no kernel), alternating between this tree
 and `--against` (extracted with `git archive`):
 
 - open: a `--large`-cell notebook (bench/gen_notebook.py). Counts the cell
-  models built before the pane settled, and the app's CPU time from its first
-  paint to settled, and from its first paint to one second after settled
-  (issue 18: app idle <= 0.2 s after visible).
+  models built before the pane settled; from the first frame showing a cell
+  ("visible"): wall time until the pane settled, the app's CPU time until
+  then and until one second after (issue 18: app idle <= 0.2 s after visible).
 - burst: `--keys` `j` arriving at once (as from a terminal's input buffer) on a
   `--cells`-cell notebook. Wall and CPU time until the selection is on the
   target cell and the pane settled, screen frames drawn, cell widgets mounted,
@@ -58,6 +58,15 @@ def wrap(cls, name, key):
 wrap(CellView, "model_for", "models")
 wrap(CellWidget, "__init__", "mounts")
 wrap(Screen, "_compositor_refresh", "frames")
+seen = {}
+draw = Screen._compositor_refresh
+def first_cells_drawn(screen):
+    # The first frame with a cell on it: "visible", the same moment in every tree.
+    draw(screen)
+    pane = getattr(screen.app, "pane", None)
+    if "cpu" not in seen and pane is not None and any(w.size.height for w in pane.mounted.values()):
+        seen["cpu"], seen["wall"] = time.process_time(), time.perf_counter()
+Screen._compositor_refresh = first_cells_drawn
 
 async def main():
     out = {}
@@ -66,13 +75,13 @@ async def main():
         app = NotebookApp(AppOptions(path=Path(path), start_kernel=False), session=session)
         try:
             async with app.run_test(size=(120, 40)) as pilot:
-                await wait_until(pilot, lambda: app.pane.painted.is_set(), timeout=600)
-                cpu = time.process_time()
+                await wait_until(pilot, lambda: "cpu" in seen, timeout=600)
                 await wait_until(pilot, lambda: app.ready and app.pane.settled, timeout=600)
-                out["settle_cpu"] = time.process_time() - cpu
+                out["settled_after"] = time.perf_counter() - seen["wall"]
+                out["settle_cpu"] = time.process_time() - seen["cpu"]
                 out["open_models"] = counts["models"]
                 await pilot.pause(1.0)
-                out["visible_cpu"] = time.process_time() - cpu
+                out["visible_cpu"] = time.process_time() - seen["cpu"]
                 if case == "burst":
                     for k in counts:
                         counts[k] = 0
@@ -152,7 +161,7 @@ def main() -> None:
                     into.append(run_child(tree, case, path, args.keys))
             if case == "open":
                 report(f"open {args.large:,} cells", mine, theirs,
-                       [("open_models", "n"), ("settle_cpu", "s"), ("visible_cpu", "s")], args.against)
+                       [("open_models", "n"), ("settled_after", "s"), ("settle_cpu", "s"), ("visible_cpu", "s")], args.against)
             else:
                 report(f"{args.keys} j in one burst, {args.cells:,} cells", mine, theirs,
                        [("burst_wall", "s"), ("burst_cpu", "s"), ("burst_frames", "n"), ("burst_mounts", "n"),

@@ -114,8 +114,12 @@ def notebook(cells: int, where: Path) -> Path:
 
 def run_child(tree: Path, case: str, path: Path, keys: int) -> dict[str, float] | None:
     env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
-    result = subprocess.run([sys.executable, "-c", CHILD, str(tree), case, str(path), str(keys)],
-                            capture_output=True, text=True, timeout=900, env=env, cwd=tree)
+    try:
+        result = subprocess.run([sys.executable, "-c", CHILD, str(tree), case, str(path), str(keys)],
+                                capture_output=True, text=True, timeout=300, env=env, cwd=tree)
+    except subprocess.TimeoutExpired:
+        print(f"  ({tree} {case}: over 300 s, run left out)")
+        return None
     for line in result.stdout.splitlines():
         if line.startswith("RESULT "):
             parsed: dict[str, float] = json.loads(line[7:])

@@ -7,6 +7,7 @@ mounted, bursts drawn, cache hits), never a time: see bench/bench_tui.py.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import shutil
 import tempfile
@@ -140,6 +141,18 @@ async def test_a_burst_of_j_lands_exactly_and_is_drawn_once(tmp_path: Path, monk
         assert selected_index(app) == 1
         assert on_screen(app, app.pane.order[1])
         assert [c for c in app.pane.mounted if app.pane.mounted[c].has_class("-selected")] == [app.pane.order[1]]
+
+
+async def test_bursts_arriving_in_pieces_end_with_the_selection_on_screen(tmp_path: Path) -> None:
+    """Keys read in chunks, each chunk landing while the window is still being changed for the last."""
+    async with opened(tmp_path, 1100) as (app, pilot):
+        for _ in range(20):
+            burst(app, "j", 10)
+            await asyncio.sleep(0.01)
+        target = app.pane.order[200]
+        await wait_until(pilot, lambda: app.selected == target and app.pane.settled, timeout=60)
+        await pilot.pause()
+        assert on_screen(app, target)
 
 
 async def test_keys_after_a_burst_act_on_where_it_ended(tmp_path: Path) -> None:

@@ -155,9 +155,12 @@ class CellsPane(VerticalScroll, can_focus=False):
             return
         self._moved_reveal = None  # a later reveal wins over a burst's pending one
         widget = self.mounted.get(cell_id)
-        if widget is not None and self.lo < self.hi:
+        if widget is not None and self.lo < self.hi and not self._win_busy:
+            self._hold = None
             self._win_scroll_to(widget, bottom)
             return
+        # While the window is being changed the widget may be on its way out: the
+        # window is made again around this cell, which it then scrolls to.
         self.request_window((cell_id, bottom))
 
     def show_caret(self) -> None:
@@ -278,6 +281,8 @@ class CellsPane(VerticalScroll, can_focus=False):
             self._win_busy = False
 
     def _win_scroll_to(self, widget: CellWidget, bottom: bool = False) -> None:
+        if self._hold is not None and self._hold[0] != widget.cell_id:
+            return  # a newer anchor took over (its own scroll is scheduled): this one is stale
         self._hold = None
         if not widget.is_attached:
             return

@@ -5,7 +5,14 @@ Default: 1,000 cells (about 30 % markdown, 70 % code), ~300 KB of source in tota
 real PNG images (built with zlib + struct). The same arguments always give the same
 bytes.
 
-    python bench/gen_notebook.py out.ipynb [--cells 1000] [--seed 0]
+    python bench/gen_notebook.py out.ipynb [--cells 1000] [--seed 0] [--images 20]
+    python bench/gen_notebook.py out.ipynb --preset huge
+
+Presets (the notebooks of bench/bench_tui.py, issue 18):
+- ``small``: 13 cells, 2 images (first use and warm opens);
+- ``large``: 1,100 cells, 20 images (scrolling with ``j`` x200);
+- ``huge``: 10,000 cells, 20 images, ~12.5 MB (the first open ever of a huge notebook).
+A preset sets the cells and images; ``--seed`` still applies.
 """
 
 from __future__ import annotations
@@ -225,7 +232,7 @@ def generate(cells: int = 1000, seed: int = 0, images: int = 20) -> Any:
 
 def generate_text(cells: int = 1000, seed: int = 0, images: int = 20) -> str:
     """The notebook as nbformat.write would write it."""
-    return nbformat.v4.writes_json(generate(cells, seed, images)) + "\n"
+    return str(nbformat.v4.writes_json(generate(cells, seed, images))) + "\n"
 
 
 def stats(nb: Any) -> dict[str, int]:
@@ -244,13 +251,19 @@ def stats(nb: Any) -> dict[str, int]:
     }
 
 
+PRESETS: dict[str, tuple[int, int]] = {"small": (13, 2), "large": (1100, 20), "huge": (10_000, 20)}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("output", type=Path, help="where to write the .ipynb")
     parser.add_argument("--cells", type=int, default=1000)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--images", type=int, default=20)
+    parser.add_argument("--preset", choices=sorted(PRESETS), help="a named case (sets --cells and --images)")
     args = parser.parse_args(argv)
+    if args.preset:
+        args.cells, args.images = PRESETS[args.preset]
     nb = generate(args.cells, args.seed, args.images)
     text = nbformat.v4.writes_json(nb) + "\n"
     args.output.write_text(text, encoding="utf-8")

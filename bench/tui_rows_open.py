@@ -1,0 +1,97 @@
+"""Rows 1, 2 and 5 of issue 18: process start -> notebook content visible, runt-tui vs nbterm.
+
+- first-use: 13 cells, a fresh RUNT_TUI_HOME per runt-tui run and no daemon (the app
+  starts it); the daemon is stopped and the home removed after each run.
+- warm: 13 cells, a daemon started once (`daemon start --room-cleanup-delay 0`) plus one
+  untimed open of the file; every timed open then finds the daemon running but the
+  notebook not loaded in it (its room closed when the previous app quit).
+- huge: 10,000 cells opened for the first time ever (fresh home, no daemon), plus how
+  long the app's process keeps using CPU after the content is visible.
+"""
+
+from __future__ import annotations
+
+import statistics
+
+from peer_runt import drop_home, fresh_home
+from tui_context import Bench, close, notebook, open_nbterm, open_runt
+from tui_report import Row, spread
+from tui_tmux import idle_after, rss_mb
+
+
+def first_use(b: Bench) -> Row:
+    path = notebook("small", b.work)
+    row = Row("first-use", "first use, 13 cells, no daemon running", "s", [], target="≤ 1.0× nbterm")
+    for _ in range(b.runs):
+        home = fresh_home()
+        try:
+            opened = open_runt(b, path, home)
+            row.runt.append(opened.seconds)
+            close(b, opened)
+        finally:
+            drop_home(b.runt, home)
+        if b.nbterm is not None:
+            peer = open_nbterm(b, path)
+            row.peer.append(peer.seconds)
+            close(b, peer)
+    ratio = row.ratio()
+    row.met = None if ratio is None else ratio <= 1.0
+    return row
+
+
+def warm(b: Bench) -> Row:
+    path = notebook("small", b.work)
+    row = Row("warm", "daemon running, 13 cells", "s", [], target="≤ 0.7× nbterm")
+    row.notes.append("daemon started with --room-cleanup-delay 0 and the file opened once untimed: "
+                     "each timed open finds the daemon up but the notebook not loaded")
+    home = fresh_home()
+    try:
+        b.runt.cli(home, "daemon", "start", "--room-cleanup-delay", "0")
+        close(b, open_runt(b, path, home))
+        for _ in range(b.runs):
+            opened = open_runt(b, path, home)
+            row.runt.append(opened.seconds)
+            close(b, opened)
+            if b.nbterm is not None:
+                peer = open_nbterm(b, path)
+                row.peer.append(peer.seconds)
+                close(b, peer)
+    finally:
+        drop_home(b.runt, home)
+    ratio = row.ratio()
+    row.met = None if ratio is None else ratio <= 0.7
+    return row
+
+
+def huge(b: Bench, peer_runs: int, peer_timeout: float) -> Row:
+    path = notebook("huge", b.work)
+    row = Row("huge", "first open ever, 10,000 cells", "s", [],
+              target="≤ 1.2 s, app idle ≤ 0.2 s after visible")
+    idle: list[float] = []
+    rss: list[float] = []
+    for i in range(b.runs):
+        home = fresh_home()
+        try:
+            opened = open_runt(b, path, home)
+            row.runt.append(opened.seconds)
+            idle.append(idle_after(opened.pid, opened.seen.at))
+            rss.append(rss_mb(opened.pid))
+            close(b, opened)
+        finally:
+            drop_home(b.runt, home)
+        if b.nbterm is not None and i < peer_runs:
+            try:
+                peer = open_nbterm(b, path, timeout=peer_timeout)
+            except TimeoutError:
+                row.notes.append(f"nbterm run {i + 1} not visible within {peer_timeout:.0f} s (killed)")
+                continue
+            row.peer.append(peer.seconds)
+            close(b, peer)
+    idle_med = statistics.median(idle)
+    row.extra.update(idle_after_visible=idle, rss_mb=rss)
+    row.extra["runt_text"] = (f"{spread(row.runt, 's')}; idle {1000 * idle_med:.0f} ms after visible "
+                              f"({1000 * min(idle):.0f}–{1000 * max(idle):.0f})")
+    row.notes.append(f"app RSS at idle: median {statistics.median(rss):.0f} MB; idle = CPU time "
+                     "(utime+stime) grew < 1 tick over 100 ms, sampled every 5 ms")
+    row.met = statistics.median(row.runt) <= 1.2 and idle_med <= 0.2
+    return row

@@ -57,6 +57,8 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--json", type=Path, help="also write the rows as JSON to this file ('-': stdout)")
     parser.add_argument("--panes-only", action="store_true", help="only the kernel-pane latency comparison")
     args = parser.parse_args(argv)
+    if shutil.which(args.python) is None:
+        parser.error(f"--python {args.python}: no such interpreter")
     unknown = set(args.only.split(",")) - set(ROWS)
     if unknown:
         parser.error(f"unknown row(s) {', '.join(sorted(unknown))}; rows: {', '.join(ROWS)}")

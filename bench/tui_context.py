@@ -2,7 +2,9 @@
 
 A program is "visible" when its screen shows the notebook's content: the second source
 line of the first code cell (a `def ...` line gen_notebook writes, drawn verbatim by
-runt-tui and nbterm alike). runt-tui's read-only first paint counts as visible.
+runt-tui and nbterm alike). runt-tui's read-only first paint counts as visible; the
+moment its status line stops saying "connecting"/"READ-ONLY" (the live notebook, taking
+edits) is recorded too, and every row that types waits for it.
 """
 
 from __future__ import annotations
@@ -77,6 +79,7 @@ class Opened:
     start: float
     seen: Seen
     quit: list[str]
+    live: float = 0.0  # when it took edits: runt-tui's live replica (after a read-only first paint)
 
     @property
     def seconds(self) -> float:
@@ -89,7 +92,20 @@ def open_runt(b: Bench, path: Path, home: Path, timeout: float = 120, extra: tup
     session = b.name("runt")
     argv = b.runt.app(path, session, *extra)
     start = b.t.start(session, argv, {"RUNT_TUI_HOME": str(home)}, path.parent, width=width)
-    return _visible(b, session, start, content_marker(path), RUNT_QUIT, timeout)
+    marker = content_marker(path)
+    opened = _visible(b, session, start, marker, RUNT_QUIT, timeout)
+    if runt_live(opened.seen.screen):
+        opened.live = opened.seen.at
+    else:
+        opened.live = b.t.wait(session, lambda s: marker in s and runt_live(s), timeout=timeout).at
+    return opened
+
+
+def runt_live(screen: str) -> bool:
+    """Whether runt-tui's status line says the notebook is live (not connecting, not read-only)."""
+    lines = screen.rstrip().splitlines()
+    status = lines[-1] if lines else ""
+    return "connecting" not in status and "READ-ONLY" not in status
 
 
 def open_nbterm(b: Bench, path: Path, timeout: float = 120) -> Opened:
@@ -107,7 +123,7 @@ def _visible(b: Bench, session: str, start: float, marker: str, quit: list[str],
     except TimeoutError:
         b.t.finish(session, quit, timeout=2)
         raise
-    return Opened(session, pid, start, seen, quit)
+    return Opened(session, pid, start, seen, quit, live=seen.at)
 
 
 def close(b: Bench, opened: Opened) -> None:

@@ -103,10 +103,20 @@ def sample(t: Tmux, typist: str, watcher: str, lags: Lags) -> None:
         t.wait(name, lambda s: token not in s, timeout=20)
 
 
-def start_editing(b: Bench, opened: Opened) -> None:
-    """Edit the first code cell at the start of its second line."""
-    b.t.keys(opened.session, "j", "Enter")
-    b.t.wait(opened.session, lambda s: " EDIT " in s, timeout=20)
+def start_editing(b: Bench, opened: Opened, attempts: int = 5) -> None:
+    """Edit the first code cell at the start of its second line (retried: a busy app may drop keys)."""
+    for _ in range(attempts):
+        b.t.keys(opened.session, "Home")  # the first cell ...
+        time.sleep(0.1)
+        b.t.keys(opened.session, "j", "Enter")  # ... the one below it: the first code cell
+        try:
+            b.t.wait(opened.session, lambda s: " EDIT " in s, timeout=5)
+            break
+        except TimeoutError:
+            b.t.keys(opened.session, "Escape")
+            time.sleep(0.1)
+    else:
+        raise TimeoutError(f"{opened.session} never entered edit mode:\n{b.t.screen(opened.session)}")
     b.t.keys(opened.session, "Down", "Home")
     time.sleep(0.3)
 

@@ -160,6 +160,48 @@ def _table(rng: random.Random, rows: int) -> tuple[str, str]:
     return plain, html
 
 
+def _outputs(rng: random.Random, count: int, image_seed: int | None) -> list[Any]:
+    """A code cell's outputs: stdout, often a table or a repr, sometimes stderr, maybe an image."""
+    outs = []
+    n = rng.randint(3, 12)
+    outs.append(
+        new_output(
+            "stream",
+            name="stdout",
+            text="".join(f"{n} {rng.randint(0, 10**6)} {_sentence(rng, 3)}\n" for _ in range(n)),
+        )
+    )
+    if rng.random() < 0.4:
+        plain, html = _table(rng, rng.randint(3, 8))
+        outs.append(
+            new_output(
+                "execute_result",
+                data={"text/plain": plain, "text/html": html},
+                execution_count=count,
+            )
+        )
+    elif rng.random() < 0.5:
+        outs.append(
+            new_output(
+                "execute_result",
+                data={"text/plain": repr([rng.randint(0, 999) for _ in range(12)])},
+                execution_count=count,
+            )
+        )
+    if rng.random() < 0.05:
+        outs.append(new_output("stream", name="stderr", text=f"Warning: {_sentence(rng, 7)}\n"))
+    if image_seed is not None:
+        data = base64.b64encode(png(96, 72, seed=image_seed)).decode("ascii")
+        outs.append(
+            new_output(
+                "display_data",
+                data={"image/png": data, "text/plain": "<Figure size 96x72 with 1 Axes>"},
+                metadata={"image/png": {"width": 96, "height": 72}},
+            )
+        )
+    return outs
+
+
 def generate(cells: int = 1000, seed: int = 0, images: int = 20) -> Any:
     """Return the benchmark notebook as an nbformat v4.5 NotebookNode."""
     rng = random.Random(seed)
@@ -171,56 +213,16 @@ def generate(cells: int = 1000, seed: int = 0, images: int = 20) -> Any:
     code_indices = [i for i in range(cells) if i % 10 not in (0, 3, 7)]
     step = max(1, len(code_indices) // max(1, images))
     image_cells = set(code_indices[::step][:images])
+    is_code = set(code_indices)
     count = 0
     out_cells = []
     for i in range(cells):
-        if i not in code_indices:
+        if i not in is_code:
             cell = new_markdown_cell(_markdown(rng, i))
         else:
             count += 1
             cell = new_code_cell(_code(rng, i), execution_count=count)
-            outs = []
-            n = rng.randint(3, 12)
-            outs.append(
-                new_output(
-                    "stream",
-                    name="stdout",
-                    text="".join(
-                        f"{n} {rng.randint(0, 10**6)} {_sentence(rng, 3)}\n" for _ in range(n)
-                    ),
-                )
-            )
-            if rng.random() < 0.4:
-                plain, html = _table(rng, rng.randint(3, 8))
-                outs.append(
-                    new_output(
-                        "execute_result",
-                        data={"text/plain": plain, "text/html": html},
-                        execution_count=count,
-                    )
-                )
-            elif rng.random() < 0.5:
-                outs.append(
-                    new_output(
-                        "execute_result",
-                        data={"text/plain": repr([rng.randint(0, 999) for _ in range(12)])},
-                        execution_count=count,
-                    )
-                )
-            if rng.random() < 0.05:
-                outs.append(
-                    new_output("stream", name="stderr", text=f"Warning: {_sentence(rng, 7)}\n")
-                )
-            if i in image_cells:
-                data = base64.b64encode(png(96, 72, seed=i)).decode("ascii")
-                outs.append(
-                    new_output(
-                        "display_data",
-                        data={"image/png": data, "text/plain": "<Figure size 96x72 with 1 Axes>"},
-                        metadata={"image/png": {"width": 96, "height": 72}},
-                    )
-                )
-            cell.outputs = outs
+            cell.outputs = _outputs(rng, count, i if i in image_cells else None)
         cell["id"] = f"{rng.getrandbits(32):08x}"
         out_cells.append(cell)
     ids = [c["id"] for c in out_cells]

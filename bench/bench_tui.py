@@ -122,7 +122,7 @@ def measure(b: Bench, args: argparse.Namespace, only: list[str]) -> list[Row]:
             print(f"[{time.strftime('%H:%M:%S')}] {key} ...", file=sys.stderr, flush=True)
             try:
                 rows.append(plan[key]())
-            except (TimeoutError, AssertionError, subprocess.SubprocessError, OSError) as e:
+            except (TimeoutError, AssertionError, ValueError, RuntimeError, subprocess.SubprocessError, OSError) as e:
                 rows.append(Row(key, key, "s", [], met=False, notes=[f"FAILED: {type(e).__name__}: {e}"]))
             print(f"  done in {time.perf_counter() - started:.0f} s", file=sys.stderr, flush=True)
     finally:

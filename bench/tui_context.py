@@ -14,14 +14,20 @@ import json
 import shutil
 import subprocess
 import sys
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 import peer_nbterm
 from peer_runt import QUIT as RUNT_QUIT
 from peer_runt import Runt
-from tui_tmux import WIDTH, Seen, Tmux
+from tui_report import Row
+from tui_tmux import WIDTH, ProgramExited, Seen, Tmux
+
+T = TypeVar("T")
+FAILURES = peer_nbterm.CACHE / "failures"
 
 HERE = Path(__file__).resolve().parent
 GEN = HERE / "gen_notebook.py"
@@ -88,16 +94,18 @@ class Opened:
 
 def open_runt(b: Bench, path: Path, home: Path, timeout: float = 120, extra: tuple[str, ...] = (),
               width: int = WIDTH) -> Opened:
-    """Start runt-tui on path in a new session and wait for its content."""
+    """Start runt-tui on path in a new session and wait for its content, then for it to be live."""
     session = b.name("runt")
     argv = b.runt.app(path, session, *extra)
     start = b.t.start(session, argv, {"RUNT_TUI_HOME": str(home)}, path.parent, width=width)
     marker = content_marker(path)
     opened = _visible(b, session, start, marker, RUNT_QUIT, timeout)
-    if runt_live(opened.seen.screen):
-        opened.live = opened.seen.at
-    else:
-        opened.live = b.t.wait(session, lambda s: marker in s and runt_live(s), timeout=timeout).at
+    if not runt_live(opened.seen.screen):
+        try:
+            opened.live = b.t.wait(session, lambda s: marker in s and runt_live(s), timeout=timeout).at
+        except (TimeoutError, ProgramExited):
+            b.t.finish(session, RUNT_QUIT, timeout=2)
+            raise
     return opened
 
 
@@ -120,7 +128,7 @@ def _visible(b: Bench, session: str, start: float, marker: str, quit: list[str],
     pid = b.t.pane_pid(session)
     try:
         seen = b.t.wait(session, lambda s: marker in s, timeout=timeout)
-    except TimeoutError:
+    except (TimeoutError, ProgramExited):
         b.t.finish(session, quit, timeout=2)
         raise
     return Opened(session, pid, start, seen, quit, live=seen.at)
@@ -136,3 +144,25 @@ def alternate(runs: int, first: Callable[[], None], second: Callable[[], None] |
         first()
         if second is not None:
             second()
+
+
+def attempt(row: Row, label: str, run: Callable[[], T]) -> T | None:
+    """run(), or None when it timed out or its program exited: noted on the row, screen kept in a file.
+
+    A failed runt-tui run makes the row's target unmet; the other runs still count.
+    """
+    try:
+        return run()
+    except (TimeoutError, ProgramExited) as e:
+        FAILURES.mkdir(parents=True, exist_ok=True)
+        path = FAILURES / f"{time.strftime('%H%M%S')}-{row.key}-{label.replace(' ', '-')}.txt"
+        path.write_text(str(e) + "\n")
+        row.notes.append(f"{label} FAILED ({type(e).__name__}: {str(e).splitlines()[0]}); screen in {path}")
+        if label.startswith("runt-tui"):
+            row.extra["failed_runs"] = row.extra.get("failed_runs", 0) + 1
+        return None
+
+
+def judge(row: Row, met: bool | None) -> None:
+    """The row's verdict: unmet whenever a runt-tui run failed or none succeeded."""
+    row.met = False if row.extra.get("failed_runs") or not row.runt else met

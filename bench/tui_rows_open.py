@@ -18,31 +18,47 @@ import subprocess
 from pathlib import Path
 
 from peer_runt import drop_home, env, fresh_home, terminate
-from tui_context import Bench, close, notebook, open_nbterm, open_runt
+from tui_context import Bench, Opened, attempt, close, judge, notebook, open_nbterm, open_runt
 from tui_report import Row, spread
 from tui_tmux import idle_after, rss_mb
+
+
+def runt_run(b: Bench, row: Row, i: int, path: Path, home: Path, live: list[float],
+             timeout: float = 120) -> Opened | None:
+    """One timed runt-tui open (left open for the caller), or None when it failed (noted)."""
+    opened = attempt(row, f"runt-tui run {i + 1}", lambda: open_runt(b, path, home, timeout=timeout))
+    if opened is not None:
+        row.runt.append(opened.seconds)
+        live.append(opened.live - opened.start)
+    return opened
+
+
+def peer_run(b: Bench, row: Row, i: int, path: Path, timeout: float = 120) -> None:
+    """One timed nbterm open, closed again; nothing without nbterm or when it failed (noted)."""
+    if b.nbterm is None:
+        return
+    peer = attempt(row, f"nbterm run {i + 1}", lambda: open_nbterm(b, path, timeout=timeout))
+    if peer is not None:
+        row.peer.append(peer.seconds)
+        close(b, peer)
 
 
 def first_use(b: Bench) -> Row:
     path = notebook("small", b.work)
     row = Row("first-use", "first use, 13 cells, no daemon running", "s", [], target="≤ 1.0× nbterm")
     live: list[float] = []
-    for _ in range(b.runs):
+    for i in range(b.runs):
         home = fresh_home()
         try:
-            opened = open_runt(b, path, home)
-            row.runt.append(opened.seconds)
-            live.append(opened.live - opened.start)
-            close(b, opened)
+            opened = runt_run(b, row, i, path, home, live)
+            if opened is not None:
+                close(b, opened)
         finally:
             drop_home(b.runt, home)
-        if b.nbterm is not None:
-            peer = open_nbterm(b, path)
-            row.peer.append(peer.seconds)
-            close(b, peer)
+        peer_run(b, row, i, path)
     live_note(row, live)
     ratio = row.ratio()
-    row.met = None if ratio is None else ratio <= 1.0
+    judge(row, None if ratio is None else ratio <= 1.0)
     return row
 
 
@@ -62,27 +78,23 @@ def warm(b: Bench) -> Row:
     try:
         b.runt.cli(home, "daemon", "start", "--room-cleanup-delay", "0")
         close(b, open_runt(b, path, home))
-        for _ in range(b.runs):
-            opened = open_runt(b, path, home)
-            row.runt.append(opened.seconds)
-            live.append(opened.live - opened.start)
-            close(b, opened)
-            if b.nbterm is not None:
-                peer = open_nbterm(b, path)
-                row.peer.append(peer.seconds)
-                close(b, peer)
-        held = held_opens(b, path, home)
+        for i in range(b.runs):
+            opened = runt_run(b, row, i, path, home, live)
+            if opened is not None:
+                close(b, opened)
+            peer_run(b, row, i, path)
+        held = held_opens(b, row, path, home)
     finally:
         drop_home(b.runt, home)
     row.extra["room_held"] = held
     live_note(row, live)
     row.notes.append(f"with the notebook already open in the daemon (a script client holds it): {spread(held, 's')}")
     ratio = row.ratio()
-    row.met = None if ratio is None else ratio <= 0.7
+    judge(row, None if ratio is None else ratio <= 0.7)
     return row
 
 
-def held_opens(b: Bench, path: Path, home: Path) -> list[float]:
+def held_opens(b: Bench, row: Row, path: Path, home: Path) -> list[float]:
     """runt-tui's opens while another client keeps the notebook loaded in the daemon."""
     code = (f"import time; from runt_tui.client import Session; s = Session(path={str(path)!r}); "
             "s.connect(); print('ok', flush=True); time.sleep(600)")
@@ -92,9 +104,10 @@ def held_opens(b: Bench, path: Path, home: Path) -> list[float]:
         holder.stdout.readline()
         seconds = []
         for _ in range(b.runs):
-            opened = open_runt(b, path, home)
-            seconds.append(opened.seconds)
-            close(b, opened)
+            opened = attempt(row, "runt-tui run (room held)", lambda: open_runt(b, path, home))
+            if opened is not None:
+                seconds.append(opened.seconds)
+                close(b, opened)
         return seconds
     finally:
         terminate(holder)
@@ -103,29 +116,25 @@ def held_opens(b: Bench, path: Path, home: Path) -> list[float]:
 def huge(b: Bench, peer_runs: int, peer_timeout: float) -> Row:
     path = notebook("huge", b.work)
     row = Row("huge", "first open ever, 10,000 cells", "s", [],
-              target="≤ 1.2 s, app idle ≤ 0.2 s after visible")
+              target="≤ 1.2 s, app idle ≤ 0.2 s after visible (live)")
     idle: list[float] = []
     live: list[float] = []
     rss: list[float] = []
     for i in range(b.runs):
         home = fresh_home()
         try:
-            opened = open_runt(b, path, home)
-            row.runt.append(opened.seconds)
-            live.append(opened.live - opened.start)
-            idle.append(idle_after(opened.pid, opened.live))
-            rss.append(rss_mb(opened.pid))
-            close(b, opened)
+            opened = runt_run(b, row, i, path, home, live, timeout=peer_timeout)
+            if opened is not None:
+                idle.append(idle_after(opened.pid, opened.live))
+                rss.append(rss_mb(opened.pid))
+                close(b, opened)
         finally:
             drop_home(b.runt, home)
-        if b.nbterm is not None and i < peer_runs:
-            try:
-                peer = open_nbterm(b, path, timeout=peer_timeout)
-            except TimeoutError:
-                row.notes.append(f"nbterm run {i + 1} not visible within {peer_timeout:.0f} s (killed)")
-                continue
-            row.peer.append(peer.seconds)
-            close(b, peer)
+        if i < peer_runs:
+            peer_run(b, row, i, path, timeout=peer_timeout)
+    if not idle:
+        judge(row, False)
+        return row
     idle_med = statistics.median(idle)
     row.extra.update(idle_after_visible=idle, rss_mb=rss)
     row.extra["runt_text"] = (f"{spread(row.runt, 's')}; idle {1000 * idle_med:.0f} ms after live "
@@ -134,5 +143,5 @@ def huge(b: Bench, peer_runs: int, peer_timeout: float) -> Row:
     row.notes.append(f"app RSS at idle: median {statistics.median(rss):.0f} MB; idle = the app's CPU time "
                      "(utime+stime) grew < 1 tick over 100 ms, sampled every 5 ms, counted from the live "
                      "notebook on screen (from the first paint when that is the live one)")
-    row.met = statistics.median(row.runt) <= 1.2 and idle_med <= 0.2
+    judge(row, statistics.median(row.runt) <= 1.2 and idle_med <= 0.2)
     return row

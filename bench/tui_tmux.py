@@ -32,6 +32,10 @@ class Seen:
     screen: str
 
 
+class ProgramExited(RuntimeError):
+    """The program of a session exited while a wait was looking for something on its screen."""
+
+
 class Tmux:
     """A private tmux server (its own socket) whose sessions each run one program."""
 
@@ -41,6 +45,8 @@ class Tmux:
         self.run("new-session", "-d", "-s", "keep", "-x", str(WIDTH), "-y", str(HEIGHT), "sleep 100000")
         # 10 ms, as `runt-tui doctor` advises: the default 500 ms makes runt-tui show a notice.
         self.run("set-option", "-s", "escape-time", "10")
+        # A program that exits keeps its pane (and its last words) for the report.
+        self.run("set-option", "-g", "remain-on-exit", "on")
 
     def run(self, *args: str) -> str:
         assert TMUX is not None
@@ -66,8 +72,9 @@ class Tmux:
         Seen.frames counts the distinct screens seen that differ from `before`.
         """
         deadline = time.perf_counter() + timeout
-        last, frames = before, 0
+        last, frames, looks = before, 0, 0
         while True:
+            looks += 1
             screen = self.screen(name)
             now = time.perf_counter()
             if screen != last:
@@ -76,7 +83,13 @@ class Tmux:
                 return Seen(now, frames, screen)
             if now > deadline:
                 raise TimeoutError(f"{name} after {timeout:.0f} s:\n{screen}")
+            if looks % 50 == 0 and self.dead(name):  # now and then, not at every look
+                raise ProgramExited(f"{name} exited:\n{self.screen(name)}")
             time.sleep(0.0005)
+
+    def dead(self, name: str) -> bool:
+        """Whether the session's program has exited (its pane kept by remain-on-exit) or it is gone."""
+        return self.run("display-message", "-p", "-t", name, "#{pane_dead}").strip() != "0"
 
     def pane_pid(self, name: str) -> int:
         return int(self.run("display-message", "-p", "-t", name, "#{pane_pid}").strip())
@@ -86,6 +99,9 @@ class Tmux:
         try:
             pid = self.pane_pid(name)
         except ValueError:
+            return
+        if self.dead(name):
+            self.run("kill-session", "-t", name)
             return
         for key in quit_keys:  # one at a time: Esc then q within escape-time would read as Alt+q
             self.keys(name, key)

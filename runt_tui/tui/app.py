@@ -152,7 +152,10 @@ class NotebookApp(App[None]):
         if not self.ready:
             return
         doc = self.session.doc
-        self.pane.update_cells(c for c in (old, new) if c is not None and c in doc)
+        # Drawn once the keys already queued are handled: a burst of `j` draws its end only.
+        self.pane.selection_moved((c for c in (old, new) if c is not None and c in doc), self._selection_shown)
+
+    def _selection_shown(self) -> None:
         self.publish_presence()
         self.panes.refresh(runtime=False)
 

@@ -111,5 +111,5 @@ class CellView:
             outputs=outputs, attachments=v.attachments, peers=self.marks.get(cell_id, ()),
             expanded=cell_id in self.expanded, blobs_epoch=self.blobs_epoch if outputs else 0,
             selected=cell_id == app.selected, editing=cell_id == app.selected and app.mode == "edit",
-            search=app.find_actions.highlight,
+            search=app.find_actions.highlight, epoch=replica.doc.epoch,
         )

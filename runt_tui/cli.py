@@ -306,6 +306,17 @@ def _refused_notebook(args: list[str], routed: list[str]) -> str | None:
     return notebook_name_problem(positional[0], "--create" in args) if positional else None
 
 
+def _spawn_daemon_early(args: dict[str, Any]) -> None:
+    """Start the daemon (when none runs) before the app's imports, so that both start at once."""
+    notebook = args["notebook"]
+    if args["embedded"] or _is_url(notebook) or (args["view"] and not Path(notebook).is_file()):
+        return
+    from runt_tui.daemon_spawn import spawn_early
+    from runt_tui.settings import state_dir
+
+    spawn_early(state_dir())
+
+
 def main() -> None:
     """Entry point of the console script."""
     argv = route_argv(sys.argv[1:])
@@ -315,6 +326,7 @@ def main() -> None:
         sys.exit(2)
     fast = fast_open_args(argv)
     if fast is not None:
+        _spawn_daemon_early(fast)
         try:
             code = _run(**fast)
         except (EOFError, KeyboardInterrupt):

@@ -46,6 +46,8 @@ from runt_tui.tui.bridge import SessionBridge, SessionUpdate
 from runt_tui.tui.cell_view import CellView
 from runt_tui.tui.derive import Local, status_info
 from runt_tui.tui.edit_session import EditSession
+from runt_tui.tui.first_paint import ALLOWED as FIRST_PAINT_ALLOWED
+from runt_tui.tui.first_paint import FirstPaint
 from runt_tui.tui.keyroute import KeyRouter
 from runt_tui.tui.keys import COMMAND_ONLY, COMMANDS, KEYS, app_bindings
 from runt_tui.tui.model import ViewFlags
@@ -123,6 +125,8 @@ class NotebookApp(App[None]):
         self.session_updates = SessionUpdates(self)
         self.key_router = KeyRouter(self)
         self.lifecycle = Lifecycle(self, connecting, owns_session=session is None or connecting is not None)
+        # The read-only cells drawn from the file while the daemon comes up (first_paint.py).
+        self.first_paint = FirstPaint(self)
         self.bridge = SessionBridge(self.session, self, lambda: self.edit.cell_id,
                                     self.session_updates.edited_cell_changed)
         self.pane = CellsPane(self.cell_view.model_for, self.cell_view.view_flags, id="cells")
@@ -258,7 +262,11 @@ class NotebookApp(App[None]):
         self, action: str | tuple[str, str, tuple[object, ...]], default_namespace: DOMNode | None = None,
         namespaces: Mapping[str, DOMNode] | None = None,
     ) -> bool:
-        """Every notebook action a viewer may not run is refused here, with the reason."""
+        """Every notebook action a viewer may not run is refused here, with the reason (and every
+        action but quitting while the read-only first paint shows)."""
+        if self.first_paint.active and isinstance(action, str) and action_name(action) not in FIRST_PAINT_ALLOWED:
+            self.first_paint.refuse()
+            return False
         if self.options.view and isinstance(action, str) and action_name(action) in VIEW_REFUSED:
             self.notify(VIEW_REFUSAL, severity="warning", timeout=3)
             return False
@@ -300,6 +308,9 @@ class NotebookApp(App[None]):
         self.kernel_actions.inspect(message)
 
     def on_cell_widget_clicked(self, message: CellWidget.Clicked) -> None:
+        if self.first_paint.active:
+            self.first_paint.refuse()
+            return
         self.edit_actions.cell_clicked(message)
 
     # ---- shared helpers (also used by tests and benchmarks) -----------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import subprocess
 import sys
 from pathlib import Path
@@ -61,3 +62,16 @@ async def test_connecting_waits_for_the_early_daemon_instead_of_spawning_another
     await until(lambda: len(daemon_processes(home)) == 1, "one daemon")
     daemon_spawn.spawn_early(home)  # one runs (holds the lock): nothing to start
     assert len(spawns) == 1
+
+
+async def test_the_start_does_not_wait_for_a_join_while_no_daemon_socket_exists(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from runt_tui.tui import startup
+
+    monkeypatch.setattr(startup, "_PUMP_SECONDS", 10 * HANG_GUARD)  # only the missing socket can end it
+    never = asyncio.get_running_loop().create_task(asyncio.Event().wait())
+    try:
+        await asyncio.wait_for(startup._pump(never, tmp_path / "daemon.sock"), HANG_GUARD)
+    finally:
+        never.cancel()

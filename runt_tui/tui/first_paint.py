@@ -48,8 +48,13 @@ class FirstPaint:
         app = self.app
         if app.options.url is not None or connecting.done():
             return
-        replica = await asyncio.to_thread(local_replica, app.options.path)
-        if replica is None or connecting.done() or app.ready:
+        parsing = asyncio.ensure_future(asyncio.to_thread(local_replica, app.options.path))
+        # The live notebook arriving first wins: no need to wait for the parse then.
+        await asyncio.wait((parsing, connecting), return_when=asyncio.FIRST_COMPLETED)
+        if connecting.done() or app.ready:
+            return
+        replica = await parsing
+        if replica is None or connecting.done():
             return
         self.replica = replica
         order = replica.doc.cell_ids()

@@ -25,6 +25,8 @@ if TYPE_CHECKING:
 REFUSAL = "Opening the notebook: read-only until the daemon answers (a moment)."
 # Actions that run while the preview shows (the rest are refused with REFUSAL).
 ALLOWED = frozenset({"quit", "help", "command_palette"})
+# How long a warm start waits for the live notebook before drawing from the file.
+WARM_GRACE = 0.05
 # A burst of refused keys gets one message, not one each.
 _REFUSAL_EVERY = 2.0
 
@@ -48,6 +50,12 @@ class FirstPaint:
         app = self.app
         if app.options.url is not None or connecting.done():
             return
+        if (app.session.home / "daemon.sock").exists():
+            # A daemon is up (warm start): its answer is usually on its way; parsing
+            # the file meanwhile would only compete with reading that answer.
+            await asyncio.wait((connecting,), timeout=WARM_GRACE)
+            if connecting.done():
+                return
         parsing = asyncio.ensure_future(asyncio.to_thread(local_replica, app.options.path))
         # The live notebook arriving first wins: no need to wait for the parse then.
         await asyncio.wait((parsing, connecting), return_when=asyncio.FIRST_COMPLETED)

@@ -52,20 +52,24 @@ async def test_cells_show_read_only_before_the_session_is_live_and_stay_in_place
         widgets = dict(app.pane.mounted)
         assert list(widgets) == ["cell000", "cell001", "cell002"] and app.selected == "cell000"
         # Keys that would edit: refused with a word, nothing held for later.
-        await pilot.press("enter", *"typed", "x", "b", "escape", "j")
+        await pilot.press("enter", *"typed", "x", "b", "escape")
         await wait_until(pilot, lambda: any(n.message == REFUSAL for n in app._notifications))
         assert app.mode == "command" and app.editor is None
         assert sum(n.message == REFUSAL for n in app._notifications) == 1  # one word for the burst
+        # Moving over the cells works, and is drawn.
+        await pilot.press("j")
+        await wait_until(pilot, lambda: app.pane.mounted["cell001"].model.selected)
+        assert app.selected == "cell001" and not app.pane.mounted["cell000"].model.selected
         release.set()
         await wait_until(pilot, lambda: app.ready and app.pane.settled)
         assert not app.first_paint.active
         assert "READ-ONLY" not in screen_text(app).splitlines()[-1]
         # The same widgets, in the same place: nothing was taken down and drawn again.
         assert all(app.pane.mounted[cid] is w for cid, w in widgets.items())
-        assert app.selected == "cell000"
+        assert app.selected == "cell001"  # the selection stays on its cell
         assert [session.doc.source(c) for c in session.doc.cell_ids()] == [s for _, s in CELLS]
         # Now live: an edit lands in the shared document.
-        await pilot.press("enter", *"y")
+        await pilot.press("k", "enter", *"y")
         await wait_until(pilot, lambda: session.doc.source("cell000") == "yx = 1")
 
 
@@ -82,14 +86,16 @@ async def test_a_file_without_cell_ids_keeps_its_widgets_renamed_by_position(
         await wait_until(pilot, lambda: "print('third')" in screen_text(app) and app.pane.settled)
         preview_ids = list(app.pane.order)
         widgets = [app.pane.mounted[c] for c in preview_ids]
+        await pilot.press("end")
+        await wait_until(pilot, lambda: app.selected == preview_ids[2])
         release.set()
         await wait_until(pilot, lambda: app.ready and app.pane.settled)
         live = session.doc.cell_ids()
         assert set(live).isdisjoint(preview_ids)  # the daemon gave the cells its own ids
         assert [app.pane.mounted[c] for c in live] == widgets
         assert [w.cell_id for w in widgets] == live and [w.model.id for w in widgets] == live
-        assert app.selected == live[0]
-        await pilot.press("j")
+        assert app.selected == live[2]  # the same cell, by position
+        await pilot.press("k")
         await wait_until(pilot, lambda: app.selected == live[1])
 
 

@@ -74,6 +74,8 @@ ACTION_OBJECTS: tuple[tuple[str, type], ...] = (
     ("find_actions", FindActions),
     ("env_actions", EnvActions),
 )
+# What runs before the notebook is shown.
+STARTING_ALLOWED = frozenset({"quit", "help", "command_palette"})
 # The notebook actions a read-only viewer (`--view`) may not run.
 VIEW_REFUSED = refused_actions([*(k.action for k in KEYS), *(c.action for c in COMMANDS)])
 
@@ -153,6 +155,9 @@ class NotebookApp(App[None]):
         self.publish_presence()
 
     def watch_selected(self, old: str | None, new: str | None) -> None:
+        if self.first_paint.active:  # moving over the read-only copy: redraw the two cells only
+            self.pane.update_cells(c for c in (old, new) if c is not None and c in self.pane.order)
+            return
         if not self.ready:
             return
         doc = self.session.doc
@@ -273,7 +278,7 @@ class NotebookApp(App[None]):
         return await super().run_action(action, default_namespace, namespaces)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if not self.ready and action not in ("quit", "help", "command_palette"):
+        if not self.ready and action not in (FIRST_PAINT_ALLOWED if self.first_paint.active else STARTING_ALLOWED):
             return False
         modal = len(self.screen_stack) > 1
         return not (action in COMMAND_ONLY and (self.mode == "edit" or modal))

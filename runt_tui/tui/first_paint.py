@@ -4,7 +4,7 @@ A cold start waits for a daemon process to start and load the notebook. Meanwhil
 the cells are drawn from the file itself (client/preview.py), marked READ-ONLY:
 every key and click that would act on the notebook is refused with a short
 message (nothing is held, nothing is applied into a document that is about to be
-replaced). When the session is live, the pane is handed over to the live replica
+replaced); moving the selection and scrolling work. When the session is live, the pane is handed over to the live replica
 in place: the same widgets keep their place (cells renamed by position when the
 file has no cell ids), so nothing flashes, and the selection stays on its cell.
 """
@@ -23,8 +23,9 @@ if TYPE_CHECKING:
     from runt_tui.tui.app import NotebookApp
 
 REFUSAL = "Opening the notebook: read-only until the daemon answers (a moment)."
-# Actions that run while the preview shows (the rest are refused with REFUSAL).
-ALLOWED = frozenset({"quit", "help", "command_palette"})
+# Actions that run while the copy shows: quitting, and moving over the cells (the
+# selection is kept when the live notebook takes over); the rest are refused with REFUSAL.
+ALLOWED = frozenset({"quit", "help", "command_palette", "select", "select_edge", "page"})
 # How long a warm start waits for the live notebook before drawing from the file.
 WARM_GRACE = 0.05
 # A burst of refused keys gets one message, not one each.

@@ -22,7 +22,7 @@ from __future__ import annotations
 import asyncio
 import functools
 from collections.abc import Callable, Coroutine, Iterable, Mapping
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import events
 from textual.app import App, ComposeResult, SystemCommand
@@ -54,7 +54,6 @@ from runt_tui.tui.model import ViewFlags
 from runt_tui.tui.panes import PaneActions, PaneSet
 from runt_tui.tui.screens.env import EnvActions
 from runt_tui.tui.session_updates import SessionUpdates
-from runt_tui.tui.vi.binding import ViBinding
 from runt_tui.tui.view_mode import REFUSAL as VIEW_REFUSAL
 from runt_tui.tui.view_mode import action_name, refused_actions
 from runt_tui.tui.widgets.cell import CellWidget
@@ -62,6 +61,9 @@ from runt_tui.tui.widgets.editor import CellEditor
 from runt_tui.tui.widgets.env_progress import EnvProgressPanel
 from runt_tui.tui.widgets.pane import CellsPane
 from runt_tui.tui.widgets.status import StatusBar
+
+if TYPE_CHECKING:
+    from runt_tui.tui.vi.binding import ViBinding
 
 # The app's attribute holding each action object, and its class (whose `action_*` methods are forwarded).
 ACTION_OBJECTS: tuple[tuple[str, type], ...] = (
@@ -122,7 +124,11 @@ class NotebookApp(App[None]):
         self.widget_actions = WidgetActions(self)
         self.find_actions = FindActions(self)
         # vi's state (mode, register, last change) with `--keys vi`, kept from cell to cell.
-        self.vi = ViBinding() if options.keys == "vi" else None
+        self.vi: ViBinding | None = None
+        if options.keys == "vi":  # vi's engine is imported only for `--keys vi`
+            from runt_tui.tui.vi.binding import ViBinding
+
+            self.vi = ViBinding()
         self.env_actions = EnvActions(self)
         self.session_updates = SessionUpdates(self)
         self.key_router = KeyRouter(self)

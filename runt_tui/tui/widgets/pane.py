@@ -88,6 +88,19 @@ class CellsPane(VerticalScroll, can_focus=False):
         self.sizes.set_order(self.order)
         self.request_window(anchor)
 
+    def rename_cells(self, mapping: dict[str, str]) -> None:
+        """The same cells under new ids (old -> new, no new id an old one): widgets and heights stay."""
+        self.order = [mapping.get(c, c) for c in self.order]
+        for table in (self.heights, self.estimates):
+            for old in [c for c in table if c in mapping]:
+                table[mapping[old]] = table.pop(old)
+        for widget in self.mounted.values():
+            widget.cell_id = mapping.get(widget.cell_id, widget.cell_id)
+        self.mounted = {w.cell_id: w for w in self.mounted.values()}
+        self._anchor, self._hold = (
+            None if a is None else (mapping.get(a[0], a[0]), a[1]) for a in (self._anchor, self._hold)
+        )
+
     def update_cells(self, ids: Iterable[str]) -> None:
         """These cells changed: redraw the mounted ones, forget heights of the others."""
         flags = self.flags_for()

@@ -7,16 +7,21 @@ own layout needs) is made on the first save, not when the file is read.
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from runt_tui.doc import layout
-from runt_tui.doc.layout import load_baseline, serialize_like
+from runt_tui.doc import NotebookFileError, layout
+from runt_tui.doc.ipynb import to_plain
+from runt_tui.doc.jsonspan import parse_spans
+from runt_tui.doc.layout import content_digest, load_baseline, serialize_like
+
+CORPUS = Path(__file__).parent / "corpus"
 
 
 def _notebook() -> dict[str, Any]:
-    cells = [
+    cells: list[dict[str, Any]] = [
         {"cell_type": "code", "execution_count": None, "id": f"c{i}", "metadata": {}, "outputs": [],
          "source": [f"x = {i}\n", "x"]}
         for i in range(3)
@@ -27,7 +32,7 @@ def _notebook() -> dict[str, Any]:
 
 def test_reading_a_file_parses_no_spans_until_a_save_needs_them(monkeypatch: pytest.MonkeyPatch) -> None:
     calls: list[int] = []
-    real = layout.parse_spans
+    real = parse_spans
 
     def counting(text: str) -> Any:
         calls.append(len(text))
@@ -43,3 +48,41 @@ def test_reading_a_file_parses_no_spans_until_a_save_needs_them(monkeypatch: pyt
     assert out == text.replace('"x = 1\\n"', '"x = 10\\n"')  # written in the file's own layout
     assert base.template is not None
     assert calls == [len(text)]  # kept, not parsed again
+
+
+def test_building_the_document_serializes_each_value_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A plain copy (json round trip) of every value before serializing it doubled the build's cost.
+    from runt_tui.doc import NotebookDoc, doc_from_notebook
+
+    nb_dict = _notebook()
+    nb_dict["cells"][0]["outputs"] = [{"output_type": "stream", "name": "stdout", "text": ["a\n", "b"]}]
+    nb_dict["cells"][0]["metadata"] = {"tags": ["x"], "collapsed": False}
+    _, nb = load_baseline(json.dumps(nb_dict).encode("utf-8"), "t.ipynb")
+    loads: list[int] = []
+    real = json.loads
+
+    def counting(s: Any, *a: Any, **k: Any) -> Any:
+        loads.append(1)
+        return real(s, *a, **k)
+
+    monkeypatch.setattr(json, "loads", counting)
+    doc = doc_from_notebook(nb)
+    monkeypatch.setattr(json, "loads", real)
+    assert loads == []
+    back = NotebookDoc.load(doc.save())
+    cell = back.cell("c0")
+    assert cell.outputs == [{"output_type": "stream", "name": "stdout", "text": "a\nb"}]
+    assert cell.metadata == {"tags": ["x"], "collapsed": False}
+
+
+FILES = sorted(p for sub in ("real", "edge", "lenient") for p in (CORPUS / sub).rglob("*.ipynb"))
+
+
+@pytest.mark.parametrize("path", FILES, ids=lambda p: str(p.relative_to(CORPUS)))
+def test_a_notebook_digests_as_its_plain_copy(path: Path) -> None:
+    # load_baseline digests the NotebookNode itself; it must equal the digest of a plain copy.
+    try:
+        base, nb = load_baseline(path.read_bytes(), path.name)
+    except NotebookFileError:
+        pytest.skip("refused at load")
+    assert base.content == content_digest(to_plain(nb), base.kept)

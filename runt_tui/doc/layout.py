@@ -186,7 +186,7 @@ def load_baseline(
     with contextlib.suppress(ValueError):
         raw = json.loads(text[1:] if text.startswith("\ufeff") else text)
     kept = kept_ids(raw, len(nb.cells))
-    digest = content_digest(to_plain(nb), kept)
+    digest = content_digest(nb, kept)  # a NotebookNode digests as the dict it is
     return Baseline(data, sha256(data), digest, kept, (text, kept)), nb
 
 

@@ -14,7 +14,6 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from runt_tui.daemon.server import Daemon
 from runt_tui.daemon_spawn import lock_path, log_path, pid_path, spawn_daemon
 from runt_tui.private import (
     UnsafePath,
@@ -116,6 +115,8 @@ async def run_daemon(home: Path, settings: Settings, lock_wait: float = 30.0) ->
 
 async def _serve_locked(home: Path, settings: Settings) -> int:
     """Serve until stopped, the daemon lock being held."""
+    from runt_tui.daemon.server import Daemon  # not loaded by clients that only spawn a daemon
+
     daemon = Daemon(home, settings)
     await daemon.start()
     loop = asyncio.get_running_loop()

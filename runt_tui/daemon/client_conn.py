@@ -7,11 +7,11 @@ import logging
 import time
 from typing import TYPE_CHECKING
 
-from runt_tui.daemon.peers import PeerLink
 from runt_tui.protocol import Connection, Frame, FrameKind, make_sync
 from runt_tui.protocol.jsontypes import JSONDict
 
 if TYPE_CHECKING:
+    from runt_tui.daemon.peers import PeerLink
     from runt_tui.daemon.server import Daemon
 
 log = logging.getLogger("runt_tui.daemon")

@@ -4,7 +4,9 @@ The checks, in order: an integer id, a known type, a joined room (for room
 requests), then each field by the table in protocol/fields.py. A handler's
 RequestError is the client's error; anything else it raises is INTERNAL (with
 a traceback in the log: a bug), except a panic of the document layer, which
-fails this request only.
+fails this request only. The handlers of rooms, kernels, widgets and
+environments are imported on the first request that needs one, so that a
+fresh daemon answers hello and status without loading those layers.
 """
 
 from __future__ import annotations
@@ -13,12 +15,8 @@ import asyncio
 import logging
 from typing import TYPE_CHECKING
 
-from runt_tui.daemon.env_handlers import ENV_HANDLERS
-from runt_tui.daemon.handlers import HANDLERS, RequestError
-from runt_tui.daemon.kernel_handlers import KERNEL_HANDLERS
-from runt_tui.daemon.viewers import viewer_refusal
-from runt_tui.daemon.widget_handlers import WIDGET_HANDLERS
-from runt_tui.doc import is_panic
+from runt_tui.daemon.basic_handlers import BASIC_HANDLERS  # loads payloads (status), not the layers
+from runt_tui.daemon.handler_types import Handler, RequestError
 from runt_tui.protocol import (
     ErrorCode,
     Frame,
@@ -28,7 +26,6 @@ from runt_tui.protocol import (
     make_response,
     validate_message,
 )
-from runt_tui.protocol.fields import ROOM_REQUESTS, check_request
 
 if TYPE_CHECKING:
     from runt_tui.daemon.client_conn import ClientConn
@@ -51,23 +48,15 @@ async def answer_request(daemon: Daemon, client: ClientConn, frame: Frame) -> No
     rid = frame.id
     if rid is None:  # validate_message refused it above
         return
-    handler = (HANDLERS.get(rtype) or KERNEL_HANDLERS.get(rtype) or WIDGET_HANDLERS.get(rtype)
-               or ENV_HANDLERS.get(rtype)) if isinstance(rtype, str) else None
+    handler = find_handler(rtype) if isinstance(rtype, str) else None
     if handler is None or not isinstance(rtype, str):
         refuse(daemon, client, rid, rtype, ErrorCode.UNKNOWN_TYPE, f"unknown request type {rtype!r}")
         return
-    room = frame.header.get("room")
-    if rtype in ROOM_REQUESTS and (not isinstance(room, str) or room not in client.rooms or room not in daemon.rooms):
-        refuse(daemon, client, rid, rtype, ErrorCode.NOT_JOINED, f"not joined to room {room!r}")
-        return
-    viewer = viewer_refusal(client.rooms[room].kind, rtype) if rtype in ROOM_REQUESTS and isinstance(room, str) else None
-    if viewer is not None:
-        refuse(daemon, client, rid, rtype, ErrorCode.READ_ONLY, viewer)
-        return
-    problem = check_request(rtype, frame.header)
-    if problem is not None:
-        refuse(daemon, client, rid, rtype, ErrorCode.BAD_REQUEST, problem)
-        return
+    if rtype not in BASIC_HANDLERS:  # the basic requests have no fields and no room (test_daemon_start)
+        refusal = _refusal(daemon, client, rtype, frame)
+        if refusal is not None:
+            refuse(daemon, client, rid, rtype, *refusal)
+            return
     try:
         fields, payload = await handler(daemon, client, frame.header, frame.payload)
     except RequestError as e:
@@ -85,12 +74,43 @@ async def answer_request(daemon: Daemon, client: ClientConn, frame: Frame) -> No
     except BaseException as e:
         # A Rust panic in the document layer (pyo3's PanicException is a BaseException):
         # this request fails, the room and the daemon go on.
+        from runt_tui.doc.schema import is_panic
+
         if not is_panic(e):
             raise
         log.error("request %s: the document layer panicked: %s", rtype, e)
         daemon._safe_send(client, make_error_response(rid, ErrorCode.BAD_REQUEST, f"the request could not be applied ({e})"))
         return
     daemon._safe_send(client, make_response(rid, payload, **fields))
+
+
+def find_handler(rtype: str) -> Handler | None:
+    """The handler of a request type; all but the basic ones load their layers on first use."""
+    basic = BASIC_HANDLERS.get(rtype)
+    if basic is not None:
+        return basic
+    from runt_tui.daemon.env_handlers import ENV_HANDLERS
+    from runt_tui.daemon.handlers import HANDLERS
+    from runt_tui.daemon.kernel_handlers import KERNEL_HANDLERS
+    from runt_tui.daemon.widget_handlers import WIDGET_HANDLERS
+
+    return HANDLERS.get(rtype) or KERNEL_HANDLERS.get(rtype) or WIDGET_HANDLERS.get(rtype) or ENV_HANDLERS.get(rtype)
+
+
+def _refusal(daemon: Daemon, client: ClientConn, rtype: str, frame: Frame) -> tuple[ErrorCode, str] | None:
+    """Why a request is refused before its handler runs: no room joined, a viewer, a bad field."""
+    from runt_tui.daemon.viewers import viewer_refusal
+    from runt_tui.protocol.fields import ROOM_REQUESTS, check_request
+
+    room = frame.header.get("room")
+    if rtype in ROOM_REQUESTS:
+        if not isinstance(room, str) or room not in client.rooms or room not in daemon.rooms:
+            return ErrorCode.NOT_JOINED, f"not joined to room {room!r}"
+        viewer = viewer_refusal(client.rooms[room].kind, rtype)
+        if viewer is not None:
+            return ErrorCode.READ_ONLY, viewer
+    problem = check_request(rtype, frame.header)
+    return None if problem is None else (ErrorCode.BAD_REQUEST, problem)
 
 
 def refuse(daemon: Daemon, client: ClientConn, rid: int, rtype: object, code: ErrorCode, message: str) -> None:

@@ -6,18 +6,17 @@ import logging
 import os
 import time
 import uuid
-from collections.abc import Awaitable
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING
 
-from runt_tui import __version__
+from runt_tui.daemon.basic_handlers import BASIC_HANDLERS
 from runt_tui.daemon.docwork import prepare_cells
+from runt_tui.daemon.handler_types import Handler, Header, Reply, RequestError
 from runt_tui.daemon.peers import new_link
 from runt_tui.daemon.persist import EpochChanged, PersistFailed, describe
 from runt_tui.doc import DocError, NotebookFileError
 from runt_tui.protocol import ErrorCode
 from runt_tui.protocol.codec import decode
-from runt_tui.protocol.jsontypes import JSONDict
 from runt_tui.protocol.payloads import BlobReply, HeadsReply, JoinReply
 from runt_tui.protocol.requests import Ack, Blob, Join, Prepare, Save, SetPresence
 
@@ -26,44 +25,7 @@ if TYPE_CHECKING:
     from runt_tui.daemon.room import Room
     from runt_tui.daemon.server import Daemon
 
-# A request's header, as checked by protocol/fields.py before its handler runs.
-Header = JSONDict
-# A handler's answer: the response's fields (a shape of protocol/payloads.py, as JSON) and payload.
-Reply = tuple[JSONDict, bytes]
-
-
-class Handler(Protocol):
-    """A request handler: the daemon, the asking connection, the request's header and payload."""
-
-    def __call__(self, d: Daemon, c: ClientConn, h: Header, p: bytes, /) -> Awaitable[Reply]: ...
-
-
 log = logging.getLogger("runt_tui.daemon")
-
-
-class RequestError(Exception):
-    """A request failed; the client gets an error response with this code and message."""
-
-    def __init__(self, code: ErrorCode, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
-
-
-async def h_ping(d: Daemon, c: ClientConn, h: Header, p: bytes) -> Reply:
-    """Heartbeat."""
-    return {"pong": True}, b""
-
-
-async def h_status(d: Daemon, c: ClientConn, h: Header, p: bytes) -> Reply:
-    """Daemon status: pid, socket, rooms with peers, settings."""
-    return d.status().to_json(), b""
-
-
-async def h_stop(d: Daemon, c: ClientConn, h: Header, p: bytes) -> Reply:
-    """Ask the daemon to save everything and exit."""
-    d.request_stop("runt-tui daemon stop")
-    return {"stopping": True}, b""
 
 
 async def h_join(d: Daemon, c: ClientConn, h: Header, p: bytes) -> Reply:
@@ -210,16 +172,8 @@ async def h_blob(d: Daemon, c: ClientConn, h: Header, p: bytes) -> Reply:
     return BlobReply(digest, len(data)).to_json(), data
 
 
-async def h_hello(d: Daemon, c: ClientConn, h: Header, p: bytes) -> Reply:
-    """Describe the daemon to a newly connected client."""
-    return {"version": __version__, "pid": os.getpid()}, b""
-
-
 HANDLERS: dict[str, Handler] = {
-    "ping": h_ping,
-    "hello": h_hello,
-    "status": h_status,
-    "stop": h_stop,
+    **BASIC_HANDLERS,
     "join": h_join,
     "leave": h_leave,
     "ack": h_ack,

@@ -1,4 +1,10 @@
-"""The daemon: a Unix-socket server owning every room of one user."""
+"""The daemon: a Unix-socket server owning every room of one user.
+
+Importing this module loads the protocol and nothing heavier: the document,
+kernel, environment and file-watching layers are imported when the first room
+opens (or by the warm-up that runs once the socket answers, see warmup.py), so
+a fresh daemon listens and answers hello/status within a few hundred ms.
+"""
 
 from __future__ import annotations
 
@@ -9,16 +15,12 @@ import os
 import time
 from collections.abc import Coroutine
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from runt_tui import __version__
 from runt_tui.daemon.client_conn import ClientConn
 from runt_tui.daemon.dispatch import answer_request
-from runt_tui.daemon.persist import room_key
-from runt_tui.daemon.room import Room
-from runt_tui.daemon.room_files import same_inode
-from runt_tui.daemon.watcher import FileWatcher
-from runt_tui.doc import DocError, FileBlobStore, is_panic
-from runt_tui.env import EnvManager
+from runt_tui.daemon.warmup import warm_up
 from runt_tui.protocol import (
     Connection,
     ConnectionClosed,
@@ -32,14 +34,13 @@ from runt_tui.protocol import (
     make_error_response,
     server_handshake,
 )
-from runt_tui.protocol.payloads import (
-    DaemonStatus,
-    DaemonStopping,
-    ErrorEvent,
-    RoomStatus,
-    event_header,
-)
 from runt_tui.settings import Settings, ensure_private_dir
+
+if TYPE_CHECKING:
+    from runt_tui.daemon.room import Room
+    from runt_tui.daemon.watcher import FileWatcher
+    from runt_tui.doc.blobs import FileBlobStore
+    from runt_tui.env import EnvManager
 
 log = logging.getLogger("runt_tui.daemon")
 
@@ -61,13 +62,33 @@ class Daemon:
         self._stop_reason: str | None = None
         self._next_conn_id = 0
         self.started_at = time.time()
-        self.blobs = FileBlobStore(home / "blobs")
+        self._blobs: FileBlobStore | None = None
         self.rooms_dir = home / "rooms"
-        self.watcher = FileWatcher(self._on_file_event)
+        self._watcher: FileWatcher | None = None
+        # Set once a request was answered: the warm-up imports start then, not before.
+        self.answered = asyncio.Event()
         self._idle_since: float | None = time.monotonic()
         self._bg: set[asyncio.Task[object]] = set()
         # Notebook environments, shared by every room (daemon/env_handlers.env_manager).
         self.envs: EnvManager | None = None
+
+    @property
+    def blobs(self) -> FileBlobStore:
+        """The blob store of every room (created, and its layer imported, on first use)."""
+        if self._blobs is None:
+            from runt_tui.doc.blobs import FileBlobStore
+
+            self._blobs = FileBlobStore(self.home / "blobs")
+        return self._blobs
+
+    @property
+    def watcher(self) -> FileWatcher:
+        """The watcher of open files' directories (created, and watchfiles imported, on first use)."""
+        if self._watcher is None:
+            from runt_tui.daemon.watcher import FileWatcher
+
+            self._watcher = FileWatcher(self._on_file_event)
+        return self._watcher
 
     # ---- lifecycle -------------------------------------------------------
 
@@ -85,6 +106,7 @@ class Daemon:
             os.umask(old)
         os.chmod(self.socket_path, 0o600)
         self._spawn(self._housekeeping())
+        self._spawn(warm_up(self.answered))
         log.info("daemon %s listening on %s (pid %d)", __version__, self.socket_path, os.getpid())
 
     def request_stop(self, reason: str | None = None) -> None:
@@ -107,10 +129,13 @@ class Daemon:
             self._server.close()
             self._server = None
         if self._stop_reason is not None:
+            from runt_tui.protocol.payloads import DaemonStopping, event_header
+
             stopping = Frame(FrameKind.EVENT, event_header(DaemonStopping(self._stop_reason)))
             for client in list(self.clients.values()):
                 self._safe_send(client, stopping)
-        await self.watcher.stop()
+        if self._watcher is not None:
+            await self._watcher.stop()
         if self._closing_rooms:
             await asyncio.wait(list(self._closing_rooms.values()))
         for room in list(self.rooms.values()):
@@ -192,6 +217,9 @@ class Daemon:
 
     async def open_room(self, path: Path | None, notebook_id: str | None) -> Room:
         """The room for a path or id, loading it exactly once however many clients ask at once."""
+        from runt_tui.daemon.persist import room_key
+        from runt_tui.daemon.room_files import same_inode
+
         key = room_key(path, notebook_id)
         room = self.rooms.get(key)
         if room is not None:
@@ -214,6 +242,8 @@ class Daemon:
             if closing is not None:
                 await asyncio.wait([closing])
             started = time.monotonic()
+            from runt_tui.daemon.room import Room
+
             room = await Room.open(key, path, notebook_id, self.rooms_dir, self.settings, self.blobs)
             self.rooms[key] = room
             log.info("room %s: opened %s (%d cells, %.0f ms)", key, path or f"notebook_id {notebook_id!r}",
@@ -228,20 +258,6 @@ class Daemon:
         for room in self.rooms.values():
             if room.path == path:
                 self._spawn(room.on_file_changed())
-
-    def status(self) -> DaemonStatus:
-        """What `runt-tui daemon status` and `ps` show."""
-        return DaemonStatus(
-            running=True,
-            pid=os.getpid(),
-            version=__version__,
-            socket=str(self.socket_path),
-            home=str(self.home),
-            started_at=self.started_at,
-            clients=len(self.clients),
-            settings=self.settings.as_dict(),
-            rooms=[_room_status(r) for r in self.rooms.values()],
-        )
 
     # ---- connections -----------------------------------------------------
 
@@ -309,6 +325,8 @@ class Daemon:
             self._safe_send(client, make_error_frame(ErrorCode.BAD_REQUEST, str(e)))
 
     def _on_sync(self, client: ClientConn, frame: Frame) -> None:
+        from runt_tui.doc.schema import DocError, is_panic  # loaded with the first room
+
         given = frame.header.get("room")
         key = given if isinstance(given, str) else ""
         room = self.rooms.get(key)
@@ -341,25 +359,13 @@ class Daemon:
 
     async def _on_request(self, client: ClientConn, frame: Frame) -> None:
         await answer_request(self, client, frame)
+        self.answered.set()
 
 
 def _error_event(room: str | None, code: ErrorCode, message: str) -> Frame:
+    from runt_tui.protocol.payloads import ErrorEvent, event_header
+
     return Frame(FrameKind.EVENT, event_header(ErrorEvent(code.value, message), room))
-
-
-def _room_status(room: Room) -> RoomStatus:
-    runtime = room.runtime()
-    return RoomStatus(
-        room=room.key,
-        path=str(room.path) if room.path else None,
-        notebook_id=room.notebook_id,
-        cells=len(room.doc),
-        peers=[p.describe() for p in room.peers.values()],
-        save=runtime.save,
-        file=runtime.file,
-        kernel=runtime.kernel,
-        env=runtime.env,
-    )
 
 
 def _is_eof(e: ProtocolError) -> bool:

@@ -16,7 +16,8 @@ import difflib
 import hashlib
 import json
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from runt_tui.doc.emit import Emitter, same_json
@@ -58,7 +59,20 @@ class Baseline:
     sha: str
     content: str
     kept: list[bool]  # per cell: the file's own id was kept on reading (else one was made up)
-    template: Template | None
+    # The file's text parsed with spans costs more than reading the notebook (10,000 cells:
+    # seconds), and only a save that writes needs it: made on first use.
+    _template_of: tuple[str, list[bool]] | None = field(default=None, repr=False, compare=False)
+
+    @cached_property
+    def template(self) -> Template | None:
+        """The file's template (see Template), or None when it is not a v4 notebook we can follow."""
+        if self._template_of is None:
+            return None
+        text, kept = self._template_of
+        raw: Any = None
+        with contextlib.suppress(ValueError):
+            raw = json.loads(text[1:] if text.startswith("\ufeff") else text)
+        return _template(text, raw, kept)
 
 
 def sha256(data: bytes) -> str:
@@ -172,8 +186,8 @@ def load_baseline(
     with contextlib.suppress(ValueError):
         raw = json.loads(text[1:] if text.startswith("\ufeff") else text)
     kept = kept_ids(raw, len(nb.cells))
-    digest = content_digest(to_plain(nb), kept)
-    return Baseline(data, sha256(data), digest, kept, _template(text, raw, kept)), nb
+    digest = content_digest(nb, kept)  # a NotebookNode digests as the dict it is
+    return Baseline(data, sha256(data), digest, kept, (text, kept)), nb
 
 
 # ---- matching cells ------------------------------------------------------------------
@@ -317,7 +331,7 @@ def _check(text: str, plain: dict[str, Any]) -> Baseline | None:
     if content_digest(read, kept) != digest:
         return None
     data = text.encode("utf-8")
-    return Baseline(data, sha256(data), digest, kept, _template(text, raw, kept, canon))
+    return Baseline(data, sha256(data), digest, kept, (text, kept))
 
 
 def _reject(name: str) -> Any:

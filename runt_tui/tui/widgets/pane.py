@@ -88,6 +88,17 @@ class CellsPane(VerticalScroll, can_focus=False):
         self.sizes.set_order(self.order)
         self.request_window(anchor)
 
+    def rename_cells(self, mapping: dict[str, str]) -> None:
+        """The same cells under new ids (old -> new, no new id an old one): widgets and heights stay."""
+        self.order = [mapping.get(c, c) for c in self.order]
+        self.sizes.rename(mapping, self.order)
+        for widget in self.mounted.values():
+            widget.cell_id = mapping.get(widget.cell_id, widget.cell_id)
+        self.mounted = {w.cell_id: w for w in self.mounted.values()}
+        self._anchor, self._hold = (
+            None if a is None else (mapping.get(a[0], a[0]), a[1]) for a in (self._anchor, self._hold)
+        )
+
     def update_cells(self, ids: Iterable[str]) -> None:
         """These cells changed: redraw the mounted ones, forget heights of the others."""
         flags = self.flags_for()
@@ -196,14 +207,11 @@ class CellsPane(VerticalScroll, can_focus=False):
 
     # ---- the window ---------------------------------------------------------
 
-    def _prefix(self, estimates_only: bool = False) -> list[int]:
-        return self.sizes.prefix(estimates_only)
-
     def watch_scroll_y(self, old: float, new: float) -> None:
         super().watch_scroll_y(old, new)
         if self._win_busy:
             return
-        if self._window_needed(self._prefix()):
+        if self._window_needed(self.sizes.prefix()):
             self.request_window()
 
     def on_resize(self) -> None:
@@ -306,7 +314,7 @@ class CellsPane(VerticalScroll, can_focus=False):
             widgets.append(CellWidget(model, flags))
             hi += 1
         self.sizes.adopt_default()
-        top = self._prefix()[i]
+        top = self.sizes.prefix()[i]
         for w in widgets:
             self.mounted[w.cell_id] = w
         await self.mount_all(widgets, before=self._bottom)
@@ -327,7 +335,7 @@ class CellsPane(VerticalScroll, can_focus=False):
 
     async def _sync_window(self, anchor: tuple[str, bool] | None, estimates_only: bool = False) -> None:
         flags = self.flags_for()
-        prefix = self._prefix(estimates_only)
+        prefix = self.sizes.prefix(estimates_only)
         lo, hi = self._wanted(prefix, anchor)
         wanted = self.order[lo:hi]
         wanted_set = set(wanted)

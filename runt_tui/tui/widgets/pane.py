@@ -60,13 +60,11 @@ class CellsPane(VerticalScroll, can_focus=False):
         self._hold: tuple[str, bool] | None = None
         self._win_busy = False
         self._win_width = 0
-        # The first window is shown in two steps: just the screenful around the anchor
-        # (painted at once), then the full window, estimating every cell's height.
+        # The first window is shown in two steps: the screenful around the anchor, then the rest.
         self._preview_pending = True
         # Set once the first cells are on screen (the app starts the kernel after that).
         self.painted = asyncio.Event()
-        # Set by the app: the edited cell and its cursor's line (in this pane's virtual
-        # coordinates, which scrolling does not change), kept in view.
+        # Set by the app: the edited cell and its caret's line (virtual coordinates), kept in view.
         self.caret: Callable[[], tuple[str, int] | None] = lambda: None
         # Selection moves waiting to be drawn (see `selection_moved`).
         self._moved: set[str] = set()
@@ -110,12 +108,9 @@ class CellsPane(VerticalScroll, can_focus=False):
         self.request_window()
 
     def selection_moved(self, ids: Iterable[str], then: Callable[[], None] | None = None) -> None:
-        """The selection left and reached these cells: redraw them, then call `then`.
-
-        The first move is drawn at once; the moves made while the keys already
-        queued are handled wait and are drawn together after them, so a burst
-        of `j` never draws (nor scrolls to) its intermediate positions.
-        """
+        """The selection left and reached these cells: redraw them, then call `then`. The first
+        move is drawn at once; the moves made while the queued keys are handled are drawn together
+        after them, so a burst of `j` never draws (nor scrolls to) its intermediate positions."""
         if self._flush_posted:
             self._moved.update(ids)
             self._moved_then = then or self._moved_then
@@ -170,8 +165,7 @@ class CellsPane(VerticalScroll, can_focus=False):
             self._hold = None
             self._win_scroll_to(widget, bottom)
             return
-        # While the window is being changed the widget may be on its way out: the
-        # window is made again around this cell, which it then scrolls to.
+        # While the window changes the widget may be on its way out: make it again around the cell.
         self.request_window((cell_id, bottom))
 
     def show_caret(self) -> None:

@@ -5,7 +5,14 @@ Default: 1,000 cells (about 30 % markdown, 70 % code), ~300 KB of source in tota
 real PNG images (built with zlib + struct). The same arguments always give the same
 bytes.
 
-    python bench/gen_notebook.py out.ipynb [--cells 1000] [--seed 0]
+    python bench/gen_notebook.py out.ipynb [--cells 1000] [--seed 0] [--images 20]
+    python bench/gen_notebook.py out.ipynb --preset huge
+
+Presets (the notebooks of bench/bench_tui.py, issue 18):
+- ``small``: 13 cells, 2 images (first use and warm opens);
+- ``large``: 1,100 cells, 20 images (scrolling with ``j`` x200);
+- ``huge``: 10,000 cells, 20 images, ~12.5 MB (the first open ever of a huge notebook).
+A preset sets the cells and images; ``--seed`` still applies.
 """
 
 from __future__ import annotations
@@ -153,6 +160,48 @@ def _table(rng: random.Random, rows: int) -> tuple[str, str]:
     return plain, html
 
 
+def _outputs(rng: random.Random, count: int, image_seed: int | None) -> list[Any]:
+    """A code cell's outputs: stdout, often a table or a repr, sometimes stderr, maybe an image."""
+    outs = []
+    n = rng.randint(3, 12)
+    outs.append(
+        new_output(
+            "stream",
+            name="stdout",
+            text="".join(f"{n} {rng.randint(0, 10**6)} {_sentence(rng, 3)}\n" for _ in range(n)),
+        )
+    )
+    if rng.random() < 0.4:
+        plain, html = _table(rng, rng.randint(3, 8))
+        outs.append(
+            new_output(
+                "execute_result",
+                data={"text/plain": plain, "text/html": html},
+                execution_count=count,
+            )
+        )
+    elif rng.random() < 0.5:
+        outs.append(
+            new_output(
+                "execute_result",
+                data={"text/plain": repr([rng.randint(0, 999) for _ in range(12)])},
+                execution_count=count,
+            )
+        )
+    if rng.random() < 0.05:
+        outs.append(new_output("stream", name="stderr", text=f"Warning: {_sentence(rng, 7)}\n"))
+    if image_seed is not None:
+        data = base64.b64encode(png(96, 72, seed=image_seed)).decode("ascii")
+        outs.append(
+            new_output(
+                "display_data",
+                data={"image/png": data, "text/plain": "<Figure size 96x72 with 1 Axes>"},
+                metadata={"image/png": {"width": 96, "height": 72}},
+            )
+        )
+    return outs
+
+
 def generate(cells: int = 1000, seed: int = 0, images: int = 20) -> Any:
     """Return the benchmark notebook as an nbformat v4.5 NotebookNode."""
     rng = random.Random(seed)
@@ -164,56 +213,16 @@ def generate(cells: int = 1000, seed: int = 0, images: int = 20) -> Any:
     code_indices = [i for i in range(cells) if i % 10 not in (0, 3, 7)]
     step = max(1, len(code_indices) // max(1, images))
     image_cells = set(code_indices[::step][:images])
+    is_code = set(code_indices)
     count = 0
     out_cells = []
     for i in range(cells):
-        if i not in code_indices:
+        if i not in is_code:
             cell = new_markdown_cell(_markdown(rng, i))
         else:
             count += 1
             cell = new_code_cell(_code(rng, i), execution_count=count)
-            outs = []
-            n = rng.randint(3, 12)
-            outs.append(
-                new_output(
-                    "stream",
-                    name="stdout",
-                    text="".join(
-                        f"{n} {rng.randint(0, 10**6)} {_sentence(rng, 3)}\n" for _ in range(n)
-                    ),
-                )
-            )
-            if rng.random() < 0.4:
-                plain, html = _table(rng, rng.randint(3, 8))
-                outs.append(
-                    new_output(
-                        "execute_result",
-                        data={"text/plain": plain, "text/html": html},
-                        execution_count=count,
-                    )
-                )
-            elif rng.random() < 0.5:
-                outs.append(
-                    new_output(
-                        "execute_result",
-                        data={"text/plain": repr([rng.randint(0, 999) for _ in range(12)])},
-                        execution_count=count,
-                    )
-                )
-            if rng.random() < 0.05:
-                outs.append(
-                    new_output("stream", name="stderr", text=f"Warning: {_sentence(rng, 7)}\n")
-                )
-            if i in image_cells:
-                data = base64.b64encode(png(96, 72, seed=i)).decode("ascii")
-                outs.append(
-                    new_output(
-                        "display_data",
-                        data={"image/png": data, "text/plain": "<Figure size 96x72 with 1 Axes>"},
-                        metadata={"image/png": {"width": 96, "height": 72}},
-                    )
-                )
-            cell.outputs = outs
+            cell.outputs = _outputs(rng, count, i if i in image_cells else None)
         cell["id"] = f"{rng.getrandbits(32):08x}"
         out_cells.append(cell)
     ids = [c["id"] for c in out_cells]
@@ -225,7 +234,7 @@ def generate(cells: int = 1000, seed: int = 0, images: int = 20) -> Any:
 
 def generate_text(cells: int = 1000, seed: int = 0, images: int = 20) -> str:
     """The notebook as nbformat.write would write it."""
-    return nbformat.v4.writes_json(generate(cells, seed, images)) + "\n"
+    return str(nbformat.v4.writes_json(generate(cells, seed, images))) + "\n"
 
 
 def stats(nb: Any) -> dict[str, int]:
@@ -244,13 +253,19 @@ def stats(nb: Any) -> dict[str, int]:
     }
 
 
+PRESETS: dict[str, tuple[int, int]] = {"small": (13, 2), "large": (1100, 20), "huge": (10_000, 20)}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("output", type=Path, help="where to write the .ipynb")
     parser.add_argument("--cells", type=int, default=1000)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--images", type=int, default=20)
+    parser.add_argument("--preset", choices=sorted(PRESETS), help="a named case (sets --cells and --images)")
     args = parser.parse_args(argv)
+    if args.preset:
+        args.cells, args.images = PRESETS[args.preset]
     nb = generate(args.cells, args.seed, args.images)
     text = nbformat.v4.writes_json(nb) + "\n"
     args.output.write_text(text, encoding="utf-8")

@@ -132,10 +132,6 @@ def _run(
     follow: str | None, layout: str, theme: str | None, panes: str | None = None,
     keys: str | None = None, view: bool = False,
 ) -> int:
-    from runt_tui.tui.app_options import AppOptions
-    from runt_tui.tui.pane_layout import parse_panes
-    from runt_tui.tui.startup import launch
-
     url = str(notebook) if _is_url(notebook) else None
     if url is not None:
         from runt_tui.client.sshurl import SSHURLError, parse_ssh_url
@@ -156,6 +152,17 @@ def _run(
         except ValueError as e:
             print(f"runt-tui: {e}", file=sys.stderr)
             return 2
+    if url is None and not embedded:
+        # Everything is checked: start the daemon (when none runs) before the app's
+        # imports, so that the two start at once on the two cores.
+        from runt_tui.daemon_spawn import spawn_early
+        from runt_tui.settings import state_dir
+
+        spawn_early(state_dir())
+    from runt_tui.tui.app_options import AppOptions
+    from runt_tui.tui.pane_layout import parse_panes
+    from runt_tui.tui.startup import launch
+
     options = AppOptions(
         path=Path(notebook), url=url, name=name, kernel=kernel, embedded=embedded, images=images,  # type: ignore[arg-type]
         follow=follow, layout=layout, theme=theme, keys=keys, view=view, start_kernel=not view,  # type: ignore[arg-type]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from conftest import InProcessDaemons, offline_session, until, write_notebook
+from conftest import HANG_GUARD, InProcessDaemons, offline_session, until, write_notebook
 
 from runt_tui.client import AsyncSession
 from runt_tui.client.editsync import EditBuffer, UndoHistory
@@ -70,4 +70,39 @@ async def test_cell_rewritten_on_disk_while_being_prepared_merges_both(
         await until(lambda: a.doc.source("c1") == expected, "the merged text")
         await until(lambda: buffer.text == expected, "the editor to catch up")
         assert applied  # the disk's line reached the editor as edits
+        buffer.close()
+
+
+async def test_first_edit_of_a_burst_goes_out_at_once_and_the_rest_as_one_batch(
+    home: Path, daemon: Daemon, tmp_path: Path
+) -> None:
+    nb = tmp_path / "lead.ipynb"
+    write_notebook(nb, ["one", "two"])
+    async with session(home, nb, "a") as a, session(home, nb, "b") as b:
+        await a.prepare_sources(["c1"])
+        writes: list[object] = []
+        real_edit = a.edit
+
+        def counting_edit(fn: object) -> object:
+            writes.append(fn)
+            return real_edit(fn)  # type: ignore[arg-type]
+
+        a.edit = counting_edit  # type: ignore[assignment,method-assign]
+        # A batch window far longer than the test may wait: only the leading edge can send.
+        buffer = EditBuffer(a, "c1", UndoHistory(), lambda edits: None, batch=3 * HANG_GUARD)
+        assert buffer.ready
+        buffer.local(Edit(3, 0, "!"), "")
+        await until(lambda: b.doc.source("c1") == "two!", "the first key in the other client")
+        assert len(writes) == 1
+        # The rest of the burst waits for the window, then goes as one change.
+        for i, ch in enumerate("abc"):
+            buffer.local(Edit(4 + i, 0, ch), "")
+        await asyncio.sleep(0)
+        await asyncio.sleep(0)
+        assert a.doc.source("c1") == "two!" and len(writes) == 1
+        assert buffer._timer is not None  # the window is open
+        buffer._timer.cancel()
+        buffer._on_timer()  # the window ends
+        assert len(writes) == 2
+        await until(lambda: b.doc.source("c1") == "two!abc", "the rest of the burst in the other client")
         buffer.close()

@@ -586,3 +586,28 @@ _HTML_BITS = st.sampled_from(
 @given(parts=st.lists(_HTML_BITS, max_size=80), width=st.integers(min_value=10, max_value=120))
 def test_structured_html_never_raises(parts: list[str], width: int) -> None:
     out_text(bundle({"text/html": "".join(parts)}), width=width)
+
+
+
+_PIL_CHECK = """
+import json, sys
+import runt_tui.tui.app, runt_tui.render.halfblock, runt_tui.render.output
+print('PIL' in sys.modules, 'markdown_it' in sys.modules, 'html.parser' in sys.modules)
+from rich.console import Console
+from runt_tui.render import RenderOptions, render_output
+out = {'output_type': 'display_data', 'metadata': {}, 'data': {'image/png': sys.argv[1]}}
+result = render_output(out, width=40, options=RenderOptions(images='halfblock'))
+Console(width=40, file=open('/dev/null', 'w')).print(result.renderable)
+print('PIL' in sys.modules)
+"""
+
+
+def test_pillow_is_imported_only_to_draw_an_image() -> None:
+    """Starting the app imports neither PIL nor markdown-it nor html.parser (tens of ms together);
+    drawing a half-block image imports PIL."""
+    import subprocess
+    import sys
+
+    result = subprocess.run([sys.executable, "-c", _PIL_CHECK, b64(png_bytes(8, 8))],
+                            capture_output=True, text=True, timeout=120, check=True)
+    assert result.stdout.split() == ["False", "False", "False", "True"]

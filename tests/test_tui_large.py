@@ -13,6 +13,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+import pytest
 from support.tui import png, screen_text, wait_until, write_notebook
 from textual.pilot import Pilot
 
@@ -23,6 +24,10 @@ from runt_tui.tui.app_options import AppOptions
 LINE = "0123456789 " * 7 + "\n"  # 78 characters
 BIG_LINES = -(-20_000_000 // len(LINE))  # 256,411 lines, just over 20 MB
 STREAM_CAP = 200  # RenderOptions.max_stream_lines
+
+# A hang guard, not a timing claim: each test opens a 45 MB notebook, which on a loaded 2-core machine
+# (the suite's other worker opening one too) takes longer than the suite's default 120 s guard.
+pytestmark = pytest.mark.timeout(360)
 
 CELLS = [
     ("code", "a = 1"),

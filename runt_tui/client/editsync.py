@@ -5,8 +5,9 @@ script or the agent server that edits a cell's text live through
 `AsyncSession.edit` (an `EditBuffer` on an `AsyncSession`, with a callback
 that receives the edits made by others).
 
-Local edits are kept as precise code-point edits and committed to the document
-in batches (`batch` seconds). When the cell's source changed remotely while
+Local edits are kept as precise code-point edits and committed to the document:
+the first edit after a quiet spell at once, the rest of a burst in batches
+(`batch` seconds). When the cell's source changed remotely while
 edits were pending, the pending edits are applied to a fork of the document at
 the heads the editor last agreed with and merged, so Automerge — not a text
 diff — decides how concurrent typing interleaves. The editor then receives the
@@ -57,7 +58,7 @@ class EditBuffer:
         self.base_heads = doc.heads()
         # Local edits not yet in the document, in order, each with its number (see UndoHistory).
         self.pending: list[tuple[int, Edit]] = []
-        self._timer: asyncio.TimerHandle | None = None
+        self._timer: asyncio.Handle | None = None
         self.closed = False
         # A cell never edited is a plain string until the daemon prepares it: typing
         # is kept here (and in the editor) meanwhile, then committed.
@@ -115,10 +116,19 @@ class EditBuffer:
         self.history.record(edit, removed, kind, seq)
         self.pending.append((seq, edit))
         if self._timer is None:
-            self._timer = asyncio.get_running_loop().call_later(self.batch, self._on_timer)
+            # Leading edge: the first edit after a quiet batch window goes out at once
+            # (keystroke latency; call_soon, not from inside the editor's own edit), and
+            # the rest of a burst is batched into one change per window.
+            self._timer = asyncio.get_running_loop().call_soon(self._on_timer)
 
     def _on_timer(self) -> None:
         self._timer = None
+        if self.pending and self.ready:
+            self._commit_logged()
+            # Open (or, still typing, extend) the window that batches what follows.
+            self._timer = asyncio.get_running_loop().call_later(self.batch, self._on_timer)
+
+    def _commit_logged(self) -> None:
         try:
             self.commit()
         except Exception:

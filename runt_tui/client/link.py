@@ -107,14 +107,17 @@ async def open_connection(home: Path | None = None, autostart: bool = True, time
         return conn
     if not autostart:
         raise DaemonUnavailable(f"no daemon is listening on {sock}")
-    from runt_tui.daemon.lifecycle import spawn_daemon
+    from runt_tui.daemon_spawn import spawn_daemon, spawned
 
-    try:
-        proc = spawn_daemon(home)
-    except UnsafePath as e:
-        raise UnsafeDaemon(str(e)) from None
+    # The daemon the command line started before its imports (cli.py) is the one to wait for.
+    proc = spawned(home)
+    if proc is None:
+        try:
+            proc = spawn_daemon(home)
+        except UnsafePath as e:
+            raise UnsafeDaemon(str(e)) from None
     deadline = time.monotonic() + timeout
-    delay = 0.01
+    delay = 0.005
     while time.monotonic() < deadline:
         conn = await _try_connect(sock)
         if conn is not None:
@@ -122,7 +125,8 @@ async def open_connection(home: Path | None = None, autostart: bool = True, time
         if proc.poll() not in (None, 0):
             raise DaemonUnavailable(f"the daemon failed to start (exit {proc.returncode}); see {home / 'daemon.log'}")
         await asyncio.sleep(delay)
-        delay = min(delay * 1.5, 0.2)
+        # Polled often: the app waits on it, and a connect attempt costs well under a millisecond.
+        delay = min(delay * 1.5, 0.02)
     raise DaemonUnavailable(f"the daemon did not start within {timeout:.0f} s; see {home / 'daemon.log'}")
 
 

@@ -9,16 +9,14 @@ import logging
 import os
 import signal
 import socket
-import subprocess
 import sys
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
+from runt_tui.daemon_spawn import lock_path, log_path, pid_path, spawn_daemon
 from runt_tui.private import (
     UnsafePath,
-    check_private_entry,
     open_private,
     read_private,
     write_private,
@@ -27,20 +25,8 @@ from runt_tui.settings import Settings, ensure_private_dir, load_settings
 
 log = logging.getLogger("runt_tui.daemon")
 
-
-def lock_path(home: Path) -> Path:
-    """The lock file whose holder is the one daemon of this state dir."""
-    return home / "daemon.lock"
-
-
-def log_path(home: Path) -> Path:
-    """The daemon's log file."""
-    return home / "daemon.log"
-
-
-def pid_path(home: Path) -> Path:
-    """The file holding the running daemon's pid."""
-    return home / "daemon.pid"
+# spawn_daemon (daemon_spawn.py) is re-exported: `daemon start` and tests find it here.
+__all__ = ["daemon_lock", "lock_path", "log_path", "main", "pid_path", "read_pid", "run_daemon", "spawn_daemon"]
 
 
 @contextlib.contextmanager
@@ -139,29 +125,6 @@ async def _serve_locked(home: Path, settings: Settings) -> int:
             loop.add_signal_handler(sig, daemon.request_stop, f"signal {sig.name}")
     await daemon.serve()
     return 0
-
-
-def spawn_daemon(home: Path, extra_args: list[str] | None = None) -> subprocess.Popen[bytes]:
-    """Start a detached daemon from this same installation (same interpreter)."""
-    ensure_private_dir(home)
-    for path in (lock_path(home), pid_path(home), log_path(home)):
-        check_private_entry(path)  # refused here, the caller hears why (not just an exit code)
-    env = dict(os.environ)
-    env["RUNT_TUI_HOME"] = str(home)
-    with os.fdopen(open_private(log_path(home), os.O_WRONLY | os.O_APPEND | os.O_CREAT), "ab") as logf:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "runt_tui.daemon", *(extra_args or [])],
-            stdin=subprocess.DEVNULL,
-            stdout=logf,
-            stderr=logf,
-            env=env,
-            start_new_session=True,
-            close_fds=True,
-        )
-    # Reap it whenever it exits: a long-lived client (TUI, Jupyter kernel) that started the
-    # daemon would otherwise keep a zombie, which `daemon stop` waits on as if still alive.
-    threading.Thread(target=proc.wait, name="runt-daemon-reaper", daemon=True).start()
-    return proc
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import importlib.util
 import io
 import math
+from typing import Any
 
 from rich.color import Color
 from rich.console import Console, ConsoleOptions, RenderableType, RenderResult
@@ -15,15 +17,21 @@ from .common import placeholder
 from .images import ImagePayload
 from .render_options import RenderOptions
 
-try:
-    from PIL import Image as _PILImage
-except ImportError:  # pragma: no cover - Pillow is present in the dev venv
-    _PILImage = None  # type: ignore[assignment]
-
-HAVE_PIL = _PILImage is not None
+# Whether Pillow is installed, found without importing it: importing PIL.Image costs
+# tens of milliseconds at start-up, and most sessions never draw an image.
+HAVE_PIL = importlib.util.find_spec("PIL") is not None
 
 _BACKGROUND = {"dark": (0, 0, 0), "light": (255, 255, 255)}
 _Row = list[Segment]
+
+
+def _pil_image() -> Any:
+    """PIL.Image, imported on first use (see HAVE_PIL)."""
+    if not HAVE_PIL:
+        raise RuntimeError("Pillow is not installed")
+    from PIL import Image
+
+    return Image
 
 
 class HalfBlockImage:
@@ -65,24 +73,23 @@ class HalfBlockImage:
         return cached
 
     def _draw(self, cols: int) -> list[_Row]:
-        if _PILImage is None:
-            raise RuntimeError("Pillow is not installed")
+        pil = _pil_image()
         natural_w, natural_h = self.payload.natural_size()
         px_h = max(1, round(natural_h * cols / natural_w))
-        with _PILImage.open(io.BytesIO(self.payload.data)) as img:
+        with pil.open(io.BytesIO(self.payload.data)) as img:
             # draft() lets JPEG decode at a reduced scale: big photos stay cheap.
             img.draft("RGB", (cols, px_h))
             if "A" in img.mode or "transparency" in img.info:
                 rgba = img.convert("RGBA")
                 # Composite over the terminal background so transparent plots look right.
-                base = _PILImage.new("RGBA", rgba.size, (*self.background, 255))
+                base = pil.new("RGBA", rgba.size, (*self.background, 255))
                 base.alpha_composite(rgba)
                 opaque = base.convert("RGB")
             else:
                 # Opaque: compositing is a no-op, and skipping it halves the cost
                 # of a multi-megapixel image (same pixels out).
                 opaque = img.convert("RGB")
-        small = opaque.resize((cols, px_h), _PILImage.Resampling.BOX)
+        small = opaque.resize((cols, px_h), pil.Resampling.BOX)
         raw = small.tobytes()
         styles: dict[tuple[int, ...], Style] = {}
 

@@ -15,11 +15,9 @@ from rich.text import Text
 from .charts import chart_png, chart_spec, chart_summary, is_chart
 from .common import Guarded, PayloadError, payload_size, placeholder, text_of
 from .halfblock import image_renderable
-from .html import render_html
 from .images import RASTER_MIMES, ImagePayload, rasterize_svg, svg_size
 from .jsonview import render_json
 from .latex import render_latex
-from .markdown import render_markdown
 from .mime import ranked_mimes
 from .render_options import DEFAULT_OPTIONS, RenderOptions
 from .sanitize import safe_text
@@ -176,8 +174,12 @@ def _render_mime(
     if mime == "text/markdown":
         if not text.strip():
             return None
+        from .markdown import render_markdown  # on first use: markdown-it is slow to import
+
         return RenderResult(render_markdown(text, options), "display_data", mime)
     if mime == "text/html":
+        from .html import render_html  # on first use: html.parser and the table code
+
         rendered = render_html(text, options)
         return None if rendered is None else RenderResult(rendered, "display_data", mime)
     if mime == "text/latex":

@@ -29,13 +29,14 @@ class CellActions:
 
     # ---- selection --------------------------------------------------------
 
-    def select_cell(self, cell_id: str | None, reveal: bool = True, bottom: bool = False) -> None:
-        """Select a cell and scroll it into view (the app's `selected` watcher redraws)."""
+    def select_cell(self, cell_id: str | None, reveal: bool = True, bottom: bool = False, soon: bool = False) -> None:
+        """Select a cell and scroll it into view (the app's `selected` watcher redraws);
+        `soon`: scroll once the keys already queued are handled (see CellsPane.selection_moved)."""
         if cell_id is None:
             return
         self.app.selected = cell_id
         if reveal:
-            self.app.pane.reveal(cell_id, bottom=bottom)
+            self.app.pane.reveal(cell_id, bottom=bottom, soon=soon)
 
     def index(self) -> int:
         """The selected cell's index in the pane's order (0 when none)."""
@@ -46,7 +47,7 @@ class CellActions:
         self.app.view_actions.stop_following()
         order = self.app.pane.order
         if order:
-            self.select_cell(order[max(0, min(len(order) - 1, self.index() + step))])
+            self.select_cell(order[max(0, min(len(order) - 1, self.index() + step))], soon=True)
 
     def action_select_edge(self, last: int) -> None:
         self.app.view_actions.stop_following()

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from runt_tui.tui.widgets.ipyw.view import focus_first
-
 if TYPE_CHECKING:
     from runt_tui.tui.app import NotebookApp
 
@@ -18,6 +16,9 @@ class WidgetActions:
 
     def action_focus_widgets(self) -> None:
         """Tab in command mode: the keys go to the selected cell's first widget."""
+        # The widget views load on first use (~0.1 s of imports the first paint does not need).
+        from runt_tui.tui.widgets.ipyw.view import focus_first
+
         cell_id = self.app.selected
         cell = self.app.pane.widget_for(cell_id) if cell_id else None
         if cell is None or not focus_first(cell):

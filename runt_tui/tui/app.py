@@ -22,7 +22,7 @@ from __future__ import annotations
 import asyncio
 import functools
 from collections.abc import Callable, Coroutine, Iterable, Mapping
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import events
 from textual.app import App, ComposeResult, SystemCommand
@@ -46,13 +46,14 @@ from runt_tui.tui.bridge import SessionBridge, SessionUpdate
 from runt_tui.tui.cell_view import CellView
 from runt_tui.tui.derive import Local, status_info
 from runt_tui.tui.edit_session import EditSession
+from runt_tui.tui.first_paint import ALLOWED as FIRST_PAINT_ALLOWED
+from runt_tui.tui.first_paint import FirstPaint
 from runt_tui.tui.keyroute import KeyRouter
 from runt_tui.tui.keys import COMMAND_ONLY, COMMANDS, KEYS, app_bindings
 from runt_tui.tui.model import ViewFlags
 from runt_tui.tui.panes import PaneActions, PaneSet
 from runt_tui.tui.screens.env import EnvActions
 from runt_tui.tui.session_updates import SessionUpdates
-from runt_tui.tui.vi.binding import ViBinding
 from runt_tui.tui.view_mode import REFUSAL as VIEW_REFUSAL
 from runt_tui.tui.view_mode import action_name, refused_actions
 from runt_tui.tui.widgets.cell import CellWidget
@@ -60,6 +61,9 @@ from runt_tui.tui.widgets.editor import CellEditor
 from runt_tui.tui.widgets.env_progress import EnvProgressPanel
 from runt_tui.tui.widgets.pane import CellsPane
 from runt_tui.tui.widgets.status import StatusBar
+
+if TYPE_CHECKING:
+    from runt_tui.tui.vi.binding import ViBinding
 
 # The app's attribute holding each action object, and its class (whose `action_*` methods are forwarded).
 ACTION_OBJECTS: tuple[tuple[str, type], ...] = (
@@ -72,6 +76,8 @@ ACTION_OBJECTS: tuple[tuple[str, type], ...] = (
     ("find_actions", FindActions),
     ("env_actions", EnvActions),
 )
+# What runs before the notebook is shown.
+STARTING_ALLOWED = frozenset({"quit", "help", "command_palette"})
 # The notebook actions a read-only viewer (`--view`) may not run.
 VIEW_REFUSED = refused_actions([*(k.action for k in KEYS), *(c.action for c in COMMANDS)])
 
@@ -118,11 +124,17 @@ class NotebookApp(App[None]):
         self.widget_actions = WidgetActions(self)
         self.find_actions = FindActions(self)
         # vi's state (mode, register, last change) with `--keys vi`, kept from cell to cell.
-        self.vi = ViBinding() if options.keys == "vi" else None
+        self.vi: ViBinding | None = None
+        if options.keys == "vi":  # vi's engine is imported only for `--keys vi`
+            from runt_tui.tui.vi.binding import ViBinding
+
+            self.vi = ViBinding()
         self.env_actions = EnvActions(self)
         self.session_updates = SessionUpdates(self)
         self.key_router = KeyRouter(self)
         self.lifecycle = Lifecycle(self, connecting, owns_session=session is None or connecting is not None)
+        # The read-only cells drawn from the file while the daemon comes up (first_paint.py).
+        self.first_paint = FirstPaint(self)
         self.bridge = SessionBridge(self.session, self, lambda: self.edit.cell_id,
                                     self.session_updates.edited_cell_changed)
         self.pane = CellsPane(self.cell_view.model_for, self.cell_view.view_flags, id="cells")
@@ -149,10 +161,16 @@ class NotebookApp(App[None]):
         self.publish_presence()
 
     def watch_selected(self, old: str | None, new: str | None) -> None:
+        if self.first_paint.active:  # moving over the read-only copy: redraw the two cells only
+            self.pane.update_cells(c for c in (old, new) if c is not None and c in self.pane.order)
+            return
         if not self.ready:
             return
         doc = self.session.doc
-        self.pane.update_cells(c for c in (old, new) if c is not None and c in doc)
+        # Drawn once the keys already queued are handled: a burst of `j` draws its end only.
+        self.pane.selection_moved((c for c in (old, new) if c is not None and c in doc), self._selection_shown)
+
+    def _selection_shown(self) -> None:
         self.publish_presence()
         self.panes.refresh(runtime=False)
 
@@ -258,14 +276,18 @@ class NotebookApp(App[None]):
         self, action: str | tuple[str, str, tuple[object, ...]], default_namespace: DOMNode | None = None,
         namespaces: Mapping[str, DOMNode] | None = None,
     ) -> bool:
-        """Every notebook action a viewer may not run is refused here, with the reason."""
+        """Every notebook action a viewer may not run is refused here, with the reason (and every
+        action but quitting while the read-only first paint shows)."""
+        if self.first_paint.active and isinstance(action, str) and action_name(action) not in FIRST_PAINT_ALLOWED:
+            self.first_paint.refuse()
+            return False
         if self.options.view and isinstance(action, str) and action_name(action) in VIEW_REFUSED:
             self.notify(VIEW_REFUSAL, severity="warning", timeout=3)
             return False
         return await super().run_action(action, default_namespace, namespaces)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if not self.ready and action not in ("quit", "help", "command_palette"):
+        if not self.ready and action not in (FIRST_PAINT_ALLOWED if self.first_paint.active else STARTING_ALLOWED):
             return False
         modal = len(self.screen_stack) > 1
         return not (action in COMMAND_ONLY and (self.mode == "edit" or modal))
@@ -300,6 +322,9 @@ class NotebookApp(App[None]):
         self.kernel_actions.inspect(message)
 
     def on_cell_widget_clicked(self, message: CellWidget.Clicked) -> None:
+        if self.first_paint.active:
+            self.first_paint.refuse()
+            return
         self.edit_actions.cell_clicked(message)
 
     # ---- shared helpers (also used by tests and benchmarks) -----------------------

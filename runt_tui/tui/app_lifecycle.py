@@ -59,6 +59,8 @@ class Lifecycle:
         try:
             connecting, self.connecting = self.connecting, None
             if connecting is not None:
+                # A daemon still coming up: draw the file's cells read-only meanwhile.
+                await app.first_paint.show(connecting)
                 await _warm_up(connecting)
                 await connecting
             elif session.replica is None:
@@ -75,8 +77,11 @@ class Lifecycle:
         order = doc.cell_ids()
         app.cell_view.reset()
         app.session_updates.reset()
-        app.selected = order[0] if order else None
+        shown = app.first_paint.active
+        app.set_reactive(type(app).selected, app.first_paint.switch(order))
         app.pane.set_order(order, anchor=app.selected)
+        if shown:  # the read-only copy's widgets stay: give them the live cells
+            app.pane.update_cells([c for c in app.pane.mounted if c in doc])
         app.ready = True
         app.refresh_status()
         app.publish_presence()

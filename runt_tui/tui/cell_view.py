@@ -22,6 +22,7 @@ from runt_tui.tui.graphics import resolved_mode
 from runt_tui.tui.model import CellModel, ViewFlags
 
 if TYPE_CHECKING:
+    from runt_tui.client.replica import Replica
     from runt_tui.tui.app import NotebookApp
 
 
@@ -85,19 +86,24 @@ class CellView:
 
     def language(self) -> str:
         """The notebook's language (kernelspec / language_info), python by default."""
-        session = self.app.session
-        if session.replica is None:
+        replica = self._replica()
+        if replica is None:
             return "python"
-        meta = session.doc.metadata()
+        meta = replica.doc.metadata()
         info = meta.get("language_info") or {}
         spec = meta.get("kernelspec") or {}
         name = info.get("name") or spec.get("language") or "python"
         return str(name).lower()
 
+    def _replica(self) -> Replica | None:
+        """The document shown: the read-only local copy while it is up (first_paint.py), else the session's."""
+        preview = self.app.first_paint.replica
+        return preview if preview is not None else self.app.session.replica
+
     def model_for(self, cell_id: str) -> CellModel:
         """A snapshot of one cell for its widget."""
         app = self.app
-        replica = app.session.replica
+        replica = self._replica()
         assert replica is not None
         v = replica.doc.cell(cell_id)
         status, requester = self.statuses.get(cell_id, ("", ""))
@@ -111,5 +117,5 @@ class CellView:
             outputs=outputs, attachments=v.attachments, peers=self.marks.get(cell_id, ()),
             expanded=cell_id in self.expanded, blobs_epoch=self.blobs_epoch if outputs else 0,
             selected=cell_id == app.selected, editing=cell_id == app.selected and app.mode == "edit",
-            search=app.find_actions.highlight,
+            search=app.find_actions.highlight, epoch=replica.doc.epoch,
         )

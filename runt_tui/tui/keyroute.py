@@ -30,8 +30,6 @@ from textual import events
 from textual.widget import Widget
 
 from runt_tui import doctor
-from runt_tui.tui.vi.binding import key_token
-from runt_tui.tui.vi.route import vi_key
 from runt_tui.tui.widgets.editor import CellEditor
 
 if TYPE_CHECKING:
@@ -106,6 +104,9 @@ class KeyRouter:
 
     async def _vi_key(self, event: events.Key, editor: CellEditor, typed: bool) -> bool | None:
         """A key for vi (`--keys vi`): see vi/route.py; None for the usual edit-mode routing."""
+        from runt_tui.tui.vi.binding import key_token  # only with `--keys vi`: imported then
+        from runt_tui.tui.vi.route import vi_key
+
         app = self.app
         assert app.vi is not None
         if not (typed and app.vi.types_itself(key_token(event))):

@@ -62,6 +62,9 @@ class CellModel:
     selected: bool = False
     editing: bool = False
     search: str = ""  # the notebook search's text, highlighted where drawn
+    # The document's epoch: rev and orev stand for source and outputs only within one
+    # document, and drawn bodies are cached by them (widgets/bodycache.py).
+    epoch: str = ""
 
 
 def estimate_height(model: CellModel, flags: ViewFlags) -> int:

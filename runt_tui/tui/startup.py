@@ -22,12 +22,18 @@ def _join_sent(task: asyncio.Task[None]) -> bool:
     return task.done() or any(t.get_name() == "runt-client-reader" for t in asyncio.all_tasks())
 
 
-async def _pump(task: asyncio.Task[None]) -> None:
-    """Run the loop until the join request is on its way (handshake included), briefly."""
+async def _pump(task: asyncio.Task[None], socket: Path | None) -> None:
+    """Run the loop until the join request is on its way (handshake included), briefly.
+
+    With no daemon socket yet (a daemon just spawned, `cli.py`) there is nothing to
+    wait for here: the app's imports go first, the connection follows on the app's loop.
+    """
     loop = asyncio.get_running_loop()
     deadline = loop.time() + _PUMP_SECONDS
     await asyncio.sleep(0)
     while not _join_sent(task) and loop.time() < deadline:
+        if socket is not None and not socket.exists():
+            return
         await asyncio.sleep(0.0005)
 
 
@@ -78,7 +84,7 @@ def launch(options: AppOptions) -> int:
                 print(f"runt-tui: {e}", file=sys.stderr)
                 return 2
             connecting = loop.create_task(session.connect(), name="runt-connect")
-            runner.run(_pump(connecting))
+            runner.run(_pump(connecting, None if options.url else session.home / "daemon.sock"))
         from runt_tui.tui import metakeys
         from runt_tui.tui.app import NotebookApp
         from runt_tui.tui.graphics import prepare_images

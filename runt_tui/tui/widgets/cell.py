@@ -17,8 +17,9 @@ from textual.widget import Widget
 from textual.widgets import Static
 
 from runt_tui.render import ImagePayload
-from runt_tui.tui.model import CellModel, ViewFlags
+from runt_tui.tui.model import CellModel, ViewFlags, estimate_height
 from runt_tui.tui.search_marks import mark_line
+from runt_tui.tui.widgets.bodycache import BodyCache
 from runt_tui.tui.widgets.cellrender import (
     GUTTER,
     GutterLayout,
@@ -35,6 +36,8 @@ from runt_tui.tui.widgets.ipyw.ref import WidgetViewRef
 
 # Drawn as widgets below the cell's body: pixel images and ipywidgets views.
 Mounted = ImagePayload | WidgetViewRef
+# Bodies drawn, by _body_key(), shared by every CellWidget (a remounted cell reuses its body).
+BODIES: BodyCache[tuple[GutterLayout, list[Mounted | RenderableType]]] = BodyCache()
 
 
 class CellBody(GuardedRender, Widget):
@@ -140,9 +143,14 @@ class CellWidget(GuardedRender, Widget):
         cached = self._body_cache
         if cached is not None and cached[0] == key:
             return cached[1]
-        width = key[2]
-        parts, images = self._parts(width)
-        table = GutterLayout(gutter(self.model), [source_renderable(self.model, self.flags, width), *parts])
+        drawn = BODIES.get(key)
+        if drawn is None:
+            width = key[2]
+            parts, images = self._parts(width)
+            table = GutterLayout(gutter(self.model), [source_renderable(self.model, self.flags, width), *parts])
+            drawn = (table, images)
+            BODIES.put(key, drawn, estimate_height(self.model, self.flags))
+        table, images = drawn
         self._set_images(images)
         self._body_cache = (key, table)
         return table

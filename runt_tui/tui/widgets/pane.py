@@ -1,9 +1,11 @@
 """The cells pane: a scrolling column that mounts only the cells near the viewport.
 
 Cells outside the mounted window are stood in for by two spacers whose heights
-are the sum of those cells' heights: measured once a cell has been on screen,
-estimated before. Scrolling moves the window; the first visible cell is used
-as an anchor so that corrected estimates never make the view jump.
+are the sum of those cells' heights (pane_heights.py: measured once a cell has
+been on screen, estimated before, never by building a model just for that).
+Scrolling moves the window; the first visible cell is used as an anchor so that
+corrected estimates never make the view jump. A burst of selection moves (`j`
+held down, or typed ahead) is drawn once, after the queued keys are handled.
 """
 
 from __future__ import annotations
@@ -11,14 +13,14 @@ from __future__ import annotations
 import asyncio
 import bisect
 import contextlib
-from collections.abc import Callable, Iterable, Iterator
-from itertools import accumulate
+from collections.abc import Callable, Iterable
 
 from textual.containers import VerticalScroll
 from textual.widget import Widget
 
-from runt_tui.tui.model import CellModel, ViewFlags, estimate_height
+from runt_tui.tui.model import CellModel, ViewFlags
 from runt_tui.tui.widgets.cell import CellWidget
+from runt_tui.tui.widgets.pane_heights import PaneHeights
 
 MAX_MOUNTED = 60
 
@@ -47,8 +49,9 @@ class CellsPane(VerticalScroll, can_focus=False):
         self.flags_for = flags_for
         self.order: list[str] = []
         self.mounted: dict[str, CellWidget] = {}
-        self.heights: dict[str, int] = {}
-        self.estimates: dict[str, int] = {}
+        self.sizes = PaneHeights()
+        # Measured heights by cell id (read by tests; owned by `sizes`).
+        self.heights = self.sizes.measured
         self.lo = self.hi = 0
         self._top = Spacer(id="spacer-top")
         self._bottom = Spacer(id="spacer-bottom")
@@ -65,6 +68,13 @@ class CellsPane(VerticalScroll, can_focus=False):
         # Set by the app: the edited cell and its cursor's line (in this pane's virtual
         # coordinates, which scrolling does not change), kept in view.
         self.caret: Callable[[], tuple[str, int] | None] = lambda: None
+        # Selection moves waiting to be drawn (see `selection_moved`).
+        self._moved: set[str] = set()
+        self._moved_reveal: tuple[str, bool] | None = None
+        self._moved_then: Callable[[], None] | None = None
+        self._flush_posted = False
+        # How many times a burst of moves was drawn (tests count work, not time).
+        self.flushes = 0
 
     def compose(self) -> Iterable[Widget]:
         yield self._top
@@ -74,33 +84,89 @@ class CellsPane(VerticalScroll, can_focus=False):
 
     def set_order(self, order: list[str], anchor: str | None = None) -> None:
         """The cell order changed (or is first known)."""
-        gone = set(self.order) - set(order)
-        for cid in gone:
-            self.heights.pop(cid, None)
-            self.estimates.pop(cid, None)
         self.order = list(order)
+        self.sizes.set_order(self.order)
         self.request_window(anchor)
+
+    def rename_cells(self, mapping: dict[str, str]) -> None:
+        """The same cells under new ids (old -> new, no new id an old one): widgets and heights stay."""
+        self.order = [mapping.get(c, c) for c in self.order]
+        for table in (self.heights, self.estimates):
+            for old in [c for c in table if c in mapping]:
+                table[mapping[old]] = table.pop(old)
+        for widget in self.mounted.values():
+            widget.cell_id = mapping.get(widget.cell_id, widget.cell_id)
+        self.mounted = {w.cell_id: w for w in self.mounted.values()}
+        self._anchor, self._hold = (
+            None if a is None else (mapping.get(a[0], a[0]), a[1]) for a in (self._anchor, self._hold)
+        )
 
     def update_cells(self, ids: Iterable[str]) -> None:
         """These cells changed: redraw the mounted ones, forget heights of the others."""
         flags = self.flags_for()
         for cid in ids:
-            self.estimates.pop(cid, None)
             widget = self.mounted.get(cid)
+            self.sizes.forget([cid], measured=widget is None)
             if widget is not None:
                 widget.update_model(self.model_for(cid), flags)
-            else:
-                self.heights.pop(cid, None)
         self.request_window()
+
+    def selection_moved(self, ids: Iterable[str], then: Callable[[], None] | None = None) -> None:
+        """The selection left and reached these cells: redraw them, then call `then`.
+
+        The first move is drawn at once; the moves made while the keys already
+        queued are handled wait and are drawn together after them, so a burst
+        of `j` never draws (nor scrolls to) its intermediate positions.
+        """
+        if self._flush_posted:
+            self._moved.update(ids)
+            self._moved_then = then or self._moved_then
+            return
+        self._redraw(ids)
+        if then is not None:
+            then()
+        self._flush_soon()
+
+    def _redraw(self, ids: Iterable[str]) -> None:
+        flags = self.flags_for()
+        for cid in ids:
+            widget = self.mounted.get(cid)
+            if widget is not None and cid in self.order:
+                widget.update_model(self.model_for(cid), flags)
+
+    def _flush_soon(self) -> None:
+        if self._flush_posted:
+            return
+        if self.is_mounted and self.app.is_running:
+            # Onto the app's queue, behind the keys it already holds.
+            self._flush_posted = self.app.call_later(self._flush)
+        if not self._flush_posted:
+            self._flush()
+
+    def _flush(self) -> None:
+        self._flush_posted = False
+        ids, self._moved = self._moved, set()
+        reveal, self._moved_reveal = self._moved_reveal, None
+        then, self._moved_then = self._moved_then, None
+        self.flushes += 1
+        self._redraw(ids)
+        if reveal is not None:
+            self.reveal(*reveal)
+        if then is not None:
+            then()
 
     def refresh_all(self) -> None:
         """A view setting changed (theme, layout, line numbers): redraw everything."""
-        self.heights.clear()
-        self.estimates.clear()
+        self.sizes.clear()
         self.update_cells(list(self.mounted))
 
-    def reveal(self, cell_id: str, bottom: bool = False) -> None:
-        """Scroll a cell into view, mounting it first if needed."""
+    def reveal(self, cell_id: str, bottom: bool = False, soon: bool = False) -> None:
+        """Scroll a cell into view, mounting it first if needed; `soon`: with the selection's redraw."""
+        if soon:
+            self._moved_reveal = (cell_id, bottom)
+            self._flush_soon()
+            return
+        self._moved_reveal = None  # a later reveal wins over a burst's pending one
         widget = self.mounted.get(cell_id)
         if widget is not None and self.lo < self.hi:
             self._win_scroll_to(widget, bottom)
@@ -125,7 +191,8 @@ class CellsPane(VerticalScroll, can_focus=False):
     @property
     def settled(self) -> bool:
         """True when no window update is pending (tests and benchmarks wait for it)."""
-        return not (self._win_busy or self._dirty or self._hold) and (self.hi > self.lo or not self.order)
+        busy = self._win_busy or self._dirty or self._hold or self._flush_posted
+        return not busy and (self.hi > self.lo or not self.order)
 
     def widget_for(self, cell_id: str) -> CellWidget | None:
         """The mounted widget of a cell, if any."""
@@ -135,38 +202,12 @@ class CellsPane(VerticalScroll, can_focus=False):
         """A mounted cell reports its real height."""
         message.stop()
         if message.cell_id in self.mounted:
-            self.heights[message.cell_id] = message.height
+            self.sizes.measure(message.cell_id, message.height)
 
     # ---- the window ---------------------------------------------------------
 
-    def _win_height(self, cid: str, flags: ViewFlags | None = None) -> int:
-        h = self.heights.get(cid)
-        if h is not None:
-            return h
-        est = self.estimates.get(cid)
-        if est is None:
-            est = self.estimates[cid] = estimate_height(self.model_for(cid), flags or self.flags_for())
-        return est
-
-    def _heights(self, ids: Iterable[str]) -> Iterator[int]:
-        flags: ViewFlags | None = None
-        for cid in ids:
-            h = self.heights.get(cid)
-            if h is None:
-                h = self.estimates.get(cid)
-            if h is None:
-                flags = flags or self.flags_for()  # computed once, not once per cell
-                h = self._win_height(cid, flags)
-            yield h
-
     def _prefix(self, estimates_only: bool = False) -> list[int]:
-        if estimates_only:
-            saved, self.heights = self.heights, {}
-            try:
-                return [0, *accumulate(self._heights(self.order))]
-            finally:
-                self.heights = saved
-        return [0, *accumulate(self._heights(self.order))]
+        return self.sizes.prefix(estimates_only)
 
     def watch_scroll_y(self, old: float, new: float) -> None:
         super().watch_scroll_y(old, new)
@@ -178,7 +219,7 @@ class CellsPane(VerticalScroll, can_focus=False):
     def on_resize(self) -> None:
         if self.size.width != self._win_width:
             self._win_width = self.size.width
-            self.heights.clear()
+            self.sizes.clear(estimates=False)
         self.request_window()
 
     def _wanted(self, prefix: list[int], anchor: tuple[str, bool] | None) -> tuple[int, int]:
@@ -265,12 +306,15 @@ class CellsPane(VerticalScroll, can_focus=False):
         flags = self.flags_for()
         i = self.order.index(anchor[0]) if anchor[0] in self.order else 0
         view = max(self.size.height, 10)
-        top = sum(self._heights(self.order[:i]))
         hi, rows = i, 0
+        widgets: list[CellWidget] = []
         while hi < len(self.order) and rows < view and hi - i < MAX_MOUNTED:
-            rows += self._win_height(self.order[hi], flags)
+            model = self.model_for(self.order[hi])
+            rows += self.sizes.estimate(model, flags)
+            widgets.append(CellWidget(model, flags))
             hi += 1
-        widgets = [CellWidget(self.model_for(cid), flags) for cid in self.order[i:hi]]
+        self.sizes.adopt_default()
+        top = self._prefix()[i]
         for w in widgets:
             self.mounted[w.cell_id] = w
         await self.mount_all(widgets, before=self._bottom)
@@ -305,19 +349,15 @@ class CellsPane(VerticalScroll, can_focus=False):
         stale = [w for cid, w in self.mounted.items() if cid not in wanted_set]
         for w in stale:
             del self.mounted[w.cell_id]
-        if stale:
-            await self.remove_children(stale)
-        # Mount what is missing, in order, then fix the order of what moved.
-        before: Widget = self._bottom
-        for cid in reversed(wanted):
-            w = self.mounted.get(cid)
-            if w is None:
-                w = CellWidget(self.model_for(cid), flags)
-                self.mounted[cid] = w
-                await self.mount(w, before=before)
+        runs = self._new_runs(wanted, flags)
+        # One layout for the whole change: no frame shows the window half removed or half mounted.
+        with self.app.batch_update():
+            if stale:
+                await self.remove_children(stale)
+            for widgets, before in runs:
+                await self.mount_all(widgets, before=before)
                 if not self.is_attached or not self.app.is_running:
                     return  # shutting down
-            before = w
         if self._bottom.parent is not self:
             return  # the app is closing and has already taken the pane's children down
         children = [c for c in self.children if isinstance(c, CellWidget)]
@@ -331,6 +371,27 @@ class CellsPane(VerticalScroll, can_focus=False):
         if keep is not None and anchor is None:
             widget, offset = keep
             self.call_after_refresh(self._restore, widget, offset)
+
+    def _new_runs(self, wanted: list[str], flags: ViewFlags) -> list[tuple[list[CellWidget], Widget]]:
+        """Widgets for the wanted cells not mounted yet, in runs of neighbours, each with the widget it goes before."""
+        runs: list[tuple[list[CellWidget], Widget]] = []
+        run: list[CellWidget] = []
+        before: Widget = self._bottom
+        for cid in reversed(wanted):
+            w = self.mounted.get(cid)
+            if w is None:
+                model = self.model_for(cid)
+                self.sizes.estimate(model, flags)
+                w = self.mounted[cid] = CellWidget(model, flags)
+                run.append(w)
+                continue
+            if run:
+                runs.append((run[::-1], before))
+                run = []
+            before = w
+        if run:
+            runs.append((run[::-1], before))
+        return runs
 
     def _restore(self, widget: CellWidget, offset: float) -> None:
         if self.caret() is not None:

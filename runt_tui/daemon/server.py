@@ -97,6 +97,7 @@ class Daemon:
         ensure_private_dir(self.home)
         ensure_private_dir(self.rooms_dir)
         ensure_private_dir(self.home / "kernels")
+        ensure_private_dir(self.home / "blobs")  # refused here, at start, not at the first room
         with contextlib.suppress(FileNotFoundError):
             self.socket_path.unlink()
         old = os.umask(0o177)

@@ -91,9 +91,7 @@ class CellsPane(VerticalScroll, can_focus=False):
     def rename_cells(self, mapping: dict[str, str]) -> None:
         """The same cells under new ids (old -> new, no new id an old one): widgets and heights stay."""
         self.order = [mapping.get(c, c) for c in self.order]
-        for table in (self.heights, self.estimates):
-            for old in [c for c in table if c in mapping]:
-                table[mapping[old]] = table.pop(old)
+        self.sizes.rename(mapping, self.order)
         for widget in self.mounted.values():
             widget.cell_id = mapping.get(widget.cell_id, widget.cell_id)
         self.mounted = {w.cell_id: w for w in self.mounted.values()}
@@ -206,14 +204,11 @@ class CellsPane(VerticalScroll, can_focus=False):
 
     # ---- the window ---------------------------------------------------------
 
-    def _prefix(self, estimates_only: bool = False) -> list[int]:
-        return self.sizes.prefix(estimates_only)
-
     def watch_scroll_y(self, old: float, new: float) -> None:
         super().watch_scroll_y(old, new)
         if self._win_busy:
             return
-        if self._window_needed(self._prefix()):
+        if self._window_needed(self.sizes.prefix()):
             self.request_window()
 
     def on_resize(self) -> None:
@@ -314,7 +309,7 @@ class CellsPane(VerticalScroll, can_focus=False):
             widgets.append(CellWidget(model, flags))
             hi += 1
         self.sizes.adopt_default()
-        top = self._prefix()[i]
+        top = self.sizes.prefix()[i]
         for w in widgets:
             self.mounted[w.cell_id] = w
         await self.mount_all(widgets, before=self._bottom)
@@ -335,7 +330,7 @@ class CellsPane(VerticalScroll, can_focus=False):
 
     async def _sync_window(self, anchor: tuple[str, bool] | None, estimates_only: bool = False) -> None:
         flags = self.flags_for()
-        prefix = self._prefix(estimates_only)
+        prefix = self.sizes.prefix(estimates_only)
         lo, hi = self._wanted(prefix, anchor)
         wanted = self.order[lo:hi]
         wanted_set = set(wanted)

@@ -40,6 +40,14 @@ class PaneHeights:
         self._order = order
         self._prefix = None
 
+    def rename(self, mapping: dict[str, str], order: list[str]) -> None:
+        """The same cells under new ids (old -> new): their figures stay with them."""
+        for table in (self.measured, self.estimates):
+            for old in [c for c in table if c in mapping]:
+                table[mapping[old]] = table.pop(old)
+        self._order = order
+        self._prefix = None
+
     def forget(self, ids: Iterable[str], measured: bool = True) -> None:
         """These cells changed: their estimates (and measured heights) are stale."""
         for cid in ids:

@@ -86,3 +86,26 @@ def test_a_notebook_digests_as_its_plain_copy(path: Path) -> None:
     except NotebookFileError:
         pytest.skip("refused at load")
     assert base.content == content_digest(to_plain(nb), base.kept)
+
+
+def test_a_v4_notebook_is_made_a_notebook_node_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    # nbformat's v4 reader already converts every dict; converting its result again doubled the cost.
+    import nbformat
+
+    from runt_tui.doc.ipynb import parse_notebook
+
+    nb_dict = _notebook()
+    nb_dict["cells"][0]["outputs"] = [{"output_type": "stream", "name": "stdout", "text": ["a\n", "b"]}]
+    calls: list[int] = []
+    real = nbformat.from_dict
+
+    def counting(d: Any) -> Any:
+        calls.append(1)
+        return real(d)  # type: ignore[no-untyped-call]
+
+    monkeypatch.setattr(nbformat, "from_dict", counting)
+    nb = parse_notebook(json.dumps(nb_dict), "t.ipynb")
+    assert calls == []
+    out = nb.cells[0].outputs[0]
+    assert isinstance(out, nbformat.NotebookNode) and out.text == "a\nb"  # attribute access still works
+    assert isinstance(nb.cells[0].metadata, nbformat.NotebookNode) and isinstance(nb.metadata.kernelspec, nbformat.NotebookNode)

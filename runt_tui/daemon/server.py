@@ -97,8 +97,7 @@ class Daemon:
         ensure_private_dir(self.home)
         ensure_private_dir(self.rooms_dir)
         ensure_private_dir(self.home / "kernels")
-        # The blob store is built on first use, but a foreign blobs dir is refused at start, like the others.
-        ensure_private_dir(self.home / "blobs")
+        ensure_private_dir(self.home / "blobs")  # refused here, at start, not at the first room
         with contextlib.suppress(FileNotFoundError):
             self.socket_path.unlink()
         old = os.umask(0o177)

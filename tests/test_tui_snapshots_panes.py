@@ -108,6 +108,8 @@ def frozen(steps: Callable[[Pilot[None]], Awaitable[None]] | None = None) -> Cal
         app.panes.refresh(all_panes=True)
         if steps is not None:
             await steps(pilot)
+            # The steps may move the cells pane: its window (and so its scrollbar) must be done too.
+            await wait_until(pilot, lambda: app.pane.settled)
         await pilot.pause(0.3)
 
     return run_before

@@ -53,11 +53,11 @@ class CellsPane(VerticalScroll, can_focus=False):
         # Measured heights by cell id (read by tests; owned by `sizes`).
         self.heights = self.sizes.measured
         self.lo = self.hi = 0
-        self._top = Spacer(id="spacer-top")
-        self._bottom = Spacer(id="spacer-bottom")
+        self._top, self._bottom = Spacer(id="spacer-top"), Spacer(id="spacer-bottom")
         self._dirty = False
         self._anchor: tuple[str, bool] | None = None
         self._hold: tuple[str, bool] | None = None
+        self._target: str | None = None  # the cell the latest scroll asked for (older scrolls yield)
         self._win_busy = False
         self._win_width = 0
         # The first window is shown in two steps: the screenful around the anchor, then the rest.
@@ -96,6 +96,7 @@ class CellsPane(VerticalScroll, can_focus=False):
         self._anchor, self._hold = (
             None if a is None else (mapping.get(a[0], a[0]), a[1]) for a in (self._anchor, self._hold)
         )
+        self._target = mapping.get(self._target or "", self._target)
 
     def update_cells(self, ids: Iterable[str]) -> None:
         """These cells changed: redraw the mounted ones, forget heights of the others."""
@@ -108,9 +109,8 @@ class CellsPane(VerticalScroll, can_focus=False):
         self.request_window()
 
     def selection_moved(self, ids: Iterable[str], then: Callable[[], None] | None = None) -> None:
-        """The selection left and reached these cells: redraw them, then call `then`. The first
-        move is drawn at once; the moves made while the queued keys are handled are drawn together
-        after them, so a burst of `j` never draws (nor scrolls to) its intermediate positions."""
+        """The selection left and reached these cells: redraw them, then call `then`. The first move is drawn
+        at once, the moves made while queued keys are handled together after them (a burst draws no midpoints)."""
         if self._flush_posted:
             self._moved.update(ids)
             self._moved_then = then or self._moved_then
@@ -162,7 +162,7 @@ class CellsPane(VerticalScroll, can_focus=False):
         self._moved_reveal = None  # a later reveal wins over a burst's pending one
         widget = self.mounted.get(cell_id)
         if widget is not None and self.lo < self.hi and not self._win_busy:
-            self._hold = None
+            self._hold, self._target = None, cell_id
             self._win_scroll_to(widget, bottom)
             return
         # While the window changes the widget may be on its way out: make it again around the cell.
@@ -278,13 +278,14 @@ class CellsPane(VerticalScroll, can_focus=False):
                 if anchor is not None:
                     widget = self.mounted.get(anchor[0])
                     if widget is not None:
+                        self._target = anchor[0]
                         self.call_after_refresh(self._win_scroll_to, widget, anchor[1])
         finally:
             self._win_busy = False
 
     def _win_scroll_to(self, widget: CellWidget, bottom: bool = False) -> None:
-        if self._hold is not None and self._hold[0] != widget.cell_id:
-            return  # a newer anchor took over (its own scroll is scheduled): this one is stale
+        if (self._hold is not None and self._hold[0] != widget.cell_id) or self._target not in (None, widget.cell_id):
+            return  # a newer anchor or reveal took over (its own scroll is scheduled): this one is stale
         self._hold = None
         if not widget.is_attached:
             return
@@ -319,6 +320,7 @@ class CellsPane(VerticalScroll, can_focus=False):
         # A guess for the rest (the full window, next, counts them).
         self._bottom.styles.height = (len(self.order) - hi) * max(1, rows // max(1, hi - i))
         if i > 0:
+            self._target = widgets[0].cell_id
             self.call_after_refresh(self._win_scroll_to, widgets[0], anchor[1])
         painted = asyncio.Event()
         self.call_after_refresh(painted.set)

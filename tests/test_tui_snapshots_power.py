@@ -5,37 +5,17 @@ Update the baselines with `pytest tests/test_tui_snapshots_power.py --snapshot-u
 
 from __future__ import annotations
 
-import shutil
-import tempfile
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import pytest
-from pytest_textual_snapshot import SVGImageExtension
 from support.tui import write_notebook
-from test_tui_snapshots import SNAPSHOTS, TOUR, TOUR_OUTPUTS, settled
+from test_tui_snapshots import TOUR, TOUR_OUTPUTS, baselines_in_snapshots_dir, home, settled
 from textual.pilot import Pilot
 
 from runt_tui.tui.app import NotebookApp
 from runt_tui.tui.app_options import AppOptions
 
-
-@pytest.fixture(autouse=True)
-def baselines_in_snapshots_dir(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Keep the SVG baselines in the repository's snapshots/ directory."""
-
-    def dirname(cls: type, *, test_location: Any) -> str:
-        return str(SNAPSHOTS / Path(test_location.filepath).stem)
-
-    monkeypatch.setattr(SVGImageExtension, "dirname", classmethod(dirname))
-
-
-@pytest.fixture
-def home() -> Iterator[Path]:
-    path = Path(tempfile.mkdtemp(prefix="rt-", dir="/tmp"))
-    yield path
-    shutil.rmtree(path, ignore_errors=True)
+__all__ = ["baselines_in_snapshots_dir", "home"]
 
 
 def make_app(home: Path, **options: Any) -> NotebookApp:

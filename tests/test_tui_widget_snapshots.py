@@ -8,14 +8,11 @@ No kernel runs: every widget is the static snapshot saved in
 from __future__ import annotations
 
 import shutil
-import tempfile
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import pytest
-from pytest_textual_snapshot import SVGImageExtension
 from support.tui import screen_text, wait_until
+from test_tui_snapshots import baselines_in_snapshots_dir, home
 from textual.pilot import Pilot
 
 from runt_tui.tui.app import NotebookApp
@@ -23,25 +20,10 @@ from runt_tui.tui.app_options import AppOptions
 from runt_tui.tui.widgets.ipyw.view import WidgetView
 
 ROOT = Path(__file__).resolve().parent.parent
-SNAPSHOTS = ROOT / "snapshots"
 GALLERY = ROOT / "examples" / "widgets.ipynb"
 
 
-@pytest.fixture(autouse=True)
-def baselines_in_snapshots_dir(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Keep the SVG baselines in the repository's snapshots/ directory."""
-
-    def dirname(cls: type, *, test_location: Any) -> str:
-        return str(SNAPSHOTS / Path(test_location.filepath).stem)
-
-    monkeypatch.setattr(SVGImageExtension, "dirname", classmethod(dirname))
-
-
-@pytest.fixture
-def home() -> Iterator[Path]:
-    path = Path(tempfile.mkdtemp(prefix="rt-", dir="/tmp"))
-    yield path
-    shutil.rmtree(path, ignore_errors=True)
+__all__ = ["baselines_in_snapshots_dir", "home"]
 
 
 def gallery_app(home: Path) -> NotebookApp:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
+from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from runt_tui.protocol import Connection, Frame, FrameKind, make_sync
@@ -27,6 +29,26 @@ class ClientConn:
         self.rooms: dict[str, PeerLink] = {}
         self.last_seen = time.monotonic()
         self.tasks: set[asyncio.Task[object]] = set()
+        # Joins still being answered: a client waiting for a big room to open has
+        # nothing to say meanwhile (it heartbeats only once joined), so it is not silent.
+        self.joining = 0
+
+    def silent_for(self, now: float) -> float:
+        """Seconds this client has said nothing while it had nothing to wait for."""
+        return 0.0 if self.joining else now - self.last_seen
+
+    @contextlib.contextmanager
+    def answering(self, frame: Frame) -> Iterator[None]:
+        """Around answering one request: a join's wait never counts as silence."""
+        if frame.header.get("type") != "join":
+            yield
+            return
+        self.joining += 1
+        try:
+            yield
+        finally:
+            self.joining -= 1
+            self.last_seen = max(self.last_seen, time.monotonic())
 
     def send_sync(self, room: str, data: bytes) -> None:
         """Send a sync message (raises when the peer is slow or gone)."""

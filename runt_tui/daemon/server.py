@@ -174,7 +174,7 @@ class Daemon:
         """One round of housekeeping (see _housekeeping)."""
         now = time.monotonic()
         for client in list(self.clients.values()):
-            if now - client.last_seen > self.settings.heartbeat_timeout:
+            if client.silent_for(now) > self.settings.heartbeat_timeout:
                 client.drop("heartbeat timeout")
         for room in list(self.rooms.values()):
             room.maybe_compact()
@@ -359,7 +359,8 @@ class Daemon:
             client.drop(str(e))
 
     async def _on_request(self, client: ClientConn, frame: Frame) -> None:
-        await answer_request(self, client, frame)
+        with client.answering(frame):
+            await answer_request(self, client, frame)
         self.answered.set()
 
 

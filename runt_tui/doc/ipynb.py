@@ -11,6 +11,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from runt_tui.doc.files import write_bytes_atomic
+from runt_tui.doc.nbread import may_hold_surrogates, notebook_node_hook, read_v4_in_place
+from runt_tui.doc.nbvalid import CELL_KEYS, NB_KEYS, OUTPUT_KEYS, validate_v4
 
 if TYPE_CHECKING:
     from nbformat import NotebookNode
@@ -105,7 +107,8 @@ def _decode_text(data: bytes | str, name: str | os.PathLike[str]) -> str:
 def _load_json(text: str, name: str | os.PathLike[str]) -> Any:
     """The parsed JSON, or a NotebookFileError saying where and why it is not JSON."""
     try:
-        return json.loads(text, parse_constant=_reject_constant)
+        # NotebookNodes made as the JSON is parsed: a copy afterwards costs four times more.
+        return json.loads(text, parse_constant=_reject_constant, object_hook=notebook_node_hook())
     except _NonFinite as e:
         raise NotebookFileError(name, f"not valid JSON: it contains {e}, which JSON does not allow") from None
     except RecursionError:
@@ -117,7 +120,7 @@ def _load_json(text: str, name: str | os.PathLike[str]) -> Any:
         ) from None
 
 
-def _check_shape(raw: Any, name: str | os.PathLike[str]) -> int:
+def _check_shape(raw: Any, name: str | os.PathLike[str], text: str | None = None) -> int:
     """The notebook's major nbformat version, once the JSON has a notebook's outline."""
     if not isinstance(raw, dict):
         raise NotebookFileError(
@@ -134,6 +137,8 @@ def _check_shape(raw: Any, name: str | os.PathLike[str]) -> int:
         for i, cell in enumerate(raw["cells"]):
             if not isinstance(cell, dict):
                 raise NotebookFileError(name, f"not a valid notebook: cell {i} is not an object")
+    if text is not None and not may_hold_surrogates(text):
+        return major
     try:
         json.dumps(raw, ensure_ascii=False).encode("utf-8")
     except (UnicodeEncodeError, ValueError):
@@ -147,7 +152,9 @@ def _upgraded(raw: dict[str, Any], major: int, name: str | os.PathLike[str]) -> 
 
     try:
         # The per-version reader re-joins line lists and strips transient keys.
-        nb = nbformat.versions[major].to_notebook_json(raw)
+        nb = read_v4_in_place(raw) if major == 4 else None
+        if nb is None:
+            nb = nbformat.versions[major].to_notebook_json(raw)
         if major < 4:
             # v4's reader already made every dict a NotebookNode: a second pass costs
             # ~0.5 s at 10,000 cells for nothing.
@@ -171,17 +178,27 @@ def parse_notebook(data: bytes | str, name: str | os.PathLike[str], validate: bo
 
     `validate=False` skips the schema check, for text already validated (what we wrote).
     """
+    return parse_notebook_ids(data, name, validate)[0]
+
+
+def parse_notebook_ids(
+    data: bytes | str, name: str | os.PathLike[str], validate: bool = True
+) -> tuple[NotebookNode, list[Any] | None]:
+    """parse_notebook, and the cell ids a v4 file holds before any repair (None for older versions)."""
     import nbformat
 
-    raw = _load_json(_decode_text(data, name), name)
-    nb = _upgraded(raw, _check_shape(raw, name), name)
+    text = _decode_text(data, name)
+    raw = _load_json(text, name)
+    major = _check_shape(raw, name, text if isinstance(data, bytes) else None)
+    ids = [c.get("id") for c in raw["cells"]] if major == 4 else None
+    nb = _upgraded(raw, major, name)
     try:
         if validate:
-            nbformat.validate(_without_unknown_keys(nb))
+            validate_v4(nb, _without_unknown_keys)
     except nbformat.ValidationError as e:
         raise NotebookFileError(name, f"not a valid notebook: {_validation_summary(e)}") from None
     result: NotebookNode = nb
-    return result
+    return result, ids
 
 
 def read_notebook(path: str | os.PathLike[str]) -> NotebookNode:
@@ -204,9 +221,7 @@ def read_notebook(path: str | os.PathLike[str]) -> NotebookNode:
     return parse_notebook(data, p)
 
 
-_NB_KEYS = {"cells", "metadata", "nbformat", "nbformat_minor"}
-_CELL_KEYS = {"id", "cell_type", "source", "metadata", "attachments", "execution_count", "outputs"}
-_OUTPUT_KEYS = {"output_type", "name", "text", "data", "metadata", "execution_count", "ename", "evalue", "traceback"}
+_NB_KEYS, _CELL_KEYS, _OUTPUT_KEYS = NB_KEYS, CELL_KEYS, OUTPUT_KEYS
 
 
 def _without_unknown_keys(nb: Any) -> Any:

@@ -25,7 +25,7 @@ from runt_tui.doc.ipynb import (
     CELL_ID_RE,
     NotebookFileError,
     _without_unknown_keys,
-    parse_notebook,
+    parse_notebook_ids,
     serialize_notebook,
     to_plain,
 )
@@ -180,14 +180,10 @@ def load_baseline(
     data: bytes, name: str | os.PathLike[str], validate: bool = True
 ) -> tuple[Baseline, NotebookNode]:
     """Read a notebook file's bytes as a baseline (and the notebook); NotebookFileError if it is none."""
-    nb = parse_notebook(data, name, validate)
-    text = data.decode("utf-8")
-    raw: Any = None
-    with contextlib.suppress(ValueError):
-        raw = json.loads(text[1:] if text.startswith("\ufeff") else text)
-    kept = kept_ids(raw, len(nb.cells))
+    nb, ids = parse_notebook_ids(data, name, validate)
+    kept = kept_ids({"nbformat": 4, "cells": [{"id": i} for i in ids]} if ids is not None else None, len(nb.cells))
     digest = content_digest(nb, kept)  # a NotebookNode digests as the dict it is
-    return Baseline(data, sha256(data), digest, kept, (text, kept)), nb
+    return Baseline(data, sha256(data), digest, kept, (data.decode("utf-8"), kept)), nb
 
 
 # ---- matching cells ------------------------------------------------------------------

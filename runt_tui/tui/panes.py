@@ -166,11 +166,16 @@ class PaneActions:
     def kernel_rows(self) -> list[Row]:
         """The kernel pane's rows from the runtime state and the peers."""
         session = self.app.session
-        index = {cid: i for i, cid in enumerate(self.app.cell_ids())}
+        # The pane's order is the document's, as drawn: reading it from the document
+        # again would cost ~0.1 s at 10,000 cells on every presence or runtime change.
+        order = self.app.pane.order
+        index: dict[str, int] = {}
         doc = session.doc
 
         def lookup(cid: str) -> tuple[int, str] | None:
-            if cid not in index:
+            if not index:
+                index.update((c, i) for i, c in enumerate(order))
+            if cid not in index or cid not in doc:
                 return None
             return index[cid] + 1, doc.cell(cid).source.split("\n", 1)[0]
 

@@ -5,7 +5,7 @@ Root:  schema_version, epoch, nbformat, nbformat_minor, metadata{key: json},
        stamps{cell:actor: token}, authors{actor hex: json {name, t}} (authors.py).
 Cell:  id, cell_type, position (fractional index), source (str), text (Text,
        optional), lines (list of str, optional), metadata{key: json},
-       attachments (json, optional), extra{key: json}, execution_count
+       attachments (json, optional), extra{key: json} (optional: absent when empty), execution_count
        (int|null), outputs [json str], rev, orev.
 A cell's source is `lines` joined when it exists, else `text`, else the plain
 string `source`. Loading a notebook writes plain strings: an Automerge Text

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from runt_tui.client import DaemonError, DaemonUnavailable
 from runt_tui.doc import DocError
 from runt_tui.render.sanitize import safe_text
+from runt_tui.tui.open_wait import say_waiting
 
 if TYPE_CHECKING:
     from runt_tui.tui.app import NotebookApp
@@ -61,8 +62,12 @@ class Lifecycle:
             if connecting is not None:
                 # A daemon still coming up: draw the file's cells read-only meanwhile.
                 await app.first_paint.show(connecting)
+                waiting = asyncio.ensure_future(say_waiting(app, connecting))
                 await _warm_up(connecting)
-                await connecting
+                try:
+                    await connecting
+                finally:
+                    waiting.cancel()
             elif session.replica is None:
                 await session.connect()
         except (DaemonError, DaemonUnavailable, DocError, OSError) as e:

@@ -193,3 +193,21 @@ def test_corpus_cells_the_shortcut_accepts_are_valid() -> None:
                 accepted += 1
                 assert _schema_valid(cell), (path.name, cell.get("id"))
     assert accepted > 50
+
+
+def test_blob_references_are_scanned_in_parts() -> None:
+    from runt_tui.doc import NotebookDoc
+    from runt_tui.doc.blobs import MemoryBlobStore
+
+    store = MemoryBlobStore()
+    cells: list[dict[str, Any]] = [
+        {"id": f"c{i}", "cell_type": "code", "metadata": {}, "execution_count": None, "source": "",
+         "outputs": [{"output_type": "display_data", "metadata": {}, "data": {"image/png": f"AAAA{i}" * 10}}]}
+        for i in range(5)
+    ]
+    cells[2]["outputs"] = []
+    nb = ipynb.parse_notebook(json.dumps(_notebook(cells)), "t.ipynb")
+    doc = NotebookDoc.load(doc_from_notebook(nb, store, threshold=1).save())
+    parts = list(doc.blob_digest_parts(2))
+    assert [len(p) for p in parts] == [2, 1, 1]  # cells c0 c1 | c2 (no output) c3 | c4
+    assert set().union(*parts) == doc.blob_digests() and len(doc.blob_digests()) == 4

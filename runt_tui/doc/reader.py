@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
 from typing import Any
 
 from automerge.core import ROOT, Document, ObjType
@@ -225,24 +226,35 @@ class DocReader:
 
     def blob_digests(self) -> set[str]:
         """Every blob digest any stored output refers to (only outputs naming blobs are parsed)."""
-        cells = self._obj(ROOT, "cells")
         found: set[str] = set()
-        if cells is None:
-            return found
-        for cid in self._doc.keys(cells):
-            c = self._obj(cells, cid)
-            outs = self._obj(c, "outputs") if c is not None else None
-            if outs is None:
-                continue
-            for value, _ in self._doc.values(outs):
-                raw = value[1] if not isinstance(value, ObjType) else None
-                if isinstance(raw, str) and '"runt_blobs"' in raw:
-                    try:
-                        refs = json.loads(raw).get("runt_blobs") or {}
-                    except (ValueError, AttributeError):
-                        continue
-                    found.update(str(r).split(":", 1)[0] for r in refs.values())
+        for part in self.blob_digest_parts():
+            found |= part
         return found
+
+    def blob_digest_parts(self, cells_per_part: int = 1000) -> Iterator[set[str]]:
+        """blob_digests in parts of `cells_per_part` cells: a caller on an event loop yields between them."""
+        cells = self._obj(ROOT, "cells")
+        if cells is None:
+            return
+        ids = self._doc.keys(cells)
+        for start in range(0, len(ids), cells_per_part):
+            found: set[str] = set()
+            for cid in ids[start : start + cells_per_part]:
+                c = self._obj(cells, cid)  # None for a cell deleted since the scan began
+                outs = self._obj(c, "outputs") if c is not None else None
+                if outs is not None:
+                    found.update(self._blob_refs(outs))
+            yield found
+
+    def _blob_refs(self, outs: bytes) -> Iterator[str]:
+        for value, _ in self._doc.values(outs):
+            raw = value[1] if not isinstance(value, ObjType) else None
+            if isinstance(raw, str) and '"runt_blobs"' in raw:
+                try:
+                    refs = json.loads(raw).get("runt_blobs") or {}
+                except (ValueError, AttributeError):
+                    continue
+                yield from (str(r).split(":", 1)[0] for r in refs.values())
 
     def cells(self, heads: Heads | None = None) -> list[CellView]:
         """Snapshots of every cell, in order."""

@@ -135,3 +135,26 @@ def test_changed_rows_names_the_rows_that_differ_or_none_when_the_height_moves()
     assert changed_rows(old, [list(r) for r in old]) == []
     assert changed_rows(old, [[Segment("a")], [Segment("b", style=None), Segment("!")], [Segment("c")]]) == [1]
     assert changed_rows(old, old[:2]) is None
+
+
+async def test_a_remote_keystroke_renders_only_its_source_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from rich.text import Text
+
+    async with opened(tmp_path) as (app, pilot, bob):
+        await settle(pilot)
+        counted = Counted(app)
+        real = Text.__rich_console__
+        rendered: list[str] = []
+
+        def rich_console(self: Text, *args: Any) -> Any:
+            rendered.append(self.plain)
+            return real(self, *args)
+
+        monkeypatch.setattr(Text, "__rich_console__", rich_console)
+        await bob.set_source(CID, "x = 1\ny = 2\nz = 3\nw = 41")
+        await wait_until(pilot, lambda: 3 in counted.rows)
+        await settle(pilot)
+        assert "w = 41" in rendered
+        assert not {"x = 1", "y = 2", "z = 3"} & set(rendered), rendered

@@ -16,6 +16,7 @@ from runt_tui.render import ImagePayload, RenderOptions
 from runt_tui.render.sanitize import clean_segments, strip_controls, visible_controls
 from runt_tui.tui.model import CellModel, PeerMark, ViewFlags
 from runt_tui.tui.widgets.ipyw.ref import WidgetViewRef, view_ref
+from runt_tui.tui.widgets.syntax_lines import SyntaxLines
 
 GUTTER = 6  # "[123]" plus a space
 
@@ -263,6 +264,8 @@ class GutterLayout:
         for block in self.blocks:
             if isinstance(block, BlockLines):
                 body.extend(block.lines(console, body_options))
+            elif isinstance(block, Syntax):  # the source: its unchanged lines are not rendered again
+                body.extend(SyntaxLines(block).lines(console, body_options))
             else:
                 body.extend(clean_segments(line) for line in console.render_lines(block, body_options, pad=True))
         gutter_options = options.update(width=GUTTER - 1, height=None)

@@ -44,26 +44,3 @@ def test_other_syntaxes_are_rendered_whole() -> None:
     whole = [clean_segments(line) for line in console.render_lines(syntax, console.options, pad=True)]
     assert SyntaxLines(syntax).lines(console, console.options) == whole
 
-
-def test_a_moved_cursor_on_the_same_source_lexes_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
-    console = Console(width=60, color_system="truecolor", force_terminal=True)
-    source = "def f(x):\n    return x + 1  # a presence update moves a cursor only\n"
-    lexed: list[str] = []
-    real = Syntax.highlight
-
-    def highlight(self: Syntax, code: str, line_range: object = None) -> object:
-        lexed.append(code)
-        return real(self, code)
-
-    monkeypatch.setattr(Syntax, "highlight", highlight)
-    drawn = []
-    for col in (0, 3, 5):
-        syntax = Syntax(source, "python", theme="monokai", background_color="default", word_wrap=False)
-        syntax.stylize_range(Style(bgcolor="#ff0000", color="black"), (2, col), (2, col + 1))
-        drawn.append(SyntaxLines(syntax).lines(console, console.options))
-        monkeypatch.setattr(Syntax, "highlight", real)
-        whole = [clean_segments(line) for line in console.render_lines(syntax, console.options, pad=True)]
-        monkeypatch.setattr(Syntax, "highlight", highlight)
-        assert drawn[-1] == whole
-    assert len(lexed) <= 1  # the first draw, unless an earlier test lexed this source already
-    assert drawn[0] != drawn[1] != drawn[2]

@@ -15,15 +15,12 @@ from collections.abc import Hashable, Iterator
 from rich.console import Console, ConsoleOptions
 from rich.segment import Segment
 from rich.syntax import Syntax
-from rich.text import Text
 
 from runt_tui.render.sanitize import clean_segments
 
 Rows = list[list[Segment]]
 MAX_LINES = 4096
 _LINES: OrderedDict[Hashable, Rows] = OrderedDict()
-MAX_HIGHLIGHTS = 64
-_HIGHLIGHTS: OrderedDict[Hashable, Text] = OrderedDict()
 
 
 def line_cached(syntax: Syntax) -> bool:
@@ -34,37 +31,6 @@ def line_cached(syntax: Syntax) -> bool:
         and syntax.line_range is None and syntax.code_width is None and not any(syntax.padding)
         and bg is not None and bg.is_default
     )
-
-
-def highlighted(syntax: Syntax, code: str) -> Text:
-    """syntax.highlight(code), with the lexing kept while the code stays the same.
-
-    Peers' cursors are ranges stylized on top (Rich applies them last), so a
-    presence update, which moves a cursor but changes no text, lexes nothing.
-    """
-    ranges = getattr(syntax, "_stylized_ranges", None)
-    apply = getattr(syntax, "_apply_stylized_ranges", None)
-    theme = getattr(syntax, "_theme", None)
-    if ranges is None or apply is None or theme is None:  # another Rich: its own way
-        return syntax.highlight(code)
-    key = (code, repr(getattr(syntax, "_lexer", None)), getattr(theme, "_pygments_style_class", id(theme)),
-           syntax.background_style, syntax.tab_size, syntax.word_wrap)
-    base = _HIGHLIGHTS.get(key)
-    if base is None:
-        kept, syntax._stylized_ranges = syntax._stylized_ranges, []
-        try:
-            base = syntax.highlight(code)
-        finally:
-            syntax._stylized_ranges = kept
-        _HIGHLIGHTS[key] = base
-        if len(_HIGHLIGHTS) > MAX_HIGHLIGHTS:
-            _HIGHLIGHTS.popitem(last=False)
-    else:
-        _HIGHLIGHTS.move_to_end(key)
-    text = base.copy()
-    if ranges:
-        apply(text)
-    return text
 
 
 class SyntaxLines:
@@ -80,7 +46,7 @@ class SyntaxLines:
             return [clean_segments(line) for line in console.render_lines(syntax, options, pad=True)]
         code = syntax.code
         ends_on_nl = code.endswith("\n")
-        text = highlighted(syntax, (code if ends_on_nl else code + "\n").expandtabs(syntax.tab_size))
+        text = syntax.highlight((code if ends_on_nl else code + "\n").expandtabs(syntax.tab_size))
         if not ends_on_nl:
             text.remove_suffix("\n")
         shape = (options.max_width, options.justify, options.overflow, options.no_wrap)

@@ -34,32 +34,6 @@ class KernelList(OptionList):
         self.refit = refit
         self.fitted_width: int | None = None
 
-    def replace_row(self, index: int, prompt: Text) -> None:
-        """Give one row a new text, repainting that row alone while its height holds.
-
-        Textual's own replacement forgets every row's rendering and repaints the
-        list (~0.3 ms a row): the peers' rows change with every presence update,
-        which arrives while their owners type.
-        """
-        option = self.get_option_at_index(index)
-        height = self._heights.get(index)
-        line = self._index_to_line.get(index)
-        option._set_prompt(prompt)
-        width = self.scrollable_content_region.width - self._get_left_gutter_width()
-        if height is None or line is None or width <= 0 or self._row_height(option, width) != height:
-            self._clear_caches()
-            return
-        cache = self._option_render_cache
-        for key in [k for k in list(cache.keys()) if k[0] is option]:
-            cache.discard(key)
-        self.refresh(Region(0, line - self.scroll_offset.y, self.scrollable_content_region.width, height))
-
-    def _row_height(self, option: Option, width: int) -> int:
-        # Measured as OptionList measures its rows (it passes its styles as the rules map).
-        padding = self.get_component_styles("option-list--option").padding
-        visual = self._get_visual(option)
-        return visual.get_height(self.styles, width - padding.width) + option._divider  # type: ignore[arg-type]
-
     def render_lines(self, crop: Region) -> list[Strip]:
         # The rows were cut at the width known when they were built; a later layout (a resize, a scrollbar
         # appearing, a busy machine laying out the pane after its rows) may change it: cut them again.
@@ -105,7 +79,7 @@ class KernelPane(Vertical):
         if same_shape:
             for i, (new, was) in enumerate(zip(rows, old, strict=True)):
                 if new.text != was.text:
-                    self.list.replace_row(i, new.text)
+                    self.list.replace_option_prompt_at_index(i, new.text)
             return
         keep = self._highlighted_key()
         self.list.set_options(Option(r.text, disabled=r.cell is None) for r in rows)

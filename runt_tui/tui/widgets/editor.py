@@ -8,7 +8,6 @@ from typing import ClassVar
 from rich.style import Style
 from rich.text import Text
 from textual.binding import BindingType
-from textual.cache import LRUCache
 from textual.message import Message
 from textual.strip import Strip
 from textual.widgets import TextArea
@@ -20,7 +19,6 @@ from runt_tui.doc import Edit
 from runt_tui.render.sanitize import CONTROL, visible_controls
 from runt_tui.tui.keys import editor_bindings
 from runt_tui.tui.widgets.guard import GuardedRender
-from runt_tui.tui.widgets.rowdiff import Highlight, changed_lines
 
 # Textual re-highlights the whole text at every edit (~30 µs a line here): beyond
 # this many lines an editor stays plain, or typing would lag.
@@ -71,8 +69,6 @@ class CellEditor(GuardedRender, TextArea):
             self.pos = pos
 
     def __init__(self, cell_id: str, text: str, language: str | None, **kwargs: object) -> None:
-        # The lines and highlights last drawn from (see _build_highlight_map, which the constructor calls).
-        self._drawn: tuple[list[str], dict[int, list[Highlight]]] = ([], {})
         super().__init__(
             text,
             language=language,
@@ -87,29 +83,6 @@ class CellEditor(GuardedRender, TextArea):
         self._applying = False
         self.edit_kind = "edit"
         self._highlight: str | None = None
-
-    def _build_highlight_map(self) -> None:
-        """Rebuild the highlights, keeping the drawn lines whose text and highlights did not change.
-
-        Textual forgets every drawn line at each edit; redrawing them all costs
-        ~0.3 ms a line, which a keystroke pays before its frame goes out.
-        """
-        kept = self._line_cache
-        self._line_cache = LRUCache(1)  # what the rebuild clears, instead of every drawn line
-        try:
-            super()._build_highlight_map()
-        finally:
-            self._line_cache = kept
-        lines = list(self.document.lines)
-        marks = {row: list(h) for row, h in self._highlights.items() if h}
-        old_lines, old_marks = self._drawn
-        self._drawn = (lines, marks)
-        stale = changed_lines(old_lines, old_marks, lines, marks)
-        if stale is None:
-            kept.clear()
-            return
-        for key in [k for k in list(kept.keys()) if k[2] in stale]:
-            kept.discard(key)
 
     def highlight_as(self, language: str | None) -> None:
         """Syntax-highlight as `language` (when installed), while the text is short enough."""

@@ -10,7 +10,7 @@ from rich.text import Text
 from textual import events
 from textual.app import ComposeResult
 from textual.containers import Horizontal
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.message import Message
 from textual.strip import Strip
 from textual.widget import Widget
@@ -22,6 +22,7 @@ from runt_tui.tui.search_marks import mark_line
 from runt_tui.tui.widgets.bodycache import BodyCache
 from runt_tui.tui.widgets.cellrender import (
     GUTTER,
+    BlockLines,
     GutterLayout,
     RenderedOnce,
     SegmentsLine,
@@ -33,6 +34,7 @@ from runt_tui.tui.widgets.cellrender import (
 from runt_tui.tui.widgets.editor import CellEditor, RemoteCursor
 from runt_tui.tui.widgets.guard import GuardedRender, GuardedStatic
 from runt_tui.tui.widgets.ipyw.ref import WidgetViewRef
+from runt_tui.tui.widgets.rowdiff import changed_rows
 
 # Drawn as widgets below the cell's body: pixel images and ipywidgets views.
 Mounted = ImagePayload | WidgetViewRef
@@ -64,6 +66,21 @@ class CellBody(GuardedRender, Widget):
 
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
         return len(self._rows(width)) if width > 0 else 0
+
+    def redraw(self, old: GutterLayout | None) -> None:
+        """The body changed from `old`: repaint only the rows that differ while the height holds.
+
+        A keystroke from another terminal then costs one row's repaint, not a
+        repaint of every row plus a layout of the whole screen.
+        """
+        width = self.size.width
+        before = old.drawn(width) if old is not None and width > 0 else None
+        rows = changed_rows(before, self._rows(width)) if before is not None else None
+        if rows is None:
+            self.refresh(layout=True)
+            return
+        for y in rows:
+            self.refresh(Region(0, y, width, 1))
 
     def render_line(self, y: int) -> Strip:
         width = self.size.width
@@ -109,6 +126,7 @@ class CellWidget(GuardedRender, Widget):
         self._body_cache: tuple[tuple[CellModel, ViewFlags, int], GutterLayout] | None = None
         self._images: list[Mounted | RenderableType] = []
         self._outputs_shown: tuple[object, ...] | None = None
+        self._parts_cache: tuple[object, list[RenderableType], list[Mounted | RenderableType]] | None = None
 
     def compose(self) -> ComposeResult:
         yield CellBody(self)
@@ -122,7 +140,18 @@ class CellWidget(GuardedRender, Widget):
 
     def _parts(self, width: int) -> tuple[list[RenderableType], list[Mounted | RenderableType]]:
         """Outputs up to the first pixel image (drawn by the body), then that image and
-        everything after it in order (mounted as widgets below the body)."""
+        everything after it in order (mounted as widgets below the body).
+
+        Kept while the outputs stay the same: typing in the cell (here or in another
+        terminal) must not render its outputs again, nor remount its images.
+        """
+        key = (self._outputs_key(), width)
+        if self._parts_cache is None or self._parts_cache[0] != key:
+            head, tail = self._render_parts(width)
+            self._parts_cache = (key, [BlockLines(part) for part in head], tail)
+        return self._parts_cache[1], self._parts_cache[2]
+
+    def _render_parts(self, width: int) -> tuple[list[RenderableType], list[Mounted | RenderableType]]:
         head: list[RenderableType] = []
         tail: list[Mounted | RenderableType] = []
         for part in output_parts(self.model, self.flags, width):
@@ -164,8 +193,9 @@ class CellWidget(GuardedRender, Widget):
     def outputs_renderable(self) -> RenderableType:
         """Outputs alone (under the editor)."""
         self._outputs_shown = self._outputs_key()
-        parts, images = self._parts(self._width())
+        blocks, images = self._parts(self._width())
         self._set_images(images)
+        parts = [b.renderable if isinstance(b, BlockLines) else b for b in blocks]
         return RenderedOnce(group(parts)) if parts else Text("")
 
     def _set_images(self, tail: list[Mounted | RenderableType]) -> None:
@@ -219,8 +249,9 @@ class CellWidget(GuardedRender, Widget):
             )
             self.editor.refresh()
         elif self._body_cache is None or self._body_cache[0] != self._body_key():
+            old = None if marked or self._body_cache is None else self._body_cache[1]
             for body in self.query(CellBody):
-                body.refresh(layout=True)
+                body.redraw(old)
         elif marked:
             for body in self.query(CellBody):
                 body.refresh()  # the same lines, marked again

@@ -16,6 +16,7 @@ from runt_tui.render import ImagePayload, RenderOptions
 from runt_tui.render.sanitize import clean_segments, strip_controls, visible_controls
 from runt_tui.tui.model import CellModel, PeerMark, ViewFlags
 from runt_tui.tui.widgets.ipyw.ref import WidgetViewRef, view_ref
+from runt_tui.tui.widgets.syntax_lines import SyntaxLines
 
 GUTTER = 6  # "[123]" plus a space
 
@@ -212,6 +213,33 @@ def hidden_lines(model: CellModel, flags: ViewFlags, width: int) -> int:
     return sum(render_output(o, width=width, options=options).hidden_lines for o in model.outputs)
 
 
+class BlockLines:
+    """One block of a cell's body (an output) rendered once per width and kept.
+
+    A cell's body is rebuilt whenever its source changes; its outputs are
+    the same objects then (see CellWidget), so a keystroke does not render
+    an HTML table or scale an image again.
+    """
+
+    def __init__(self, renderable: RenderableType) -> None:
+        self.renderable = renderable
+        self._cache: tuple[int, list[list[Segment]]] | None = None
+
+    def lines(self, console: Console, options: ConsoleOptions) -> list[list[Segment]]:
+        """The block's rows at options.max_width, padded to it (cached per width)."""
+        width = options.max_width
+        if self._cache is None or self._cache[0] != width:
+            rows = console.render_lines(self.renderable, options, pad=True)
+            self._cache = (width, [clean_segments(line) for line in rows])
+        return self._cache[1]
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> Iterator[Segment]:
+        new_line = Segment.line()
+        for line in self.lines(console, options):
+            yield from line
+            yield new_line
+
+
 class GutterLayout:
     """A gutter column beside a body column, rendered once per width and cached.
 
@@ -234,7 +262,12 @@ class GutterLayout:
         body: list[list[Segment]] = []
         # Every row of a cell passes here: the last guard against control characters.
         for block in self.blocks:
-            body.extend(clean_segments(line) for line in console.render_lines(block, body_options, pad=True))
+            if isinstance(block, BlockLines):
+                body.extend(block.lines(console, body_options))
+            elif isinstance(block, Syntax):  # the source: its unchanged lines are not rendered again
+                body.extend(SyntaxLines(block).lines(console, body_options))
+            else:
+                body.extend(clean_segments(line) for line in console.render_lines(block, body_options, pad=True))
         gutter_options = options.update(width=GUTTER - 1, height=None)
         glines = [clean_segments(line) for line in console.render_lines(self.gutter, gutter_options, pad=True)]
         blank = [Segment(" " * (GUTTER - 1))]
@@ -247,6 +280,10 @@ class GutterLayout:
             lines.append([*glines[i], space, Segment(" " * body_width)])
         self._cache = (width, lines)
         return lines
+
+    def drawn(self, width: int) -> list[list[Segment]] | None:
+        """The rows already rendered at `width`, or None (nothing is rendered here)."""
+        return self._cache[1] if self._cache is not None and self._cache[0] == width else None
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> Iterator[Segment]:
         new_line = Segment.line()

@@ -33,10 +33,15 @@ READY_FD_ENV = "RUNT_TUI_READY_FD"
 
 
 class DaemonStart:
-    """A daemon process this process started, and the read end of its readiness pipe."""
+    """A daemon process this process started, and the read end of its readiness pipe.
 
-    def __init__(self, proc: subprocess.Popen[bytes], ready_fd: int) -> None:
+    `proc` is the spawned process; a daemon forked from this interpreter (daemon_fork.py)
+    has only its `pid`.
+    """
+
+    def __init__(self, proc: subprocess.Popen[bytes] | None, ready_fd: int, pid: int | None = None) -> None:
         self.proc = proc
+        self.pid = proc.pid if proc is not None else pid
         self.ready_fd: int | None = ready_fd
         self._buf = b""
         # What the daemon said once it listened (None: not yet, or it never will).
@@ -188,4 +193,4 @@ def spawn_early(home: Path) -> None:
 def spawned(home: Path) -> DaemonStart | None:
     """The daemon process this process started for `home`, while it still runs."""
     start = _spawned.get(home)
-    return start if start is not None and start.proc.poll() is None else None
+    return start if start is not None and start.proc is not None and start.proc.poll() is None else None

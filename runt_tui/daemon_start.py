@@ -6,7 +6,8 @@ error included, goes through Typer, whose `daemon start` command (cli_daemon.py)
 calls the same `run_start`. With no daemon's lock held and no socket on disk
 nothing can be running, so the spawn follows at once; otherwise the running
 daemon is asked for its status first, as it always was. The spawned daemon says
-when its socket listens (daemon_spawn.py): no polling.
+when its socket listens (daemon_spawn.py): no polling. The daemon is a fork of
+this light interpreter (daemon_fork.py), not a second interpreter start.
 """
 
 from __future__ import annotations
@@ -17,7 +18,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from runt_tui.daemon_spawn import daemon_locked, log_path, spawn_daemon
+from runt_tui.daemon_fork import fork_daemon
+from runt_tui.daemon_spawn import daemon_locked, log_path
 from runt_tui.private import UnsafePath
 from runt_tui.settings import load_settings, state_dir
 
@@ -127,7 +129,7 @@ def _spawn_and_wait(home: Path, args: list[str], as_json: bool) -> int:
     except OSError:
         log_start = 0
     try:
-        start = spawn_daemon(home, args)
+        start = fork_daemon(home, args, _daemon_main)
     except (UnsafePath, OSError) as e:
         _say(f"runt-tui: {e}", err=True)
         return 2
@@ -144,6 +146,13 @@ def _spawn_and_wait(home: Path, args: list[str], as_json: bool) -> int:
     if tail:
         _say("\n".join(f"  {line}" for line in tail), err=True)
     return 1
+
+
+def _daemon_main(args: list[str]) -> int:
+    """The daemon's entry, run in the forked child (its imports happen there)."""
+    from runt_tui.daemon.lifecycle import main
+
+    return main(args)
 
 
 def log_tail(path: Path, offset: int, lines: int) -> list[str]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import select
 import subprocess
 import sys
 from pathlib import Path
@@ -171,3 +172,24 @@ def test_the_fast_path_reads_a_line_as_typer_does(argv: list[str], monkeypatch: 
 ], ids=" ".join)
 def test_anything_unusual_is_left_to_typer(argv: list[str]) -> None:
     assert daemon_start.fast_start_args(argv) is None
+
+
+def test_the_forked_daemon_keeps_nothing_of_the_command_but_the_log(home: Path) -> None:
+    # A descriptor the command inherited (beyond stdin/out/err) must not live on in the
+    # daemon: whoever waits for its end of file (a pipe, a terminal) would wait forever.
+    read_fd, write_fd = os.pipe()
+    try:
+        proc = subprocess.Popen([sys.executable, "-c", _CLI, "daemon", "start"], pass_fds=(write_fd,),
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL)
+        os.close(write_fd)
+        out, err = proc.communicate(timeout=HANG_GUARD)  # returns: nobody else holds its pipes
+        assert proc.returncode == 0, err
+        readable, _, _ = select.select([read_fd], [], [], HANG_GUARD)
+        assert readable and os.read(read_fd, 10) == b""  # end of file: the daemon holds no inherited end
+    finally:
+        os.close(read_fd)
+    daemon = daemon_processes(home)[0]
+    assert os.getsid(daemon.pid) == daemon.pid  # its own session: no terminal's hangup reaches it
+    log = str(home / "daemon.log")
+    assert [f.path for f in daemon.open_files() if f.fd in (1, 2)] == [log, log]
+    assert out.decode() == f"daemon started (pid {daemon.pid}, socket {home / 'daemon.sock'})\n"

@@ -127,7 +127,7 @@ async def open_connection(home: Path | None = None, autostart: bool = True, time
         conn = await _try_connect(sock)
         if conn is not None:
             return conn
-        if proc.poll() not in (None, 0):
+        if proc is not None and proc.poll() not in (None, 0):
             raise DaemonUnavailable(f"the daemon failed to start (exit {proc.returncode}); see {home / 'daemon.log'}")
         await asyncio.sleep(delay)
         delay = min(delay * 1.5, 0.02)

@@ -20,7 +20,7 @@ from typing import Any
 
 from runt_tui.daemon_fork import fork_daemon
 from runt_tui.daemon_spawn import daemon_locked, log_path
-from runt_tui.private import UnsafePath
+from runt_tui.private import UnsafePath, open_private
 from runt_tui.settings import load_settings, state_dir
 
 # `daemon start`'s options that take a value, and how Click converts it (float() or int()).
@@ -158,10 +158,10 @@ def _daemon_main(args: list[str]) -> int:
 def log_tail(path: Path, offset: int, lines: int) -> list[str]:
     """The last `lines` lines written to `path` after `offset`, controls stripped (the log quotes files)."""
     try:
-        with open(path, "rb") as f:
+        with os.fdopen(open_private(path, os.O_RDONLY), "rb") as f:  # a planted symlink is not followed
             f.seek(offset)
             text = f.read()[-64 * 1024:].decode("utf-8", errors="replace")
-    except OSError:
+    except (OSError, UnsafePath):
         return []
     from runt_tui.render.sanitize import strip_controls
 

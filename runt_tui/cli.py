@@ -321,7 +321,11 @@ def main() -> None:
 
         start = fast_start_args(sys.argv[3:])
         if start is not None:
-            sys.exit(run_start(**start))
+            try:
+                sys.exit(run_start(**start))
+            except KeyboardInterrupt:  # as Click says it
+                print("\nAborted!", file=sys.stderr)
+                sys.exit(1)
     argv = route_argv(sys.argv[1:])
     refused = _refused_notebook(sys.argv[1:], argv)
     if refused is not None:

@@ -11,13 +11,14 @@ from __future__ import annotations
 import json
 import os
 import select
+import signal
 import subprocess
 import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import HANG_GUARD, daemon_answers, daemon_processes
+from conftest import HANG_GUARD, daemon_answers, daemon_processes, until
 
 from runt_tui import daemon_start
 
@@ -193,3 +194,19 @@ def test_the_forked_daemon_keeps_nothing_of_the_command_but_the_log(home: Path) 
     log = str(home / "daemon.log")
     assert [f.path for f in daemon.open_files() if f.fd in (1, 2)] == [log, log]
     assert out.decode() == f"daemon started (pid {daemon.pid}, socket {home / 'daemon.sock'})\n"
+
+
+async def test_ctrl_c_while_waiting_says_aborted(home: Path) -> None:
+    # The lock held by this test and no socket: the forked daemon waits for the lock, so the
+    # command waits for it; Ctrl-C then ends the command the way Click ends one.
+    from runt_tui.daemon.lifecycle import daemon_lock
+
+    with daemon_lock(home) as held:
+        assert held
+        proc = subprocess.Popen([sys.executable, "-c", _CLI, "daemon", "start"], stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True, stdin=subprocess.DEVNULL)
+        # The command and the daemon it forked (same command line): the command is past the fork.
+        await until(lambda: len([p for p in daemon_processes(home) if p.pid != proc.pid]) == 1, "the fork")
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=HANG_GUARD)
+    assert (proc.returncode, out, err) == (1, "", "\nAborted!\n")

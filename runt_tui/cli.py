@@ -315,6 +315,17 @@ def _refused_notebook(args: list[str], routed: list[str]) -> str | None:
 
 def main() -> None:
     """Entry point of the console script."""
+    if sys.argv[1:3] == ["daemon", "start"]:
+        # A plain `daemon start` needs no Typer: its whole run costs less than importing it.
+        from runt_tui.daemon_start import fast_start_args, run_start
+
+        start = fast_start_args(sys.argv[3:])
+        if start is not None:
+            try:
+                sys.exit(run_start(**start))
+            except KeyboardInterrupt:  # as Click says it
+                print("\nAborted!", file=sys.stderr)
+                sys.exit(1)
     argv = route_argv(sys.argv[1:])
     refused = _refused_notebook(sys.argv[1:], argv)
     if refused is not None:

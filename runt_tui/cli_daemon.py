@@ -7,42 +7,14 @@ import json
 import os
 import signal
 import time
-from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
+from runt_tui.daemon_start import get_status, run_start
 from runt_tui.settings import load_settings, state_dir
 
 daemon_app = typer.Typer(help="Manage the per-user sync daemon.", no_args_is_help=True)
-
-
-async def _status(home: Path) -> dict[str, Any]:
-    from runt_tui.client.link import (
-        DaemonClient,
-        DaemonUnavailable,
-        UnsafeDaemon,
-        open_connection,
-    )
-
-    try:
-        conn = await open_connection(home, autostart=False)
-    except DaemonUnavailable as e:
-        from runt_tui.daemon.lifecycle import read_pid
-
-        refused = {"refused": str(e)} if isinstance(e, UnsafeDaemon) else {}
-        return {"running": False, "pid": read_pid(home), "socket": str(home / "daemon.sock"), "rooms": [], **refused}
-    client = DaemonClient(conn)
-    try:
-        header, _ = await client.request("status", timeout=10)
-    finally:
-        await client.close()
-    return {k: v for k, v in header.items() if k not in ("id", "ok")}
-
-
-def get_status(home: Path | None = None) -> dict[str, Any]:
-    """The daemon's status, or `running: false`."""
-    return asyncio.run(_status(home or state_dir()))
 
 
 @daemon_app.command("start")
@@ -58,9 +30,6 @@ def start(
     as_json: Annotated[bool, typer.Option("--json", help="Print version, pid and socket as JSON (for ssh://).")] = False,
 ) -> None:
     """Start the daemon (detached unless --foreground)."""
-    from runt_tui.daemon.lifecycle import main as daemon_main
-    from runt_tui.daemon.lifecycle import spawn_daemon
-
     flags = {
         "save_delay": save_delay,
         "max_save_interval": max_save_interval,
@@ -70,40 +39,10 @@ def start(
         "blob_threshold": blob_threshold,
         "idle_exit": idle_exit,
     }
-    try:
-        load_settings(None, **flags)
-    except ValueError as e:
-        typer.echo(f"runt-tui: {e}", err=True)
-        raise typer.Exit(2) from None
-    args: list[str] = []
-    for k, v in flags.items():
-        if v is not None:
-            args += ["--set", f"{k}={v}"]
-    home = state_dir()
-    status = get_status(home)
-    if status.get("running"):
-        _started(status, as_json, f"daemon already running (pid {status.get('pid')})")
-        return
-    if foreground:
-        raise typer.Exit(daemon_main([*args, "--foreground"]))
-    spawn_daemon(home, args)
-    deadline = time.monotonic() + 15
-    while time.monotonic() < deadline:
-        status = get_status(home)
-        if status.get("running"):
-            _started(status, as_json, f"daemon started (pid {status.get('pid')}, socket {status.get('socket')})")
-            return
-        time.sleep(0.05)
-    typer.echo(f"runt-tui: the daemon did not start; see {home / 'daemon.log'}", err=True)
-    raise typer.Exit(1)
-
-
-def _started(status: dict[str, Any], as_json: bool, message: str) -> None:
-    """Report a running daemon: a sentence, or the JSON an ssh:// client reads its socket from."""
-    if as_json:
-        typer.echo(json.dumps({k: status.get(k) for k in ("version", "pid", "socket", "home")}))
-    else:
-        typer.echo(message)
+    # The same code runs without Typer for a plain command line (cli.main, daemon_start.py).
+    code = run_start({k: v for k, v in flags.items() if v is not None}, as_json, foreground)
+    if code:
+        raise typer.Exit(code)
 
 
 @daemon_app.command("stop")

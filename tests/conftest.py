@@ -187,13 +187,18 @@ def sigkill(proc: subprocess.Popen[bytes]) -> None:
     proc.wait(timeout=HANG_GUARD)
 
 
+def _is_daemon_command(cmd: list[str]) -> bool:
+    """A spawned daemon (`python -m runt_tui.daemon`), or one forked by `runt-tui daemon start`."""
+    return "runt_tui.daemon" in cmd or any(cmd[i:i + 2] == ["daemon", "start"] for i in range(len(cmd)))
+
+
 def daemon_processes(home: Path) -> list[psutil.Process]:
     """Live (not zombie) daemon processes whose RUNT_TUI_HOME is `home`."""
     found = []
     for p in psutil.process_iter(["cmdline", "status"]):
         try:
             cmd = p.info["cmdline"] or []
-            if "runt_tui.daemon" not in cmd or p.info["status"] == psutil.STATUS_ZOMBIE:
+            if not _is_daemon_command(cmd) or p.info["status"] == psutil.STATUS_ZOMBIE:
                 continue
             if p.environ().get("RUNT_TUI_HOME") == str(home):
                 found.append(p)

@@ -107,25 +107,29 @@ async def open_connection(home: Path | None = None, autostart: bool = True, time
         return conn
     if not autostart:
         raise DaemonUnavailable(f"no daemon is listening on {sock}")
+    from runt_tui.client.daemon_wait import until_settled
     from runt_tui.daemon_spawn import spawn_daemon, spawned
 
     # The daemon the command line started before its imports (cli.py) is the one to wait for.
-    proc = spawned(home)
-    if proc is None:
+    start = spawned(home)
+    if start is None:
         try:
-            proc = spawn_daemon(home)
+            start = spawn_daemon(home)
         except UnsafePath as e:
             raise UnsafeDaemon(str(e)) from None
     deadline = time.monotonic() + timeout
+    # The daemon says when it listens (or exits first); polling is left for the rare case of
+    # another daemon that won the lock and is still starting.
+    await until_settled(start, timeout)
+    proc = start.proc
     delay = 0.005
     while time.monotonic() < deadline:
         conn = await _try_connect(sock)
         if conn is not None:
             return conn
-        if proc.poll() not in (None, 0):
+        if proc is not None and proc.poll() not in (None, 0):
             raise DaemonUnavailable(f"the daemon failed to start (exit {proc.returncode}); see {home / 'daemon.log'}")
         await asyncio.sleep(delay)
-        # Polled often: the app waits on it, and a connect attempt costs well under a millisecond.
         delay = min(delay * 1.5, 0.02)
     raise DaemonUnavailable(f"the daemon did not start within {timeout:.0f} s; see {home / 'daemon.log'}")
 

@@ -14,7 +14,8 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from runt_tui.daemon_spawn import lock_path, log_path, pid_path, spawn_daemon
+from runt_tui import __version__
+from runt_tui.daemon_spawn import lock_path, log_path, pid_path, signal_ready, spawn_daemon
 from runt_tui.private import (
     UnsafePath,
     open_private,
@@ -119,6 +120,7 @@ async def _serve_locked(home: Path, settings: Settings) -> int:
 
     daemon = Daemon(home, settings)
     await daemon.start()
+    signal_ready({"version": __version__, "pid": os.getpid(), "socket": str(daemon.socket_path), "home": str(home)})
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
         with contextlib.suppress(NotImplementedError, RuntimeError):

@@ -19,6 +19,7 @@ from runt_tui.doc.history import (
     changes_message,
     rebuilt,
     sync_message_changes,
+    uleb,
     without_orphans,
 )
 
@@ -76,6 +77,12 @@ def test_reading_garbage_never_raises(data: bytes) -> None:
     acknowledges(data, [])
     _, skipped, end = scan_records(data)
     assert end <= len(data) and all(n > 0 for _, n in skipped)
+
+
+def test_a_head_count_the_message_cannot_hold_is_refused_at_once() -> None:
+    # A client's sync frame claiming 2**60 heads: read as a loop over the count it hung the daemon.
+    for count in (2**60, 2**20, 2):
+        assert acknowledges(b"\x42" + uleb(count) + b"\x00" * 40, []) is False
 
 
 def test_rebuilt_holds_the_same_notebook_and_no_history() -> None:

@@ -119,6 +119,8 @@ def acknowledges(msg: bytes, our_heads: list[bytes]) -> bool:
         if not msg or msg[0] not in (0x42, 0x43):
             return False
         n, off = read_uleb(msg, 1)
+        if off + 32 * n > len(msg):  # a count the message cannot hold (garbage must cost nothing)
+            return False
         heads = {msg[off + 32 * i : off + 32 * (i + 1)] for i in range(n)}
         off += 32 * n
         need, off = read_uleb(msg, off)

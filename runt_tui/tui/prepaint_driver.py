@@ -1,0 +1,93 @@
+"""Textual's Linux driver, adopting a terminal the pre-paint (runt_tui/prepaint.py) already drew on.
+
+Textual's start enters the alternate screen (`CSI ?1049h`, which clears it) and its
+first frames show empty panes until the notebook's cells are mounted: either would
+flash away the pre-painted notebook. So, on its first start only, this driver skips
+that enter, takes the terminal settings saved before the pre-paint as the ones to
+restore (exit, suspend, Ctrl+Z and a crash all leave the terminal as they found it),
+and holds every frame back until the app has cells to show (`release_after_paint`)
+or HOLD_SECONDS pass; the frame it then writes repaints the whole screen. Keys are
+not read while the frame is held: typed during the pre-paint or the hold, they
+wait in the terminal's queue and then act, in order, on the cells on screen.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from typing import TYPE_CHECKING, Any
+
+from textual.drivers.linux_driver import LinuxDriver
+
+from runt_tui import prepaint
+
+if TYPE_CHECKING:
+    from textual.app import App
+
+ENTER_ALT_SCREEN = "\x1b[?1049h"
+# The longest the pre-painted frame stays when the app shows no cells (a dialog, a slow daemon).
+HOLD_SECONDS = 3.0
+
+
+class PrepaintDriver(LinuxDriver):
+    """A LinuxDriver that keeps the pre-painted frame until the app's own frame has cells."""
+
+    def __init__(self, app: App[Any], **kwargs: Any) -> None:
+        super().__init__(app, **kwargs)
+        self._adopting = True  # only the first start adopts the pre-paint's screen
+        self._skip_enter = False
+        self.holding = False
+        # Keys are read once the frame is released: typed earlier, they wait in the terminal's
+        # queue, in order, and then act on the cells they were typed at.
+        self._reading = threading.Event()
+        self._reading.set()
+
+    def start_application_mode(self) -> None:
+        adopting, self._adopting = self._adopting, False
+        attrs = prepaint.hand_over() if adopting else None
+        if attrs is None:
+            super().start_application_mode()  # type: ignore[no-untyped-call]
+            return
+        self._skip_enter = True
+        self._reading.clear()
+        try:
+            super().start_application_mode()  # type: ignore[no-untyped-call]
+        finally:
+            self._skip_enter = False
+        self.attrs_before = attrs  # what the terminal was before the pre-paint turned echo off
+        self.holding = True
+        asyncio.get_running_loop().call_later(HOLD_SECONDS, self.release)
+
+    def stop_application_mode(self) -> None:
+        self.holding = False  # leaving: the restoring sequences must reach the terminal
+        self._reading.set()
+        super().stop_application_mode()
+
+    def run_input_thread(self) -> None:
+        self._reading.wait()
+        super().run_input_thread()
+
+    def write(self, data: str) -> None:
+        if self.holding or (self._skip_enter and data == ENTER_ALT_SCREEN):
+            return
+        super().write(data)
+
+    def release(self) -> None:
+        """Let frames through again, starting with a full repaint over the pre-painted one."""
+        if not self.holding:
+            return
+        self.holding = False
+        self._app.refresh(repaint=True, layout=True)
+        self._reading.set()
+
+
+def driver_class() -> type[LinuxDriver] | None:
+    """The driver to run the app with: this one after a pre-paint, else None (Textual's choice)."""
+    return PrepaintDriver if prepaint.active() else None
+
+
+def release_after_paint(app: App[Any]) -> None:
+    """The cells are set: show the app's frames from the next one that has them drawn."""
+    driver = app._driver
+    if isinstance(driver, PrepaintDriver) and driver.holding:
+        app.call_after_refresh(app.call_after_refresh, driver.release)

@@ -27,6 +27,7 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from types import TracebackType
 from typing import Any
 
 ENV_SWITCH = "RUNT_TUI_PREPAINT"
@@ -100,10 +101,23 @@ def paint(path: Path, cells_width: Callable[[int], int | None], title: str) -> s
     attrs = _quiet(0)
     _painted = _Painted(0, attrs)
     atexit.register(restore)
+    _restore_before_tracebacks()
     _write(2, text)
     if os.environ.get(ENV_PROBE):
         _probe(Path(os.environ[ENV_PROBE]))
     return None
+
+
+def _restore_before_tracebacks() -> None:
+    """An uncaught exception's traceback is printed after the screen is restored (else it is lost
+    with the alternate screen at exit)."""
+    shown = sys.excepthook
+
+    def hook(kind: type[BaseException], value: BaseException, tb: TracebackType | None) -> None:
+        restore()
+        shown(kind, value, tb)
+
+    sys.excepthook = hook
 
 
 def _quiet(fd: int) -> list[Any] | None:

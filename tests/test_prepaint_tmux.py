@@ -1,0 +1,54 @@
+"""End to end in tmux: the pre-painted notebook, replaced by the live app, keys typed meanwhile kept.
+
+A real `runt-tui` (cold: no daemon yet) in a private tmux server. The cells are on
+screen, read-only, before the app is live; keys typed right after the command
+starts all act, in order, once the app has the cells; quitting leaves the shell's
+screen and terminal settings as they were.
+"""
+
+from __future__ import annotations
+
+import shlex
+import time
+from pathlib import Path
+
+import pytest
+from support.tui import write_notebook
+from test_tui_tmux import TMUX, Tmux, runt_tui, selected_line, tmux  # noqa: F401 (the fixture)
+
+pytestmark = pytest.mark.skipif(TMUX is None, reason="tmux is not installed")
+
+
+def live(screen: str) -> bool:
+    """The app's status bar says the notebook is live (as bench/tui_context.runt_live)."""
+    lines = screen.rstrip().splitlines()
+    status = lines[-1] if lines else ""
+    return "CMD" in status and "connecting" not in status and "READ-ONLY" not in status
+
+
+def test_pre_paint_then_live_app_with_every_early_key(tmux: Tmux, tmp_path: Path) -> None:  # noqa: F811
+    cells = [("markdown", "# Prepaint title"), *[("code", f"value_{i} = {i}") for i in range(1, 6)]]
+    nb = write_notebook(tmp_path / "pp.ipynb", cells)
+    app = shlex.join(runt_tui(str(nb), "--name", "ann"))
+    # The shell says what the terminal is like after the app: echo and line editing back on.
+    tmux.start("a", ["sh", "-c", f"echo BEFORE-APP; {app}; echo EXIT=$?; stty -a | tr ' ' '\\n' | grep -x -- '-*echo\\|-*icanon'"])
+    tmux.keys("a", "j", "j", "j")  # typed while the pre-paint (or nothing yet) is on screen
+    seen: list[str] = []
+    deadline = time.monotonic() + 60
+    while not (seen and live(seen[-1]) and selected_line(seen[-1], "value_3 = 3")):
+        assert time.monotonic() < deadline, f"never live with value_3 selected; last screen:\n{seen[-1:]}"
+        seen.append(tmux.screen("a"))
+    first = next(i for i, s in enumerate(seen) if "value_1 = 1" in s)
+    early = seen[first]
+    # The first screen with cells is read-only (pre-paint or the app's own first paint) ...
+    assert "READ-ONLY" in early and "connecting" in early and "Prepaint title" in early
+    assert "BEFORE-APP" not in early  # on the alternate screen
+    # ... and every screen from then on shows the cells: no blank frame in between.
+    assert all("value_1 = 1" in s or "value_2 = 2" in s for s in seen[first:]), "a frame without the cells"
+    # The three j's all acted, on the live cells, in order.
+    final = seen[-1]
+    assert selected_line(final, "value_3 = 3") and not selected_line(final, "value_1 = 1")
+    tmux.keys("a", "q")
+    after = tmux.wait("a", lambda s: "EXIT=" in s and "icanon" in s)
+    assert "BEFORE-APP" in after and "EXIT=0" in after
+    assert "-echo" not in after and "-icanon" not in after and "echo" in after.split()

@@ -58,11 +58,18 @@ def visible(text: str) -> str:
     return OWN.sub("", text)
 
 
+def screen_rows(text: str) -> list[str]:
+    """The frame's rows, top to bottom (it positions each row itself, in any order)."""
+    parts = re.split(r"\x1b\[(\d+);1H", text)
+    rows = {int(parts[i]): visible(parts[i + 1]) for i in range(1, len(parts), 2)}
+    return [rows[y] for y in sorted(rows)]
+
+
 def test_frame_has_the_apps_layout_and_exact_size() -> None:
     cells = [Sketch("markdown", "## Heading\n\nsome words", None, ()),
              Sketch("code", "x = 1\nprint(x)", 7, ("1\n",))]
     text = frame(cells, 100, 12, 57, "nb.ipynb")
-    rows = [visible(r) for r in re.split(r"\x1b\[\d+;1H", text)[1:]]
+    rows = screen_rows(text)
     assert len(rows) == 12 and all(len(r) == 100 for r in rows), [len(r) for r in rows]
     assert rows[0].startswith("▌      Heading")  # the selection bar, the gutter, no #s
     assert rows[2].startswith("▌      some words")
@@ -70,12 +77,13 @@ def test_frame_has_the_apps_layout_and_exact_size() -> None:
     assert rows[5].startswith("       print(x)") and rows[6].startswith("       1 ")
     assert all(r[57] == "▏" for r in rows[:-1])  # the side pane's border, where the app draws it
     assert "READ-ONLY" in rows[-1] and "connecting" in rows[-1] and "nb.ipynb" in rows[-1]
+    assert text.index("READ-ONLY") < text.index("Heading")  # a partly drawn frame has its status bar
 
 
 def test_frame_cuts_at_the_screen_and_wide_characters_keep_the_width() -> None:
     cells = [Sketch("code", "\n".join(f"line {i} 漢字漢字" for i in range(50)), None, ())] * 3
     text = frame(cells, 40, 10, 40, "")
-    rows = [visible(r) for r in re.split(r"\x1b\[\d+;1H", text)[1:]]
+    rows = screen_rows(text)
     assert len(rows) == 10
     widths = [sum(2 if "\u4e00" <= c <= "\u9fff" else 1 for c in r) for r in rows]
     assert widths == [40] * 10

@@ -24,6 +24,8 @@ GUTTER = 6  # the app's prompt gutter: "  [12]" then the source
 # The app's colours in the 256-colour palette (textual-dark, as Textual draws them there).
 BG, SOURCE_BG, SIDE_BG, STATUS_BG, TRACK_BG = 233, 232, 234, 17, 16
 TEXT, CODE, COMMENT, PROMPT, ACCENT, BORDER, HEADING, MUTED = 253, 231, 244, 246, 214, 239, 197, 247
+# Synchronized output (mode 2026): terminals that know it show the frame at once, others ignore it.
+SYNC_START, SYNC_END = "\x1b[?2026h", "\x1b[?2026l"
 _CELL_TYPES = ("code", "markdown", "raw")
 _MAX_LINES_PER_CELL = 200  # the source lines kept per cell: more never fit on a screen
 
@@ -188,6 +190,7 @@ def frame(cells: list[Sketch], width: int, height: int, cells_width: int, title:
     side = ""
     if width > cells_width:
         side = _sgr(BORDER, BG) + "▏" + _sgr(TEXT, SIDE_BG) + " " * (width - cells_width - 1)
-    out = [f"\x1b[{y + 1};1H" + row + _sgr(TEXT, TRACK_BG) + " " + side for y, row in enumerate(rows)]
-    out.append(f"\x1b[{height};1H" + status_row(width, title))
-    return "".join(out) + "\x1b[0m"
+    # The status bar first: a terminal showing part of the frame never shows cells without it.
+    out = [f"\x1b[{height};1H" + status_row(width, title)]
+    out += [f"\x1b[{y + 1};1H" + row + _sgr(TEXT, TRACK_BG) + " " + side for y, row in enumerate(rows)]
+    return SYNC_START + "".join(out) + "\x1b[0m" + SYNC_END

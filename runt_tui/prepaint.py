@@ -23,6 +23,7 @@ import atexit
 import contextlib
 import json
 import os
+import re
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -33,7 +34,11 @@ from typing import Any
 ENV_SWITCH = "RUNT_TUI_PREPAINT"
 # Tests: after the frame, write what the interpreter has imported to this file and exit.
 ENV_PROBE = "RUNT_TUI_PREPAINT_PROBE"
-# Bigger files get no pre-paint: parsing all of one here too would delay the app itself.
+# Above HEAD_BYTES only the file's first HEAD_BYTES (its first cells) and last TAIL_BYTES (its
+# nbformat) are read; a file above MAX_BYTES that is not laid out for that gets no pre-paint:
+# parsing all of it here too would delay the app itself.
+HEAD_BYTES = 256 * 1024
+TAIL_BYTES = 4096
 MAX_BYTES = 2 * 1024 * 1024
 ENTER = "\x1b[?1049h\x1b[?25l\x1b[?7l"  # alternate screen, no cursor, no line wrap (as Textual)
 LEAVE = "\x1b[0m\x1b[?7h\x1b[?25h\x1b[?1049l"
@@ -63,16 +68,50 @@ def _terminal_size() -> tuple[int, int] | None:
     return (size.columns, size.lines) if size.columns >= 20 and size.lines >= 5 else None
 
 
-def _load(path: Path) -> Any:
-    """The parsed file, or a str saying why there is nothing to draw."""
+def _load(path: Path, limit: int) -> Any:
+    """The parsed file (its first `limit` cells at least), or a str saying why there is nothing to draw."""
     try:
         if not path.is_file():
             return "no file"
-        if path.stat().st_size > MAX_BYTES:
-            return f"larger than {MAX_BYTES // (1024 * 1024)} MB"
+        size = path.stat().st_size
+        if size > HEAD_BYTES:
+            with path.open("rb") as f:
+                head = f.read(HEAD_BYTES)
+                f.seek(max(0, size - TAIL_BYTES))
+                tail = f.read()
+            first = first_cells(head, tail, limit)
+            if first is not None or size > MAX_BYTES:
+                return first if first is not None else f"larger than {MAX_BYTES // (1024 * 1024)} MB"
         return json.loads(path.read_bytes())
     except (OSError, ValueError, RecursionError) as e:
         return f"unreadable: {type(e).__name__}"
+
+
+_CELLS_FIRST = re.compile(rb'\A\s*\{\s*"cells"\s*:\s*\[')
+_NBFORMAT_4 = re.compile(rb'"nbformat"\s*:\s*4\s*[,}]')
+
+
+def first_cells(head: bytes, tail: bytes, limit: int) -> dict[str, Any] | None:
+    """The first cells of a big notebook from its first and last bytes (None: not laid out as
+    nbformat writes it, with "cells" first and "nbformat": 4 near the end)."""
+    start = _CELLS_FIRST.match(head)
+    if start is None or _NBFORMAT_4.search(tail) is None:
+        return None
+    text = head.decode("utf-8", "replace")
+    decoder = json.JSONDecoder()
+    pos = len(head[: start.end()].decode("utf-8", "replace"))
+    cells: list[Any] = []
+    while len(cells) < limit:
+        while pos < len(text) and text[pos] in " \t\r\n,":
+            pos += 1
+        if pos >= len(text) or text[pos] == "]":
+            break
+        try:
+            cell, pos = decoder.raw_decode(text, pos)
+        except ValueError:  # the head ends inside this cell
+            break
+        cells.append(cell)
+    return {"nbformat": 4, "cells": cells} if cells else None
 
 
 def paint(path: Path, cells_width: Callable[[int], int | None], title: str) -> str | None:
@@ -89,7 +128,7 @@ def paint(path: Path, cells_width: Callable[[int], int | None], title: str) -> s
     wide = cells_width(width)
     if wide is None:
         return "no cells pane"
-    loaded = _load(path)
+    loaded = _load(path, limit=height)
     if isinstance(loaded, str):
         return loaded
     from runt_tui.render.prepaint import frame, sketch_cells

@@ -112,16 +112,37 @@ def test_escapes_in_the_notebook_draw_none_of_them(tmp_path: Path) -> None:
 def test_bad_files_get_no_frame_and_say_why(tmp_path: Path, content: bytes, reason: str) -> None:
     path = tmp_path / "bad.ipynb"
     path.write_bytes(content)
-    loaded = prepaint._load(path)
+    loaded = prepaint._load(path, limit=10)
     found = loaded if isinstance(loaded, str) else sketch_cells(loaded, limit=10)
     assert isinstance(found, str) and reason in found
 
 
-def test_a_huge_or_missing_file_is_not_parsed(tmp_path: Path) -> None:
+def test_a_huge_file_not_laid_out_as_nbformat_writes_it_or_a_missing_one_is_not_parsed(tmp_path: Path) -> None:
     big = tmp_path / "big.ipynb"
     big.write_bytes(b'{"nbformat": 4, "cells": [' + b" " * (prepaint.MAX_BYTES + 1) + b"]}")
-    assert prepaint._load(big) == "larger than 2 MB"
-    assert prepaint._load(tmp_path / "missing.ipynb") == "no file"
+    assert prepaint._load(big, limit=10) == "larger than 2 MB"
+    assert prepaint._load(tmp_path / "missing.ipynb", limit=10) == "no file"
+
+
+def test_a_big_notebook_is_read_from_its_first_cells_only(tmp_path: Path) -> None:
+    import nbformat
+    from nbformat.v4 import new_code_cell, new_notebook
+
+    cells = [new_code_cell(f"cell_{i} = {i}\n" + "# padding\n" * 200) for i in range(3000)]
+    path = tmp_path / "big.ipynb"
+    nbformat.write(new_notebook(cells=cells), str(path))
+    assert path.stat().st_size > prepaint.MAX_BYTES
+    loaded = prepaint._load(path, limit=5)
+    sketches = sketch_cells(loaded, limit=5)
+    assert not isinstance(sketches, str)
+    assert [c.source.split("\n")[0] for c in sketches] == [f"cell_{i} = {i}" for i in range(5)]
+    head = path.read_bytes()[: prepaint.HEAD_BYTES]
+    # The head ends inside a cell: the cells before it are kept.
+    some = prepaint.first_cells(head, path.read_bytes()[-100:], limit=10**6)
+    assert some is not None and 0 < len(some["cells"]) < 3000
+    # Not nbformat 4 at the end, or "cells" not the first key: nothing.
+    assert prepaint.first_cells(head, b'"nbformat": 3\n}', limit=5) is None
+    assert prepaint.first_cells(b'{"metadata": {}, "cells": [', b'"nbformat": 4\n}', limit=5) is None
 
 
 # ---- the real CLI on a real terminal ------------------------------------------------------------

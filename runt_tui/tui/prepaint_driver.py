@@ -25,8 +25,9 @@ if TYPE_CHECKING:
     from textual.app import App
 
 ENTER_ALT_SCREEN = "\x1b[?1049h"
-# The longest the pre-painted frame stays when the app shows no cells (a dialog, a slow daemon).
-HOLD_SECONDS = 3.0
+# The longest the pre-painted frame stays while the app has no cells to show (a slow daemon,
+# a big notebook the app does not preview); a dialog ends the hold at once.
+HOLD_SECONDS = 5.0
 
 
 class PrepaintDriver(LinuxDriver):
@@ -68,7 +69,11 @@ class PrepaintDriver(LinuxDriver):
         super().run_input_thread()
 
     def write(self, data: str) -> None:
-        if self.holding or (self._skip_enter and data == ENTER_ALT_SCREEN):
+        if self.holding:
+            if len(self._app.screen_stack) > 1:  # a dialog opened: it must be seen (and answered)
+                self.release()
+            return
+        if self._skip_enter and data == ENTER_ALT_SCREEN:
             return
         super().write(data)
 

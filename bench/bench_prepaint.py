@@ -13,6 +13,7 @@ min–max and the ratio; the daemon of each run is stopped afterwards (untimed).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import pty
 import select
@@ -46,10 +47,8 @@ def on_pty(argv: list[str], env: dict[str, str], until: bytes | None) -> float:
     try:
         while seen is None:
             if select.select([fd], [], [], 0.05)[0]:
-                try:
+                with contextlib.suppress(OSError):
                     out += os.read(fd, 1 << 16)
-                except OSError:
-                    pass
             if until is not None and until in out:
                 seen = time.perf_counter() - start
             elif os.waitpid(pid, os.WNOHANG)[0]:

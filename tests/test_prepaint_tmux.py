@@ -52,3 +52,45 @@ def test_pre_paint_then_live_app_with_every_early_key(tmux: Tmux, tmp_path: Path
     after = tmux.wait("a", lambda s: "EXIT=" in s and "icanon" in s)
     assert "BEFORE-APP" in after and "EXIT=0" in after
     assert "-echo" not in after and "-icanon" not in after and "echo" in after.split()
+
+
+def test_suspend_and_resume_after_a_pre_paint_leave_the_shells_terminal_settings(tmux: Tmux, tmp_path: Path) -> None:  # noqa: F811
+    """SIGTSTP (a shell's Ctrl+Z) gives the shell its echo and line editing back; fg resumes the app,
+    cells redrawn; quitting leaves the shell's settings."""
+    import os
+    import signal
+
+    nb = write_notebook(tmp_path / "z.ipynb", [("code", "zed_1 = 1"), ("code", "zed_2 = 2")])
+    tmux.start("a", ["env", "PS1=PROMPT$ ", "bash", "--norc", "-i"])
+    tmux.wait("a", lambda s: "PROMPT$" in s)
+    tmux.keys("a", shlex.join(runt_tui(str(nb))) + "; echo EXIT=$?", "Enter")
+    tmux.wait("a", lambda s: live(s) and "zed_1 = 1" in s)
+    app = _process_with(f"main() {nb}")
+    os.kill(app, signal.SIGTSTP)
+    tmux.wait("a", lambda s: "Stopped" in s)
+    check = "stty -a | tr ' ' '\\n' | grep -x -- '-*echo\\|-*icanon' | tr '\\n' ' '; echo STTY"
+    tmux.keys("a", check, "Enter")
+    screen = tmux.wait("a", lambda s: "echo STTY" in s.replace("icanon ", ""))
+    assert "-echo" not in screen and "-icanon" not in screen
+    tmux.keys("a", "clear; fg; echo EXIT=$?", "Enter")
+    tmux.wait("a", lambda s: live(s) and "zed_1 = 1" in s)  # the whole screen is the app's again
+    tmux.keys("a", "q")
+    tmux.wait("a", lambda s: "EXIT=0" in s)
+    tmux.keys("a", "clear; " + check, "Enter")
+    screen = tmux.wait("a", lambda s: "echo STTY" in s.replace("icanon ", ""))
+    assert "-echo" not in screen and "-icanon" not in screen
+
+
+def _process_with(text: str) -> int:
+    """The pid of the one process whose command line holds `text`."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                cmdline = (entry / "cmdline").read_text().replace("\0", " ")
+            except OSError:
+                continue
+            if text in cmdline and "bash" not in cmdline:
+                found.append(int(entry.name))
+    assert len(found) == 1, found
+    return found[0]

@@ -6,7 +6,9 @@ flash away the pre-painted notebook. So, on its first start only, this driver sk
 that enter, takes the terminal settings saved before the pre-paint as the ones to
 restore (exit, suspend, Ctrl+Z and a crash all leave the terminal as they found it),
 and holds every frame back until the app has cells to show (`release_after_paint`)
-or HOLD_SECONDS pass; the frame it then writes repaints the whole screen. Keys are
+or HOLD_SECONDS pass; the frame it then writes repaints the whole screen. After
+a suspend (SIGTSTP, `$EDITOR`) it repaints the whole screen too: the shell drew on
+it meanwhile, and Textual's own resume left the cells pane blank. Keys are
 not read while the frame is held: typed during the pre-paint or the hold, they
 wait in the terminal's queue and then act, in order, on the cells on screen.
 """
@@ -14,6 +16,7 @@ wait in the terminal's queue and then act, in order, on the cells on screen.
 from __future__ import annotations
 
 import asyncio
+import sys
 import threading
 from typing import TYPE_CHECKING, Any
 
@@ -48,6 +51,8 @@ class PrepaintDriver(LinuxDriver):
         attrs = prepaint.hand_over() if adopting else None
         if attrs is None:
             super().start_application_mode()  # type: ignore[no-untyped-call]
+            if not adopting:  # back from a suspend: the screen was the shell's meanwhile
+                asyncio.get_running_loop().call_soon(self._repaint)
             return
         self._skip_enter = True
         self._reading.clear()
@@ -77,6 +82,9 @@ class PrepaintDriver(LinuxDriver):
             return
         super().write(data)
 
+    def _repaint(self) -> None:
+        self._app.refresh(repaint=True, layout=True)
+
     def release(self) -> None:
         """Let frames through again, starting with a full repaint over the pre-painted one."""
         if not self.holding:
@@ -87,8 +95,11 @@ class PrepaintDriver(LinuxDriver):
 
 
 def driver_class() -> type[LinuxDriver] | None:
-    """The driver to run the app with: this one after a pre-paint, else None (Textual's choice)."""
-    return PrepaintDriver if prepaint.active() else None
+    """The driver to run the app with in a terminal: this one (None on Windows: Textual's choice).
+
+    Without a pre-paint it is Textual's LinuxDriver plus the repaint after a suspend.
+    """
+    return None if sys.platform == "win32" else PrepaintDriver
 
 
 def release_after_paint(app: App[Any]) -> None:

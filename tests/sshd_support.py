@@ -2,7 +2,10 @@
 
 The "server" is this machine; the remote side gets its own state dir through
 `remote_command` (`env RUNT_TUI_HOME=... /abs/venv/bin/runt-tui`), since the
-environment sshd gives a login has no venv on PATH.
+environment sshd gives a login has no venv on PATH. A login's HOME is an empty
+directory of the server's (`login_home`): the shell sshd starts sources the
+user's rc files, and this machine's (a pyenv rehash waiting 60 s on a lock a
+killed shell left behind) must not decide whether a test passes.
 """
 
 from __future__ import annotations
@@ -44,13 +47,14 @@ class Server:
     ssh_command: str
     remote_home: Path
     remote_command: str
+    login_home: Path
 
     def url(self, path: Path | str) -> str:
         """The ssh:// URL of `path` on this server."""
         return f"ssh://{self.user}@127.0.0.1:{self.port}{path}"
 
 
-def _write_config(d: Path, port: int) -> Path:
+def _write_config(d: Path, port: int, login_home: Path) -> Path:
     assert KEYGEN is not None
     for name in ("host_key", "client_key"):
         subprocess.run([KEYGEN, "-q", "-t", "ed25519", "-N", "", "-f", str(d / name)], check=True)
@@ -61,7 +65,7 @@ def _write_config(d: Path, port: int) -> Path:
         f"AuthorizedKeysFile {d / 'authorized_keys'}", "PasswordAuthentication no",
         "KbdInteractiveAuthentication no", "UsePAM no", "StrictModes no",
         "PermitRootLogin prohibit-password", "AllowStreamLocalForwarding yes",
-        f"PidFile {d / 'sshd.pid'}", "LogLevel ERROR", "",
+        f"PidFile {d / 'sshd.pid'}", "LogLevel ERROR", f"SetEnv HOME={login_home}", "",
     ]))
     return config
 
@@ -72,7 +76,9 @@ def running_sshd(remote_home: Path | None = None, timeout: float = 30.0) -> Iter
     assert SSHD is not None and SSH is not None
     d = Path(tempfile.mkdtemp(prefix="rt-ssh-", dir="/tmp"))
     port = free_port()
-    config = _write_config(d, port)
+    login_home = d / "home"
+    login_home.mkdir(mode=0o700)
+    config = _write_config(d, port, login_home)
     if os.geteuid() == 0:
         os.makedirs("/run/sshd", mode=0o755, exist_ok=True)  # sshd's privilege separation directory
     with open(d / "sshd.log", "wb") as log:
@@ -91,7 +97,7 @@ def running_sshd(remote_home: Path | None = None, timeout: float = 30.0) -> Iter
                                   "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null",
                                   "-o", "LogLevel=ERROR"])
         remote_command = f"env RUNT_TUI_HOME={shlex.quote(str(home))} {shlex.quote(str(RUNT_TUI))}"
-        yield Server(port, getpass.getuser(), ssh_command, home, remote_command)
+        yield Server(port, getpass.getuser(), ssh_command, home, remote_command, login_home)
     finally:
         proc.terminate()
         proc.wait(timeout=10)

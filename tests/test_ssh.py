@@ -158,7 +158,7 @@ def test_blobs_come_over_the_forward_and_are_cached_by_digest(server: SSHServer,
 
 
 def test_a_tilde_path_is_relative_to_the_remote_home(server: SSHServer, local_home: Path) -> None:
-    rel = Path(tempfile.mkdtemp(prefix="rt-ssh-test-", dir=Path.home()))
+    rel = Path(tempfile.mkdtemp(prefix="rt-ssh-test-", dir=server.login_home))
     try:
         url = f"ssh://{server.user}@127.0.0.1:{server.port}/~/{rel.name}/t.ipynb"
         with Session(url=url, home=local_home, ssh_command=server.ssh_command,

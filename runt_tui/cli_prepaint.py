@@ -22,4 +22,9 @@ def prepaint(notebook: Path, panes: str | None) -> None:
     from runt_tui.settings import config_path
 
     config = config_path()
-    paint(notebook, lambda columns: cells_width(columns, panes, config), notebook.name)
+    try:
+        paint(notebook, lambda columns: cells_width(columns, panes, config), notebook.name)
+    except Exception:  # only ever a head start: the app opens the notebook as it would without
+        from runt_tui.prepaint import restore
+
+        restore()

@@ -243,3 +243,12 @@ def test_no_pre_paint_off_a_terminal_or_when_switched_off(tmp_path: Path) -> Non
     assert status == 0 and b"None" in out  # drawn on a pty
     out, status, echo = run_on_pty([sys.executable, "-c", code], cli_env(tmp_path, RUNT_TUI_PREPAINT="0"))
     assert b"not a terminal of known size" in out and b"\x1b[?1049h" not in out and echo
+
+
+def test_a_failing_pre_paint_never_stops_the_open(tmp_path: Path) -> None:
+    nb = write_notebook(tmp_path / "nb.ipynb", [("code", "x = 1")])
+    code = ("from pathlib import Path; import runt_tui.cli_prepaint as c\n"
+            "def boom(*args): raise RuntimeError('layout')\n"
+            f"c.cells_width = boom; c.prepaint(Path({str(nb)!r}), None); print('GOES ON')")
+    out, status, echo = run_on_pty([sys.executable, "-c", code], cli_env(tmp_path))
+    assert status == 0 and b"GOES ON" in out and b"Traceback" not in out and echo

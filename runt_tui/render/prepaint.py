@@ -140,7 +140,9 @@ def cell_rows(cell: Sketch, width: int) -> list[str]:
     body = max(1, width - GUTTER)
     rows: list[str] = []
     pad = _sgr(TEXT, BG) + " " * GUTTER
-    if cell.cell_type == "markdown":
+    if cell.cell_type == "markdown" and not cell.source.strip():
+        rows.append(pad + _sgr(PROMPT, BG, "3;") + _fit("empty markdown cell — Enter to edit", body))
+    elif cell.cell_type == "markdown":
         for text, kind in _markdown_lines(strip_controls(cell.source), body):
             style = _sgr(HEADING, BG, "4;") if kind == "heading" else _sgr(TEXT, BG)
             rows.append(pad + style + _fit(text, body))

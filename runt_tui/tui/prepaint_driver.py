@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import sys
 import threading
+import weakref
 from typing import TYPE_CHECKING, Any
 
 from textual.drivers.linux_driver import LinuxDriver
@@ -28,6 +29,8 @@ if TYPE_CHECKING:
     from textual.app import App
 
 ENTER_ALT_SCREEN = "\x1b[?1049h"
+# The driver holding each app's frames (Textual keeps its driver private).
+_holding: weakref.WeakKeyDictionary[App[Any], PrepaintDriver] = weakref.WeakKeyDictionary()
 # The longest the pre-painted frame stays while the app has no cells to show (a slow daemon,
 # a big notebook the app does not preview); a dialog ends the hold at once.
 HOLD_SECONDS = 5.0
@@ -62,6 +65,7 @@ class PrepaintDriver(LinuxDriver):
             self._skip_enter = False
         self.attrs_before = attrs  # what the terminal was before the pre-paint turned echo off
         self.holding = True
+        _holding[self._app] = self
         asyncio.get_running_loop().call_later(HOLD_SECONDS, self.release)
 
     def stop_application_mode(self) -> None:
@@ -104,6 +108,6 @@ def driver_class() -> type[LinuxDriver] | None:
 
 def release_after_paint(app: App[Any]) -> None:
     """The cells are set: show the app's frames from the next one that has them drawn."""
-    driver = app._driver
-    if isinstance(driver, PrepaintDriver) and driver.holding:
+    driver = _holding.get(app)
+    if driver is not None and driver.holding:
         app.call_after_refresh(app.call_after_refresh, driver.release)

@@ -167,7 +167,12 @@ def run_on_pty(argv: list[str], env: dict[str, str], rows: int = 30, cols: int =
             if done:
                 status = os.waitstatus_to_exitcode(code)
         echo = bool(termios.tcgetattr(fd)[3] & termios.ECHO)
-        while select.select([fd], [], [], 0.1)[0]:
+        # The rest of its output: the pty hands it over asynchronously (late on a busy machine);
+        # the end is EOF or EIO, once every byte the child wrote was read.
+        end = time.monotonic() + HANG_GUARD
+        while time.monotonic() < end:
+            if not select.select([fd], [], [], 1.0)[0]:
+                continue
             try:
                 data = os.read(fd, 65536)
             except OSError:

@@ -159,6 +159,10 @@ def _run(
         from runt_tui.settings import state_dir
 
         spawn_early(state_dir())
+    if url is None:
+        from runt_tui.cli_prepaint import prepaint
+
+        prepaint(Path(notebook), panes)  # the notebook on screen while the app's imports run
     from runt_tui.tui.app_options import AppOptions
     from runt_tui.tui.pane_layout import parse_panes
     from runt_tui.tui.startup import launch
@@ -168,7 +172,12 @@ def _run(
         follow=follow, layout=layout, theme=theme, keys=keys, view=view, start_kernel=not view,  # type: ignore[arg-type]
         panes=parse_panes(panes) if panes else None,
     )
-    return launch(options)
+    try:
+        return launch(options)
+    finally:
+        from runt_tui.prepaint import restore
+
+        restore()  # the app never took the terminal over (an error before it started)
 
 
 _typer_app: Any = None

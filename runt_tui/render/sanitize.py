@@ -22,10 +22,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
-from rich.segment import Segment
-from rich.style import Style
-from rich.text import Text
+# Rich is imported where it is used: the pre-paint (render/prepaint.py) draws the
+# notebook through this module before anything else needs Rich (~30 ms to import).
+if TYPE_CHECKING:
+    from rich.segment import Segment
+    from rich.style import Style
+    from rich.text import Text
 
 # Any character a terminal may act on: C0 but \t and \n, DEL, C1.
 CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
@@ -71,6 +75,8 @@ def strip_controls(text: str, *, keep_sgr: bool = False, one_line: bool = False)
 
 def ansi_text(text: str, style: str = "") -> Text:
     """ANSI-coloured text as Rich Text: SGR becomes styles, every other control is gone."""
+    from rich.text import Text
+
     text = strip_controls(text, keep_sgr=True)
     if "\x1b" not in text:
         return Text(text, style=style)
@@ -82,6 +88,8 @@ def ansi_text(text: str, style: str = "") -> Text:
 
 def safe_text(text: str, style: str = "", *, one_line: bool = False) -> Text:
     """Plain untrusted text as a Rich Text, controls removed (never parsed as markup)."""
+    from rich.text import Text
+
     return Text(strip_controls(text, one_line=one_line), style=style)
 
 
@@ -99,6 +107,8 @@ def visible_controls(text: str) -> str:
 def _clean_style(style: Style | None) -> Style | None:
     if style is None or style.link is None or not _CONTROL_OR_NEWLINE.search(style.link):
         return style
+    from rich.style import Style
+
     return style + Style(link=strip_controls(style.link, one_line=True))
 
 
@@ -106,11 +116,15 @@ def clean_segment(segment: Segment) -> Segment:
     """One segment with controls removed from its text and its link; control codes dropped."""
     text, style, control = segment
     if control is not None:
+        from rich.segment import Segment  # loaded already by whoever made `segment`
+
         # Cursor moves and the like: our renderables never need them, content must not make them.
         return Segment("", style)
     clean_style = _clean_style(style)
     if CONTROL.search(text) is None and clean_style is style:
         return segment
+    from rich.segment import Segment
+
     return Segment(strip_controls(text), clean_style)
 
 

@@ -11,6 +11,7 @@ from runt_tui.client import DaemonError, DaemonUnavailable
 from runt_tui.doc import DocError
 from runt_tui.render.sanitize import safe_text
 from runt_tui.tui.open_wait import say_waiting
+from runt_tui.tui.prepaint_driver import release_after_paint
 
 if TYPE_CHECKING:
     from runt_tui.tui.app import NotebookApp
@@ -85,6 +86,7 @@ class Lifecycle:
         shown = app.first_paint.active
         app.set_reactive(type(app).selected, app.first_paint.switch(order))
         app.pane.set_order(order, anchor=app.selected)
+        release_after_paint(app)
         if shown:  # the read-only copy's widgets stay: give them the live cells
             app.pane.update_cells([c for c in app.pane.mounted if c in doc])
         app.ready = True

@@ -92,5 +92,8 @@ def launch(options: AppOptions) -> int:
         prepare_images(options.images)
         metakeys.install()
         app = NotebookApp(options, session, connecting=connecting)
+        from runt_tui.tui.prepaint_driver import driver_class
+
+        app.driver_class = driver_class() or app.driver_class  # adopt a pre-painted screen
         app.run(loop=loop)
         return app.return_code or 0

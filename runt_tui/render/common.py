@@ -12,6 +12,7 @@ from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
 
+from .nbtext import text_of as text_of
 from .sanitize import clean_segments, strip_controls
 
 PLACEHOLDER_STYLE = "dim italic"
@@ -20,17 +21,6 @@ MARKER_STYLE = "dim italic"
 
 class PayloadError(ValueError):
     """A payload that cannot be shown as its declared type; the message says why."""
-
-
-def text_of(value: object) -> str | None:
-    """Return a MIME payload as one string, joining nbformat's list-of-lines form."""
-    # On disk nbformat may split multiline strings into lists; in memory they are
-    # usually rejoined, but raw JSON from elsewhere may still carry lists.
-    if isinstance(value, str):
-        return value
-    if isinstance(value, list) and all(isinstance(v, str) for v in value):
-        return "".join(value)
-    return None
 
 
 def human_size(n: int) -> str:

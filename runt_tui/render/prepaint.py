@@ -18,6 +18,7 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
+from runt_tui.render.nbtext import text_of
 from runt_tui.render.sanitize import strip_controls, visible_controls
 
 GUTTER = 6  # the app's prompt gutter: "  [12]" then the source
@@ -40,27 +41,18 @@ class Sketch:
     outputs: tuple[str, ...]  # the text of each output, in order
 
 
-def _text(value: Any) -> str | None:
-    """A notebook string field (a string or a list of strings), or None when it is neither."""
-    if isinstance(value, str):
-        return value
-    if isinstance(value, list) and all(isinstance(v, str) for v in value):
-        return "".join(value)
-    return None
-
-
 def _output_text(output: Any) -> str:
     """The text an output shows before the app renders it richly ("" for an image or unknown)."""
     if not isinstance(output, dict):
         return ""
     kind = output.get("output_type")
     if kind == "stream":
-        return _text(output.get("text")) or ""
+        return text_of(output.get("text")) or ""
     if kind == "error":
         return "\n".join(t for t in output.get("traceback") or [] if isinstance(t, str))
     data = output.get("data")
     if isinstance(data, dict):
-        return _text(data.get("text/plain")) or ""
+        return text_of(data.get("text/plain")) or ""
     return ""
 
 
@@ -76,7 +68,7 @@ def sketch_cells(nb: Any, limit: int) -> list[Sketch] | str:
     for cell in nb["cells"][:limit]:
         if not isinstance(cell, dict) or cell.get("cell_type") not in _CELL_TYPES:
             return "a cell that is not a notebook cell"
-        source = _text(cell.get("source"))
+        source = text_of(cell.get("source"))
         if source is None:
             return "a cell whose source is not text"
         count = cell.get("execution_count")

@@ -9,7 +9,6 @@ screen and terminal settings as they were.
 from __future__ import annotations
 
 import shlex
-import time
 from pathlib import Path
 
 import pytest
@@ -35,10 +34,12 @@ def test_pre_paint_then_live_app_with_every_early_key(tmux: Tmux, tmp_path: Path
     tmux.start("a", ["sh", "-c", f"echo BEFORE-APP; {app}; echo EXIT=$?; stty -a | tr ' ' '\\n' | grep -x -- '-*echo\\|-*icanon'"])
     tmux.keys("a", "j", "j", "j")  # typed while the pre-paint (or nothing yet) is on screen
     seen: list[str] = []
-    deadline = time.monotonic() + 60
-    while not (seen and live(seen[-1]) and selected_line(seen[-1], "value_3 = 3")):
-        assert time.monotonic() < deadline, f"never live with value_3 selected; last screen:\n{seen[-1:]}"
-        seen.append(tmux.screen("a"))
+
+    def live_on_value_3(screen: str) -> bool:
+        seen.append(screen)  # every screen, polled back to back: a blank frame between must show
+        return live(screen) and selected_line(screen, "value_3 = 3")
+
+    tmux.wait("a", live_on_value_3, interval=0)
     first = next(i for i, s in enumerate(seen) if "value_1 = 1" in s)
     early = seen[first]
     # The first screen with cells is read-only (pre-paint or the app's own first paint) ...

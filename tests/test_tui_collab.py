@@ -19,12 +19,14 @@ App2 = tuple[NotebookApp, Pilot[None], AsyncSession, NotebookApp, Pilot[None], A
 
 
 @asynccontextmanager
-async def two_apps(tmp_path: Path, kernel: bool = False) -> AsyncIterator[App2]:
+async def two_apps(tmp_path: Path, kernel: bool = False, batch_ms: int | None = None) -> AsyncIterator[App2]:
+    """Ann (embedded daemon) and Bob on one notebook, both apps settled; `batch_ms` sets Ann's edit batch window."""
     path = write_notebook(tmp_path / "nb.ipynb", [("code", "x = 1"), ("code", "print('hi')"), ("markdown", "# Notes")])
     home = Path(tempfile.mkdtemp(prefix="rt-", dir="/tmp"))
     sa = AsyncSession(path=path, name="ann", embedded=True, home=home, kind="tui")
     sb = AsyncSession(path=path, name="bob", home=home, kind="tui", autostart=False)
-    a = NotebookApp(AppOptions(path=path, images="halfblock", start_kernel=kernel), session=sa)
+    batch = {} if batch_ms is None else {"batch_ms": batch_ms}
+    a = NotebookApp(AppOptions(path=path, images="halfblock", start_kernel=kernel, **batch), session=sa)
     b = NotebookApp(AppOptions(path=path, images="halfblock", start_kernel=False), session=sb)
     try:
         async with a.run_test(size=(80, 24)) as pa:

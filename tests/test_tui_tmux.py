@@ -48,14 +48,14 @@ class Tmux:
     def keys(self, name: str, *keys: str, literal: bool = False) -> None:
         self.run("send-keys", "-t", name, *(["-l"] if literal else []), *keys)
 
-    def wait(self, name: str, predicate: Callable[[str], bool], timeout: float = 60.0) -> str:
+    def wait(self, name: str, predicate: Callable[[str], bool], timeout: float = 60.0, interval: float = 0.05) -> str:
         deadline = time.monotonic() + timeout
         text = ""
         while time.monotonic() < deadline:
             text = self.screen(name)
             if predicate(text):
                 return text
-            time.sleep(0.05)
+            time.sleep(interval)
         raise AssertionError(f"timed out; {name} shows:\n{text}")
 
     def close(self) -> None:

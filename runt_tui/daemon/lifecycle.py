@@ -15,7 +15,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from runt_tui import __version__
-from runt_tui.daemon_spawn import lock_path, log_path, pid_path, signal_ready, spawn_daemon
+from runt_tui.daemon_spawn import (
+    daemon_locked,
+    lock_path,
+    log_path,
+    pid_path,
+    signal_ready,
+    spawn_daemon,
+)
 from runt_tui.private import (
     UnsafePath,
     open_private,
@@ -55,23 +62,12 @@ def daemon_lock(home: Path) -> Iterator[bool]:
 
 def read_pid(home: Path) -> int | None:
     """The pid of the daemon holding the lock, or None when none does."""
-    try:
-        # A lock or pid file that is not ours (planted, a symlink) names no daemon of ours.
-        fd = open_private(lock_path(home), os.O_RDWR)
-    except OSError:
+    if not daemon_locked(home):  # a lock or pid file that is not ours names no daemon of ours
         return None
     try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            try:
-                return int(read_private(pid_path(home)).strip())
-            except (OSError, ValueError):
-                return None
-        fcntl.flock(fd, fcntl.LOCK_UN)
+        return int(read_private(pid_path(home)).strip())
+    except (OSError, ValueError):
         return None
-    finally:
-        os.close(fd)
 
 
 def setup_logging(home: Path, foreground: bool = False) -> None:

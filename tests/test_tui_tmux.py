@@ -111,6 +111,8 @@ def test_keys_in_one_burst_and_esc_sequences_in_tmux(tmux: Tmux, tmp_path: Path)
     tmux.start("a", runt_tui(str(nb), "--name", "ann"))
     screen = tmux.wait("a", lambda s: "a = 1" in s and "CMD" in s)
     tmux.wait("a", lambda s: "escape-time is 500 ms" in s)  # the start-up notice
+    # Live, not the read-only first paint (which refuses Enter): the status bar says so.
+    tmux.wait("a", lambda s: "READ-ONLY" not in s and "connecting" not in s and "CMD" in s)
     # Enter and the text in one send-keys: every character reaches the cell.
     tmux.keys("a", "Enter", "hello world")
     tmux.wait("a", lambda s: "hello worlda = 1" in s and "EDIT" in s)

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 from runt_tui.client.preview import local_replica, position_map
 from runt_tui.client.replica import Replica
+from runt_tui.tui.prepaint_driver import release_after_paint
 from runt_tui.tui.widgets.status import StatusInfo
 
 if TYPE_CHECKING:
@@ -73,9 +74,7 @@ class FirstPaint:
             mode="command", detail="READ-ONLY", connection="connecting",
             title=str(app.options.path).rsplit("/", 1)[-1], kernel_name=app.options.kernel or "",
         ))
-        # The pre-painted frame stays, with keys unread, until the live cells are in
-        # (app_lifecycle releases it): keys typed now must act on an editable notebook,
-        # not be refused by this read-only copy.
+        release_after_paint(app)
 
     def switch(self, order: list[str]) -> str | None:
         """Hand the pane over to the live document (cell ids `order`); the cell to select."""

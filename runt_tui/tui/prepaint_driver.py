@@ -5,7 +5,7 @@ first frames show empty panes until the notebook's cells are mounted: either wou
 flash away the pre-painted notebook. So, on its first start only, this driver skips
 that enter, takes the terminal settings saved before the pre-paint as the ones to
 restore (exit, suspend, Ctrl+Z and a crash all leave the terminal as they found it),
-and holds every frame back until the app has its live cells on screen (`release_after_paint`)
+and holds every frame back until the app has cells to show (`release_after_paint`)
 or HOLD_SECONDS pass; the frame it then writes repaints the whole screen. After
 a suspend (SIGTSTP, `$EDITOR`) it repaints the whole screen too: the shell drew on
 it meanwhile, and Textual's own resume left the cells pane blank. Keys are
@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 ENTER_ALT_SCREEN = "\x1b[?1049h"
 # The driver holding each app's frames (Textual keeps its driver private).
 _holding: weakref.WeakKeyDictionary[App[Any], PrepaintDriver] = weakref.WeakKeyDictionary()
-# The longest the pre-painted frame stays while the app has no live cells to show (a slow daemon,
+# The longest the pre-painted frame stays while the app has no cells to show (a slow daemon,
 # a big notebook the app does not preview); a dialog ends the hold at once.
 HOLD_SECONDS = 5.0
 

@@ -8,12 +8,14 @@ tries the socket, and what the command says.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import select
 import signal
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -196,15 +198,40 @@ def test_the_forked_daemon_keeps_nothing_of_the_command_but_the_log(home: Path) 
     assert out.decode() == f"daemon started (pid {daemon.pid}, socket {home / 'daemon.sock'})\n"
 
 
-async def test_ctrl_c_while_waiting_says_aborted(home: Path) -> None:
+@contextlib.contextmanager
+def _runner_sigint(disposition: Any) -> Iterator[None]:
+    """This process's SIGINT disposition for the duration (restored after)."""
+    old = signal.signal(signal.SIGINT, disposition)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, old)
+
+
+def _popen_as_from_a_terminal(args: list[str]) -> subprocess.Popen[str]:
+    """Start `args` with SIGINT at its default, as a shell starts a command in the foreground.
+
+    A SIGINT ignored by this process would be inherited (a handler is not, exec resets it to
+    the default), and a test runner often ignores it: a background job of a non-interactive
+    shell (`pytest &`, how CI is often launched) starts with SIGINT ignored. Python then keeps
+    it ignored, and the command would never see the Ctrl-C that a test sends it.
+    """
+    with _runner_sigint(signal.default_int_handler):
+        return subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                stdin=subprocess.DEVNULL)
+
+
+# The test runner's own SIGINT: its default, or ignored (a runner started with `&` by a script).
+@pytest.mark.parametrize("runner", [signal.default_int_handler, signal.SIG_IGN], ids=["runner-default",
+                                                                                   "runner-ignores-sigint"])
+async def test_ctrl_c_while_waiting_says_aborted(home: Path, runner: Any) -> None:
     # The lock held by this test and no socket: the forked daemon waits for the lock, so the
     # command waits for it; Ctrl-C then ends the command the way Click ends one.
     from runt_tui.daemon.lifecycle import daemon_lock
 
-    with daemon_lock(home) as held:
+    with _runner_sigint(runner), daemon_lock(home) as held:
         assert held
-        proc = subprocess.Popen([sys.executable, "-c", _CLI, "daemon", "start"], stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE, text=True, stdin=subprocess.DEVNULL)
+        proc = _popen_as_from_a_terminal([sys.executable, "-c", _CLI, "daemon", "start"])
         # The command and the daemon it forked (same command line): the command is past the fork.
         await until(lambda: len([p for p in daemon_processes(home) if p.pid != proc.pid]) == 1, "the fork")
         proc.send_signal(signal.SIGINT)

@@ -8,12 +8,19 @@ runs `run` (the daemon's entry, handed down by the layer that may import it) and
 exits without running this process's exit handlers. Readiness comes over the
 same pipe as a spawned daemon's (daemon_spawn.py). The app's own auto-start
 keeps spawning: a process that has loaded more (or started threads) must not fork.
+
+Until the child has left the terminal's session, a key's signal (Ctrl-C is sent to the
+whole foreground process group) would reach it too: a KeyboardInterrupt raised in the
+child's copy of this command, which would then print a traceback or "Aborted!" a second
+time on the terminal. The fork is made with those signals blocked; the child drops any
+that came meanwhile once it has its own session, and the command gets its own as usual.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import signal
 import sys
 import threading
 import traceback
@@ -23,6 +30,9 @@ from pathlib import Path
 from runt_tui.daemon_spawn import READY_FD_ENV, DaemonStart, lock_path, log_path, pid_path
 from runt_tui.private import check_private_entry, open_private
 from runt_tui.settings import ensure_private_dir
+
+# What the terminal's keys send to the foreground process group (Ctrl-C, Ctrl-\, Ctrl-Z).
+TERMINAL_SIGNALS = frozenset({signal.SIGINT, signal.SIGQUIT, signal.SIGTSTP})
 
 
 def fork_daemon(home: Path, extra_args: list[str], run: Callable[[list[str]], int]) -> DaemonStart:
@@ -40,19 +50,25 @@ def fork_daemon(home: Path, extra_args: list[str], run: Callable[[list[str]], in
         raise
     sys.stdout.flush()
     sys.stderr.flush()
-    pid = os.fork()
-    if pid == 0:
-        os._exit(_child(home, extra_args, run, log_fd, write_fd))  # never returns to the caller
-    os.close(write_fd)
-    os.close(log_fd)
-    os.set_blocking(read_fd, False)
-    return DaemonStart(None, read_fd, pid)
+    mask = signal.pthread_sigmask(signal.SIG_BLOCK, TERMINAL_SIGNALS)
+    try:
+        pid = os.fork()
+        if pid == 0:
+            os._exit(_child(home, extra_args, run, log_fd, write_fd, mask))  # never returns to the caller
+        os.set_blocking(read_fd, False)
+        start = DaemonStart(None, read_fd, pid)
+    finally:
+        os.close(write_fd)
+        os.close(log_fd)
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)  # a Ctrl-C that came meanwhile is this process's now
+    return start
 
 
-def _child(home: Path, extra_args: list[str], run: Callable[[list[str]], int], log_fd: int, write_fd: int) -> int:
+def _child(home: Path, extra_args: list[str], run: Callable[[list[str]], int], log_fd: int, write_fd: int,
+           mask: set[int | signal.Signals]) -> int:
     """The daemon's side of the fork: detach, redirect, run; the exit code."""
     try:
-        os.setsid()
+        _leave_terminal(mask)
         null = os.open(os.devnull, os.O_RDONLY)
         os.dup2(null, 0)
         os.dup2(log_fd, 1)
@@ -69,6 +85,15 @@ def _child(home: Path, extra_args: list[str], run: Callable[[list[str]], int], l
         with contextlib.suppress(Exception):  # exiting anyway
             sys.stdout.flush()
             sys.stderr.flush()
+
+
+def _leave_terminal(mask: set[int | signal.Signals]) -> None:
+    """Start a session of our own, drop the terminal's signals that came before, restore `mask`."""
+    os.setsid()
+    for sig in TERMINAL_SIGNALS:
+        handler = signal.signal(sig, signal.SIG_IGN)  # ignoring a blocked, pending signal discards it
+        signal.signal(sig, signal.SIG_DFL if handler is None else handler)
+    signal.pthread_sigmask(signal.SIG_SETMASK, mask)
 
 
 def _max_fd() -> int:

@@ -208,7 +208,7 @@ def _runner_sigint(disposition: Any) -> Iterator[None]:
         signal.signal(signal.SIGINT, old)
 
 
-def _popen_as_from_a_terminal(args: list[str]) -> subprocess.Popen[str]:
+def _popen_as_from_a_terminal(args: list[str], new_group: bool = False) -> subprocess.Popen[str]:
     """Start `args` with SIGINT at its default, as a shell starts a command in the foreground.
 
     A SIGINT ignored by this process would be inherited (a handler is not, exec resets it to
@@ -218,7 +218,7 @@ def _popen_as_from_a_terminal(args: list[str]) -> subprocess.Popen[str]:
     """
     with _runner_sigint(signal.default_int_handler):
         return subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                                stdin=subprocess.DEVNULL)
+                                stdin=subprocess.DEVNULL, process_group=0 if new_group else None)
 
 
 # The test runner's own SIGINT: its default, or ignored (a runner started with `&` by a script).
@@ -237,3 +237,20 @@ async def test_ctrl_c_while_waiting_says_aborted(home: Path, runner: Any) -> Non
         proc.send_signal(signal.SIGINT)
         out, err = proc.communicate(timeout=HANG_GUARD)
     assert (proc.returncode, out, err) == (1, "", "\nAborted!\n")
+
+
+# The console script, with a Ctrl-C at the instant after the fork: the terminal sends it to the
+# whole foreground process group, the fork included until it has left for its own session.
+_CLI_CTRL_C_AT_FORK = ("import functools, os, signal; "
+                       "os.register_at_fork(after_in_child=functools.partial(os.killpg, 0, signal.SIGINT)); " + _CLI)
+
+
+async def test_ctrl_c_reaching_the_fork_too_aborts_once_and_the_daemon_still_starts(home: Path) -> None:
+    # Its own process group (as a shell's foreground job): the Ctrl-C reaches the command and its fork only.
+    proc = _popen_as_from_a_terminal([sys.executable, "-c", _CLI_CTRL_C_AT_FORK, "daemon", "start"], new_group=True)
+    out, err = proc.communicate(timeout=HANG_GUARD)
+    assert (proc.returncode, out, err) == (1, "", "\nAborted!\n")  # no second "Aborted!", no traceback
+    # The fork left the terminal's session with the Ctrl-C dropped: it goes on and listens.
+    await until(lambda: daemon_answers(home), "the daemon")
+    assert len(daemon_processes(home)) == 1
+    assert "KeyboardInterrupt" not in (home / "daemon.log").read_text()

@@ -23,6 +23,7 @@ import pytest
 from conftest import HANG_GUARD, daemon_answers, daemon_processes, until
 
 from runt_tui import daemon_start
+from runt_tui.daemon_fork import TERMINAL_SIGNALS
 
 # The console script, in a fresh interpreter (what `runt-tui ARGS` runs).
 _CLI = "import sys; sys.argv[0] = 'runt-tui'; from runt_tui.cli import main; main()"
@@ -252,5 +253,13 @@ async def test_ctrl_c_reaching_the_fork_too_aborts_once_and_the_daemon_still_sta
     assert (proc.returncode, out, err) == (1, "", "\nAborted!\n")  # no second "Aborted!", no traceback
     # The fork left the terminal's session with the Ctrl-C dropped: it goes on and listens.
     await until(lambda: daemon_answers(home), "the daemon")
-    assert len(daemon_processes(home)) == 1
+    [daemon] = daemon_processes(home)
     assert "KeyboardInterrupt" not in (home / "daemon.log").read_text()
+    assert _blocked_signals(daemon.pid) & TERMINAL_SIGNALS == set()  # blocked only across the fork
+
+
+def _blocked_signals(pid: int) -> set[int]:
+    """The signals blocked in process `pid`'s main thread, from /proc."""
+    status = Path(f"/proc/{pid}/status").read_text()
+    mask = int(next(line.split()[1] for line in status.splitlines() if line.startswith("SigBlk:")), 16)
+    return {n for n in range(1, 65) if mask >> (n - 1) & 1}

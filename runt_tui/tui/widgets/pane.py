@@ -32,9 +32,9 @@ CHECKS = 3
 
 
 class Spacer(Widget):
-    """Stands in for the unmounted cells above or below the window."""
+    """Stands in for unmounted cells; one column wide (a layout files it under each 100x20 square it covers)."""
 
-    DEFAULT_CSS = "Spacer { height: 0; }"
+    DEFAULT_CSS = "Spacer { height: 0; width: 1; }"
 
     def render(self) -> str:
         # Blank: a plain Widget draws its own name ("Spacer#spacer-bottom").

@@ -6,10 +6,9 @@ been on screen, estimated before, never by building a model just for that).
 Scrolling moves the window; the first visible cell is used as an anchor so that
 corrected estimates never make the view jump. A burst of selection moves (`j`
 held down, or typed ahead) is drawn once, after the queued keys are handled.
-A cell scrolled to (`reveal`) is held as the target until its scroll, applied
-again on the laid-out screen, no longer moves the view: only then is the pane
-`settled`, and no older scroll (an anchor kept for an earlier window change)
-may move the view after a newer target's.
+A cell scrolled to is held as the target until its scroll, applied again on the
+laid-out screen, moves nothing (only then is the pane `settled`); no view kept
+from before it (`_restore`) may move the view after it.
 """
 
 from __future__ import annotations
@@ -274,18 +273,21 @@ class CellsPane(VerticalScroll, can_focus=False):
         self._hold, self._target = (widget.cell_id, bottom), widget.cell_id
         self._scrolls += 1
         self._scroll_into_view(widget, bottom)
-        self._later(self._check_scroll, widget, bottom, CHECKS)
+        self._later(self._check_scroll, widget.cell_id, bottom, CHECKS)
 
-    def _check_scroll(self, widget: CellWidget, bottom: bool, tries: int) -> None:
+    def _check_scroll(self, cell_id: str, bottom: bool, tries: int) -> None:
         """The target's scroll applied again after a refresh: the target is done once it moves nothing."""
-        if self._hold is None or self._hold[0] != widget.cell_id or self._win_busy or self._dirty:
-            return  # a newer target took over, or the window loop schedules this one's scroll again
-        if not widget.is_attached:
-            self._hold = None
+        if self._hold is None or self._hold[0] != cell_id:
+            return  # a newer target took over
+        widget = self.mounted.get(cell_id)
+        if self._win_busy or self._dirty or widget is None or not widget.is_attached:
+            # The window is changing (or made the cell's widget again): anchored on the target, it scrolls again.
+            self._hold = self._hold if cell_id in self.order else None
+            self.request_window(self._anchor or self._hold)
             return
         before = self.scroll_y
         self._scroll_into_view(widget, bottom)
-        if not (self.scroll_y != before and tries > 0 and self._later(self._check_scroll, widget, bottom, tries - 1)):
+        if not (self.scroll_y != before and tries > 0 and self._later(self._check_scroll, cell_id, bottom, tries - 1)):
             self._hold = None
 
     def _later(self, callback: Callable[..., None], *args: object) -> bool:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from itertools import accumulate
 
-from runt_tui.tui.widgets.pane_window import new_runs, wanted_range, window_needed
+from runt_tui.tui.widgets.pane_window import line_scroll, new_runs, wanted_range, window_needed
 
 
 def prefix_of(heights: list[int]) -> list[int]:
@@ -54,3 +54,10 @@ def test_new_cells_are_made_in_runs_each_placed_before_its_mounted_neighbour() -
     assert runs == [(["G"], "END"), (["D", "E"], "F"), (["A", "B"], "C")]
     assert sorted(made) == list("abdeg") and set(mounted) == set("abcdefg")
     assert new_runs(list("abc"), mounted, make, "END") == []  # all there: nothing made
+
+
+def test_a_line_is_shown_by_the_least_scroll() -> None:
+    assert line_scroll(10, scroll_y=0, view=20) is None
+    assert line_scroll(5, scroll_y=8, view=20) == 5  # above: it becomes the top row
+    assert line_scroll(30, scroll_y=0, view=20) == 11  # below: it becomes the bottom row
+    assert line_scroll(19, scroll_y=0, view=20) is None

@@ -191,6 +191,30 @@ async def test_a_jump_on_a_very_tall_terminal_lands_on_screen(tmp_path: Path) ->
             assert len(app.pane.mounted) <= MAX_MOUNTED
 
 
+async def test_a_page_key_or_the_wheel_right_after_j_still_scrolls_the_view(tmp_path: Path) -> None:
+    """The view the user scrolled to wins over the selection's scroll still waiting to be checked."""
+    async with opened(tmp_path, 300, size=(80, 24)) as (app, pilot):
+        burst(app, "j", 3)
+        await wait_until(pilot, lambda: app.pane.settled and selected_index(app) == 3, timeout=60)
+        top = app.pane.scroll_y
+        burst(app, "j", 1)
+        burst(app, "pagedown", 1)
+        await wait_until(pilot, lambda: app.pane.settled and selected_index(app) == 4, timeout=60)
+        await pilot.pause()
+        assert app.pane.scroll_y >= top + app.pane.scrollable_content_region.height - 1
+        # So does the mouse wheel.
+        burst(app, "k", 1)
+        await wait_until(pilot, lambda: app.pane.settled and selected_index(app) == 3, timeout=60)
+        top = app.pane.scroll_y
+        burst(app, "j", 1)
+        assert app._driver is not None
+        for _ in range(10):
+            app._driver.send_message(events.MouseScrollDown(None, 10, 10, 0, 1, 0, False, False, False, screen_x=10, screen_y=10))
+        await wait_until(pilot, lambda: app.pane.settled and selected_index(app) == 4, timeout=60)
+        await pilot.pause()
+        assert app.pane.scroll_y >= top + 10 and not on_screen(app, app.pane.order[4])
+
+
 async def test_keys_after_a_burst_act_on_where_it_ended(tmp_path: Path) -> None:
     async with opened(tmp_path, 300, size=(80, 24)) as (app, pilot):
         burst(app, "j", 40)

@@ -23,11 +23,10 @@ from textual.widget import Widget
 from runt_tui.tui.model import CellModel, ViewFlags
 from runt_tui.tui.widgets.cell import CellWidget
 from runt_tui.tui.widgets.pane_heights import PaneHeights
-from runt_tui.tui.widgets.pane_window import new_runs, wanted_range, window_needed
+from runt_tui.tui.widgets.pane_window import line_scroll, new_runs, wanted_range, window_needed
 
 MAX_MOUNTED = 60
-# How many times a target's scroll is applied again after a refresh before it is taken as done.
-CHECKS = 3
+CHECKS = 3  # times a target's scroll is applied again after a refresh before it is taken as done
 
 
 class Spacer(Widget):
@@ -178,17 +177,19 @@ class CellsPane(VerticalScroll, can_focus=False):
     def show_caret(self) -> None:
         """Scroll the least that brings the caret's line (see `caret`) into view."""
         caret = self.caret()
-        if caret is None:
-            return
-        top = caret[1]
-        view = self.scrollable_content_region.height
-        if top < self.scroll_y:
-            target = top
-        elif top + 1 > self.scroll_y + view:
-            target = top + 1 - view
-        else:
-            return
-        self.scroll_to(y=target, animate=False, immediate=True)
+        target = None if caret is None else line_scroll(caret[1], self.scroll_y, self.scrollable_content_region.height)
+        if target is not None:
+            self.scroll_to(y=target, animate=False, immediate=True)
+
+    def let_go(self) -> None:
+        """The user scrolls the view (page keys, wheel): no pending target nor kept view moves it back."""
+        self._hold, self._moved_reveal, self._scrolls = None, None, self._scrolls + 1
+
+    def on_mouse_scroll_down(self) -> None:
+        self.let_go()
+
+    def on_mouse_scroll_up(self) -> None:
+        self.let_go()
 
     @property
     def settled(self) -> bool:

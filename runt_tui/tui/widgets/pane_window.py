@@ -65,3 +65,12 @@ def new_runs(wanted: list[str], mounted: dict[str, W], make: Callable[[str], W],
     if run:
         runs.append((run[::-1], before))
     return runs
+
+
+def line_scroll(line: int, scroll_y: float, view: int) -> float | None:
+    """The scroll position that moves the least to show row `line` in a view of `view` rows (None: shown)."""
+    if line < scroll_y:
+        return line
+    if line + 1 > scroll_y + view:
+        return line + 1 - view
+    return None

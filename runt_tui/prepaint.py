@@ -160,7 +160,13 @@ def _restore_before_tracebacks() -> None:
 
 
 def _quiet(fd: int) -> list[Any] | None:
-    """Turn echo and line editing off (keys typed now wait for the app, unechoed); the old settings."""
+    """Turn echo and line editing off (keys typed now wait for the app, unechoed); the old settings.
+
+    The input flags are the app's (Textual's driver) from now on: a key typed before it starts
+    is queued as the bytes the app would have read (Enter as CR, not translated to LF, which
+    the app reads as Ctrl+J; Ctrl+Q and Ctrl+S as keys, not flow control). Ctrl+C still
+    interrupts until the app takes over.
+    """
     try:
         import termios
     except ImportError:
@@ -168,7 +174,8 @@ def _quiet(fd: int) -> list[Any] | None:
     try:
         attrs = termios.tcgetattr(fd)
         quiet = termios.tcgetattr(fd)
-        quiet[3] &= ~(termios.ECHO | termios.ICANON)
+        quiet[0] &= ~(termios.IXON | termios.IXOFF | termios.ICRNL | termios.INLCR | termios.IGNCR)
+        quiet[3] &= ~(termios.ECHO | termios.ICANON | termios.IEXTEN)
         quiet[6][termios.VMIN] = 1
         quiet[6][termios.VTIME] = 0
         termios.tcsetattr(fd, termios.TCSANOW, quiet)  # TCSANOW: keys already typed are kept

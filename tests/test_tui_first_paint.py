@@ -12,11 +12,12 @@ from support.tui import screen_text, wait_until, write_notebook
 from textual.pilot import Pilot
 
 from runt_tui.client import AsyncSession
-from runt_tui.client.preview import local_replica, position_map
+from runt_tui.client.preview import PREVIEW_MAX_BYTES, local_replica, position_map
 from runt_tui.daemon.server import Daemon
 from runt_tui.tui.app import NotebookApp
 from runt_tui.tui.app_options import AppOptions
 from runt_tui.tui.first_paint import REFUSAL
+from runt_tui.tui.typeahead import HELD
 
 CELLS = [("code", "x = 1"), ("markdown", "# Notes here"), ("code", "print('third')")]
 
@@ -51,26 +52,60 @@ async def test_cells_show_read_only_before_the_session_is_live_and_stay_in_place
         assert "READ-ONLY" in screen_text(app).splitlines()[-1]
         widgets = dict(app.pane.mounted)
         assert list(widgets) == ["cell000", "cell001", "cell002"] and app.selected == "cell000"
-        # Keys that would edit: refused with a word, nothing held for later.
-        await pilot.press("enter", *"typed", "x", "b", "escape")
-        await wait_until(pilot, lambda: any(n.message == REFUSAL for n in app._notifications))
-        assert app.mode == "command" and app.editor is None
-        assert sum(n.message == REFUSAL for n in app._notifications) == 1  # one word for the burst
-        # Moving over the cells works, and is drawn.
+        # Moving over the cells works at once, and is drawn.
         await pilot.press("j")
         await wait_until(pilot, lambda: app.pane.mounted["cell001"].model.selected)
         assert app.selected == "cell001" and not app.pane.mounted["cell000"].model.selected
+        # Keys that would edit, and every key after them, are held with a word: nothing acts on the copy.
+        await pilot.press("enter", *"typed ", "escape", "j", "b", "r")
+        await wait_until(pilot, lambda: any(n.message == HELD for n in app._notifications))
+        await pilot.pause()
+        assert app.mode == "command" and app.editor is None and app.selected == "cell001"
+        assert sum(n.message == HELD for n in app._notifications) == 1  # one word for the burst
+        assert not any(n.message == REFUSAL for n in app._notifications)
         release.set()
-        await wait_until(pilot, lambda: app.ready and app.pane.settled)
+        await wait_until(pilot, lambda: app.ready and app.pane.settled and not app.key_router.typeahead.holding)
         assert not app.first_paint.active
         assert "READ-ONLY" not in screen_text(app).splitlines()[-1]
         # The same widgets, in the same place: nothing was taken down and drawn again.
         assert all(app.pane.mounted[cid] is w for cid, w in widgets.items())
-        assert app.selected == "cell001"  # the selection stays on its cell
-        assert [session.doc.source(c) for c in session.doc.cell_ids()] == [s for _, s in CELLS]
+        # Once live, the held keys ran in order: typed into the cell the copy had selected, then
+        # Esc, `j` to the next cell, `b` a cell below it, `r` that new cell made raw.
+        doc = session.doc
+        ids = doc.cell_ids()
+        assert [doc.source(c) for c in ids] == ["x = 1", "typed # Notes here", "print('third')", ""]
+        assert [doc.cell(c).cell_type for c in ids] == ["code", "markdown", "code", "raw"]
+        assert app.selected == ids[3] and app.mode == "command"
         # Now live: an edit lands in the shared document.
-        await pilot.press("k", "enter", *"y")
+        await pilot.press("home", "enter", *"y")
         await wait_until(pilot, lambda: session.doc.source("cell000") == "yx = 1")
+
+
+async def test_keys_typed_before_anything_is_shown_run_once_live(home: Path, daemon: Daemon, tmp_path: Path) -> None:
+    # A file too big for the read-only copy: nothing is drawn until the daemon answers.
+    big = {0: [{"output_type": "stream", "name": "stdout", "text": "z" * (PREVIEW_MAX_BYTES + 1)}]}
+    path = write_notebook(tmp_path / "big.ipynb", CELLS, outputs=big)
+    async with held_app(home, path) as (app, pilot, session, release):
+        await pilot.press("enter", *"ab", "escape", "b", "m")
+        await wait_until(pilot, lambda: any(n.message == HELD for n in app._notifications))
+        assert not app.ready and not app.first_paint.active and app.key_router.typeahead.held
+        release.set()
+        await wait_until(pilot, lambda: app.ready and app.pane.settled and not app.key_router.typeahead.holding)
+        doc = session.doc
+        ids = doc.cell_ids()
+        assert [doc.source(c) for c in ids] == ["abx = 1", "", "# Notes here", "print('third')"]
+        assert doc.cell(ids[1]).cell_type == "markdown" and app.selected == ids[1]
+
+
+async def test_ctrl_q_quits_at_once_with_keys_held(home: Path, daemon: Daemon, tmp_path: Path) -> None:
+    path = write_notebook(tmp_path / "nb.ipynb", CELLS)
+    before = path.read_bytes()
+    async with held_app(home, path) as (app, pilot, _session, _release):
+        await wait_until(pilot, lambda: app.first_paint.active and app.pane.settled)
+        await pilot.press("enter", "x", "ctrl+q")
+        await wait_until(pilot, lambda: app.return_code is not None)
+        assert not app.ready
+    assert path.read_bytes() == before
 
 
 async def test_a_file_without_cell_ids_keeps_its_widgets_renamed_by_position(

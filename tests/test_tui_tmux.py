@@ -109,13 +109,13 @@ def test_keys_in_one_burst_and_esc_sequences_in_tmux(tmux: Tmux, tmp_path: Path)
     # tmux's default escape-time (500 ms) is kept: Esc+key arrives as one ESC-prefixed sequence.
     nb = write_notebook(tmp_path / "keys.ipynb", [("code", "a = 1"), ("code", "b = 2")])
     tmux.start("a", runt_tui(str(nb), "--name", "ann"))
-    screen = tmux.wait("a", lambda s: "a = 1" in s and "CMD" in s)
-    tmux.wait("a", lambda s: "escape-time is 500 ms" in s)  # the start-up notice
-    # Live, not the read-only first paint (which refuses Enter): the status bar says so.
-    tmux.wait("a", lambda s: "READ-ONLY" not in s and "connecting" not in s and "CMD" in s)
-    # Enter and the text in one send-keys: every character reaches the cell.
+    # A cold start (no daemon yet): typed at first sight, while the cells are still the
+    # read-only copy drawn from the file. Enter and the text in one send-keys: every
+    # character reaches the cell, none runs as a command (`r` raw, `d d` delete).
+    tmux.wait("a", lambda s: "a = 1" in s)
     tmux.keys("a", "Enter", "hello world")
     tmux.wait("a", lambda s: "hello worlda = 1" in s and "EDIT" in s)
+    tmux.wait("a", lambda s: "escape-time is 500 ms" in s)  # the start-up notice
     # ESC j as one sequence (what Esc then j becomes in tmux): leave edit mode, move down.
     tmux.keys("a", "-H", "1b", "6a")
     screen = tmux.wait("a", lambda s: "CMD" in s and selected_line(s, "b = 2"))
@@ -133,8 +133,8 @@ def test_keys_in_one_burst_and_esc_sequences_in_tmux(tmux: Tmux, tmp_path: Path)
     deadline = time.monotonic() + 60
     while "qqzzb = 2" not in nb.read_text() and time.monotonic() < deadline:
         time.sleep(0.1)  # the daemon saves a moment after the last edit
-    sources = ["".join(c["source"]) for c in json.loads(nb.read_text())["cells"]]
-    assert sources == ["hello worlda = 1", "qqzzb = 2"]
+    cells = json.loads(nb.read_text())["cells"]
+    assert [("".join(c["source"]), c["cell_type"]) for c in cells] == [("hello worlda = 1", "code"), ("qqzzb = 2", "code")]
 
 
 def test_output_pane_follows_and_kernel_pane_names_the_runner(tmux: Tmux, tmp_path: Path) -> None:

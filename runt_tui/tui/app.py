@@ -46,7 +46,6 @@ from runt_tui.tui.bridge import SessionBridge, SessionUpdate
 from runt_tui.tui.cell_view import CellView
 from runt_tui.tui.derive import Local, status_info
 from runt_tui.tui.edit_session import EditSession
-from runt_tui.tui.first_paint import ALLOWED as FIRST_PAINT_ALLOWED
 from runt_tui.tui.first_paint import FirstPaint
 from runt_tui.tui.keyroute import KeyRouter
 from runt_tui.tui.keys import COMMAND_ONLY, COMMANDS, KEYS, app_bindings
@@ -76,8 +75,6 @@ ACTION_OBJECTS: tuple[tuple[str, type], ...] = (
     ("find_actions", FindActions),
     ("env_actions", EnvActions),
 )
-# What runs before the notebook is shown.
-STARTING_ALLOWED = frozenset({"quit", "help", "command_palette"})
 # The notebook actions a read-only viewer (`--view`) may not run.
 VIEW_REFUSED = refused_actions([*(k.action for k in KEYS), *(c.action for c in COMMANDS)])
 
@@ -278,7 +275,7 @@ class NotebookApp(App[None]):
     ) -> bool:
         """Every notebook action a viewer may not run is refused here, with the reason (and every
         action but quitting while the read-only first paint shows)."""
-        if self.first_paint.active and isinstance(action, str) and action_name(action) not in FIRST_PAINT_ALLOWED:
+        if self.first_paint.active and isinstance(action, str) and action_name(action) not in self.first_paint.allowed:
             self.first_paint.refuse()
             return False
         if self.options.view and isinstance(action, str) and action_name(action) in VIEW_REFUSED:
@@ -287,7 +284,7 @@ class NotebookApp(App[None]):
         return await super().run_action(action, default_namespace, namespaces)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if not self.ready and action not in (FIRST_PAINT_ALLOWED if self.first_paint.active else STARTING_ALLOWED):
+        if not self.ready and action not in self.first_paint.allowed:
             return False
         modal = len(self.screen_stack) > 1
         return not (action in COMMAND_ONLY and (self.mode == "edit" or modal))

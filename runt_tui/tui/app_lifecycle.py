@@ -90,6 +90,7 @@ class Lifecycle:
         if shown:  # the read-only copy's widgets stay: give them the live cells
             app.pane.update_cells([c for c in app.pane.mounted if c in doc])
         app.ready = True
+        app.key_router.typeahead.release()
         app.refresh_status()
         app.publish_presence()
         app.env_actions.env_changed({}, app.session.state.env.to_json())

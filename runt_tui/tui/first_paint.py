@@ -2,11 +2,13 @@
 
 A cold start waits for a daemon process to start and load the notebook. Meanwhile
 the cells are drawn from the file itself (client/preview.py), marked READ-ONLY:
-every key and click that would act on the notebook is refused with a short
-message (nothing is held, nothing is applied into a document that is about to be
-replaced); moving the selection and scrolling work. When the session is live, the pane is handed over to the live replica
-in place: the same widgets keep their place (cells renamed by position when the
-file has no cell ids), so nothing flashes, and the selection stays on its cell.
+nothing is applied into a document that is about to be replaced. Moving the
+selection and scrolling work; a key that would act on the notebook is held with
+every key after it and replayed once the notebook is live (typeahead.py); a
+click that would act is refused with a short message. When the session is live,
+the pane is handed over to the live replica in place: the same widgets keep
+their place (cells renamed by position when the file has no cell ids), so
+nothing flashes, and the selection stays on its cell.
 """
 
 from __future__ import annotations
@@ -25,8 +27,10 @@ if TYPE_CHECKING:
 
 REFUSAL = "Opening the notebook: read-only until the daemon answers (a moment)."
 # Actions that run while the copy shows: quitting, and moving over the cells (the
-# selection is kept when the live notebook takes over); the rest are refused with REFUSAL.
+# selection is kept when the live notebook takes over); keys for the rest wait in the typeahead.
 ALLOWED = frozenset({"quit", "help", "command_palette", "select", "select_edge", "page"})
+# What runs before the notebook is shown, when no copy is on screen.
+STARTING_ALLOWED = frozenset({"quit", "help", "command_palette"})
 # How long a warm start waits for the live notebook before drawing from the file.
 WARM_GRACE = 0.05
 # A burst of refused keys gets one message, not one each.
@@ -46,6 +50,11 @@ class FirstPaint:
     def active(self) -> bool:
         """True while the read-only copy is on screen."""
         return self.replica is not None
+
+    @property
+    def allowed(self) -> frozenset[str]:
+        """The actions that may run now, before the notebook is live."""
+        return ALLOWED if self.active else STARTING_ALLOWED
 
     async def show(self, connecting: asyncio.Task[None]) -> None:
         """Draw the file's cells unless the session is live first (or the file cannot be read)."""

@@ -30,6 +30,7 @@ from textual import events
 from textual.widget import Widget
 
 from runt_tui import doctor
+from runt_tui.tui.typeahead import Typeahead
 from runt_tui.tui.widgets.editor import CellEditor
 
 if TYPE_CHECKING:
@@ -62,6 +63,8 @@ class KeyRouter:
 
     def __init__(self, app: NotebookApp) -> None:
         self.app = app
+        # Keys typed before the notebook is live, replayed in order once it is.
+        self.typeahead = Typeahead(app)
 
     def check_escape_time(self) -> None:
         """In tmux, check its escape-time once, on a thread (it runs `tmux show`)."""
@@ -83,6 +86,8 @@ class KeyRouter:
     async def route(self, event: events.Key) -> bool:
         """Handle a key from the terminal here; False leaves it to Textual's forwarding."""
         app = self.app
+        if self.typeahead.takes(event, app.first_paint.allowed):
+            return True
         if not self._routing():
             return False
         if await app.run_key_binding(event.key, priority=True):

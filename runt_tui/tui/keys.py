@@ -115,6 +115,11 @@ def editor_bindings() -> list[BindingType]:
     return out
 
 
+def command_action(key: str) -> str | None:
+    """The name of the action `key` runs in command mode (no arguments), or None when unbound."""
+    return _COMMAND_ACTIONS.get(key)
+
+
 # Actions that only make sense in command mode (edit mode types these keys instead).
 COMMAND_ONLY = frozenset(
     k.action.split("(")[0] for k in KEYS if k.mode == "command" and k.action != "command_palette"
@@ -186,3 +191,9 @@ COMMANDS: tuple[Command, ...] = (
     Command("Keys", "Show every key", "help"),
     Command("Quit", "Leave this notebook (the kernel lives on for others)", "quit"),
 )
+
+
+# Each command-mode key to its action's name, for command_action.
+_COMMAND_ACTIONS = {
+    name: key.action.split("(")[0] for key in KEYS if key.mode != "edit" for name in key.keys.split(",")
+}

@@ -177,7 +177,7 @@ class PaneActions:
                 index.update((c, i) for i, c in enumerate(order))
             if cid not in index or cid not in doc:
                 return None
-            return index[cid] + 1, doc.cell(cid).source.split("\n", 1)[0]
+            return index[cid] + 1, doc.source(cid).split("\n", 1)[0]
 
         return pane_rows(session.runtime, session.peers(), session.peer_id, lookup, time.time())
 

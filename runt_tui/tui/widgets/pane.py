@@ -28,7 +28,9 @@ MAX_MOUNTED = 60
 class Spacer(Widget):
     """Stands in for the unmounted cells above or below the window."""
 
-    DEFAULT_CSS = "Spacer { height: 0; }"
+    # One column wide: every layout files each widget under the 100x20-cell squares it
+    # covers, and a full-width spacer standing in for 100,000 rows covers 10,000 of them.
+    DEFAULT_CSS = "Spacer { height: 0; width: 1; }"
 
     def render(self) -> str:
         # Blank: a plain Widget draws its own name ("Spacer#spacer-bottom").

@@ -26,10 +26,8 @@ MAX_MOUNTED = 60
 
 
 class Spacer(Widget):
-    """Stands in for the unmounted cells above or below the window."""
+    """Stands in for unmounted cells; one column wide (a layout files it under each 100x20 square it covers)."""
 
-    # One column wide: every layout files each widget under the 100x20-cell squares it
-    # covers, and a full-width spacer standing in for 100,000 rows covers 10,000 of them.
     DEFAULT_CSS = "Spacer { height: 0; width: 1; }"
 
     def render(self) -> str:

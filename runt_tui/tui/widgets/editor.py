@@ -98,6 +98,12 @@ class CellEditor(GuardedRender, TextArea):
         if self.app.is_headless:
             self.cursor_blink = False  # deterministic screenshots
 
+    def on_resize(self) -> None:
+        # Keys typed before the first layout (Enter then text in one burst) scrolled a view
+        # of no width to the cursor, and that scroll would stay: start again from column 0.
+        self.scroll_to(x=0, animate=False, immediate=True)
+        self.scroll_cursor_visible()
+
     # ---- edits ------------------------------------------------------------
 
     def index_of(self, location: Location) -> int:

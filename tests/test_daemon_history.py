@@ -146,6 +146,26 @@ async def test_changes_missing_their_dependencies_are_bounded_and_dropped(
         await client.close()
 
 
+def identity(path: Path) -> tuple[int, int, int]:
+    """Which version of a file is there (inode, size, mtime): each save replaces it."""
+    st = path.stat()
+    return (st.st_ino, st.st_size, st.st_mtime_ns)
+
+
+def file_checks(room: Room, path: Path, monkeypatch: pytest.MonkeyPatch) -> list[tuple[int, int, int]]:
+    """The versions of `path` the room's reaction to the watcher has finished checking."""
+    checked: list[tuple[int, int, int]] = []
+    react = room.on_file_changed
+
+    async def on_file_changed() -> None:
+        seen = identity(path)
+        await react()
+        checked.append(seen)
+
+    monkeypatch.setattr(room, "on_file_changed", on_file_changed)
+    return checked
+
+
 async def test_after_compaction_a_disk_change_merges_against_the_saved_version(
     home: Path, daemons: InProcessDaemons, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
@@ -155,8 +175,13 @@ async def test_after_compaction_a_disk_change_merges_against_the_saved_version(
     write_notebook(nb, ["first", "second"])
     async with AsyncSession(path=nb, name="a", home=home, autostart=False) as a:
         room = daemon.rooms[a.room]
+        checked = file_checks(room, nb, monkeypatch)
         await big_history(room, "c0")
         await a.save()
+        # The watcher reports the daemon's own write some time later, and its check of the file
+        # holds the save lock (the room is not quiet meanwhile): wait until it has looked.
+        saved = identity(nb)
+        await until(lambda: saved in checked, "the watcher to check the saved file")
         await until(lambda: room.quiet(), "the room to be quiet")
         epoch = room.doc.epoch
         assert await room.compact()

@@ -68,8 +68,7 @@ async def test_run_keeps_selection(tmp_path: Path, key: str) -> None:
         await pilot.press(key)
         await wait_until(pilot, lambda: "output" in outputs_text(session, 0))
         assert app.selected == first and count(session, 0) == 1
-        await pilot.pause(0.1)
-        assert "[1]" in screen_text(app) and "output" in screen_text(app)
+        await wait_until(pilot, lambda: "[1]" in screen_text(app) and "output" in screen_text(app))
 
 
 @pytest.mark.parametrize("key", ["shift+enter", "ctrl+r"])

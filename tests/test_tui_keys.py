@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from rich.console import Console
-from support.tui import screen_text, wait_until, write_notebook
+from support.tui import palette_run, screen_text, wait_until, write_notebook
 from textual.command import CommandPalette
 from textual.pilot import Pilot
 
@@ -183,8 +183,7 @@ async def test_expand_layout_line_numbers(tmp_path: Path) -> None:
         assert app.layout_mode == "cells"
         await pilot.press("l")
         assert app.line_numbers
-        await pilot.pause(0.1)
-        assert "1 x = 1" in screen_text(app)
+        await wait_until(pilot, lambda: "1 x = 1" in screen_text(app))
 
 
 async def test_follow_keys(tmp_path: Path) -> None:
@@ -202,8 +201,7 @@ async def test_help_screen(tmp_path: Path, key: str) -> None:
     async with opened(tmp_path) as (app, pilot, _session):
         await pilot.press(key)
         assert isinstance(app.screen, HelpScreen)
-        await pilot.pause(0.1)
-        assert "Select the next cell" in screen_text(app)
+        await wait_until(pilot, lambda: "Select the next cell" in screen_text(app))
         await pilot.press("escape")
         assert not isinstance(app.screen, HelpScreen)
 
@@ -221,8 +219,7 @@ async def test_command_palette_lists_actions(tmp_path: Path) -> None:
         await pilot.press("ctrl+p")
         assert isinstance(app.screen, CommandPalette)
         await pilot.press(*"run all")
-        await pilot.pause(0.3)
-        assert "Run all cells" in screen_text(app)
+        await wait_until(pilot, lambda: "Run all cells" in screen_text(app))
         await pilot.press("escape")
         titles = {c.title for c in app.get_system_commands(app.screen)}
         for needed in ("Run all cells", "Run all above", "Run selected and below", "Clear all outputs",
@@ -233,9 +230,7 @@ async def test_command_palette_lists_actions(tmp_path: Path) -> None:
 
 async def test_palette_runs_an_action(tmp_path: Path) -> None:
     async with opened(tmp_path) as (app, pilot, _session):
-        await pilot.press("ctrl+p", *"toggle line numbers")
-        await pilot.pause(0.3)
-        await pilot.press("enter")
+        await palette_run(app, pilot, "toggle line numbers")
         await wait_until(pilot, lambda: app.line_numbers)
 
 
@@ -263,14 +258,11 @@ async def test_undo_redo_own_edits(tmp_path: Path) -> None:
     async with opened(tmp_path) as (_app, pilot, session):
         await pilot.press("j", "enter", "end")
         await pilot.press(*"23")
-        await pilot.pause(0.1)
-        assert sources(session)[1] == "x = 123"
+        await wait_until(pilot, lambda: sources(session)[1] == "x = 123")
         await pilot.press("ctrl+z")
-        await pilot.pause(0.1)
-        assert sources(session)[1] == "x = 1"
+        await wait_until(pilot, lambda: sources(session)[1] == "x = 1")
         await pilot.press("ctrl+y")
-        await pilot.pause(0.1)
-        assert sources(session)[1] == "x = 123"
+        await wait_until(pilot, lambda: sources(session)[1] == "x = 123")
         await pilot.press("ctrl+z", "ctrl+shift+z")
         await pilot.pause(0.1)
         assert sources(session)[1] == "x = 123"

@@ -205,8 +205,7 @@ async def test_output_pane_saves_by_mime_wraps_and_cells_pane_copies_source(tmp_
         assert "w" * 100 not in screen_text(app)  # cut at the pane's edge
         await pilot.press("W")
         await wait_until(pilot, lambda: view.wrap)
-        await pilot.pause(0.1)
-        assert sum(1 for line in screen_text(app).splitlines() if "wwwwwwwwww" in line) >= 3
+        await wait_until(pilot, lambda: sum(1 for line in screen_text(app).splitlines() if "wwwwwwwwww" in line) >= 3)
         target = tmp_path / "picture.png"
         await pilot.press("G", "S")
         await wait_until(pilot, lambda: len(app.screen_stack) > 1)

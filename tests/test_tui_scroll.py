@@ -29,7 +29,7 @@ from runt_tui.tui.cell_view import CellView
 from runt_tui.tui.model import CellModel, ViewFlags
 from runt_tui.tui.widgets import cell as cell_module
 from runt_tui.tui.widgets.cell import BODIES, CellWidget
-from runt_tui.tui.widgets.pane import MAX_MOUNTED
+from runt_tui.tui.widgets.pane import MAX_MOUNTED, CellsPane
 
 
 def write_cells(path: Path, count: int, tall: int = 0) -> Path:
@@ -153,6 +153,66 @@ async def test_bursts_arriving_in_pieces_end_with_the_selection_on_screen(tmp_pa
         await wait_until(pilot, lambda: app.selected == target and app.pane.settled, timeout=60)
         await pilot.pause()
         assert on_screen(app, target)
+
+
+async def test_a_key_read_while_the_window_changes_keeps_its_cell_on_screen(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Every `j` here arrives right after the pane changed its window for a scroll and before the screen
+    is laid out again: the view kept for that window change must not undo the scroll to the new cell."""
+    async with opened(tmp_path, 1100) as (app, pilot):
+        injected: list[int] = []
+        sync = CellsPane._sync_window
+
+        async def sync_then_key(pane: CellsPane, anchor: tuple[str, bool] | None, estimates_only: bool = False) -> None:
+            await sync(pane, anchor, estimates_only)
+            if anchor is None and len(injected) < 12:
+                injected.append(selected_index(app))
+                burst(app, "j", 1)
+
+        monkeypatch.setattr(CellsPane, "_sync_window", sync_then_key)
+        while len(injected) < 12 and selected_index(app) < 300:
+            burst(app, "j", 1)
+            await wait_until(pilot, lambda: app.pane.settled, timeout=60)
+            await pilot.pause()
+            assert on_screen(app, app.selected or ""), f"cell {selected_index(app)} off screen"
+        assert len(injected) == 12  # the window did change under keys: the case was exercised
+
+
+async def test_a_jump_on_a_very_tall_terminal_lands_on_screen(tmp_path: Path) -> None:
+    """Two screens each side of the target hold more cells than are mounted: the window still holds the target."""
+    async with opened(tmp_path, 1100, size=(100, 150)) as (app, pilot):
+        for key, cell in (("G", -1), ("home", 0), ("G", -1)):
+            target = app.pane.order[cell]
+            burst(app, key, 1)
+            await wait_until(pilot, lambda t=target: app.selected == t and app.pane.settled, timeout=60)
+            await pilot.pause()
+            assert on_screen(app, target)
+            assert len(app.pane.mounted) <= MAX_MOUNTED
+
+
+async def test_a_page_key_or_the_wheel_right_after_j_still_scrolls_the_view(tmp_path: Path) -> None:
+    """The view the user scrolled to wins over the selection's scroll still waiting to be checked."""
+    async with opened(tmp_path, 300, size=(80, 24)) as (app, pilot):
+        burst(app, "j", 3)
+        await wait_until(pilot, lambda: app.pane.settled and selected_index(app) == 3, timeout=60)
+        top = app.pane.scroll_y
+        burst(app, "j", 1)
+        burst(app, "pagedown", 1)
+        await wait_until(pilot, lambda: app.pane.settled and selected_index(app) == 4, timeout=60)
+        await pilot.pause()
+        assert app.pane.scroll_y >= top + app.pane.scrollable_content_region.height - 1
+        # So does the mouse wheel.
+        burst(app, "k", 1)
+        await wait_until(pilot, lambda: app.pane.settled and selected_index(app) == 3, timeout=60)
+        top = app.pane.scroll_y
+        burst(app, "j", 1)
+        assert app._driver is not None
+        for _ in range(10):
+            app._driver.send_message(events.MouseScrollDown(None, 10, 10, 0, 1, 0, False, False, False, screen_x=10, screen_y=10))
+        await wait_until(pilot, lambda: app.pane.settled and selected_index(app) == 4, timeout=60)
+        await pilot.pause()
+        assert app.pane.scroll_y >= top + 10 and not on_screen(app, app.pane.order[4])
 
 
 async def test_keys_after_a_burst_act_on_where_it_ended(tmp_path: Path) -> None:

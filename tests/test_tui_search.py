@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from power_support import opened
-from support.tui import screen_text, wait_until
+from support.tui import palette_run, screen_text, wait_until
 
 from runt_tui.tui.screens.line_prompt import LinePrompt
 
@@ -93,17 +93,11 @@ async def test_palette_goes_to_a_cell_and_searches(tmp_path: Path) -> None:
     cells = [("code", f"c{i}") for i in range(50)]
     async with opened(tmp_path, cells) as (app, pilot, session):
         ids = session.doc.cell_ids()
-        await pilot.press("ctrl+p")
-        await pilot.press(*"Go to cell")
-        await pilot.pause(0.3)
-        await pilot.press("enter")
+        await palette_run(app, pilot, "Go to cell")
         await wait_until(pilot, lambda: isinstance(app.screen, LinePrompt))
         await pilot.press(*"42", "enter")
         await wait_until(pilot, lambda: app.selected == ids[41])
-        await pilot.press("ctrl+p")
-        await pilot.press(*"Search notebook")
-        await pilot.pause(0.3)
-        await pilot.press("enter")
+        await palette_run(app, pilot, "Search notebook")
         await wait_until(pilot, lambda: isinstance(app.screen, LinePrompt))
         await pilot.press(*"c7", "enter")
         await wait_until(pilot, lambda: app.selected == ids[7])

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from conftest import until
 from power_support import opened, source
-from support.tui import screen_text, wait_until, write_notebook
+from support.tui import palette_run, screen_text, wait_until, write_notebook
 
 from runt_tui.client import AsyncSession
 from runt_tui.tui.view_mode import REFUSAL
@@ -28,8 +28,7 @@ async def test_viewer_refuses_edits_with_a_message(tmp_path: Path) -> None:
             count = refusals(app)
             await pilot.press(*keys)
             await wait_until(pilot, lambda count=count: refusals(app) > count)  # type: ignore[misc]
-        await pilot.press("ctrl+p")
-        await pilot.press(*"Run all cells", "enter")
+        await palette_run(app, pilot, "Run all cells")
         await wait_until(pilot, lambda: refusals(app) >= 10)
         assert [source(session, i) for i in range(4)] == before
         assert len(session.doc) == 4

@@ -56,6 +56,7 @@ class CellActions:
             self.select_cell(order[-1 if last else 0], bottom=bool(last))
 
     def action_page(self, direction: int) -> None:
+        self.app.pane.let_go()
         if direction > 0:
             self.app.pane.scroll_page_down(animate=False)
         else:

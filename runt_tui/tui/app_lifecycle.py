@@ -86,7 +86,7 @@ class Lifecycle:
         shown = app.first_paint.active
         app.set_reactive(type(app).selected, app.first_paint.switch(order))
         app.pane.set_order(order, anchor=app.selected)
-        release_after_paint(app)
+        release_after_paint(app, app.pane.painted if order else None)
         if shown:  # the read-only copy's widgets stay: give them the live cells
             app.pane.update_cells([c for c in app.pane.mounted if c in doc])
         app.ready = True

@@ -83,7 +83,7 @@ class FirstPaint:
             mode="command", detail="READ-ONLY", connection="connecting",
             title=str(app.options.path).rsplit("/", 1)[-1], kernel_name=app.options.kernel or "",
         ))
-        release_after_paint(app)
+        release_after_paint(app, app.pane.painted if order else None)
 
     def switch(self, order: list[str]) -> str | None:
         """Hand the pane over to the live document (cell ids `order`); the cell to select."""

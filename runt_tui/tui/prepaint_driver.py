@@ -5,8 +5,8 @@ first frames show empty panes until the notebook's cells are mounted: either wou
 flash away the pre-painted notebook. So, on its first start only, this driver skips
 that enter, takes the terminal settings saved before the pre-paint as the ones to
 restore (exit, suspend, Ctrl+Z and a crash all leave the terminal as they found it),
-and holds every frame back until the app has cells to show (`release_after_paint`)
-or HOLD_SECONDS pass; the frame it then writes repaints the whole screen. After
+and holds every frame back until the app's cells pane has drawn its cells
+(`release_after_paint`) or HOLD_SECONDS pass; the frame it then writes repaints the whole screen. After
 a suspend (SIGTSTP, `$EDITOR`) it repaints the whole screen too: the shell drew on
 it meanwhile, and Textual's own resume left the cells pane blank. Keys are
 not read while the frame is held: typed during the pre-paint or the hold, they
@@ -116,8 +116,22 @@ def driver_class() -> type[LinuxDriver] | None:
     return None if sys.platform == "win32" else PrepaintDriver
 
 
-def release_after_paint(app: App[Any]) -> None:
-    """The cells are set: show the app's frames from the next one that has them drawn."""
+def release_after_paint(app: App[Any], painted: asyncio.Event | None) -> None:
+    """The cells are set: show the app's frames once `painted` says they are drawn.
+
+    The cells pane mounts its widgets in a worker, which on a loaded machine finishes
+    many refreshes later: a release on the next refresh would flash an empty pane
+    between the pre-painted cells and the app's. None: nothing to wait for (no cells).
+    """
     driver = _holding.get(app)
-    if driver is not None and driver.holding:
+    if driver is None or not driver.holding:
+        return
+    if painted is None:
         app.call_after_refresh(app.call_after_refresh, driver.release)
+        return
+
+    async def release_when_painted() -> None:
+        await painted.wait()
+        driver.release()
+
+    app.run_worker(release_when_painted(), name="prepaint-release", group="prepaint", exit_on_error=False)

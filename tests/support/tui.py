@@ -31,6 +31,29 @@ async def wait_until(pilot: Pilot[object], predicate: Callable[[], object], time
         await pilot.pause(0.02)
 
 
+async def palette_run(app: App[object], pilot: Pilot[object], title: str, timeout: float = 30.0) -> None:
+    """Open the command palette, type `title`, and press Enter once its first match is that command.
+
+    The palette searches in the background: Enter before the match is listed picks nothing.
+    """
+    from textual.command import CommandList, CommandPalette
+
+    await pilot.press("ctrl+p")
+    await wait_until(pilot, lambda: isinstance(app.screen, CommandPalette), timeout)
+    await pilot.press(*title)
+
+    def first_match() -> bool:
+        options = app.screen.query(CommandList)
+        if not options:
+            return False
+        found = options.first()
+        index = found.highlighted
+        return index is not None and title.lower() in str(found.get_option_at_index(index).prompt).lower()
+
+    await wait_until(pilot, first_match, timeout)
+    await pilot.press("enter")
+
+
 def write_notebook(path: Path, cells: list[tuple[str, str]], outputs: dict[int, list[dict[str, Any]]] | None = None) -> Path:
     """Write a small notebook of (cell_type, source) pairs, with optional outputs by index."""
     import nbformat

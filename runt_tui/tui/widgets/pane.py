@@ -6,12 +6,14 @@ been on screen, estimated before, never by building a model just for that).
 Scrolling moves the window; the first visible cell is used as an anchor so that
 corrected estimates never make the view jump. A burst of selection moves (`j`
 held down, or typed ahead) is drawn once, after the queued keys are handled.
+A cell scrolled to is held as the target until its scroll, applied again on the
+laid-out screen, moves nothing (only then is the pane `settled`); no view kept
+from before it (`_restore`) may move the view after it.
 """
 
 from __future__ import annotations
 
 import asyncio
-import bisect
 import contextlib
 from collections.abc import Callable, Iterable
 
@@ -21,8 +23,10 @@ from textual.widget import Widget
 from runt_tui.tui.model import CellModel, ViewFlags
 from runt_tui.tui.widgets.cell import CellWidget
 from runt_tui.tui.widgets.pane_heights import PaneHeights
+from runt_tui.tui.widgets.pane_window import line_scroll, new_runs, wanted_range, window_needed
 
 MAX_MOUNTED = 60
+CHECKS = 3  # times a target's scroll is applied again after a refresh before it is taken as done
 
 
 class Spacer(Widget):
@@ -58,6 +62,8 @@ class CellsPane(VerticalScroll, can_focus=False):
         self._anchor: tuple[str, bool] | None = None
         self._hold: tuple[str, bool] | None = None
         self._target: str | None = None  # the cell the latest scroll asked for (older scrolls yield)
+        self._scrolls = 0  # bumped by each scroll to a target: a view kept from before it is stale
+        self._after_layout = 0  # checks and restores waiting for the next refresh (not settled till run)
         self._win_busy = False
         self._win_width = 0
         # The first window is shown in two steps: the screenful around the anchor, then the rest.
@@ -162,7 +168,7 @@ class CellsPane(VerticalScroll, can_focus=False):
         self._moved_reveal = None  # a later reveal wins over a burst's pending one
         widget = self.mounted.get(cell_id)
         if widget is not None and self.lo < self.hi and not self._win_busy:
-            self._hold, self._target = None, cell_id
+            self._hold, self._target = (cell_id, bottom), cell_id
             self._win_scroll_to(widget, bottom)
             return
         # While the window changes the widget may be on its way out: make it again around the cell.
@@ -171,22 +177,24 @@ class CellsPane(VerticalScroll, can_focus=False):
     def show_caret(self) -> None:
         """Scroll the least that brings the caret's line (see `caret`) into view."""
         caret = self.caret()
-        if caret is None:
-            return
-        top = caret[1]
-        view = self.scrollable_content_region.height
-        if top < self.scroll_y:
-            target = top
-        elif top + 1 > self.scroll_y + view:
-            target = top + 1 - view
-        else:
-            return
-        self.scroll_to(y=target, animate=False, immediate=True)
+        target = None if caret is None else line_scroll(caret[1], self.scroll_y, self.scrollable_content_region.height)
+        if target is not None:
+            self.scroll_to(y=target, animate=False, immediate=True)
+
+    def let_go(self) -> None:
+        """The user scrolls the view (page keys, wheel): no pending target nor kept view moves it back."""
+        self._hold, self._moved_reveal, self._scrolls = None, None, self._scrolls + 1
+
+    def on_mouse_scroll_down(self) -> None:
+        self.let_go()
+
+    def on_mouse_scroll_up(self) -> None:
+        self.let_go()
 
     @property
     def settled(self) -> bool:
-        """True when no window update is pending (tests and benchmarks wait for it)."""
-        busy = self._win_busy or self._dirty or self._hold or self._flush_posted
+        """True when no window update nor scroll is pending: the last target is then in view (tests wait for it)."""
+        busy = self._win_busy or self._dirty or self._hold or self._flush_posted or self._after_layout
         return not busy and (self.hi > self.lo or not self.order)
 
     def widget_for(self, cell_id: str) -> CellWidget | None:
@@ -205,7 +213,7 @@ class CellsPane(VerticalScroll, can_focus=False):
         super().watch_scroll_y(old, new)
         if self._win_busy:
             return
-        if self._window_needed(self.sizes.prefix()):
+        if window_needed(self.sizes.prefix(), max(self.size.height, 10), int(self.scroll_y), self.lo, self.hi):
             self.request_window()
 
     def on_resize(self) -> None:
@@ -215,37 +223,8 @@ class CellsPane(VerticalScroll, can_focus=False):
         self.request_window()
 
     def _wanted(self, prefix: list[int], anchor: tuple[str, bool] | None) -> tuple[int, int]:
-        n = len(self.order)
-        view = max(self.size.height, 10)
-        if anchor is not None and anchor[0] in self.order:
-            i = self.order.index(anchor[0])
-            top = prefix[i] - view * 2
-            bottom = prefix[i + 1] + view * 2
-        else:
-            top = int(self.scroll_y) - view
-            bottom = int(self.scroll_y) + view * 2
-        lo = max(0, bisect.bisect_right(prefix, top) - 1)
-        hi = min(n, bisect.bisect_left(prefix, bottom) + 1)
-        if anchor is not None and anchor[0] in self.order:
-            i = self.order.index(anchor[0])
-            lo, hi = min(lo, i), max(hi, i + 1)
-        if hi - lo > MAX_MOUNTED:
-            if anchor is not None and anchor[0] in self.order:
-                i = self.order.index(anchor[0])
-                lo = max(0, min(lo, i - MAX_MOUNTED // 2))
-            hi = min(n, lo + MAX_MOUNTED)
-        return lo, hi
-
-    def _window_needed(self, prefix: list[int]) -> bool:
-        if not self.order:
-            return False
-        view = max(self.size.height, 10)
-        y = int(self.scroll_y)
-        top_edge = prefix[self.lo]
-        bottom_edge = prefix[self.hi] if self.hi <= len(self.order) else prefix[-1]
-        need_up = self.lo > 0 and y - top_edge < view // 2
-        need_down = self.hi < len(self.order) and bottom_edge - (y + view) < view // 2
-        return need_up or need_down or self.hi <= self.lo
+        i = self.order.index(anchor[0]) if anchor is not None and anchor[0] in self.order else None
+        return wanted_range(prefix, max(self.size.height, 10), int(self.scroll_y), i, MAX_MOUNTED)
 
     def request_window(self, anchor: str | tuple[str, bool] | None = None) -> None:
         """Recompute the mounted window soon (coalesced)."""
@@ -280,15 +259,50 @@ class CellsPane(VerticalScroll, can_focus=False):
                     if widget is not None:
                         self._target = anchor[0]
                         self.call_after_refresh(self._win_scroll_to, widget, anchor[1])
+                    elif self._hold == anchor:
+                        self._hold = None  # the cell is gone: nothing to scroll to
         finally:
             self._win_busy = False
 
     def _win_scroll_to(self, widget: CellWidget, bottom: bool = False) -> None:
         if (self._hold is not None and self._hold[0] != widget.cell_id) or self._target not in (None, widget.cell_id):
             return  # a newer anchor or reveal took over (its own scroll is scheduled): this one is stale
-        self._hold = None
         if not widget.is_attached:
+            self._hold = None
             return
+        # Held until the scroll is checked on the laid-out screen: the layout it used may be stale.
+        self._hold, self._target = (widget.cell_id, bottom), widget.cell_id
+        self._scrolls += 1
+        self._scroll_into_view(widget, bottom)
+        self._later(self._check_scroll, widget.cell_id, bottom, CHECKS)
+
+    def _check_scroll(self, cell_id: str, bottom: bool, tries: int) -> None:
+        """The target's scroll applied again after a refresh: the target is done once it moves nothing."""
+        if self._hold is None or self._hold[0] != cell_id:
+            return  # a newer target took over
+        widget = self.mounted.get(cell_id)
+        if self._win_busy or self._dirty or widget is None or not widget.is_attached:
+            # The window is changing (or made the cell's widget again): anchored on the target, it scrolls again.
+            self._hold = self._hold if cell_id in self.order else None
+            self.request_window(self._anchor or self._hold)
+            return
+        before = self.scroll_y
+        self._scroll_into_view(widget, bottom)
+        if not (self.scroll_y != before and tries > 0 and self._later(self._check_scroll, cell_id, bottom, tries - 1)):
+            self._hold = None
+
+    def _later(self, callback: Callable[..., None], *args: object) -> bool:
+        """Run `callback` after the next refresh (False if it cannot be); the pane is not settled until it has run."""
+
+        def run() -> None:
+            self._after_layout -= 1
+            callback(*args)
+
+        scheduled = self.call_after_refresh(run)
+        self._after_layout += scheduled
+        return scheduled
+
+    def _scroll_into_view(self, widget: CellWidget, bottom: bool) -> None:
         region = widget.virtual_region
         view = self.size.height
         if bottom and region.height > view:
@@ -345,7 +359,7 @@ class CellsPane(VerticalScroll, can_focus=False):
         stale = [w for cid, w in self.mounted.items() if cid not in wanted_set]
         for w in stale:
             del self.mounted[w.cell_id]
-        runs = self._new_runs(wanted, flags)
+        runs = new_runs(wanted, self.mounted, lambda cid: self._make(cid, flags), self._bottom)
         # One layout for the whole change: no frame shows the window half removed or half mounted.
         with self.app.batch_update():
             if stale:
@@ -365,31 +379,16 @@ class CellsPane(VerticalScroll, can_focus=False):
         self._top.styles.height = prefix[lo]
         self._bottom.styles.height = prefix[-1] - prefix[hi]
         if keep is not None and anchor is None:
-            widget, offset = keep
-            self.call_after_refresh(self._restore, widget, offset)
+            self._later(self._restore, *keep, self._scrolls)
 
-    def _new_runs(self, wanted: list[str], flags: ViewFlags) -> list[tuple[list[CellWidget], Widget]]:
-        """Widgets for the wanted cells not mounted yet, in runs of neighbours, each with the widget it goes before."""
-        runs: list[tuple[list[CellWidget], Widget]] = []
-        run: list[CellWidget] = []
-        before: Widget = self._bottom
-        for cid in reversed(wanted):
-            w = self.mounted.get(cid)
-            if w is None:
-                model = self.model_for(cid)
-                self.sizes.estimate(model, flags)
-                w = self.mounted[cid] = CellWidget(model, flags)
-                run.append(w)
-                continue
-            if run:
-                runs.append((run[::-1], before))
-                run = []
-            before = w
-        if run:
-            runs.append((run[::-1], before))
-        return runs
+    def _make(self, cid: str, flags: ViewFlags) -> CellWidget:
+        model = self.model_for(cid)
+        self.sizes.estimate(model, flags)
+        return CellWidget(model, flags)
 
-    def _restore(self, widget: CellWidget, offset: float) -> None:
+    def _restore(self, widget: CellWidget, offset: float, scrolls: int) -> None:
+        if self._hold is not None or scrolls != self._scrolls:
+            return  # a target was scrolled to since: the view it chose wins over the one kept before it
         if self.caret() is not None:
             # While editing, the edited line is what stays on screen, not the top cell.
             self.call_after_refresh(self.show_caret)

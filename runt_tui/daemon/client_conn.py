@@ -27,15 +27,20 @@ class ClientConn:
         self.conn = conn
         self.conn_id = conn_id
         self.rooms: dict[str, PeerLink] = {}
-        self.last_seen = time.monotonic()
+        # On the daemon's listening clock (daemon/silence.py), not wall time.
+        self.last_seen = daemon.listening.read(time.monotonic())
         self.tasks: set[asyncio.Task[object]] = set()
         # Joins still being answered: a client waiting for a big room to open has
         # nothing to say meanwhile (it heartbeats only once joined), so it is not silent.
         self.joining = 0
 
+    def heard(self) -> None:
+        """Note that this client just said something."""
+        self.last_seen = max(self.last_seen, self.daemon.listening.read(time.monotonic()))
+
     def silent_for(self, now: float) -> float:
-        """Seconds this client has said nothing while it had nothing to wait for."""
-        return 0.0 if self.joining else now - self.last_seen
+        """Seconds of listening-clock time `now` this client has said nothing while it had nothing to wait for."""
+        return 0.0 if self.joining else max(0.0, now - self.last_seen)
 
     @contextlib.contextmanager
     def answering(self, frame: Frame) -> Iterator[None]:
@@ -48,7 +53,7 @@ class ClientConn:
             yield
         finally:
             self.joining -= 1
-            self.last_seen = max(self.last_seen, time.monotonic())
+            self.heard()
 
     def send_sync(self, room: str, data: bytes) -> None:
         """Send a sync message (raises when the peer is slow or gone)."""

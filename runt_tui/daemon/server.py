@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 from runt_tui import __version__
 from runt_tui.daemon.client_conn import ClientConn
 from runt_tui.daemon.dispatch import answer_request
+from runt_tui.daemon.silence import ListeningClock
 from runt_tui.daemon.warmup import warm_up
 from runt_tui.protocol import (
     Connection,
@@ -68,6 +69,8 @@ class Daemon:
         # Set once a request was answered: the warm-up imports start then, not before.
         self.answered = asyncio.Event()
         self._idle_since: float | None = time.monotonic()
+        # Silence is measured on this clock, so our own loop's stalls never count against peers.
+        self.listening = ListeningClock(self.housekeeping_interval(), time.monotonic())
         self._bg: set[asyncio.Task[object]] = set()
         # Notebook environments, shared by every room (daemon/env_handlers.env_manager).
         self.envs: EnvManager | None = None
@@ -161,10 +164,14 @@ class Daemon:
         task.add_done_callback(self._bg.discard)
         return task
 
+    def housekeeping_interval(self) -> float:
+        """Seconds between housekeeping rounds (silence checks among them)."""
+        return min(1.0, self.settings.heartbeat_interval)
+
     async def _housekeeping(self) -> None:
         """Drop silent clients, close rooms nobody uses, exit when idle."""
         while True:
-            await asyncio.sleep(min(1.0, self.settings.heartbeat_interval))
+            await asyncio.sleep(self.housekeeping_interval())
             try:
                 await self._housekeep_once()
             except Exception:  # one bad room must not end heartbeats, cleanup and idle exit
@@ -173,8 +180,12 @@ class Daemon:
     async def _housekeep_once(self) -> None:
         """One round of housekeeping (see _housekeeping)."""
         now = time.monotonic()
+        late = self.listening.tick(now)
+        if late > self.settings.heartbeat_timeout:
+            log.info("housekeeping ran %.1f s late: that stall is not counted as clients' silence", late)
+        listening_now = self.listening.read(now)
         for client in list(self.clients.values()):
-            if client.silent_for(now) > self.settings.heartbeat_timeout:
+            if client.silent_for(listening_now) > self.settings.heartbeat_timeout:
                 client.drop("heartbeat timeout")
         for room in list(self.rooms.values()):
             room.maybe_compact()
@@ -307,7 +318,7 @@ class Daemon:
                 return
             except (OSError, asyncio.IncompleteReadError):
                 return
-            client.last_seen = time.monotonic()
+            client.heard()
             if frame.kind == FrameKind.SYNC:
                 self._on_sync(client, frame)
             elif frame.kind == FrameKind.REQUEST:
@@ -319,7 +330,7 @@ class Daemon:
 
     def _refuse_frame(self, client: ClientConn, e: InvalidMessage) -> None:
         log.info("%s: refused a frame: %s", client.label(), e)
-        client.last_seen = time.monotonic()
+        client.heard()
         if e.request_id is not None:
             self._safe_send(client, make_error_response(e.request_id, ErrorCode.BAD_REQUEST, str(e)))
         else:

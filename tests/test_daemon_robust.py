@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import os
 import signal
@@ -15,6 +14,7 @@ from pathlib import Path
 
 import pytest
 from conftest import HANG_GUARD, InProcessDaemons, file_sources, until, write_notebook
+from support.sleeper import joined_sleeper
 
 from runt_tui.client import AsyncSession, DaemonError
 from runt_tui.client.link import DaemonClient, open_connection
@@ -274,39 +274,15 @@ async def test_every_request_type_with_garbage_fields_gets_an_answer(home: Path,
         await client.close()
 
 
-SLEEPER = """
-import asyncio, sys
-from runt_tui.client import AsyncSession
-
-async def main() -> None:
-    async with AsyncSession(notebook_id="stopped", name="sleeper", home=sys.argv[1], autostart=False):
-        print("joined", flush=True)
-        await asyncio.sleep(3600)
-
-asyncio.run(main())
-"""
-
-
 async def test_a_suspended_client_with_unread_data_leaves_presence(home: Path, daemons: InProcessDaemons) -> None:
     await daemons.start(heartbeat_interval=0.2, heartbeat_timeout=1.0)
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-c", SLEEPER, str(home), stdout=asyncio.subprocess.PIPE
-    )
-    try:
-        assert proc.stdout is not None
-        assert await asyncio.wait_for(proc.stdout.readline(), HANG_GUARD) == b"joined\n"
-        async with session(home, notebook_id="stopped", name="awake") as s:
-            assert sorted(p["name"] for p in s.peers()) == ["awake", "sleeper"]
-            os.kill(proc.pid, signal.SIGSTOP)
-            # Megabytes the suspended client never reads: its connection cannot flush.
-            cid = await s.create_cell("")
-            await s.set_cell_metadata(cid, {"blob": os.urandom(3 * 1024 * 1024).hex()})
-            await until(lambda: [p["name"] for p in s.peers()] == ["awake"], "the suspended peer to be dropped")
-            marker = await s.create_cell("after the drop")
-            async with session(home, notebook_id="stopped", name="checker") as b:
-                assert b.get_cell(marker).source == "after the drop"
-    finally:
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(proc.pid, signal.SIGKILL)
-            os.kill(proc.pid, signal.SIGCONT)
-        await proc.wait()
+    async with joined_sleeper(home, "stopped", HANG_GUARD) as proc, session(home, notebook_id="stopped", name="awake") as s:
+        assert sorted(p["name"] for p in s.peers()) == ["awake", "sleeper"]
+        os.kill(proc.pid, signal.SIGSTOP)
+        # Megabytes the suspended client never reads: its connection cannot flush.
+        cid = await s.create_cell("")
+        await s.set_cell_metadata(cid, {"blob": os.urandom(3 * 1024 * 1024).hex()})
+        await until(lambda: [p["name"] for p in s.peers()] == ["awake"], "the suspended peer to be dropped")
+        marker = await s.create_cell("after the drop")
+        async with session(home, notebook_id="stopped", name="checker") as b:
+            assert b.get_cell(marker).source == "after the drop"

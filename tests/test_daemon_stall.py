@@ -8,31 +8,18 @@ time, and the daemon used to drop the awake client for its own stall when it res
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import os
 import signal
-import sys
 import time
 from pathlib import Path
 
 from conftest import HANG_GUARD, InProcessDaemons, until
+from support.sleeper import joined_sleeper
 
 from runt_tui.client import AsyncSession
 from runt_tui.daemon.client_conn import ClientConn
 from runt_tui.daemon.server import Daemon
 from runt_tui.protocol import Frame
-
-SLEEPER = """
-import asyncio, sys
-from runt_tui.client import AsyncSession
-
-async def main() -> None:
-    async with AsyncSession(notebook_id="stall", name="sleeper", home=sys.argv[1], autostart=False):
-        print("joined", flush=True)
-        await asyncio.sleep(3600)
-
-asyncio.run(main())
-"""
 
 TIMEOUT = 1.0
 
@@ -61,29 +48,22 @@ async def test_a_stalled_daemon_loop_keeps_an_awake_client_and_still_drops_a_sus
     home: Path, daemons: InProcessDaemons
 ) -> None:
     daemon = await daemons.start(heartbeat_interval=0.2, heartbeat_timeout=TIMEOUT)
-    proc = await asyncio.create_subprocess_exec(sys.executable, "-c", SLEEPER, str(home), stdout=asyncio.subprocess.PIPE)
-    try:
-        assert proc.stdout is not None
-        assert await asyncio.wait_for(proc.stdout.readline(), HANG_GUARD) == b"joined\n"
-        async with AsyncSession(notebook_id="stall", name="awake", home=home, autostart=False) as s:
-            assert sorted(p["name"] for p in s.peers()) == ["awake", "sleeper"]
-            awake = conn_ids_named(daemon, "awake")
-            assert len(awake) == 1
-            os.kill(proc.pid, signal.SIGSTOP)
-            # The daemon's loop is blocked for three heartbeat timeouts while it answers the
-            # awake client's next ping (as by a big change, GC, a loaded machine).
-            stalled = stall_next_ping(daemon, awake[0])
-            await asyncio.wait_for(stalled, HANG_GUARD)
-            await until(lambda: [p["name"] for p in s.peers()] == ["awake"], "the suspended peer to be dropped")
-            # The same connection, never dropped and reconnected.
-            assert conn_ids_named(daemon, "awake") == awake
-            assert s.connection_state == "connected"
-            cid = await s.create_cell("after the stall")
-            async with AsyncSession(notebook_id="stall", name="checker", home=home, autostart=False) as b:
-                assert b.get_cell(cid).source == "after the stall"
-            assert conn_ids_named(daemon, "awake") == awake
-    finally:
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(proc.pid, signal.SIGKILL)
-            os.kill(proc.pid, signal.SIGCONT)
-        await proc.wait()
+    async with joined_sleeper(home, "stall", HANG_GUARD) as proc, AsyncSession(
+        notebook_id="stall", name="awake", home=home, autostart=False
+    ) as s:
+        assert sorted(p["name"] for p in s.peers()) == ["awake", "sleeper"]
+        awake = conn_ids_named(daemon, "awake")
+        assert len(awake) == 1
+        os.kill(proc.pid, signal.SIGSTOP)
+        # The daemon's loop is blocked for three heartbeat timeouts while it answers the
+        # awake client's next ping (as by a big change, GC, a loaded machine).
+        stalled = stall_next_ping(daemon, awake[0])
+        await asyncio.wait_for(stalled, HANG_GUARD)
+        await until(lambda: [p["name"] for p in s.peers()] == ["awake"], "the suspended peer to be dropped")
+        # The same connection, never dropped and reconnected.
+        assert conn_ids_named(daemon, "awake") == awake
+        assert s.connection_state == "connected"
+        cid = await s.create_cell("after the stall")
+        async with AsyncSession(notebook_id="stall", name="checker", home=home, autostart=False) as b:
+            assert b.get_cell(cid).source == "after the stall"
+        assert conn_ids_named(daemon, "awake") == awake

@@ -38,6 +38,10 @@ class Pending:
     inputs: list[dict[str, Any]] = field(default_factory=list)
     prompts: list[dict[str, Any]] = field(default_factory=list)
 
+    def document(self) -> bool:
+        """Whether the document changed (not only who is where, or the kernel's state)."""
+        return self.structure or self.metadata or bool(self.cells)
+
     def empty(self) -> bool:
         return not (
             self.structure or self.metadata or self.cells or self.runtime or self.presence
@@ -68,8 +72,10 @@ class SessionBridge:
         self.edited_cell = edited_cell
         self.on_edited_change = on_edited_change
         self.pending = Pending()
-        self._scheduled = False
+        self._flush_at: asyncio.TimerHandle | asyncio.Handle | None = None
+        self._due = 0.0
         self._last = 0.0
+        self._last_document = 0.0
         self.attached = False
 
     def attach(self) -> None:
@@ -123,25 +129,29 @@ class SessionBridge:
         self._schedule()
 
     def _schedule(self) -> None:
-        if self._scheduled:
-            return
-        self._scheduled = True
         try:
             loop = asyncio.get_running_loop()
         except RuntimeError:
-            self._scheduled = False
             return
-        # Leading edge: the first change after a quiet frame goes out at once
-        # (typing latency); a burst is then throttled to one update per frame.
-        wait = self._last + FRAME - loop.time()
-        if wait <= 0:
-            loop.call_soon(self._flush)
-        else:
-            loop.call_later(wait, self._flush)
+        # Leading edge: the first change after a quiet frame goes out at once (typing
+        # latency); a burst is then throttled to one update per frame. A document change
+        # is throttled only by the last update that carried one: a peer's cursor moving
+        # a moment before its keystroke arrives must not hold the keystroke back.
+        last = self._last_document if self.pending.document() else self._last
+        now = loop.time()
+        due = max(now, last + FRAME)
+        if self._flush_at is not None:
+            if due >= self._due:
+                return
+            self._flush_at.cancel()
+        self._due = due
+        self._flush_at = loop.call_soon(self._flush) if due <= now else loop.call_later(due - now, self._flush)
 
     def _flush(self) -> None:
-        self._scheduled = False
+        self._flush_at = None
         self._last = asyncio.get_running_loop().time()
+        if self.pending.document():
+            self._last_document = self._last
         pending, self.pending = self.pending, Pending()
         if not pending.empty():
             self.target.post_message(SessionUpdate(pending))

@@ -250,6 +250,21 @@ def test_pane_rows_sections_and_duration() -> None:
     assert duration(0.25) == "0.2s" and duration(3700) == "1h01m"
 
 
+def test_the_kernel_pane_clocks_move_once_a_second() -> None:
+    # Tenths on a ticking clock would change the row at every redraw of the pane
+    # (each peer's move), and the pane would be redrawn whole each time.
+    assert duration(4.26, ticking=True) == "4s" and duration(4.91, ticking=True) == "4s"
+    assert duration(61.5, ticking=True) == duration(61.5) == "1m01s"
+    runtime = {"kernel": {"status": "busy", "name": "python3", "pid": 5},
+               "kernel_info": {"started_at": 100.0},
+               "queue": [{"exec_id": "x1", "seq": 1, "cell": "c1", "status": "running", "requester": {"name": "bob"}}],
+               "executions": {"c1": {"started_at": 100.0, "queued_at": 99.0}}}
+    def shown(now: float) -> str:
+        return "\n".join(r.text.plain for r in pane_rows(runtime, [], None, _cells, now=now))
+    assert shown(103.2) == shown(103.7)
+    assert "up 3s" in shown(103.2) and "▶ 3s bob" in shown(103.2) and "up 4s" in shown(104.0)
+
+
 # ---- daemon queue log ------------------------------------------------------------------------
 
 

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
+import itertools
 import shutil
 import tempfile
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+import pytest
 from support.tui import screen_text, wait_until, write_notebook
 from textual.pilot import Pilot
 
@@ -17,6 +21,7 @@ from runt_tui.client import AsyncSession
 from runt_tui.tui.app import NotebookApp
 from runt_tui.tui.app_options import AppOptions
 from runt_tui.tui.pane_layout import read_remembered
+from runt_tui.tui.panes import PEERS_EVERY
 
 SLEEPER = "import time\nfor _ in range(600): time.sleep(0.05)"
 Pair = tuple[NotebookApp, Pilot[None], AsyncSession, AsyncSession]
@@ -276,3 +281,32 @@ async def test_kernel_rows_cut_at_a_stale_width_are_cut_again_at_the_list_width(
         await wait_until(pilot, lambda: pane.list.fitted_width == width)
         await pilot.pause(0.1)
         assert all(r.text.cell_len <= width for r in pane.rows)
+
+
+async def test_a_peer_moving_fast_redraws_the_kernel_pane_a_few_times_and_ends_where_they_are(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cells = [("code", f"x{i} = {i}") for i in range(6)]
+    async with alice_and_bob(tmp_path, cells, kernel=False) as (app, pilot, _sa, sb):
+        ids = sb.doc.cell_ids()
+        await wait_until(pilot, lambda: "bob" in kernel_text(app).split("Peers", 1)[1])
+        redraws: list[float] = []
+        pane = app.panes.kernel
+        plain_refresh = pane.refresh_content
+
+        def counted() -> None:
+            redraws.append(time.monotonic())
+            plain_refresh()
+
+        monkeypatch.setattr(pane, "refresh_content", counted)
+        start = time.monotonic()
+        for n in range(60):  # bob runs down and up the notebook: every move a presence change
+            await sb.set_presence(ids[n % len(ids)], None, "command")
+            await asyncio.sleep(0.01)  # a brisk typist's pace, not one burst the bridge merges
+        await sb.set_presence(ids[4], None, "edit")
+        await wait_until(pilot, lambda: "bob  #5 x4 = 4  edit" in kernel_text(app))
+        elapsed = time.monotonic() - start
+        # Each of bob's 61 moves reached alice; her pane was redrawn only once per PEERS_EVERY
+        # (and once more at the end), never at the rate of the moves.
+        assert 1 <= len(redraws) <= elapsed / PEERS_EVERY + 2, (len(redraws), elapsed)
+        assert all(b - a >= PEERS_EVERY * 0.9 for a, b in itertools.pairwise(redraws))

@@ -33,10 +33,14 @@ class Row:
     section: str = ""
 
 
-def duration(seconds: float) -> str:
-    """A short human duration: 0.4s, 12s, 3m04s, 1h02m."""
+def duration(seconds: float, ticking: bool = False) -> str:
+    """A short human duration: 0.4s, 12s, 3m04s, 1h02m.
+
+    A `ticking` one (a clock the pane redraws once a second) shows whole seconds:
+    tenths would change on every other redraw too, and redraw the pane each time.
+    """
     seconds = max(0.0, seconds)
-    if seconds < 10:
+    if seconds < 10 and not ticking:
         return f"{seconds:.1f}s"
     if seconds < 60:
         return f"{int(seconds)}s"
@@ -123,7 +127,7 @@ def kernel_rows(runtime: Mapping[str, Any], now: float) -> list[Row]:
         facts.append(f"pid {kernel['pid']}")
     started = info.get("started_at")
     if isinstance(started, (int, float)) and status not in ("dead", "shutdown", "none"):
-        facts.append(f"up {duration(now - started)}")
+        facts.append(f"up {duration(now - started, ticking=True)}")
     if isinstance(info.get("rss"), int):
         facts.append(f"mem {info['rss'] / 2**20:.0f} MiB")
     if isinstance(info.get("cpu"), (int, float)):
@@ -150,7 +154,7 @@ def queue_rows(runtime: Mapping[str, Any], cells: CellLookup, colours: Mapping[s
         ex = ex if isinstance(ex, dict) else {}
         running = entry.get("status") == "running"
         if running and isinstance(ex.get("started_at"), (int, float)):
-            state = Text(f"▶ {duration(now - ex['started_at'])}", style="bold yellow")
+            state = Text(f"▶ {duration(now - ex['started_at'], ticking=True)}", style="bold yellow")
         else:
             state = Text("… queued", style="yellow")
         rows.append(Row(Text.assemble(
@@ -202,7 +206,7 @@ def peer_rows(peers: Sequence[Mapping[str, Any]], me: str | None, cells: CellLoo
         parts.append((f"  {p.get('mode') or 'command'}", "dim"))
         active = p.get("active_at")
         if isinstance(active, (int, float)) and now - active >= 5:
-            parts.append((f"  idle {duration(now - active)}", "dim"))
+            parts.append((f"  idle {duration(now - active, ticking=True)}", "dim"))
         follow = p.get("follow")
         if isinstance(follow, str):
             target = names.get(follow)

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from textual.containers import Horizontal
+from textual.timer import Timer
 from textual.widget import Widget
 
 from runt_tui.settings import config_path
@@ -34,6 +35,10 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("runt_tui.tui")
 TICK_SECONDS = 1.0
+# A peer moving or typing changes only the kernel pane's peer rows (and cell labels).
+# Redrawing the pane costs a few ms, so those redraws are spaced this far apart
+# instead of landing on every keystroke of the one typing.
+PEERS_EVERY = 0.3
 
 
 class PaneSet:
@@ -48,6 +53,8 @@ class PaneSet:
         self.layout: PaneLayout | None = None
         self.chosen = app.options.panes is not None
         self._shown_cell: str | None = None
+        self._kernel_at = 0.0
+        self._kernel_due: Timer | None = None
 
     @property
     def config(self) -> Path:
@@ -121,11 +128,14 @@ class PaneSet:
         else:
             self.app.set_focus(None)
 
-    def refresh(self, all_panes: bool = False, runtime: bool = True, cells: set[str] | None = None) -> None:
+    def refresh(
+        self, all_panes: bool = False, runtime: bool = True, cells: set[str] | None = None, peers: bool = False
+    ) -> None:
         """Redraw the visible panes from the session: the output pane when its cell changed or another is selected.
 
         Reading a cell's outputs costs what they hold (a 20 MB stream is parsed
-        again), so an edit elsewhere in the notebook never rereads them.
+        again), so an edit elsewhere in the notebook never rereads them. A change
+        of `peers` alone redraws the kernel pane at most once per PEERS_EVERY.
         """
         if not self.app.ready:
             return
@@ -134,12 +144,23 @@ class PaneSet:
             self._shown_cell = selected
             self.output.refresh_content()
         if self.kernel.display and (all_panes or runtime):
+            self._refresh_kernel()
+        elif self.kernel.display and peers and self._kernel_due is None:
+            wait = max(0.0, self._kernel_at + PEERS_EVERY - time.monotonic())
+            self._kernel_due = self.app.set_timer(wait, self._refresh_kernel, name="kernel-pane-peers")
+
+    def _refresh_kernel(self) -> None:
+        if self._kernel_due is not None:
+            self._kernel_due.stop()
+            self._kernel_due = None
+        self._kernel_at = time.monotonic()
+        if self.app.ready and self.kernel.display:
             self.kernel.refresh_content()
 
     def tick(self) -> None:
         """Once a second: the running cell's timer and the kernel's uptime move on."""
         if self.app.ready and self.kernel.display and has_timer(self.app.session.runtime):
-            self.kernel.refresh_content()
+            self._refresh_kernel()
 
 
 class PaneActions:

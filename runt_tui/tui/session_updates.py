@@ -58,7 +58,7 @@ class SessionUpdates:
             app.view_actions.apply_follow(changed)
         if app.mode == "edit":  # a remote edit above may have pushed the cursor off screen
             app.call_after_refresh(app.edit_actions.keep_cursor_visible)
-        app.panes.refresh(runtime=bool(p.runtime or p.presence or p.structure), cells=changed)
+        app.panes.refresh(runtime=bool(p.runtime or p.structure), cells=changed, peers=p.presence)
 
     def _order_changed(self) -> None:
         app = self.app

@@ -310,3 +310,14 @@ async def test_a_peer_moving_fast_redraws_the_kernel_pane_a_few_times_and_ends_w
         # (and once more at the end), never at the rate of the moves.
         assert 1 <= len(redraws) <= elapsed / PEERS_EVERY + 2, (len(redraws), elapsed)
         assert all(b - a >= PEERS_EVERY * 0.9 for a, b in itertools.pairwise(redraws))
+
+
+async def test_a_peer_moving_after_a_quiet_spell_is_shown_at_once_every_time(tmp_path: Path) -> None:
+    cells = [("code", f"x{i} = {i}") for i in range(6)]
+    async with alice_and_bob(tmp_path, cells, kernel=False) as (app, pilot, _sa, sb):
+        ids = sb.doc.cell_ids()
+        await wait_until(pilot, lambda: "bob" in kernel_text(app).split("Peers", 1)[1])
+        for n in (2, 4, 1):
+            await asyncio.sleep(PEERS_EVERY * 1.5)  # quiet: the next move is drawn at once, not timed
+            await sb.set_presence(ids[n], None, "command")
+            await wait_until(pilot, lambda n=n: f"bob  #{n + 1} x{n} = {n}" in kernel_text(app))

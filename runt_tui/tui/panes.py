@@ -146,8 +146,11 @@ class PaneSet:
         if self.kernel.display and (all_panes or runtime):
             self._refresh_kernel()
         elif self.kernel.display and peers and self._kernel_due is None:
-            wait = max(0.0, self._kernel_at + PEERS_EVERY - time.monotonic())
-            self._kernel_due = self.app.set_timer(wait, self._refresh_kernel, name="kernel-pane-peers")
+            wait = self._kernel_at + PEERS_EVERY - time.monotonic()
+            if wait <= 0:  # quiet for a while: at once (a timer of 0 s is not one Textual can run)
+                self._refresh_kernel()
+            else:
+                self._kernel_due = self.app.set_timer(wait, self._refresh_kernel, name="kernel-pane-peers")
 
     def _refresh_kernel(self) -> None:
         if self._kernel_due is not None:

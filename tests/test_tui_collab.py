@@ -10,6 +10,7 @@ from pathlib import Path
 
 from support.tui import screen_text, wait_until, write_notebook
 from textual.pilot import Pilot
+from textual.widgets import Static
 
 from runt_tui.client import AsyncSession
 from runt_tui.tui.app import NotebookApp
@@ -130,3 +131,31 @@ async def test_reconnecting_is_shown(tmp_path: Path) -> None:
         await wait_until(pb, lambda: "reconnecting" in screen_text(b).splitlines()[-1])
         sb._set_connection("connected")
         await wait_until(pb, lambda: "reconnecting" not in screen_text(b).splitlines()[-1])
+
+
+async def test_the_edited_cells_gutter_is_redrawn_when_a_peer_comes_not_at_their_keys(tmp_path: Path) -> None:
+    async with two_apps(tmp_path) as (a, pa, sa, _b, pb, _sb):
+        first = sa.doc.cell_ids()[0]
+        await pb.press("j")  # bob elsewhere
+        await wait_until(pa, lambda: not a.pane.mounted[first].model.peers)
+        await pa.press("enter", "end")
+        assert a.editor is not None
+        gutter = a.pane.mounted[first].query_one("#cell-gutter", Static)
+        updates: list[object] = []
+        plain_update = gutter.update
+
+        def counted(content: object = "", **kwargs: object) -> None:
+            updates.append(content)
+            plain_update(content, **kwargs)  # type: ignore[arg-type]
+
+        gutter.update = counted  # type: ignore[method-assign]
+        # Bob comes into the cell: ann's gutter names him and her editor shows his cursor.
+        await pb.press("k", "enter", "home")
+        await wait_until(pa, lambda: any("bob" in str(u) for u in updates))
+        await wait_until(pa, lambda: a.editor is not None and [c.pos for c in a.editor.remote_cursors] == [0])
+        came = len(updates)
+        # His typing reaches her editor with his cursor; her gutter, unchanged, is not laid out again.
+        await pb.press(*"yz")
+        await wait_until(pa, lambda: a.editor is not None and a.editor.text == "yzx = 1")
+        await wait_until(pa, lambda: a.editor is not None and [c.pos for c in a.editor.remote_cursors] == [2])
+        assert len(updates) == came

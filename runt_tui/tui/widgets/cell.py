@@ -126,6 +126,7 @@ class CellWidget(GuardedRender, Widget):
         self._body_cache: tuple[tuple[CellModel, ViewFlags, int], GutterLayout] | None = None
         self._images: list[Mounted | RenderableType] = []
         self._outputs_shown: tuple[object, ...] | None = None
+        self._gutter_shown: Text | None = None
         self._parts_cache: tuple[object, list[RenderableType], list[Mounted | RenderableType]] | None = None
 
     def compose(self) -> ComposeResult:
@@ -239,15 +240,20 @@ class CellWidget(GuardedRender, Widget):
             self.set_classes(f"cell -{model.cell_type}")
         self._apply_state_classes()
         if self.editor is not None:
-            self.query_one("#cell-gutter", Static).update(gutter(model))
+            # The editor shows the text itself: a keystroke redraws the gutter (a layout of
+            # the screen) or the whole editor again only when they show something new.
+            shown = gutter(model)
+            if shown != self._gutter_shown:
+                self._gutter_shown = shown
+                self.query_one("#cell-gutter", Static).update(shown)
             if self._outputs_key() != self._outputs_shown:
                 # Typing changes the source, not the outputs: a 20 MB output
                 # must not be rebuilt and laid out again at every keystroke.
                 self.query_one("#cell-outputs", Static).update(self.outputs_renderable())
-            self.editor.remote_cursors = tuple(
-                RemoteCursor(p.cursor, p.colour) for p in model.peers if p.cursor is not None
-            )
-            self.editor.refresh()
+            cursors = tuple(RemoteCursor(p.cursor, p.colour) for p in model.peers if p.cursor is not None)
+            if cursors != self.editor.remote_cursors:
+                self.editor.remote_cursors = cursors
+                self.editor.refresh()
         elif self._body_cache is None or self._body_cache[0] != self._body_key():
             old = None if marked or self._body_cache is None else self._body_cache[1]
             for body in self.query(CellBody):
@@ -277,7 +283,8 @@ class CellWidget(GuardedRender, Widget):
             return
         self.editor = editor
         await self.query(CellBody).remove()
-        row = Horizontal(GuardedStatic(gutter(self.model), id="cell-gutter"), editor, classes="cell-edit-row")
+        self._gutter_shown = gutter(self.model)
+        row = Horizontal(GuardedStatic(self._gutter_shown, id="cell-gutter"), editor, classes="cell-edit-row")
         await self.mount(row, before=0)
         await self.mount(GuardedStatic(self.outputs_renderable(), id="cell-outputs"), after=row)
         self.add_class("-editing")

@@ -72,7 +72,7 @@ class SessionBridge:
         self.edited_cell = edited_cell
         self.on_edited_change = on_edited_change
         self.pending = Pending()
-        self._flush_at: asyncio.TimerHandle | asyncio.Handle | None = None
+        self._flush_at: asyncio.Handle | None = None  # the pending flush (call_soon or call_later)
         self._due = 0.0
         self._last = 0.0
         self._last_document = 0.0

@@ -92,6 +92,8 @@ async def test_first_edit_of_a_burst_goes_out_at_once_and_the_rest_as_one_batch(
         buffer = EditBuffer(a, "c1", UndoHistory(), lambda edits: None, batch=3 * HANG_GUARD)
         assert buffer.ready
         buffer.local(Edit(3, 0, "!"), "")
+        # Written and sent before local() returns: before the editor spends its time on the key.
+        assert a.doc.source("c1") == "two!" and len(writes) == 1
         await until(lambda: b.doc.source("c1") == "two!", "the first key in the other client")
         assert len(writes) == 1
         # The rest of the burst waits for the window, then goes as one change.
@@ -105,4 +107,25 @@ async def test_first_edit_of_a_burst_goes_out_at_once_and_the_rest_as_one_batch(
         buffer._on_timer()  # the window ends
         assert len(writes) == 2
         await until(lambda: b.doc.source("c1") == "two!abc", "the rest of the burst in the other client")
+        buffer.close()
+
+
+async def test_a_first_edit_waits_a_turn_when_a_remote_change_must_be_merged_into_the_editor(
+    home: Path, daemon: Daemon, tmp_path: Path
+) -> None:
+    nb = tmp_path / "merge.ipynb"
+    write_notebook(nb, ["one", "two"])
+    async with session(home, nb, "a") as a, session(home, nb, "b") as b:
+        await a.prepare_sources(["c1"])
+        applied: list[Edit] = []
+        buffer = EditBuffer(a, "c1", UndoHistory(), applied.extend, batch=3 * HANG_GUARD)
+        await b.sync_now()
+        await until(lambda: b.doc.source_editable("c1"), "the prepared cell in b")
+        b.edit(lambda d: d.splice_source("c1", [Edit(0, 0, ">")]))
+        await until(lambda: a.doc.source("c1") == ">two", "b's edit in a (not yet in the editor)")
+        # The editor still shows "two": a merge changes its text, never from inside its own edit.
+        buffer.local(Edit(3, 0, "!"), "")
+        assert a.doc.source("c1") == ">two" and applied == []
+        await until(lambda: a.doc.source("c1") == ">two!", "the merged edit")
+        assert buffer.text == ">two!" and applied == [Edit(0, 0, ">")]
         buffer.close()

@@ -116,10 +116,23 @@ class EditBuffer:
         self.history.record(edit, removed, kind, seq)
         self.pending.append((seq, edit))
         if self._timer is None:
-            # Leading edge: the first edit after a quiet batch window goes out at once
-            # (keystroke latency; call_soon, not from inside the editor's own edit), and
+            # Leading edge: the first edit after a quiet batch window goes out at once, and
             # the rest of a burst is batched into one change per window.
-            self._timer = asyncio.get_running_loop().call_soon(self._on_timer)
+            loop = asyncio.get_running_loop()
+            if self._writes_alone():
+                # Nothing remote waits to be merged into the editor, so committing touches
+                # only the document: it leaves now, before the editor even applies the key.
+                self._commit_logged()
+                self._timer = loop.call_later(self.batch, self._on_timer)
+            else:
+                # A merge may change the editor's text: never from inside its own edit.
+                self._timer = loop.call_soon(self._on_timer)
+
+    def _writes_alone(self) -> bool:
+        """Whether committing now would only write the pending edits (no merge, no change to the editor)."""
+        doc = self.session.doc
+        cid = self.cell_id
+        return self.ready and cid in doc and doc.source_editable(cid) and doc.source(cid) == self.base_text
 
     def _on_timer(self) -> None:
         self._timer = None

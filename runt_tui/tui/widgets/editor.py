@@ -139,8 +139,10 @@ class CellEditor(GuardedRender, TextArea):
             start, end = sorted((edit.from_location, edit.to_location))
             pos = self.index_of(start)
             removed = self.get_text_range(start, end)
-            result = super().edit(edit)
+            # Recorded first: the first key of a burst leaves for the others before this
+            # editor spends its own time on it (re-parsing, re-highlighting, sizing).
             self.buffer.local(Edit(pos, len(removed), edit.text), removed, self.edit_kind)
+            result = super().edit(edit)
         if self._highlight is not None:
             self._update_highlighting()
         return result

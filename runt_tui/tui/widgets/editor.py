@@ -8,6 +8,7 @@ from typing import ClassVar
 from rich.style import Style
 from rich.text import Text
 from textual.binding import BindingType
+from textual.geometry import Size
 from textual.message import Message
 from textual.strip import Strip
 from textual.widgets import TextArea
@@ -97,6 +98,14 @@ class CellEditor(GuardedRender, TextArea):
     def on_mount(self) -> None:
         if self.app.is_headless:
             self.cursor_blink = False  # deterministic screenshots
+
+    def validate_virtual_size(self, size: Size) -> Size:
+        """Never narrower than the view: typing at the end of the longest line changes no layout while it fits.
+
+        Textual lays out the whole screen when a virtual size changes; the width
+        only matters here once a line is wider than the view (it scrolls then).
+        """
+        return Size(max(size.width, self.container_size.width), size.height)
 
     def on_resize(self) -> None:
         # Keys typed before the first layout (Enter then text in one burst) scrolled a view

@@ -158,3 +158,42 @@ async def test_a_remote_keystroke_renders_only_its_source_line(
         await settle(pilot)
         assert "w = 41" in rendered
         assert not {"x = 1", "y = 2", "z = 3"} & set(rendered), rendered
+
+
+async def test_a_remote_keystroke_is_drawn_before_it_is_lexed_and_its_colours_follow(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from runt_tui.tui.widgets import syntax_lines
+
+    async with opened(tmp_path) as (app, pilot, bob):
+        await bob.set_source(CID, "x = 1\ny = 2\nz = 3\nw = 4 i")
+        await settle(pilot)
+        counted = Counted(app)
+        events: list[str] = []
+        paint, lex = counted.body.render_line, syntax_lines.exact_tokens
+
+        def render_line(y: int) -> Strip:
+            events.append(f"paint {y}")
+            return paint(y)
+
+        def exact_tokens(code: str, language: str, dark: bool) -> list[syntax_lines.Token]:
+            events.append("lex " + code.splitlines()[-1])
+            return lex(code, language, dark)
+
+        counted.body.render_line = render_line  # type: ignore[method-assign]
+        monkeypatch.setattr(syntax_lines, "exact_tokens", exact_tokens)
+        # `i` becomes the keyword `if`: the key is on screen before the lexer runs, in the
+        # style of the word it extends; the keyword's colour follows, on that row only.
+        await bob.set_source(CID, "x = 1\ny = 2\nz = 3\nw = 4 if")
+        await wait_until(pilot, lambda: "lex w = 4 if" in events)
+        await settle(pilot)
+        assert events.index("paint 3") < events.index("lex w = 4 if"), events
+        assert events[events.index("lex w = 4 if") + 1:].count("paint 3") == 1, events
+        assert {e for e in events if e.startswith("paint")} == {"paint 3"}, events
+        owner = counted.body.owner
+        assert not owner.body_renderable().approximate  # type: ignore[attr-defined]
+        row = counted.body._rows(counted.body.size.width)[3]
+        drawn = {seg.text.strip(): seg.style for seg in row if seg.text.strip()}
+        keyword = {t.strip(): s for t, s in lex("w = 4 if\n", owner.flags.language, owner.flags.dark)}["if"]
+        assert drawn["if"] is not None and keyword is not None
+        assert drawn["if"].color == keyword.color != drawn["4"].color  # type: ignore[union-attr]

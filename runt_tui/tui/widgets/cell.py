@@ -54,6 +54,7 @@ class CellBody(GuardedRender, Widget):
     def __init__(self, owner: CellWidget) -> None:
         super().__init__(classes="cell-body")
         self.owner = owner
+        self._settling = False
 
     def render(self) -> RenderableType:
         return self.owner.body_renderable()
@@ -63,6 +64,24 @@ class CellBody(GuardedRender, Widget):
         assert isinstance(table, GutterLayout)
         options = self.app.console_options.update(highlight=False, width=width, height=None)
         return table.lines(self.app.console, options)
+
+    def _settle_after_paint(self) -> None:
+        table = self.owner.body_renderable()
+        if not self._settling and isinstance(table, GutterLayout) and table.approximate:
+            # Painted from a peer's edit spliced into the last highlighting: exact once this
+            # frame is out (a paint runs to its end before any message is handled).
+            self._settling = True
+            self.call_next(self._settle)
+
+    def _settle(self) -> None:
+        """Highlight the source exactly and repaint the rows whose colours differ."""
+        self._settling = False
+        table = self.owner.body_renderable()
+        assert isinstance(table, GutterLayout)
+        width = self.size.width
+        before = table.drawn(width) if width > 0 else None
+        if table.settle() and before is not None:
+            self._repaint(changed_rows(before, self._rows(width)), width)
 
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
         return len(self._rows(width)) if width > 0 else 0
@@ -75,7 +94,9 @@ class CellBody(GuardedRender, Widget):
         """
         width = self.size.width
         before = old.drawn(width) if old is not None and width > 0 else None
-        rows = changed_rows(before, self._rows(width)) if before is not None else None
+        self._repaint(changed_rows(before, self._rows(width)) if before is not None else None, width)
+
+    def _repaint(self, rows: list[int] | None, width: int) -> None:
         if rows is None:
             self.refresh(layout=True)
             return
@@ -86,6 +107,7 @@ class CellBody(GuardedRender, Widget):
         width = self.size.width
         base = self.visual_style.rich_style
         rows = self._rows(width) if width > 0 else []
+        self._settle_after_paint()
         if y >= len(rows):
             return Strip.blank(width, base)
         # The same styling Textual gives a Rich renderable (post_render), one row at a time.

@@ -3,20 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from functools import lru_cache
 
 from rich.console import Console, ConsoleOptions, Group, RenderableType
 from rich.measure import Measurement
 from rich.segment import Segment
 from rich.style import Style
-from rich.syntax import Syntax
 from rich.text import Text
 
 from runt_tui.render import ImagePayload, RenderOptions
 from runt_tui.render.sanitize import clean_segments, strip_controls, visible_controls
 from runt_tui.tui.model import CellModel, PeerMark, ViewFlags
 from runt_tui.tui.widgets.ipyw.ref import WidgetViewRef, view_ref
-from runt_tui.tui.widgets.syntax_lines import SyntaxLines
+from runt_tui.tui.widgets.syntax_lines import Mark, SourceCode
 
 GUTTER = 6  # "[123]" plus a space
 
@@ -78,19 +76,6 @@ def _cursor_rowcol(source: str, pos: int) -> tuple[int, int]:
     return row, col
 
 
-@lru_cache(maxsize=512)
-def _syntax(source: str, language: str, dark: bool, line_numbers: bool) -> Syntax:
-    return Syntax(
-        source or " ",
-        language,
-        theme="monokai" if dark else "default",
-        background_color="default",
-        line_numbers=line_numbers,
-        word_wrap=False,
-        indent_guides=False,
-    )
-
-
 def source_renderable(model: CellModel, flags: ViewFlags, width: int) -> RenderableType:
     """The cell's source as shown when it is not being edited."""
     if flags.layout == "outputs":
@@ -110,23 +95,22 @@ def source_renderable(model: CellModel, flags: ViewFlags, width: int) -> Rendera
         _mark_cursors(text, model)
         return text
     # One visible stand-in per control character: peers' cursor offsets stay valid.
-    syntax = _syntax(visible_controls(model.source), flags.language, flags.dark, flags.line_numbers)
-    cursors = [p for p in model.peers if p.cursor is not None]
-    if not cursors:
-        return syntax
-    marked = Syntax(
-        syntax.code, flags.language, theme="monokai" if flags.dark else "default",
-        background_color="default", line_numbers=flags.line_numbers, word_wrap=False,
-    )
-    for peer in cursors:
-        row, col = _cursor_rowcol(model.source, peer.cursor or 0)
+    return SourceCode(visible_controls(model.source) or " ", flags.language, flags.dark,
+                      line_numbers=flags.line_numbers, marks=_cursor_marks(model), cell=model.id)
+
+
+def _cursor_marks(model: CellModel) -> tuple[Mark, ...]:
+    """Peers' cursors in the source: the character at each, or the last of its line at the end of one."""
+    marks: list[Mark] = []
+    lines = model.source.split("\n")
+    for peer in model.peers:
+        if peer.cursor is None:
+            continue
+        row, col = _cursor_rowcol(model.source, peer.cursor)
         style = Style(bgcolor=peer.colour, color="black")
-        line = model.source.split("\n")[row] if model.source else ""
-        if col >= len(line):
-            marked.stylize_range(style, (row + 1, max(0, len(line) - 1)), (row + 1, len(line)))
-        else:
-            marked.stylize_range(style, (row + 1, col), (row + 1, col + 1))
-    return marked
+        length = len(lines[row]) if model.source else 0
+        marks.append((row, max(0, length - 1), length, style) if col >= length else (row, col, col + 1, style))
+    return tuple(marks)
 
 
 def _mark_cursors(text: Text, model: CellModel) -> None:
@@ -262,10 +246,8 @@ class GutterLayout:
         body: list[list[Segment]] = []
         # Every row of a cell passes here: the last guard against control characters.
         for block in self.blocks:
-            if isinstance(block, BlockLines):
+            if isinstance(block, (BlockLines, SourceCode)):  # each keeps what it rendered
                 body.extend(block.lines(console, body_options))
-            elif isinstance(block, Syntax):  # the source: its unchanged lines are not rendered again
-                body.extend(SyntaxLines(block).lines(console, body_options))
             else:
                 body.extend(clean_segments(line) for line in console.render_lines(block, body_options, pad=True))
         gutter_options = options.update(width=GUTTER - 1, height=None)
@@ -280,6 +262,18 @@ class GutterLayout:
             lines.append([*glines[i], space, Segment(" " * body_width)])
         self._cache = (width, lines)
         return lines
+
+    @property
+    def approximate(self) -> bool:
+        """Whether the source is drawn from approximate highlighting (see syntax_lines.py)."""
+        return any(isinstance(block, SourceCode) and block.approximate for block in self.blocks)
+
+    def settle(self) -> bool:
+        """Highlight the source exactly if it was not; True when the rows must be rendered again."""
+        settled = any([block.settle() for block in self.blocks if isinstance(block, SourceCode)])
+        if settled:
+            self._cache = None
+        return settled
 
     def drawn(self, width: int) -> list[list[Segment]] | None:
         """The rows already rendered at `width`, or None (nothing is rendered here)."""

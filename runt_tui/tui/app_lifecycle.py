@@ -28,9 +28,9 @@ def _warm_outputs() -> None:
 
 
 def _warm_syntax() -> None:
-    from rich.syntax import Syntax
+    from runt_tui.tui.widgets.syntax_lines import exact_tokens
 
-    _ = Syntax(" ", "python", theme="monokai").lexer  # compiles the lexer's rules, once per process
+    exact_tokens(" \n", "python", True)  # compiles the lexer's rules, once per process
 
 
 async def _warm_up(connecting: asyncio.Task[None]) -> None:

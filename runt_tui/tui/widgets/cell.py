@@ -59,25 +59,19 @@ class CellBody(GuardedRender, Widget):
     def render(self) -> RenderableType:
         return self.owner.body_renderable()
 
-    def _rows(self, width: int) -> list[list[Segment]]:
+    def _table(self) -> GutterLayout:
         table = self.owner.body_renderable()
         assert isinstance(table, GutterLayout)
-        options = self.app.console_options.update(highlight=False, width=width, height=None)
-        return table.lines(self.app.console, options)
+        return table
 
-    def _settle_after_paint(self) -> None:
-        table = self.owner.body_renderable()
-        if not self._settling and isinstance(table, GutterLayout) and table.approximate:
-            # Painted from a peer's edit spliced into the last highlighting: exact once this
-            # frame is out (a paint runs to its end before any message is handled).
-            self._settling = True
-            self.call_next(self._settle)
+    def _rows(self, width: int, table: GutterLayout | None = None) -> list[list[Segment]]:
+        options = self.app.console_options.update(highlight=False, width=width, height=None)
+        return (table or self._table()).lines(self.app.console, options)
 
     def _settle(self) -> None:
         """Highlight the source exactly and repaint the rows whose colours differ."""
         self._settling = False
-        table = self.owner.body_renderable()
-        assert isinstance(table, GutterLayout)
+        table = self._table()
         width = self.size.width
         before = table.drawn(width) if width > 0 else None
         if table.settle() and before is not None:
@@ -106,8 +100,13 @@ class CellBody(GuardedRender, Widget):
     def render_line(self, y: int) -> Strip:
         width = self.size.width
         base = self.visual_style.rich_style
-        rows = self._rows(width) if width > 0 else []
-        self._settle_after_paint()
+        table = self._table()
+        rows = self._rows(width, table) if width > 0 else []
+        if table.approximate and not self._settling:
+            # Painted from a peer's edit spliced into the last highlighting: exact once this
+            # frame is out (a paint runs to its end before any message is handled).
+            self._settling = True
+            self.call_next(self._settle)
         if y >= len(rows):
             return Strip.blank(width, base)
         # The same styling Textual gives a Rich renderable (post_render), one row at a time.

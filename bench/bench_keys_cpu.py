@@ -107,6 +107,16 @@ async def main():
         finally:
             await bob.close()
             await session.close()
+            # The sessions started this home's daemon: stop it, not leave it idling for ten minutes.
+            from runt_tui.client.link import DaemonClient, DaemonUnavailable, open_connection
+            try:
+                client = DaemonClient(await open_connection(home, autostart=False))
+                try:
+                    await client.request("stop", timeout=10)
+                finally:
+                    await client.close()
+            except DaemonUnavailable:
+                pass
     print("RESULT " + json.dumps(out))
 
 asyncio.run(main())

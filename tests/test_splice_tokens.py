@@ -8,8 +8,6 @@ from rich.style import Style
 
 from runt_tui.tui.widgets.splice_tokens import (
     MAX_CHANGE,
-    common_prefix,
-    common_suffix,
     joined,
     splice_tokens,
 )
@@ -18,12 +16,6 @@ from runt_tui.tui.widgets.syntax_lines import exact_tokens
 NAME, KEYWORD, OP, SPACE = Style(color="white"), Style(color="blue"), Style(color="red"), Style()
 TOKENS = [("def", KEYWORD), (" ", SPACE), ("predict", NAME), ("(", OP), ("x", NAME), (")", OP), ("\n", SPACE)]
 TEXT = "def predict(x)\n"
-
-
-def test_common_prefix_and_suffix() -> None:
-    assert common_prefix("abcd", "abxd") == 2 and common_prefix("", "a") == 0 and common_prefix("ab", "ab") == 2
-    assert common_suffix("abcd", "abxd", 4) == 1 and common_suffix("aaa", "aaaa", 3) == 3
-    assert common_suffix("abcd", "abxd", 0) == 0
 
 
 def test_typing_inside_or_after_a_word_takes_its_style() -> None:

@@ -9,32 +9,10 @@ from __future__ import annotations
 
 from rich.style import Style
 
+from runt_tui.doc import text_edits
+
 Token = tuple[str, Style | None]
 MAX_CHANGE = 32  # characters removed plus inserted: beyond that, lex again
-
-
-def common_prefix(a: str, b: str) -> int:
-    """The length of the longest common prefix (compared in slices, not characters)."""
-    lo, hi = 0, min(len(a), len(b))
-    while lo < hi:
-        mid = (lo + hi + 1) // 2
-        if a[:mid] == b[:mid]:
-            lo = mid
-        else:
-            hi = mid - 1
-    return lo
-
-
-def common_suffix(a: str, b: str, limit: int) -> int:
-    """The length of the longest common suffix, at most `limit`."""
-    lo, hi = 0, min(len(a), len(b), limit)
-    while lo < hi:
-        mid = (lo + hi + 1) // 2
-        if a[len(a) - mid :] == b[len(b) - mid :]:
-            lo = mid
-        else:
-            hi = mid - 1
-    return lo
 
 
 def _wordy(text: str) -> bool:
@@ -69,13 +47,14 @@ def joined(tokens: list[Token]) -> list[Token]:
 
 def splice_tokens(before: str, tokens: list[Token], after: str) -> list[Token] | None:
     """`tokens` of `before`, turned into tokens of `after`; None unless one small edit within a line does it."""
-    start = common_prefix(before, after)
-    tail = common_suffix(before, after, min(len(before), len(after)) - start)
-    removed = before[start : len(before) - tail]
-    inserted = after[start : len(after) - tail]
-    if "\n" in removed or "\n" in inserted or len(removed) + len(inserted) > MAX_CHANGE:
+    edits = text_edits(before, after)
+    if not edits:
+        return tokens
+    if len(edits) > 1 or edits[0].delete + len(edits[0].insert) > MAX_CHANGE:
         return None
-    end = start + len(removed)
+    start, end, inserted = edits[0].pos, edits[0].pos + edits[0].delete, edits[0].insert
+    if "\n" in before[start:end] or "\n" in inserted:
+        return None
     head, foot = _cut(tokens, start, end)
     left = before[start - 1] if start > 0 else "\n"
     right = before[end] if end < len(before) else "\n"

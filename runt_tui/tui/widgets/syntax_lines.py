@@ -117,6 +117,8 @@ class SourceCode:
         cell = None if self.cell is None else (self.cell, self.language, self.dark)
         if not exact and key not in _EXACT and cell is not None and cell in _LAST:
             before, tokens = _LAST[cell]
+            if before == code:
+                return tokens
             spliced = splice_tokens(before, tokens, code)
             if spliced is not None:
                 self.approximate = True

@@ -11,7 +11,9 @@ Keystrokes: A edits the first code cell (Enter, Down, Home: line 2, whose text o
 cell shows, not the peers list); per sample A types a fresh token `Q<n>` (untimed,
 waited for on the watcher), pauses 50 ms like a typist between keys, then the timed key
 `Z`: the marker `Q<n>Z` exists nowhere before it (checked; a sample whose marker was
-already on screen is dropped and counted), then Backspaces clean the line again.
+already on screen is dropped and counted), then Backspaces clean the line again. The
+same samples typed into `cat` in a pane of the same server give the raw floor of the
+harness (tmux, send-keys, polling) in the same run.
 """
 
 from __future__ import annotations
@@ -160,6 +162,13 @@ def keystroke(b: Bench, home: Path, per_watcher: int) -> Row:
                               f"(A→A p50 {1000 * statistics.median(aa):.1f} ms)")
     row.extra["peer_text"] = "(no peer can)"
     row.notes.append(f"{lags.invalid} sample(s) dropped as invalid (marker on screen before the key)")
+    floor = lags.seconds.get("cat", [])
+    if floor:
+        row.extra["raw_floor"] = floor
+        row.notes.append(
+            f"raw floor, same run: `cat` echoing the same key in a tmux pane, timed the same way: p50 "
+            f"{1000 * statistics.median(floor):.1f} ms, p90 {1000 * percentile(floor, 0.9):.1f} ms, n={len(floor)} "
+            f"(A→B p50 is {p50 / (1000 * statistics.median(floor)):.1f}× it: the rest is runt-tui's own path)")
     judge(row, p50 <= 25 and p90 <= 35)
     return row
 
@@ -180,3 +189,16 @@ def type_samples(b: Bench, path: Path, home: Path, per_watcher: int, lags: Lags)
     finally:
         close(b, a)
         close(b, bb)
+    raw_floor(b, per_watcher, lags)
+
+
+def raw_floor(b: Bench, samples: int, lags: Lags) -> None:
+    """The harness's own cost: `cat` echoing each key through the terminal, sampled as A and B are."""
+    session = b.name("cat")
+    b.t.start(session, ["cat"], {}, b.work)
+    try:
+        b.t.wait(session, lambda s: True, timeout=10)
+        for _ in range(samples):
+            sample(b.t, session, session, lags, "cat")
+    finally:
+        b.t.run("kill-session", "-t", session)

@@ -20,7 +20,7 @@ async def test_enter_and_text_in_one_burst_leave_the_editor_unscrolled(tmp_path:
     # the first line showed without the 12 characters typed, although it fits.
     path = tmp_path / "tour.ipynb"
     shutil.copy(TOUR, path)
-    session = AsyncSession(path=path, name="a", home=tmp_path / "h", kind="tui")
+    session = AsyncSession(path=path, name="a", home=tmp_path / "h", kind="tui", embedded=True)
     app = NotebookApp(AppOptions(path=path, start_kernel=False), session)
     try:
         async with app.run_test(size=(160, 45)) as pilot:
@@ -43,7 +43,7 @@ async def test_typing_at_the_end_of_the_longest_line_lays_out_nothing_until_it_m
     # Each key made the line, and so the editor's virtual width, longer: Textual laid out
     # the whole screen at every key. Only the line count (or a line wider than the view) may.
     path = write_notebook(tmp_path / "long.ipynb", [("code", "x = 1\nthe_longest_line = 2")])
-    session = AsyncSession(path=path, name="a", home=tmp_path / "h", kind="tui")
+    session = AsyncSession(path=path, name="a", home=tmp_path / "h", kind="tui", embedded=True)
     app = NotebookApp(AppOptions(path=path, start_kernel=False), session)
     try:
         async with app.run_test(size=(80, 20)) as pilot:

@@ -108,7 +108,7 @@ def _cursor_marks(model: CellModel) -> tuple[Mark, ...]:
             continue
         row, col = _cursor_rowcol(model.source, peer.cursor)
         style = Style(bgcolor=peer.colour, color="black")
-        length = len(lines[row]) if model.source else 0
+        length = len(lines[row])
         marks.append((row, max(0, length - 1), length, style) if col >= length else (row, col, col + 1, style))
     return tuple(marks)
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import Hashable, Iterator
 from functools import lru_cache
+from typing import TypeVar
 
 from pygments.lexer import Lexer
 from pygments.lexers import get_lexer_by_name
@@ -33,6 +34,8 @@ from runt_tui.render.sanitize import clean_segments
 from runt_tui.tui.widgets.splice_tokens import Token, joined, splice_tokens
 
 Rows = list[list[Segment]]
+K = TypeVar("K")
+V = TypeVar("V")
 # (row, first column, end column, style): a peer's cursor, in the source's lines and columns.
 Mark = tuple[int, int, int, Style]
 TAB_SIZE = 4
@@ -42,6 +45,14 @@ _LINES: OrderedDict[Hashable, Rows] = OrderedDict()
 # Exact tokens by (code, language, dark), and each cell's last exact highlighting by (cell, language, dark).
 _EXACT: OrderedDict[tuple[str, str, bool], list[Token]] = OrderedDict()
 _LAST: OrderedDict[tuple[str, str, bool], tuple[str, list[Token]]] = OrderedDict()
+
+
+def _keep(cache: OrderedDict[K, V], key: K, value: V, limit: int) -> None:
+    """Put `value` in an LRU cache of at most `limit` entries."""
+    cache[key] = value
+    cache.move_to_end(key)
+    if len(cache) > limit:
+        cache.popitem(last=False)
 
 
 @lru_cache(maxsize=64)
@@ -68,9 +79,7 @@ def exact_tokens(code: str, language: str, dark: bool) -> list[Token]:
     style_for = _theme(dark).get_style_for_token
     # One token per run of one style: fewer segments to draw, and an edit's approximation compares equal.
     tokens = joined([(text, style_for(kind)) for kind, text in _lexer(language).get_tokens(code)])
-    _EXACT[key] = tokens
-    if len(_EXACT) > MAX_EXACT:
-        _EXACT.popitem(last=False)
+    _keep(_EXACT, key, tokens, MAX_EXACT)
     return tokens
 
 
@@ -125,10 +134,7 @@ class SourceCode:
                 return spliced
         tokens = exact_tokens(code, self.language, self.dark)
         if cell is not None:
-            _LAST[cell] = (code, tokens)
-            _LAST.move_to_end(cell)
-            if len(_LAST) > MAX_EXACT:
-                _LAST.popitem(last=False)
+            _keep(_LAST, cell, (code, tokens), MAX_EXACT)
         return tokens
 
     def highlight(self, code: str) -> Text:
@@ -161,11 +167,7 @@ class SourceCode:
             drawn = _LINES.get(key)
             if drawn is None:
                 drawn = [clean_segments(r) for r in console.render_lines(line, options, pad=True)]
-                _LINES[key] = drawn
-                if len(_LINES) > MAX_LINES:
-                    _LINES.popitem(last=False)
-            else:
-                _LINES.move_to_end(key)
+            _keep(_LINES, key, drawn, MAX_LINES)
             rows.extend(drawn)
         return rows
 

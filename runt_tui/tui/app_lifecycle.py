@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import gc
 import logging
 from typing import TYPE_CHECKING
 
@@ -32,18 +31,6 @@ def _warm_syntax() -> None:
     from runt_tui.tui.widgets.syntax_lines import exact_tokens
 
     exact_tokens(" \n", "python", True)  # compiles the lexer's rules, once per process
-
-
-def freeze_heap() -> None:
-    """Keep what start-up built (widgets, caches, the document) out of later collections.
-
-    A full collection walks every tracked object, some 75 ms once a small notebook is
-    live, and it comes in the middle of a keystroke. Frozen objects are never walked
-    again. Only the young generations are collected first (a few ms): a full collection
-    here would be the same pause, just at start-up.
-    """
-    gc.collect(1)
-    gc.freeze()
 
 
 async def _warm_up(connecting: asyncio.Task[None]) -> None:
@@ -110,15 +97,8 @@ class Lifecycle:
         if app.follow is not None:
             app.view_actions.apply_follow()
         app.panes.refresh(all_panes=True)
-        if not app.is_headless:  # a test process runs many apps: their cycles must stay collectable
-            app.run_worker(self._freeze_when_painted(), name="freeze-heap", group="heap", exit_on_error=False)
         if app.options.start_kernel:
             app.run_worker(self.start_kernel(), name="start-kernel", group="kernel")
-
-    async def _freeze_when_painted(self) -> None:
-        if self.app.pane.mounted:
-            await self.app.pane.painted.wait()
-        self.app.call_after_refresh(freeze_heap)
 
     async def start_kernel(self) -> None:
         """Start the kernel asked for on the command line, unless one already runs."""

@@ -414,6 +414,38 @@ async def test_drain_if_needed_waits_for_a_reading_peer(pair: Pair) -> None:
     assert client.closed
 
 
+class _CountingWriter:
+    """The real StreamWriter, with each write's size noted (the syscalls a send costs)."""
+
+    def __init__(self, writer: asyncio.StreamWriter) -> None:
+        self.writer = writer
+        self.writes: list[int] = []
+
+    def write(self, data: bytes) -> None:
+        self.writes.append(len(data))
+        self.writer.write(data)
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.writer, name)
+
+
+async def test_a_small_frame_is_one_write_and_a_large_payload_is_not_copied(pair: Pair) -> None:
+    # Two writes are two wake-ups of the reader, and the second can wait for a core
+    # while the sender goes on working: a keystroke's sync must leave as one write.
+    (sr, sw), (cr, cw) = pair
+    counting = _CountingWriter(cw)
+    client = Connection(cr, counting)  # type: ignore[arg-type]
+    server = Connection(sr, sw)
+    small = rp.make_sync("room", b"k" * 300)
+    edge = rp.make_sync("room", b"e" * rp.JOIN_PAYLOAD_BELOW)
+    large = rp.make_sync("room", b"L" * (rp.JOIN_PAYLOAD_BELOW + 1))
+    for frame in (small, edge, large):
+        client.send(frame)
+    assert counting.writes == [len(encode_frame(small)), len(encode_frame(edge)),
+                               len(encode_frame(large)) - len(large.payload), len(large.payload)]
+    assert [await asyncio.wait_for(server.recv(), HANG_GUARD) for _ in range(3)] == [small, edge, large]
+
+
 async def _recv_n(conn: Connection, n: int) -> list[Frame]:
     return [await conn.recv() for _ in range(n)]
 

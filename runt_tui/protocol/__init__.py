@@ -91,6 +91,7 @@ from runt_tui.protocol.framed_stream import (
     DEFAULT_HIGH_WATER,
     DEFAULT_MAX_BUFFER,
     DEFAULT_SLOW_TIMEOUT,
+    JOIN_PAYLOAD_BELOW,
     STREAM_LIMIT,
     Connection,
 )
@@ -137,6 +138,7 @@ __all__ = [
     "DEFAULT_MAX_BUFFER",
     "DEFAULT_SLOW_TIMEOUT",
     "GREETING_SIZE",
+    "JOIN_PAYLOAD_BELOW",
     "MAGIC",
     "MAX_ERROR_MESSAGE",
     "PREFIX_SIZE",

@@ -35,6 +35,11 @@ DEFAULT_MAX_BUFFER = 1024 * MiB
 # Recommended StreamReader limit for both ends: fewer pause/resume cycles on
 # big payloads than asyncio's 64 KiB default.
 STREAM_LIMIT = 1 * MiB
+# Frames whose payload is at most this long go out in one write. Two writes are two
+# wake-ups of the reader, and the second can wait for a core while the sender goes on
+# working (a keystroke's sync waited up to 4 ms for its payload); above this size the
+# copy that joining costs outweighs that.
+JOIN_PAYLOAD_BELOW = 64 * 1024
 
 
 class Connection:
@@ -134,11 +139,13 @@ class Connection:
         return size
 
     def _write(self, frame: Frame) -> int:
-        # Encode first so that a bad frame leaves nothing half-written; two
-        # writes avoid copying a large payload into one joined buffer.
+        # Encode first so that a bad frame leaves nothing half-written; a large payload
+        # is written on its own rather than copied into one joined buffer.
         head = encode_head(frame, self.caps)
-        self._writer.write(head)
-        if frame.payload:
+        if len(frame.payload) <= JOIN_PAYLOAD_BELOW:
+            self._writer.write(head + frame.payload)
+        else:
+            self._writer.write(head)
             self._writer.write(frame.payload)
         size = len(head) + len(frame.payload)
         self.frames_out += 1

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Container
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import ClassVar, Self
 
 from rich.style import Style
 from rich.text import Text
 from textual.binding import BindingType
-from textual.geometry import Size
+from textual.geometry import Offset, Region, Size
 from textual.message import Message
 from textual.strip import Strip
 from textual.widgets import TextArea
@@ -27,6 +28,39 @@ HIGHLIGHT_MAX_LINES = 1000
 _CONTROL_STYLE = Style(reverse=True)
 
 
+# One TextArea highlight: (start column, end column or None for the row's end, name).
+Highlight = tuple[int, int | None, str]
+
+
+@dataclass
+class _OneRowEdit:
+    """What an edit within one row must leave alone for that row alone to be repainted."""
+
+    row: int
+    scroll: Offset
+    gutter: int
+    bracket: Location | None
+    highlights: dict[int, list[Highlight]]
+    repaint: bool = False  # the TextArea asked for a whole repaint meanwhile
+
+
+def _drawn_alike(before: list[Highlight], after: list[Highlight], styled: Container[str]) -> bool:
+    """Whether a row keeps its look: the same spans under the same styled names, in any order.
+
+    Only names the theme styles draw anything (a syntax error's span often is not).
+    A re-parse lists captures in another order even where the text did not change,
+    and Textual stacks overlapping spans in that order; a row whose spans are all
+    unchanged is kept as drawn rather than redrawn in whichever order came last.
+    """
+    if before == after:
+        return True
+
+    def spans(row: list[Highlight]) -> list[tuple[int, int, str]]:
+        return sorted((start, -1 if end is None else end, name) for start, end, name in row if name in styled)
+
+    return spans(before) == spans(after)
+
+
 @dataclass(frozen=True)
 class RemoteCursor:
     """Another peer's cursor inside this cell."""
@@ -39,6 +73,8 @@ class CellEditor(GuardedRender, TextArea):
     """A TextArea bound to one cell through an EditBuffer (attributes down, messages up)."""
 
     BINDINGS: ClassVar[list[BindingType]] = editor_bindings()
+    # Set while an edit within one row runs (refresh may be called before __init__ ends).
+    _one_row: _OneRowEdit | None = None
 
     class Leave(Message):
         """The cursor walked off the top (-1) or bottom (+1) of the cell."""
@@ -142,19 +178,66 @@ class CellEditor(GuardedRender, TextArea):
 
     def edit(self, edit: TextEdit) -> EditResult:
         """Every change goes through here: record it for the document unless it came from it."""
-        if self._applying or self.buffer is None:
-            result = super().edit(edit)
-        else:
-            start, end = sorted((edit.from_location, edit.to_location))
+        start, end = sorted((edit.from_location, edit.to_location))
+        if not self._applying and self.buffer is not None:
             pos = self.index_of(start)
             removed = self.get_text_range(start, end)
             # Recorded first: the first key of a burst leaves for the others before this
             # editor spends its own time on it (re-parsing, re-highlighting, sizing).
             self.buffer.local(Edit(pos, len(removed), edit.text), removed, self.edit_kind)
+        if self._stays_in_row(edit, start, end):
+            result = self._edit_one_row(edit, start[0])
+        else:
             result = super().edit(edit)
         if self._highlight is not None:
             self._update_highlighting()
         return result
+
+    def _stays_in_row(self, edit: TextEdit, start: Location, end: Location) -> bool:
+        """An edit within the cursor's row that adds or removes no line."""
+        return (start[0] == end[0] == self.cursor_location[0] and "\n" not in edit.text
+                and "\r" not in edit.text)
+
+    def _edit_one_row(self, edit: TextEdit, row: int) -> EditResult:
+        """Apply an edit within one row, repainting that row alone when nothing else changed.
+
+        TextArea repaints every line at each edit (its selection is a repainting reactive);
+        a keystroke then costs a render of the whole cell and its bytes through the terminal.
+        """
+        self._one_row = watch = _OneRowEdit(
+            row, self.scroll_offset, self.gutter_width, self._matching_bracket_location, dict(self._highlights)
+        )
+        try:
+            result = super().edit(edit)
+        finally:
+            self._one_row = None
+        if watch.repaint:
+            if self._only_row_changed(watch):
+                rows = {row, *(loc[0] for loc in (watch.bracket, self._matching_bracket_location) if loc)}
+                for y in rows:
+                    self.refresh_lines(y)
+            else:
+                self.refresh()
+        return result
+
+    def _only_row_changed(self, watch: _OneRowEdit) -> bool:
+        """Whether every row but the edited one draws as it did before the edit."""
+        if (self.scroll_offset != watch.scroll or self.gutter_width != watch.gutter
+                or self.cursor_location[0] != watch.row):
+            return False
+        after, styled = self._highlights, self._theme.syntax_styles
+        return all(
+            _drawn_alike(watch.highlights.get(y, []), after.get(y, []), styled)
+            for y in watch.highlights.keys() | after.keys()
+            if y != watch.row
+        )
+
+    def refresh(self, *regions: Region, repaint: bool = True, layout: bool = False,
+                recompose: bool = False) -> Self:
+        if self._one_row is not None and repaint and not (regions or layout or recompose):
+            self._one_row.repaint = True  # decided once the edit is done (_edit_one_row)
+            return self
+        return super().refresh(*regions, repaint=repaint, layout=layout, recompose=recompose)
 
     def apply_remote(self, edits: list[Edit]) -> None:
         """Apply edits (ascending, old coordinates) keeping the local cursor and selection."""

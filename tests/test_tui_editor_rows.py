@@ -1,0 +1,124 @@
+"""A keystroke within one row repaints that row alone, and the screen is always what a full redraw draws."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from rich.segment import Segment
+from support.tui import wait_until, write_notebook
+from textual.pilot import Pilot
+
+from runt_tui.client import AsyncSession
+from runt_tui.tui.app import NotebookApp
+from runt_tui.tui.app_options import AppOptions
+from runt_tui.tui.widgets.editor import CellEditor
+
+SOURCE = 'x = 1\ntotal = x + 2\nname = "abc"\nfor i in items:\n    total += i\n# see [\n# the\n# ]'
+KEY_NAMES = {" ": "space", '"': "quotation_mark", "#": "number_sign", "(": "left_parenthesis",
+             ")": "right_parenthesis", "[": "left_square_bracket", "]": "right_square_bracket",
+             "=": "equals_sign", "+": "plus", ":": "colon", "'": "apostrophe"}
+
+
+def drawn(app: NotebookApp) -> list[list[Segment]]:
+    """The screen as the terminal was last told it: each widget's cached lines where not repainted."""
+    return [list(Segment.simplify(strip)) for strip in app.screen._compositor.render_strips()]
+
+
+async def redrawn_in_full(app: NotebookApp, pilot: Pilot[object], editor: CellEditor) -> list[list[Segment]]:
+    editor.refresh()
+    await pilot.pause()
+    return drawn(app)
+
+
+def rows_rendered(editor: CellEditor) -> list[int]:
+    """Record the rows the editor renders from now on."""
+    rows: list[int] = []
+    render_line = editor.render_line
+
+    def recorded(y: int) -> object:
+        rows.append(y)
+        return render_line(y)
+
+    editor.render_line = recorded  # type: ignore[method-assign]
+    return rows
+
+
+async def open_editor(tmp_path: Path, app: NotebookApp, pilot: Pilot[object]) -> CellEditor:
+    await wait_until(pilot, lambda: app.ready and app.pane.settled)
+    await pilot.press("enter")
+    await wait_until(pilot, lambda: app.editor is not None and app.editor.size.width > 0)
+    assert app.editor is not None
+    await wait_until(pilot, lambda: app.editor is not None and bool(app.editor._highlights))
+    return app.editor
+
+
+async def test_a_key_within_a_row_repaints_that_row_alone(tmp_path: Path) -> None:
+    # TextArea repainted every line of the cell at each key: a render of the whole cell
+    # and its bytes through the terminal, on the typist's side of every keystroke.
+    path = write_notebook(tmp_path / "rows.ipynb", [("code", SOURCE)])
+    session = AsyncSession(path=path, name="a", home=tmp_path / "h", kind="tui", embedded=True)
+    app = NotebookApp(AppOptions(path=path, start_kernel=False), session)
+    try:
+        async with app.run_test(size=(80, 24)) as pilot:
+            editor = await open_editor(tmp_path, app, pilot)
+            await pilot.press("down", "end")
+            await pilot.pause()
+            rows = rows_rendered(editor)
+            await pilot.press("space", "plus", "space", "y")
+            await pilot.pause()
+            assert editor.document.get_line(1) == "total = x + 2 + y"
+            assert set(rows) == {1}
+            assert drawn(app) == await redrawn_in_full(app, pilot, editor)
+            assert session.doc.source(session.doc.cell_ids()[0]).splitlines()[1] == "total = x + 2 + y"
+            # A new line is not within a row: every row below it moves.
+            rows.clear()
+            await pilot.press("enter")
+            await pilot.pause()
+            assert {2, 3, 4, 5, 6} <= set(rows)
+    finally:
+        await session.close()
+
+
+async def test_keys_that_change_other_rows_redraw_them(tmp_path: Path) -> None:
+    # A row's edit can change how others draw (opening a triple-quoted string, a bracket
+    # that now matches one on another row): after every key the screen must be what a
+    # full redraw draws.
+    path = write_notebook(tmp_path / "rows.ipynb", [("code", SOURCE)])
+    session = AsyncSession(path=path, name="a", home=tmp_path / "h", kind="tui", embedded=True)
+    app = NotebookApp(AppOptions(path=path, start_kernel=False), session)
+    try:
+        async with app.run_test(size=(80, 24)) as pilot:
+            editor = await open_editor(tmp_path, app, pilot)
+            await pilot.press("down")
+            await pilot.pause()
+            rows = rows_rendered(editor)
+            plan = ['"', '"', '"', "backspace", "backspace", "backspace", "#", "backspace",
+                    "end", "(", ")", "left", "[", "home", "'", "'", "'", "delete", "z"]
+            others = False
+            for key in plan:
+                rows.clear()
+                await pilot.press(KEY_NAMES.get(key, key))
+                await pilot.pause()
+                others = others or any(y != editor.cursor_location[0] for y in rows)
+                assert drawn(app) == await redrawn_in_full(app, pilot, editor), (key, editor.text)
+            assert others  # the triple quote did restyle the rows below it
+            assert editor.text == session.doc.source(session.doc.cell_ids()[0])
+            # On an opening bracket, its partner two rows down is marked; deleting the
+            # bracket (in a comment: no other row's highlighting changes) unmarks it.
+            row = editor.text.splitlines().index("# see [")
+            editor.cursor_location = (row, 6)
+            await pilot.pause()
+            assert editor._matching_bracket_location == (row + 2, 2)
+            rows.clear()
+            await pilot.press("delete")
+            await pilot.pause()
+            assert editor._matching_bracket_location is None
+            assert row + 2 in rows
+            assert drawn(app) == await redrawn_in_full(app, pilot, editor)
+            # Past the view's width the editor scrolls: every row moves left.
+            await pilot.press("end", *["a"] * (editor.size.width + 3))
+            await wait_until(pilot, lambda: editor.scroll_x > 0)
+            await pilot.pause()
+            assert drawn(app) == await redrawn_in_full(app, pilot, editor)
+    finally:
+        await session.close()

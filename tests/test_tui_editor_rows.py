@@ -115,6 +115,15 @@ async def test_keys_that_change_other_rows_redraw_them(tmp_path: Path) -> None:
             assert editor._matching_bracket_location is None
             assert row + 2 in rows
             assert drawn(app) == await redrawn_in_full(app, pilot, editor)
+            # A selection over three rows, then an edit in the cursor's row that collapses it.
+            editor.cursor_location = (1, 0)
+            await pilot.press("shift+down", "shift+down")
+            await pilot.pause()
+            assert editor.selection.start[0] == 1 and editor.cursor_location[0] == 3
+            editor.replace_range(editor.index_of((3, 1)), 0, "q", "edit")
+            await pilot.pause()
+            assert editor.selection.is_empty
+            assert drawn(app) == await redrawn_in_full(app, pilot, editor)
             # Past the view's width the editor scrolls: every row moves left.
             await pilot.press("end", *["a"] * (editor.size.width + 3))
             await wait_until(pilot, lambda: editor.scroll_x > 0)

@@ -194,9 +194,10 @@ class CellEditor(GuardedRender, TextArea):
         return result
 
     def _stays_in_row(self, edit: TextEdit, start: Location, end: Location) -> bool:
-        """An edit within the cursor's row that adds or removes no line."""
-        return (start[0] == end[0] == self.cursor_location[0] and "\n" not in edit.text
-                and "\r" not in edit.text)
+        """An edit within the row that holds the cursor and the whole selection, adding no line."""
+        selection = self.selection
+        return (start[0] == end[0] == selection.start[0] == selection.end[0]
+                and "\n" not in edit.text and "\r" not in edit.text)
 
     def _edit_one_row(self, edit: TextEdit, row: int) -> EditResult:
         """Apply an edit within one row, repainting that row alone when nothing else changed.
@@ -222,8 +223,9 @@ class CellEditor(GuardedRender, TextArea):
 
     def _only_row_changed(self, watch: _OneRowEdit) -> bool:
         """Whether every row but the edited one draws as it did before the edit."""
+        selection = self.selection
         if (self.scroll_offset != watch.scroll or self.gutter_width != watch.gutter
-                or self.cursor_location[0] != watch.row):
+                or selection.start[0] != watch.row or selection.end[0] != watch.row):
             return False
         after, styled = self._highlights, self._theme.syntax_styles
         return all(

@@ -11,7 +11,7 @@ from textual.pilot import Pilot
 from runt_tui.client import AsyncSession
 from runt_tui.tui.app import NotebookApp
 from runt_tui.tui.app_options import AppOptions
-from runt_tui.tui.widgets.editor import CellEditor
+from runt_tui.tui.widgets.editor import WIDTH_STEP, CellEditor
 
 SOURCE = 'x = 1\ntotal = x + 2\nname = "abc"\nfor i in items:\n    total += i\n# see [\n# the\n# ]'
 KEY_NAMES = {" ": "space", '"': "quotation_mark", "#": "number_sign", "(": "left_parenthesis",
@@ -129,5 +129,39 @@ async def test_keys_that_change_other_rows_redraw_them(tmp_path: Path) -> None:
             await wait_until(pilot, lambda: editor.scroll_x > 0)
             await pilot.pause()
             assert drawn(app) == await redrawn_in_full(app, pilot, editor)
+    finally:
+        await session.close()
+
+
+async def test_typing_in_a_line_wider_than_the_view_seldom_lays_out(tmp_path: Path) -> None:
+    # Textual lays out the whole screen when a virtual size changes, and a line wider
+    # than the view changed the editor's width at every key typed into it.
+    long = "# " + "w" * 120
+    path = write_notebook(tmp_path / "wide.ipynb", [("code", long + "\nx = 1")])
+    session = AsyncSession(path=path, name="a", home=tmp_path / "h", kind="tui", embedded=True)
+    app = NotebookApp(AppOptions(path=path, start_kernel=False), session)
+    try:
+        async with app.run_test(size=(80, 24)) as pilot:
+            editor = await open_editor(tmp_path, app, pilot)
+            layouts: list[object] = []
+            refresh_layout = app.screen._refresh_layout
+
+            def counted(*args: object, **kwargs: object) -> None:
+                layouts.append(args)
+                refresh_layout(*args, **kwargs)  # type: ignore[arg-type]
+
+            for keys in (("home", "right"), ("end",)):  # the cursor in view, then at the end (it scrolls)
+                await pilot.press(*keys)
+                await pilot.pause()
+                app.screen._refresh_layout = counted  # type: ignore[method-assign]
+                await pilot.press(*["v"] * WIDTH_STEP)
+                await pilot.pause()
+                app.screen._refresh_layout = refresh_layout  # type: ignore[method-assign]
+                assert len(layouts) <= 2, len(layouts)
+                layouts.clear()
+                assert drawn(app) == await redrawn_in_full(app, pilot, editor)
+            assert editor.document.get_line(0) == "#" + "v" * WIDTH_STEP + " " + "w" * 120 + "v" * WIDTH_STEP
+            assert editor.scroll_x > 0
+            assert editor.cursor_screen_offset.x < app.screen.size.width
     finally:
         await session.close()

@@ -25,6 +25,7 @@ from runt_tui.tui.widgets.guard import GuardedRender
 # Textual re-highlights the whole text at every edit (~30 µs a line here): beyond
 # this many lines an editor stays plain, or typing would lag.
 HIGHLIGHT_MAX_LINES = 1000
+WIDTH_STEP = 32  # columns the scrollable width grows by past the view (a layout per step)
 _CONTROL_STYLE = Style(reverse=True)
 
 
@@ -136,12 +137,16 @@ class CellEditor(GuardedRender, TextArea):
             self.cursor_blink = False  # deterministic screenshots
 
     def validate_virtual_size(self, size: Size) -> Size:
-        """Never narrower than the view: typing at the end of the longest line changes no layout while it fits.
+        """Never narrower than the view, and wider in steps: typing at the end of the longest line seldom lays out.
 
         Textual lays out the whole screen when a virtual size changes; the width
-        only matters here once a line is wider than the view (it scrolls then).
+        only matters here once a line is wider than the view (it scrolls then), and
+        a step of columns past its end leaves one layout per step, not one per key.
         """
-        return Size(max(size.width, self.container_size.width), size.height)
+        view = self.container_size.width
+        if size.width <= view:
+            return Size(view, size.height)
+        return Size(view + -(-(size.width - view) // WIDTH_STEP) * WIDTH_STEP, size.height)
 
     def on_resize(self) -> None:
         # Keys typed before the first layout (Enter then text in one burst) scrolled a view

@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 from rich.segment import Segment
-from support.tui import wait_until, write_notebook
+from support.tui import layouts_counted, wait_until, write_notebook
 from textual.pilot import Pilot
 
 from runt_tui.client import AsyncSession
@@ -135,22 +135,13 @@ async def test_typing_in_a_line_wider_than_the_view_seldom_lays_out(tmp_path: Pa
     # than the view changed the editor's width at every key typed into it.
     long = "# " + "w" * 120
     async with editing(tmp_path / "wide.ipynb", long + "\nx = 1") as (app, pilot, editor, _):
-        layouts: list[object] = []
-        refresh_layout = app.screen._refresh_layout
-
-        def counted(*args: object, **kwargs: object) -> None:
-            layouts.append(args)
-            refresh_layout(*args, **kwargs)  # type: ignore[arg-type]
-
         for keys in (("home", "right"), ("end",)):  # the cursor in view, then at the end (it scrolls)
             await pilot.press(*keys)
             await pilot.pause()
-            app.screen._refresh_layout = counted  # type: ignore[method-assign]
-            await pilot.press(*["v"] * WIDTH_STEP)
-            await pilot.pause()
-            app.screen._refresh_layout = refresh_layout  # type: ignore[method-assign]
+            with layouts_counted(app) as layouts:
+                await pilot.press(*["v"] * WIDTH_STEP)
+                await pilot.pause()
             assert len(layouts) <= 2, len(layouts)
-            layouts.clear()
             assert drawn(app) == await redrawn_in_full(app, pilot, editor)
         assert editor.document.get_line(0) == "#" + "v" * WIDTH_STEP + " " + "w" * 120 + "v" * WIDTH_STEP
         assert editor.scroll_x > 0

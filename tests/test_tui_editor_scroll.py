@@ -5,7 +5,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from support.tui import screen_text, wait_until, write_notebook
+from support.tui import layouts_counted, screen_text, wait_until, write_notebook
 from textual import events
 
 from runt_tui.client import AsyncSession
@@ -54,27 +54,20 @@ async def test_typing_at_the_end_of_the_longest_line_lays_out_nothing_until_it_m
             assert editor is not None
             await pilot.press("down", "end")
             await pilot.pause(0.2)
-            layouts: list[int] = []
-            layout = app.screen._refresh_layout
-
-            def counted(*args: object, **kwargs: object) -> None:
-                layouts.append(1)
-                layout(*args, **kwargs)  # type: ignore[arg-type]
-
-            app.screen._refresh_layout = counted  # type: ignore[method-assign]
-            for ch in " + 12345":
-                await pilot.press("space" if ch == " " else "plus" if ch == "+" else ch)
-                await pilot.pause()
-            await wait_until(pilot, lambda: "the_longest_line = 2 + 12345" in screen_text(app))
-            assert layouts == []
-            assert session.doc.source(session.doc.cell_ids()[0]).endswith("the_longest_line = 2 + 12345")
-            # Wider than the view: the editor scrolls to keep the cursor in sight, as before.
-            await pilot.press(*["a"] * (editor.size.width + 5))
-            await wait_until(pilot, lambda: editor.scroll_x > 0)
-            await wait_until(pilot, lambda: "aaaaaaaaaa" in screen_text(app))
-            height = editor.size.height
-            await pilot.press("enter")  # a new line still grows the editor: that is a layout
-            await wait_until(pilot, lambda: editor.size.height == height + 1)
-            assert editor.document.line_count == 3 and layouts
+            with layouts_counted(app) as layouts:
+                for ch in " + 12345":
+                    await pilot.press("space" if ch == " " else "plus" if ch == "+" else ch)
+                    await pilot.pause()
+                await wait_until(pilot, lambda: "the_longest_line = 2 + 12345" in screen_text(app))
+                assert layouts == []
+                assert session.doc.source(session.doc.cell_ids()[0]).endswith("the_longest_line = 2 + 12345")
+                # Wider than the view: the editor scrolls to keep the cursor in sight, as before.
+                await pilot.press(*["a"] * (editor.size.width + 5))
+                await wait_until(pilot, lambda: editor.scroll_x > 0)
+                await wait_until(pilot, lambda: "aaaaaaaaaa" in screen_text(app))
+                height = editor.size.height
+                await pilot.press("enter")  # a new line still grows the editor: that is a layout
+                await wait_until(pilot, lambda: editor.size.height == height + 1)
+                assert editor.document.line_count == 3 and layouts
     finally:
         await session.close()

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import os
 import struct
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,24 @@ def screen_text(app: App[object]) -> str:
     """The screen as plain text, one line per row (what a user would read)."""
     strips = app.screen._compositor.render_strips()
     return "\n".join(strip.text.rstrip() for strip in strips)
+
+
+@contextlib.contextmanager
+def layouts_counted(app: App[object]) -> Iterator[list[object]]:
+    """Record each layout of the screen (Textual's `_refresh_layout`) while the block runs."""
+    layouts: list[object] = []
+    screen = app.screen
+    refresh_layout = screen._refresh_layout
+
+    def counted(*args: Any, **kwargs: Any) -> None:
+        layouts.append(args)
+        refresh_layout(*args, **kwargs)
+
+    screen._refresh_layout = counted  # type: ignore[method-assign]
+    try:
+        yield layouts
+    finally:
+        del screen._refresh_layout  # the class's method again
 
 
 async def wait_until(pilot: Pilot[object], predicate: Callable[[], object], timeout: float = 30.0) -> None:

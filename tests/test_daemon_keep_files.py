@@ -196,6 +196,33 @@ async def test_run_with_another_kernel_saves_it(home: Path, daemon: Daemon, tmp_
     assert spec["name"] == altpy and spec["display_name"] == "Alt Python" and info["name"] == "python"
 
 
+async def test_a_file_naming_no_kernel_names_the_one_that_ran_its_first_cell(
+    home: Path, daemon: Daemon, tmp_path: Path
+) -> None:
+    # Tools (nbformat's new_notebook, generators) write empty metadata; the kernel the
+    # app starts on open wrote itself into such a file: a diff from merely opening it.
+    nb = tmp_path / "bare.ipynb"
+    raw = notebook()
+    raw["metadata"] = {}
+    before = place(nb, json.dumps(raw, separators=(",", ":")))
+    async with session(home, nb) as s:
+        await s.start_kernel()
+        await s.save()
+        await s.shutdown_kernel()
+        await s.start_kernel()  # a restart of the same kind names nothing either
+        await s.save()
+    await rooms_closed(daemon)
+    assert (nb.read_bytes(), nb.stat().st_mtime_ns) == before
+    async with session(home, nb) as s:
+        await s.start_kernel()
+        result = await s.execute_cell(s.doc.cell_ids()[2], timeout=60)
+        assert result.status == "done", result
+        await s.shutdown_kernel()
+    await rooms_closed(daemon)
+    spec, info = kernel_meta(nb)
+    assert spec["name"] == "python3" and info["name"] == "python"
+
+
 def test_kernel_metadata_update() -> None:
     spec = {"name": "altpy", "display_name": "Alt Python", "language": "python"}
     info = {"name": "python", "version": "3.11.4"}

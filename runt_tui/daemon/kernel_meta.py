@@ -1,10 +1,12 @@
 """The notebook's `kernelspec` and `language_info` follow the kernel that runs it.
 
 After Change kernel or `runt-tui run --kernel K`, the file must name the kernel
-that ran, so that the next open starts it again (a file naming no kernel gets the
-one that ran). A notebook that already names the running kernel is left alone: a
-missing `language_info`, a `display_name` or a language version that differs from
-this machine's is no reason to rewrite someone's file when the kernel starts.
+that ran, so that the next open starts it again. A file naming no kernel gets the
+one that ran with its first cell's outputs, not when the kernel starts: opening a
+notebook another tool wrote changes none of its bytes. A notebook that already
+names the running kernel is left alone: a missing `language_info`, a
+`display_name` or a language version that differs from this machine's is no
+reason to rewrite someone's file when the kernel starts.
 """
 
 from __future__ import annotations
@@ -40,3 +42,25 @@ def record_kernel(room: Room, spec: dict[str, str], kernel_info: Mapping[str, ob
     if update:
         room.doc.set_metadata({**metadata, **update})
         room.local_changed()
+
+
+class KernelNaming:
+    """When the notebook's metadata is told which kernel runs it."""
+
+    def __init__(self, room: Room) -> None:
+        self.room = room
+        self._unnamed: tuple[dict[str, str], Mapping[str, object]] | None = None
+
+    def started(self, spec: dict[str, str], kernel_info: Mapping[str, object], chosen: bool) -> None:
+        """A kernel started: named at once when chosen or replacing another, at its first run when none is named."""
+        named = isinstance(self.room.doc.metadata().get("kernelspec"), dict)
+        self._unnamed = None if chosen or named else (spec, kernel_info)
+        if self._unnamed is None:
+            record_kernel(self.room, spec, kernel_info)
+
+    def ran(self) -> None:
+        """A cell runs: a file that named no kernel now names this one."""
+        if self._unnamed is not None:
+            spec, kernel_info = self._unnamed
+            self._unnamed = None
+            record_kernel(self.room, spec, kernel_info)

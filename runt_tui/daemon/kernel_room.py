@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from runt_tui.daemon.exec_queue import ExecQueue
 from runt_tui.daemon.execution import Execution
 from runt_tui.daemon.kernel_input import announce_input, reply_outcome
-from runt_tui.daemon.kernel_meta import record_kernel
+from runt_tui.daemon.kernel_meta import KernelNaming
 from runt_tui.daemon.output_flush import OutputFlusher
 from runt_tui.daemon.queue_log import POLL_SECONDS, QueueLog, kernel_facts
 from runt_tui.daemon.widgets import RoomWidgets
@@ -57,6 +57,7 @@ class RoomKernel:
         room.save_hooks.append(self.widgets.add_to_notebook)
         # History, cancellations with who caused them, the kernel process and its log (kernel pane).
         self.qlog = QueueLog(self._describe_cell)
+        self.naming = KernelNaming(room)
         self._poller = asyncio.get_running_loop().create_task(self._poll(), name=f"kernel-poll-{room.key}")
 
     # ---- state -----------------------------------------------------------
@@ -179,7 +180,8 @@ class RoomKernel:
             log.info("room %s: kernel %s started (pid %s)", self.room.key, name, self._pid())
             self.qlog.kernel_started(session.log_path, False, kernel_facts(session))
             self._publish()
-            record_kernel(self.room, session.kernelspec_metadata(), session.kernel_info)
+            chosen = kernel_name is not None
+            self.naming.started(session.kernelspec_metadata(), session.kernel_info, chosen=chosen)
             return self.kernel_state()
 
     async def interrupt(self, by: Requester | None = None) -> None:
@@ -221,7 +223,7 @@ class RoomKernel:
             self.qlog.kernel_started(self.session.log_path, True, kernel_facts(self.session))
         self._publish()
         if self.session is not None:
-            record_kernel(self.room, self.session.kernelspec_metadata(), self.session.kernel_info)
+            self.naming.started(self.session.kernelspec_metadata(), self.session.kernel_info, chosen=False)
         return self.kernel_state()
 
     async def shutdown(self) -> None:
@@ -313,6 +315,7 @@ class RoomKernel:
         doc = self.room.doc
         acc = self.outputs.begin(ex.cell_id)
         ex.status, ex.started_at = "running", time.time()
+        self.naming.ran()
         if self.status == "idle":
             self.status = "busy"  # what the kernel is about to report
         self._publish()
